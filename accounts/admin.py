@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Invitation, Membership, Municipality, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "first_name", "last_name", "is_active", "is_staff")
+    search_fields = ("email", "first_name", "last_name")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Person", {"fields": ("first_name", "last_name")}),
+        ("Rechte", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        ("Daten", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "official_key", "landkreis", "directory_date", "active")
+    list_filter = ("kind", "active", "landkreis")
+    search_fields = ("name", "official_key")
+    list_select_related = ("landkreis",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "municipality", "state", "requested_at", "decided_by")
+    list_filter = ("state",)
+    list_select_related = ("user", "municipality", "decided_by")
+    readonly_fields = ("state", "decided_at", "decided_by", "reason")
+    search_fields = ("user__email", "municipality__name")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "municipality", "invited_by", "created_at", "accepted_at")
+    list_select_related = ("municipality", "invited_by")

@@ -1,0 +1,176 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from .enums import STAFF_ROLES, MembershipState, MunicipalityKind, Role
+from .keys import validate_official_key
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("E-Mail-Adresse fehlt")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person. Logs in with the e-mail address; roles are groups (see enums.Role)."""
+
+    username = None
+    email = models.EmailField(_("E-Mail-Adresse"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("Benutzer/in")
+        verbose_name_plural = _("Benutzer/innen")
+        ordering = ["email"]
+
+    def __str__(self):
+        full = self.get_full_name()
+        return f"{full} <{self.email}>" if full else self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def role_names(self) -> set[str]:
+        if not hasattr(self, "_role_names"):
+            self._role_names = set(self.groups.values_list("name", flat=True))
+        return self._role_names
+
+    def has_role(self, role: str) -> bool:
+        return self.is_authenticated and self.is_active and role in self.role_names
+
+    @property
+    def is_staff_role(self) -> bool:
+        return bool(self.role_names & STAFF_ROLES) or self.is_superuser
+
+    @property
+    def is_case_worker(self) -> bool:
+        return self.has_role(Role.CASE_WORKER) or self.has_role(Role.ADMIN)
+
+
+class Municipality(models.Model):
+    """A Hessian municipality, city or Landkreis that may apply for funding."""
+
+    name = models.CharField(_("Name"), max_length=200)
+    kind = models.CharField(_("Art"), max_length=20, choices=MunicipalityKind.choices)
+    official_key = models.CharField(
+        _("Amtlicher Schlüssel"), max_length=8, unique=True,
+        help_text=_("AGS (8 Ziffern) bzw. Kreisschlüssel (5 Ziffern) eines Landkreises."),
+    )
+    regional_key = models.CharField(_("Regionalschlüssel"), max_length=12, blank=True)
+    landkreis = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        limit_choices_to={"kind": MunicipalityKind.LANDKREIS}, verbose_name=_("Landkreis"),
+    )
+    directory_date = models.DateField(_("Gebietsstand des Verzeichnisses"), null=True, blank=True)
+    active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("Kommune")
+        verbose_name_plural = _("Kommunen")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind=MunicipalityKind.LANDKREIS, official_key__regex=r"^06[456][0-9]{2}$")
+                           | (~Q(kind=MunicipalityKind.LANDKREIS)
+                              & Q(official_key__regex=r"^06[456][0-9]{5}$"))),
+                name="municipality_key_hessen",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        validate_official_key(self.official_key, self.kind)
+
+
+class Membership(models.Model):
+    """A user acting for a municipality, once a case worker approved it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("Kommune"),
+    )
+    state = FSMField(_("Status"), default=MembershipState.REQUESTED, choices=MembershipState.choices,
+                     protected=True)
+    function = models.CharField(_("Funktion/Dienststelle"), max_length=200, blank=True)
+    requested_at = models.DateTimeField(_("beantragt am"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("entschieden von"))
+    reason = models.TextField(_("Begründung"), blank=True)
+
+    class Meta:
+        verbose_name = _("Mitgliedschaft")
+        verbose_name_plural = _("Mitgliedschaften")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "municipality"],
+                condition=Q(state__in=[MembershipState.REQUESTED, MembershipState.APPROVED]),
+                name="membership_one_live_per_user_and_municipality",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.municipality} ({self.get_state_display()})"
+
+    @transition(field=state, source=MembershipState.REQUESTED, target=MembershipState.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=state, source=MembershipState.REQUESTED, target=MembershipState.REFUSED)
+    def refuse(self):
+        pass
+
+    @transition(field=state, source=MembershipState.APPROVED, target=MembershipState.REVOKED)
+    def revoke(self):
+        pass
+
+
+class Invitation(models.Model):
+    """A case worker invites an e-mail address to act for a municipality.
+
+    It becomes an approved membership as soon as a user with that verified address exists.
+    """
+
+    email = models.EmailField(_("E-Mail-Adresse"))
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, verbose_name=_("Kommune"))
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Einladung")
+        verbose_name_plural = _("Einladungen")
+        constraints = [
+            models.UniqueConstraint(fields=["email", "municipality"], condition=Q(accepted_at__isnull=True),
+                                    name="invitation_one_open_per_email_and_municipality")
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.municipality}"

@@ -1,0 +1,35 @@
+from django.db.models import QuerySet
+
+from .enums import MembershipState
+from .models import Membership, Municipality
+
+
+def approved_municipality_ids(user) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    if not hasattr(user, "_approved_municipality_ids"):
+        user._approved_municipality_ids = set(
+            Membership.objects.filter(user=user, state=MembershipState.APPROVED)
+            .values_list("municipality_id", flat=True)
+        )
+    return user._approved_municipality_ids
+
+
+def approved_municipalities(user) -> QuerySet[Municipality]:
+    return Municipality.objects.filter(pk__in=approved_municipality_ids(user)).order_by("name")
+
+
+def memberships_of(user) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("municipality").order_by("-requested_at")
+
+
+def pending_memberships() -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(state=MembershipState.REQUESTED)
+        .select_related("user", "municipality", "municipality__landkreis")
+        .order_by("requested_at")
+    )
+
+
+def municipalities_for_choice() -> QuerySet[Municipality]:
+    return Municipality.objects.filter(active=True).select_related("landkreis").order_by("name")

@@ -1,0 +1,147 @@
+"""Every write on memberships and invitations."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record
+
+from .enums import MembershipState
+from .exceptions import AccountsError
+from .models import Invitation, Membership, Municipality, User
+from .notifications import notify
+from .rules import is_case_worker
+
+
+def request_membership(*, user: User, municipality: Municipality, function: str = "") -> Membership:
+    """A user asks to act for a municipality. Asking twice returns the open request."""
+    if not municipality.active:
+        raise AccountsError(_("Diese Kommune ist nicht mehr aktiv."))
+    with transaction.atomic():
+        existing = (
+            Membership.objects.select_for_update()
+            .filter(user=user, municipality=municipality,
+                    state__in=[MembershipState.REQUESTED, MembershipState.APPROVED])
+            .first()
+        )
+        if existing:
+            return existing
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(user=user, municipality=municipality,
+                                                       function=function[:200])
+        except IntegrityError:  # a second click at the same moment
+            return Membership.objects.get(user=user, municipality=municipality,
+                                          state__in=[MembershipState.REQUESTED, MembershipState.APPROVED])
+        record(actor=user, action="membership.requested", obj=membership,
+               to_state=membership.state, data={"municipality": municipality.name})
+    staff = User.objects.filter(groups__name__in=["case_worker"], is_active=True).values_list("email", flat=True)
+    notify(recipients=staff, subject=_("Neue Anfrage auf Mitgliedschaft"),
+           template="accounts/mail/membership_requested.txt",
+           context={"membership": membership})
+    return membership
+
+
+def _decide(*, actor: User, membership_id: int, approve: bool, reason: str) -> Membership:
+    if not is_case_worker(actor):
+        raise AccountsError(_("Nur die Sachbearbeitung entscheidet über Mitgliedschaften."))
+    with transaction.atomic():
+        membership = (Membership.objects.select_for_update().select_related("user", "municipality")
+                      .get(pk=membership_id))
+        if membership.state != MembershipState.REQUESTED:
+            raise AccountsError(_("Über diese Anfrage wurde bereits entschieden."))
+        if membership.user_id == actor.pk:
+            raise AccountsError(_("Über die eigene Mitgliedschaft kann nicht selbst entschieden werden."))
+        if not approve and not reason.strip():
+            raise AccountsError(_("Bitte begründen Sie die Ablehnung."))
+        source = membership.state
+        membership.approve() if approve else membership.refuse()
+        membership.decided_at = timezone.now()
+        membership.decided_by = actor
+        membership.reason = reason.strip()
+        membership.save(update_fields=["state", "decided_at", "decided_by", "reason"])
+        record(actor=actor, action="membership.approved" if approve else "membership.refused",
+               obj=membership, from_state=source, to_state=membership.state, reason=membership.reason)
+    notify(recipients=[membership.user.email],
+           subject=_("Ihre Mitgliedschaft für %(m)s") % {"m": membership.municipality.name},
+           template="accounts/mail/membership_decided.txt", context={"membership": membership})
+    return membership
+
+
+def approve_membership(*, actor: User, membership_id: int) -> Membership:
+    return _decide(actor=actor, membership_id=membership_id, approve=True, reason="")
+
+
+def refuse_membership(*, actor: User, membership_id: int, reason: str) -> Membership:
+    return _decide(actor=actor, membership_id=membership_id, approve=False, reason=reason)
+
+
+def revoke_membership(*, actor: User, membership_id: int, reason: str) -> Membership:
+    if not is_case_worker(actor):
+        raise AccountsError(_("Nur die Sachbearbeitung kann Mitgliedschaften entziehen."))
+    if not reason.strip():
+        raise AccountsError(_("Bitte begründen Sie den Entzug."))
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership_id)
+        if membership.state != MembershipState.APPROVED:
+            raise AccountsError(_("Nur bestätigte Mitgliedschaften können entzogen werden."))
+        membership.revoke()
+        membership.decided_at = timezone.now()
+        membership.decided_by = actor
+        membership.reason = reason.strip()
+        membership.save(update_fields=["state", "decided_at", "decided_by", "reason"])
+        record(actor=actor, action="membership.revoked", obj=membership,
+               from_state=MembershipState.APPROVED, to_state=membership.state, reason=membership.reason)
+    return membership
+
+
+def invite_member(*, actor: User, email: str, municipality: Municipality) -> Invitation | Membership:
+    """Invite an address; an existing verified user is approved at once."""
+    if not is_case_worker(actor):
+        raise AccountsError(_("Nur die Sachbearbeitung kann einladen."))
+    email = email.strip().lower()
+    with transaction.atomic():
+        invitation = Invitation.objects.filter(email=email, municipality=municipality,
+                                               accepted_at__isnull=True).first()
+        if invitation is None:
+            invitation = Invitation.objects.create(email=email, municipality=municipality, invited_by=actor)
+            record(actor=actor, action="invitation.created", obj=invitation,
+                   data={"email": email, "municipality": municipality.name})
+        user = User.objects.filter(email=email, emailaddress__verified=True).first()
+        if user is not None:
+            memberships = accept_invitations_for(user=user)
+            if memberships:
+                return memberships[0]
+    notify(recipients=[email], subject=_("Einladung zum Förderportal Starke Heimat Hessen"),
+           template="accounts/mail/invitation.txt", context={"invitation": invitation})
+    return invitation
+
+
+def accept_invitations_for(*, user: User) -> list[Membership]:
+    """Turn open invitations for the user's verified address into approved memberships."""
+    created = []
+    with transaction.atomic():
+        invitations = list(
+            Invitation.objects.select_for_update().select_related("municipality", "invited_by")
+            .filter(email=user.email.lower(), accepted_at__isnull=True)
+        )
+        for invitation in invitations:
+            membership = Membership.objects.filter(
+                user=user, municipality=invitation.municipality,
+                state__in=[MembershipState.REQUESTED, MembershipState.APPROVED],
+            ).select_for_update().first()
+            if membership is None:
+                membership = Membership.objects.create(user=user, municipality=invitation.municipality)
+            if membership.state == MembershipState.REQUESTED:
+                membership.approve()
+                membership.decided_at = timezone.now()
+                membership.decided_by = invitation.invited_by
+                membership.reason = _("Auf Einladung")
+                membership.save(update_fields=["state", "decided_at", "decided_by", "reason"])
+                record(actor=invitation.invited_by, action="membership.approved", obj=membership,
+                       from_state=MembershipState.REQUESTED, to_state=membership.state,
+                       reason=membership.reason)
+            invitation.accepted_at = timezone.now()
+            invitation.save(update_fields=["accepted_at"])
+            created.append(membership)
+    return created

@@ -1,0 +1,7 @@
+class ApplicationError(Exception):
+    """A rule of the application lifecycle was broken; the message is shown to the user."""
+
+    def __init__(self, message, *, field: str | None = None):
+        super().__init__(message)
+        self.message = str(message)
+        self.field = field

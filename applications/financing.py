@@ -1,0 +1,100 @@
+"""The financing plan's figures and the program's money rules (pure functions, no database)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from grants.money import ZERO, format_eur, money_sum, proportional_grant, to_money
+
+
+@dataclass(frozen=True)
+class Line:
+    budget_year: int
+    amount: Decimal
+    eligible: bool
+    category: str = ""
+    description: str = ""
+
+
+@dataclass
+class Figures:
+    total_costs: Decimal
+    eligible_costs: Decimal
+    third_party_funds: Decimal
+    grant: Decimal
+    own_share: Decimal
+    uncapped_grant: Decimal
+    capped: bool
+    by_year: dict[int, dict[str, Decimal]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def own_share_percent(self) -> Decimal:
+        if not self.total_costs:
+            return ZERO
+        return (self.own_share * 100 / self.total_costs).quantize(Decimal("0.1"))
+
+    def as_dict(self) -> dict:
+        return {
+            "total_costs": str(self.total_costs), "eligible_costs": str(self.eligible_costs),
+            "third_party_funds": str(self.third_party_funds), "grant": str(self.grant),
+            "own_share": str(self.own_share), "capped": self.capped,
+            "by_year": {str(y): {k: str(v) for k, v in row.items()} for y, row in self.by_year.items()},
+            "errors": list(self.errors), "notes": list(self.notes),
+        }
+
+
+def compute_figures(*, rate: Decimal, min_grant: Decimal, max_grant: Decimal,
+                    lines: list[Line], third_party: list[Decimal]) -> Figures:
+    """grant = rate × eligible costs, rounded down to the cent, capped at the maximum.
+
+    errors: rules that block submission (grant below the minimum, over-financing).
+    notes: information (the cap applied, and what the municipality pays on top).
+    """
+    total = money_sum(line.amount for line in lines)
+    eligible = money_sum(line.amount for line in lines if line.eligible)
+    third = money_sum(third_party)
+    uncapped = proportional_grant(rate=rate, eligible_costs=eligible, maximum=Decimal("1e15"))
+    grant = min(uncapped, to_money(max_grant))
+    own_share = total - grant - third
+
+    by_year: dict[int, dict[str, Decimal]] = defaultdict(lambda: {"total": ZERO, "eligible": ZERO})
+    for line in lines:
+        by_year[line.budget_year]["total"] += line.amount
+        if line.eligible:
+            by_year[line.budget_year]["eligible"] += line.amount
+
+    figures = Figures(total_costs=total, eligible_costs=eligible, third_party_funds=third, grant=grant,
+                      own_share=own_share, uncapped_grant=uncapped, capped=uncapped > grant,
+                      by_year=dict(sorted(by_year.items())))
+    if grant < min_grant:
+        figures.errors.append(
+            _("Die berechnete Zuwendung von %(grant)s liegt um %(gap)s unter der Mindestzuwendung "
+              "von %(min)s.") % {"grant": format_eur(grant), "gap": format_eur(min_grant - grant),
+                                  "min": format_eur(min_grant)})
+    if figures.capped:
+        figures.notes.append(
+            _("Die rechnerische Zuwendung von %(raw)s übersteigt die Höchstzuwendung von %(max)s um "
+              "%(over)s. Die Zuwendung wird auf %(max)s begrenzt; Ihr Eigenanteil erhöht sich "
+              "entsprechend.") % {"raw": format_eur(uncapped), "max": format_eur(max_grant),
+                                  "over": format_eur(uncapped - grant)})
+    if own_share < 0:
+        figures.errors.append(
+            _("Zuwendung und Drittmittel übersteigen die Gesamtausgaben um %(over)s "
+              "(Überfinanzierung). Bitte verringern Sie die Drittmittel.")
+            % {"over": format_eur(-own_share)})
+    return figures
+
+
+def figures_for(application) -> Figures:
+    program = application.call.program
+    return compute_figures(
+        rate=program.funding_rate, min_grant=program.min_grant, max_grant=program.max_grant,
+        lines=[Line(budget_year=c.budget_year, amount=c.amount, eligible=c.eligible,
+                    category=c.category, description=c.description)
+               for c in application.cost_lines.all()],
+        third_party=[t.amount for t in application.third_party.all()],
+    )

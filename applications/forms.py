@@ -1,0 +1,137 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.selectors import municipalities_for_choice
+from config.forms import KernFormMixin
+from grants.money import format_amount_input, parse_amount
+
+from .enums import AttachmentKind, CostCategory
+
+
+class AmountField(forms.CharField):
+    """Euro amount, typed in German format; cleaned to Decimal."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, str) or value is None:
+            return value
+        return format_amount_input(value)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            amount = parse_amount(value)
+        except ValueError:
+            raise forms.ValidationError(_("Bitte geben Sie einen Betrag in Euro an, z. B. 12.500,00."),
+                                        code="invalid") from None
+        if amount <= 0:
+            raise forms.ValidationError(_("Der Betrag muss größer als 0 sein."), code="min")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise forms.ValidationError(_("Höchstens zwei Nachkommastellen (Cent)."), code="cents")
+        return amount
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class NewApplicationForm(KernFormMixin, forms.Form):
+    call = forms.ModelChoiceField(label=_("Förderaufruf"), queryset=None)
+    lead = forms.ModelChoiceField(label=_("Antragstellende Kommune"), queryset=None,
+                                  help_text=_("Sie können nur für Kommunen handeln, für die Sie bestätigt sind."))
+    title = forms.CharField(label=_("Projekttitel"), max_length=300)
+
+    def __init__(self, *args, calls, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["call"].queryset = calls
+        self.fields["lead"].queryset = municipalities
+
+
+class ApplicationForm(KernFormMixin, forms.Form):
+    title = forms.CharField(label=_("Projekttitel"), max_length=300)
+    topics = forms.ModelMultipleChoiceField(label=_("Themenbereiche"), queryset=None, required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+    partners = forms.ModelMultipleChoiceField(
+        label=_("Partnerkommunen (Gemeinschaftsvorhaben)"), queryset=None, required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Mehrfachauswahl mit Strg- bzw. Befehlstaste. Gemeinschaftsvorhaben werden bevorzugt."))
+    summary = forms.CharField(label=_("Kurzbeschreibung"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    objectives = forms.CharField(label=_("Ziele"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    benefit = forms.CharField(label=_("Nutzen für Bürgerinnen und Bürger"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    transferability = forms.CharField(label=_("Übertragbarkeit auf andere Kommunen"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    start_date = forms.DateField(label=_("Projektbeginn"), required=False, widget=DateInput())
+    end_date = forms.DateField(label=_("Projektende"), required=False, widget=DateInput())
+    declaration_not_started = forms.BooleanField(
+        label=_("Das Vorhaben hat noch nicht begonnen (kein vorzeitiger Maßnahmenbeginn)."), required=False)
+    declaration_own_share = forms.BooleanField(label=_("Der Eigenanteil ist gesichert."), required=False)
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = application.call.program.topics.all()
+        self.fields["partners"].queryset = municipalities_for_choice().exclude(pk=application.lead_id)
+        program = application.call.program
+        self.fields["start_date"].help_text = _("Im Förderzeitraum %(a)s – %(b)s, höchstens %(n)d Monate.") % {
+            "a": program.period_start.strftime("%d.%m.%Y"), "b": program.period_end.strftime("%d.%m.%Y"),
+            "n": program.max_duration_months}
+
+
+class CostLineForm(KernFormMixin, forms.Form):
+    category = forms.ChoiceField(label=_("Kategorie"), choices=[("", "—")] + CostCategory.choices)
+    description = forms.CharField(label=_("Bezeichnung"), max_length=300)
+    budget_year = forms.IntegerField(label=_("Haushaltsjahr"), min_value=2000, max_value=2100)
+    amount = AmountField(label=_("Betrag (€)"))
+    eligible = forms.BooleanField(label=_("zuwendungsfähig"), required=False, initial=True)
+
+
+class ThirdPartyForm(KernFormMixin, forms.Form):
+    source = forms.CharField(label=_("Geldgeber"), max_length=300)
+    amount = AmountField(label=_("Betrag (€)"))
+
+
+CostLineFormSet = forms.formset_factory(CostLineForm, extra=3, can_delete=True, max_num=200,
+                                        validate_max=True)
+ThirdPartyFormSet = forms.formset_factory(ThirdPartyForm, extra=1, can_delete=True, max_num=50,
+                                          validate_max=True)
+
+
+class AttachmentForm(KernFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Art der Anlage"), choices=AttachmentKind.choices)
+    file = forms.FileField(label=_("Datei (PDF)"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
+
+
+class ReasonForm(KernFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Begründung"), widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=5000, required=False)
+
+
+class ReturnForm(KernFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Was ist nachzubessern?"), widget=forms.Textarea(attrs={"rows": 4}),
+                             max_length=5000)
+    deadline = forms.DateField(label=_("Frist"), widget=DateInput())
+
+
+class StaffFilterForm(KernFormMixin, forms.Form):
+    q = forms.CharField(label=_("Suche"), required=False, help_text=_("Titel, Aktenzeichen oder Kommune"))
+    state = forms.ChoiceField(label=_("Status"), required=False)
+    topic = forms.ChoiceField(label=_("Themenbereich"), required=False)
+    landkreis = forms.ChoiceField(label=_("Landkreis / kreisfreie Stadt"), required=False)
+    joint = forms.ChoiceField(label=_("Art des Vorhabens"), required=False, choices=[
+        ("", _("alle")), ("joint", _("Gemeinschaftsvorhaben")), ("single", _("Einzelvorhaben"))])
+    order = forms.ChoiceField(label=_("Sortierung"), required=False, choices=[
+        ("submitted", _("Eingang, älteste zuerst")), ("-submitted", _("Eingang, neueste zuerst")),
+        ("-grant", _("Zuwendung, höchste zuerst")), ("grant", _("Zuwendung, niedrigste zuerst")),
+        ("case", _("Aktenzeichen")), ("lead", _("Kommune")), ("state", _("Status"))])

@@ -1,0 +1,84 @@
+"""Reads of applications, scoped to what the user may see (a guessed id gives 404)."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.selectors import approved_municipality_ids
+from audit.selectors import timeline_for
+
+from .enums import CHECK_QUEUE_STATES, ApplicationState
+from .models import Application
+
+
+def visible_applications(user) -> QuerySet[Application]:
+    """Staff see every submitted application; members see those of their municipalities."""
+    qs = Application.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_staff_role:
+        own = approved_municipality_ids(user)
+        return qs.filter(~Q(state=ApplicationState.DRAFT) | Q(lead_id__in=own))
+    ids = approved_municipality_ids(user)
+    if not ids:
+        return qs.none()
+    partner = Application.partners.through.objects.filter(
+        application_id=OuterRef("pk"), municipality_id__in=ids)
+    return qs.filter(Q(lead_id__in=ids) | Exists(partner))
+
+
+def applications_for_user(user) -> QuerySet[Application]:
+    ids = approved_municipality_ids(user)
+    partner = Application.partners.through.objects.filter(
+        application_id=OuterRef("pk"), municipality_id__in=ids)
+    return (Application.objects.filter(Q(lead_id__in=ids) | Exists(partner))
+            .select_related("lead", "call").order_by("-updated_at"))
+
+
+def application_detail(user, pk: int) -> Application:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        visible_applications(user).select_related("call__program", "lead", "lead__landkreis", "created_by")
+        .prefetch_related("partners", "topics", "cost_lines", "third_party",
+                          Prefetch("attachments"), "receipts"),
+        pk=pk,
+    )
+
+
+def staff_applications(*, call_id: int, state: str = "", topic: str = "", landkreis: str = "",
+                       joint: str = "", q: str = "", order: str = "") -> QuerySet[Application]:
+    qs = (Application.objects.filter(call_id=call_id).exclude(state=ApplicationState.DRAFT)
+          .select_related("lead", "lead__landkreis")
+          .annotate(n_partners=Count("partners", distinct=True))
+          .prefetch_related("topics"))
+    if state:
+        qs = qs.filter(state=state)
+    if topic:
+        qs = qs.filter(topics__id=topic)
+    if landkreis:
+        qs = qs.filter(Q(lead__landkreis_id=landkreis) | Q(lead_id=landkreis))
+    if joint == "joint":
+        qs = qs.filter(n_partners__gt=0)
+    elif joint == "single":
+        qs = qs.filter(n_partners=0)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(case_number__icontains=q) | Q(lead__name__icontains=q))
+    orders = {
+        "submitted": ("submitted_at", "pk"), "-submitted": ("-submitted_at", "-pk"),
+        "grant": ("grant_amount", "pk"), "-grant": ("-grant_amount", "-pk"),
+        "case": ("case_number",), "-case": ("-case_number",),
+        "lead": ("lead__name", "pk"), "state": ("state", "pk"),
+    }
+    return qs.order_by(*orders.get(order, ("submitted_at", "pk"))).distinct()
+
+
+STAFF_SORTS = ["submitted", "-submitted", "grant", "-grant", "case", "-case", "lead", "state"]
+
+
+def staff_queue_counts() -> dict[str, int]:
+    rows = (Application.objects.filter(state__in=CHECK_QUEUE_STATES)
+            .values("state").annotate(n=Count("pk")))
+    return {row["state"]: row["n"] for row in rows}
+
+
+def application_timeline(application: Application):
+    return timeline_for(application)

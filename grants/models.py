@@ -1,0 +1,238 @@
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from .enums import CallState
+from .exceptions import CallFrozenError
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class FundingProgram(models.Model):
+    """A funding line with its legal basis and money rules (all configurable)."""
+
+    name = models.CharField(_("Name"), max_length=300)
+    short_name = models.CharField(_("Kurzname"), max_length=50, unique=True)
+    legal_basis = models.TextField(_("Rechtsgrundlage"))
+    funding_rate = models.DecimalField(
+        _("Fördersatz"), max_digits=5, decimal_places=4,
+        validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal("1"))],
+        help_text=_("Anteil der zuwendungsfähigen Ausgaben, z. B. 0,9000 für 90 %."),
+    )
+    min_grant = models.DecimalField(_("Mindestzuwendung"), **MONEY)
+    max_grant = models.DecimalField(_("Höchstzuwendung"), **MONEY)
+    period_start = models.DateField(_("Förderzeitraum von"))
+    period_end = models.DateField(_("Förderzeitraum bis"))
+    max_duration_months = models.PositiveSmallIntegerField(_("Höchstlaufzeit (Monate)"), default=24)
+    case_number_prefix = models.CharField(_("Präfix des Aktenzeichens"), max_length=20)
+    case_number_template = models.CharField(
+        _("Vorlage des Aktenzeichens"), max_length=60, default="{prefix}-{year}-{seq:04d}",
+        help_text=_("Platzhalter: {prefix}, {year}, {seq}"),
+    )
+    general_conditions_edition = models.CharField(
+        _("Allgemeine Nebenbestimmungen (Fassung)"), max_length=200, blank=True)
+    disbursement_window_months = models.PositiveSmallIntegerField(
+        _("Mittelabruf: Bedarf binnen Monaten"), default=2)
+    interim_proof_months = models.PositiveSmallIntegerField(
+        _("Zwischennachweis fällig nach Monaten"), default=4)
+    final_proof_months = models.PositiveSmallIntegerField(
+        _("Verwendungsnachweis fällig nach Monaten"), default=6)
+    appeal_period_months = models.PositiveSmallIntegerField(_("Rechtsbehelfsfrist (Monate)"), default=1)
+    retained_instalment_percent = models.DecimalField(
+        _("Einbehalt der Schlussrate (%)"), max_digits=5, decimal_places=2, default=Decimal("0"))
+    line_overrun_percent = models.DecimalField(
+        _("Zulässige Überschreitung einzelner Ansätze (%)"), max_digits=5, decimal_places=2,
+        default=Decimal("20"))
+
+    class Meta:
+        verbose_name = _("Förderprogramm")
+        verbose_name_plural = _("Förderprogramme")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(funding_rate__gt=0, funding_rate__lte=1),
+                                   name="program_rate_in_range"),
+            models.CheckConstraint(condition=Q(min_grant__gte=0, max_grant__gte=F("min_grant")),
+                                   name="program_grant_bounds"),
+            models.CheckConstraint(condition=Q(period_end__gt=F("period_start")),
+                                   name="program_period_order"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def format_case_number(self, *, year: int, seq: int) -> str:
+        return self.case_number_template.format(prefix=self.case_number_prefix, year=year, seq=seq)
+
+
+class Topic(models.Model):
+    program = models.ForeignKey(FundingProgram, on_delete=models.CASCADE, related_name="topics")
+    number = models.PositiveSmallIntegerField(_("Nummer"))
+    name = models.CharField(_("Themenbereich"), max_length=200)
+    description = models.TextField(_("Beschreibung"), blank=True)
+
+    class Meta:
+        verbose_name = _("Themenbereich")
+        verbose_name_plural = _("Themenbereiche")
+        ordering = ["program", "number"]
+        constraints = [models.UniqueConstraint(fields=["program", "number"], name="topic_unique_number")]
+
+    def __str__(self):
+        return f"{self.number} {self.name}"
+
+
+class Criterion(models.Model):
+    """An evaluation criterion, scored by the jury on a fixed scale with a weight."""
+
+    program = models.ForeignKey(FundingProgram, on_delete=models.CASCADE, related_name="criteria")
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    name = models.CharField(_("Kriterium"), max_length=200)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    scale_max = models.DecimalField(_("Höchstpunktzahl"), max_digits=4, decimal_places=1, default=Decimal("5"))
+    step = models.DecimalField(_("Schrittweite"), max_digits=3, decimal_places=1, default=Decimal("0.5"))
+    weight = models.DecimalField(_("Gewicht"), max_digits=5, decimal_places=2, default=Decimal("1"))
+    threshold = models.DecimalField(_("Schwelle"), max_digits=4, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Bewertungskriterium")
+        verbose_name_plural = _("Bewertungskriterien")
+        ordering = ["program", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(scale_max__gt=0, step__gt=0, weight__gt=0),
+                                   name="criterion_positive_scale"),
+            models.CheckConstraint(condition=Q(threshold__isnull=True) | Q(threshold__lte=F("scale_max")),
+                                   name="criterion_threshold_on_scale"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Call(models.Model):
+    """A call for proposals (Förderaufruf) with its submission window and budget."""
+
+    FROZEN_FIELDS = ("program_id", "opens_at", "closes_at", "total_budget")
+
+    program = models.ForeignKey(FundingProgram, on_delete=models.PROTECT, related_name="calls",
+                                verbose_name=_("Förderprogramm"))
+    title = models.CharField(_("Titel"), max_length=300)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    opens_at = models.DateTimeField(_("Einreichung ab"))
+    closes_at = models.DateTimeField(_("Einreichungsfrist"),
+                                     help_text=_("Anträge werden bis vor diesem Zeitpunkt angenommen."))
+    total_budget = models.DecimalField(_("Gesamtbudget"), **MONEY)
+    state = FSMField(_("Status"), default=CallState.DRAFT, choices=CallState.choices, protected=True)
+    frozen_at = models.DateTimeField(
+        _("Geldregeln eingefroren seit"), null=True, blank=True, editable=False,
+        help_text=_("Mit dem ersten eingereichten Antrag werden Fenster und Budget unveränderlich."))
+
+    class Meta:
+        verbose_name = _("Förderaufruf")
+        verbose_name_plural = _("Förderaufrufe")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="call_window_order"),
+            models.CheckConstraint(condition=Q(total_budget__gte=0), name="call_budget_non_negative"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def is_accepting(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.state == CallState.OPEN and self.opens_at <= at < self.closes_at
+
+    def _frozen_changes(self) -> list[str]:
+        if self.pk is None:
+            return []
+        stored = Call.objects.filter(pk=self.pk).values(*self.FROZEN_FIELDS, "frozen_at").first()
+        if not stored or stored["frozen_at"] is None:
+            return []
+        return [f for f in self.FROZEN_FIELDS if getattr(self, f) != stored[f]]
+
+    def clean(self):
+        changed = self._frozen_changes()
+        if changed:
+            raise CallFrozenError(
+                _("Seit dem ersten eingereichten Antrag sind Einreichungsfenster und Budget dieses "
+                  "Aufrufs festgeschrieben und können nicht mehr geändert werden."),
+                code="frozen",
+            )
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise CallFrozenError(_("Die Einreichungsfrist muss nach dem Beginn liegen."), code="window")
+
+    def save(self, *args, **kwargs):
+        if self._frozen_changes():
+            self.clean()
+        super().save(*args, **kwargs)
+
+    @transition(field=state, source=CallState.DRAFT, target=CallState.OPEN)
+    def publish(self):
+        pass
+
+    @transition(field=state, source=CallState.OPEN, target=CallState.CLOSED)
+    def close(self):
+        pass
+
+
+class CallBudgetYear(models.Model):
+    """The call's tranche per budget year (Haushaltsjahr)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="budget_years")
+    year = models.PositiveSmallIntegerField(_("Haushaltsjahr"))
+    amount = models.DecimalField(_("Mittel"), **MONEY)
+    chapter = models.CharField(_("Kapitel"), max_length=20, blank=True)
+    title_code = models.CharField(_("Titel"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("Haushaltsjahr des Aufrufs")
+        verbose_name_plural = _("Haushaltsjahre des Aufrufs")
+        ordering = ["call", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "year"], name="call_budget_year_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="call_budget_year_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.call} {self.year}"
+
+    def _call_frozen(self) -> bool:
+        return Call.objects.filter(pk=self.call_id, frozen_at__isnull=False).exists()
+
+    def clean(self):
+        if self.call_id and self._call_frozen():
+            if self.pk is None:
+                changed = True
+            else:
+                stored = CallBudgetYear.objects.filter(pk=self.pk).values("year", "amount").first()
+                changed = stored != {"year": self.year, "amount": self.amount}
+            if changed:
+                raise CallFrozenError(
+                    _("Die Haushaltsjahre eines festgeschriebenen Aufrufs können nicht mehr geändert "
+                      "werden."), code="frozen")
+
+    def save(self, *args, **kwargs):
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._call_frozen():
+            raise CallFrozenError(
+                _("Die Haushaltsjahre eines festgeschriebenen Aufrufs können nicht mehr geändert "
+                  "werden."), code="frozen")
+        return super().delete(*args, **kwargs)
+
+
+class CaseNumberSequence(models.Model):
+    """Counter for case numbers per program and year, taken under a row lock."""
+
+    program = models.ForeignKey(FundingProgram, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "year"], name="case_seq_unique")]
