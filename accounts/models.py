@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from .enums import STAFF_ROLES, MembershipState, MunicipalityKind, Role
 from .keys import validate_official_key
@@ -108,7 +108,7 @@ class Municipality(models.Model):
         validate_official_key(self.official_key, self.kind)
 
 
-class Membership(models.Model):
+class Membership(FSMModelMixin, models.Model):
     """A user acting for a municipality, once a case worker approved it."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")

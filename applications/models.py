@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Municipality
 from grants.models import MONEY, Call, Topic
@@ -15,7 +15,7 @@ from .enums import WITHDRAWABLE_STATES, ApplicationState, AttachmentKind, CostCa
 S = ApplicationState
 
 
-class Application(models.Model):
+class Application(FSMModelMixin, models.Model):
     """A project proposal (Antrag) of a lead municipality, optionally with partners."""
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications",
@@ -40,6 +40,8 @@ class Application(models.Model):
     state = FSMField(_("Status"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
     case_number = models.CharField(_("Aktenzeichen"), max_length=40, unique=True, null=True, blank=True)
     submitted_at = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
+    submissions = models.PositiveSmallIntegerField(
+        _("Anzahl Einreichungen"), default=0, help_text=_("Zählt Einreichung und Nachreichungen; nummeriert die Eingangsbestätigungen."))
     revision_reason = models.TextField(_("Nachforderung"), blank=True)
     revision_deadline = models.DateField(_("Frist der Nachforderung"), null=True, blank=True)
     decision_reason = models.TextField(_("Begründung der Entscheidung"), blank=True)

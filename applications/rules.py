@@ -34,7 +34,14 @@ def is_withdrawable(user, application):
 may_view = is_staff_member | is_lead_member | is_partner_member
 may_edit = is_lead_member & is_editable
 may_withdraw = is_lead_member & is_withdrawable
-may_check = is_case_worker
+
+
+@rules.predicate
+def may_check(user, application=None):
+    """Case workers (and administrators) run the formal check of any application."""
+    return is_case_worker(user)
+
+
 may_download_receipt = is_staff_member | is_lead_member
 
 rules.add_perm("applications.view_application", may_view)
@@ -50,7 +57,7 @@ def can_edit(instance, user):
 
 
 def can_check(instance, user):
-    return is_case_worker(user)
+    return may_check(user, instance)
 
 
 def can_withdraw(instance, user):

@@ -342,8 +342,10 @@ def submit_application(*, actor: User, application_id: int, now: dt.datetime | N
         application.case_number = next_case_number(program=call.program,
                                                    year=timezone.localtime(now, BERLIN).year)
         application.submitted_at = now
+        application.submissions += 1
         fields = _store_figures(application)
-        application.save(update_fields=["state", "case_number", "submitted_at", "updated_at", *fields])
+        application.save(update_fields=["state", "case_number", "submitted_at", "submissions", "updated_at",
+                                        *fields])
         freeze_call(call_id=call.pk, actor=actor)
         record(actor=actor, action="application.submitted", obj=application, from_state=source,
                to_state=target, data={"case_number": application.case_number,
@@ -356,7 +358,7 @@ def submit_application(*, actor: User, application_id: int, now: dt.datetime | N
 def _after_submission(application: Application) -> None:
     from .tasks import render_receipt
 
-    version = application.receipts.count() + 1
+    version = application.submissions
     transaction.on_commit(lambda: render_receipt.delay(application_id=application.pk, version=version))
     _notify_state(application, _applicant_addresses(application) + _case_worker_addresses())
 
@@ -375,8 +377,9 @@ def resubmit_application(*, actor: User, application_id: int, now: dt.datetime |
         if problems:
             raise ApplicationError(" ".join(problems))
         source, target = _transition(application, "resubmit", actor)
+        application.submissions += 1
         fields = _store_figures(application)
-        application.save(update_fields=["state", "updated_at", *fields])
+        application.save(update_fields=["state", "submissions", "updated_at", *fields])
         record(actor=actor, action="application.resubmitted", obj=application, from_state=source,
                to_state=target, data={"grant": application.grant_amount})
         _after_submission(application)

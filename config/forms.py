@@ -18,12 +18,12 @@ _CLASSES = {
 }
 
 
-def apply_kern_classes(form: forms.BaseForm) -> None:
+def apply_kern_classes(form: forms.BaseForm, *, with_errors: bool = False) -> None:
     """Give every widget the KERN class of its kind (and the error class when invalid)."""
     for name, field in form.fields.items():
         widget = field.widget
         css = next((c for cls, c in _CLASSES.items() if isinstance(widget, cls)), "kern-form-input__input")
-        if form.is_bound and name in form.errors:
+        if with_errors and name in form.errors:
             css += f" {css}--error"
         own = [c for c in widget.attrs.get("class", "").split() if not c.startswith("kern-form")]
         widget.attrs["class"] = " ".join([*own, css])
@@ -36,4 +36,5 @@ class KernFormMixin:
 
     def full_clean(self):
         super().full_clean()
-        apply_kern_classes(self)
+        if self.is_bound:
+            apply_kern_classes(self, with_errors=True)

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from .enums import CallState
 from .exceptions import CallFrozenError
@@ -112,7 +112,7 @@ class Criterion(models.Model):
         return self.name
 
 
-class Call(models.Model):
+class Call(FSMModelMixin, models.Model):
     """A call for proposals (Förderaufruf) with its submission window and budget."""
 
     FROZEN_FIELDS = ("program_id", "opens_at", "closes_at", "total_budget")

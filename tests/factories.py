@@ -98,6 +98,7 @@ def member_of(municipality, user=None, **kwargs) -> User:
 class ProgramFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = FundingProgram
+        skip_postgeneration_save = True
 
     name = "Starke Heimat Hessen – Phase 2"
     short_name = factory.Sequence(lambda n: f"SHH2-{n}")
@@ -120,6 +121,7 @@ class ProgramFactory(factory.django.DjangoModelFactory):
 class CallFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Call
+        skip_postgeneration_save = True
 
     program = factory.SubFactory(ProgramFactory)
     title = factory.Sequence(lambda n: f"Förderaufruf {n}")

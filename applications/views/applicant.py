@@ -187,7 +187,7 @@ def attachment_remove(request, pk: int, attachment_pk: int):
 
 def _confirm(request, pk, *, action, template, perform, success):
     application = _visible(request, pk)
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             perform(application, form.cleaned_data.get("reason", ""))

@@ -20,3 +20,15 @@ def percent(rate):
     value = (Decimal(rate) * 100).normalize()
     text = f"{value:f}".replace(".", ",")
     return f"{text}\u00a0%"
+
+
+_BADGES = {
+    "draft": "info", "submitted": "info", "in_formal_check": "warning", "returned_for_revision": "warning",
+    "resubmitted": "info", "eligible": "success", "ineligible": "danger", "withdrawn": "danger",
+    "requested": "info", "approved": "success", "refused": "danger", "revoked": "danger",
+}
+
+
+@register.inclusion_tag("includes/state_badge.html")
+def state_badge(obj):
+    return {"variant": _BADGES.get(obj.state, "info"), "label": obj.get_state_display()}
