@@ -57,7 +57,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()
         EmailAddress.objects.get_or_create(user=self, email=self.email, defaults={"verified": True, "primary": True})
         for role in extracted or []:
-            self.groups.add(Group.objects.get(name=role))
+            self.groups.add(Group.objects.get_or_create(name=role)[0])
 
 
 def staff_user(role: str = "case_worker", **kwargs) -> User:
