@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("Anträge")
+
+    def ready(self):
+        from audit.labels import register_states
+
+        from .enums import ApplicationState
+
+        register_states(ApplicationState)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import municipalities_for_choice
-from config.forms import KernFormMixin
+from config.forms import KernFormMixin, apply_kern_classes
 from grants.money import format_amount_input, parse_amount
 
 from .enums import AttachmentKind, CostCategory
@@ -58,6 +58,8 @@ class NewApplicationForm(KernFormMixin, forms.Form):
 
 
 class ApplicationForm(KernFormMixin, forms.Form):
+    # Drafts may be saved incomplete; what submission needs is listed on the case page.
+    hide_optional = True
     title = forms.CharField(label=_("Projekttitel"), max_length=300)
     topics = forms.ModelMultipleChoiceField(label=_("Themenbereiche"), queryset=None, required=False,
                                             widget=forms.CheckboxSelectMultiple)
@@ -90,6 +92,7 @@ class ApplicationForm(KernFormMixin, forms.Form):
 
 
 class CostLineForm(KernFormMixin, forms.Form):
+    hide_optional = True
     category = forms.ChoiceField(label=_("Kategorie"), choices=[("", "—")] + CostCategory.choices)
     description = forms.CharField(label=_("Bezeichnung"), max_length=300)
     budget_year = forms.IntegerField(label=_("Haushaltsjahr"), min_value=2000, max_value=2100)
@@ -98,14 +101,23 @@ class CostLineForm(KernFormMixin, forms.Form):
 
 
 class ThirdPartyForm(KernFormMixin, forms.Form):
+    hide_optional = True
     source = forms.CharField(label=_("Geldgeber"), max_length=300)
     amount = AmountField(label=_("Betrag (€)"))
 
 
-CostLineFormSet = forms.formset_factory(CostLineForm, extra=3, can_delete=True, max_num=200,
-                                        validate_max=True)
-ThirdPartyFormSet = forms.formset_factory(ThirdPartyForm, extra=1, can_delete=True, max_num=50,
-                                          validate_max=True)
+class _RowFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Zeile entfernen")
+            apply_kern_classes(form)
+
+
+CostLineFormSet = forms.formset_factory(CostLineForm, formset=_RowFormSet, extra=3, can_delete=True,
+                                        max_num=200, validate_max=True)
+ThirdPartyFormSet = forms.formset_factory(ThirdPartyForm, formset=_RowFormSet, extra=1, can_delete=True,
+                                          max_num=50, validate_max=True)
 
 
 class AttachmentForm(KernFormMixin, forms.Form):

@@ -34,6 +34,24 @@ class AuditEntry(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
+    @property
+    def action_label(self) -> str:
+        from .labels import action_label
+
+        return action_label(self.action)
+
+    @property
+    def from_state_label(self) -> str:
+        from .labels import state_label
+
+        return state_label(self.from_state)
+
+    @property
+    def to_state_label(self) -> str:
+        from .labels import state_label
+
+        return state_label(self.to_state)
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("Audit entries are never changed.")

@@ -9,10 +9,11 @@ class KernFormRenderer(TemplatesSetting):
     field_template_name = "forms/kern_field.html"
 
 
+# Order matters: CheckboxSelectMultiple is a subclass of RadioSelect.
 _CLASSES = {
     forms.CheckboxInput: "kern-form-check__checkbox",
-    forms.RadioSelect: "kern-form-check__radio",
     forms.CheckboxSelectMultiple: "kern-form-check__checkbox",
+    forms.RadioSelect: "kern-form-check__radio",
     forms.Select: "kern-form-input__select",
     forms.SelectMultiple: "kern-form-input__select",
 }

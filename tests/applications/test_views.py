@@ -197,7 +197,7 @@ def test_withdraw_needs_confirmation(client, complete, applicant):
 def test_timeline_shows_history(client, complete, applicant):
     services.submit_application(actor=applicant, application_id=complete.pk)
     html = login(client, applicant).get(reverse("applications:detail", args=[complete.pk])).content.decode()
-    assert "application.submitted" in html and "draft → submitted" in html
+    assert "Antrag eingereicht (Entwurf → Eingereicht)" in html
 
 
 # ---- staff list: filters, CSV, and query counts that do not grow with the rows

@@ -89,7 +89,7 @@ class Command(BaseCommand):
                     user.is_staff = user.is_superuser = True
                 user.save()
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
-            user.groups.add(*Group.objects.filter(name__in=roles))
+            user.groups.add(*(Group.objects.get_or_create(name=r)[0] for r in roles))
             if secret and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
                 TOTP.activate(user, secret)
             users[email] = user
@@ -179,6 +179,6 @@ class Command(BaseCommand):
         for email, _f, _l, roles, secret in USERS:
             line = f"  {roles[0]:<12} {email}"
             if secret:
-                line += f"   TOTP-Schlüssel {secret}  (aktueller Code: python manage.py demo_totp {email})"
+                line += f"   TOTP-Schlüssel {secret}  (aktueller Code: DEMO_MODE=1 .venv/bin/python manage.py demo_totp {email})"
             self.stdout.write(line)
         self.stdout.write("")

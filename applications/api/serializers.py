@@ -1,0 +1,354 @@
+"""Serializers of the applications API: they parse input and shape output, nothing more.
+
+Every rule (what may change when, which amounts are valid, which dates fit the program) lives in
+applications.services; amounts are therefore read as text and handed to the service unchanged.
+Money is written as a decimal string with two places ("1234.56").
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from accounts.api import MunicipalityBriefSerializer
+from accounts.models import Municipality
+from accounts.selectors import approved_municipality_ids
+from audit.models import AuditEntry
+from grants.models import Call, Topic
+
+from .. import rules as app_rules
+from ..enums import ApplicationState, AttachmentKind, CostCategory
+from ..financing import figures_for
+from ..models import Application, Attachment, CostLine, Receipt, ThirdPartyFunding
+from ..selectors import STAFF_SORTS
+
+STATE_LABELS = dict(ApplicationState.choices)
+
+
+def money(**kwargs):
+    return serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True, **kwargs)
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$",
+                      "example": "1234.56"})
+class AmountField(serializers.CharField):
+    """An amount in euros as a decimal string ("1234.56"); checked by the service."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+
+
+class RejectUnknownFieldsMixin:
+    """A key the endpoint does not know is an error, not silently ignored (e.g. "state")."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({
+                    name: [_("Dieses Feld ist unbekannt oder kann nicht geändert werden.")]
+                    for name in unknown})
+        return super().to_internal_value(data)
+
+
+# ---------------------------------------------------------------- small building blocks
+
+class TopicBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "number", "name"]
+        read_only_fields = fields
+
+
+class CallBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Call
+        fields = ["id", "title", "closes_at"]
+        read_only_fields = fields
+
+
+class LeadSerializer(MunicipalityBriefSerializer):
+    landkreis_name = serializers.CharField(source="landkreis.name", default=None, read_only=True)
+
+    class Meta(MunicipalityBriefSerializer.Meta):
+        fields = [*MunicipalityBriefSerializer.Meta.fields, "landkreis_name"]
+        read_only_fields = fields
+
+
+class CostLineSerializer(serializers.ModelSerializer):
+    category_display = serializers.CharField(source="get_category_display", read_only=True)
+    amount = money()
+
+    class Meta:
+        model = CostLine
+        fields = ["position", "category", "category_display", "description", "budget_year", "amount",
+                  "eligible"]
+        read_only_fields = fields
+
+
+class ThirdPartySerializer(serializers.ModelSerializer):
+    amount = money()
+
+    class Meta:
+        model = ThirdPartyFunding
+        fields = ["source", "amount"]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "kind_display", "original_name", "size", "sha256", "uploaded_at",
+                  "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return reverse("api-application-attachment", request=self.context.get("request"),
+                       kwargs={"pk": obj.application_id, "attachment_id": obj.pk})
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Receipt
+        fields = ["version", "created_at", "sha256", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return reverse("api-application-receipt", request=self.context.get("request"),
+                       kwargs={"pk": obj.application_id, "version": obj.version})
+
+
+class YearFiguresSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    total = money()
+    eligible = money()
+
+
+class FiguresSerializer(serializers.Serializer):
+    """The financing plan computed by applications.financing (grant rounded down to the cent)."""
+
+    total_costs = money()
+    eligible_costs = money()
+    third_party_funds = money()
+    grant = money(help_text=_("Beantragte Zuwendung: Fördersatz × zuwendungsfähige Ausgaben, "
+                              "höchstens die Höchstzuwendung"))
+    own_share = money()
+    own_share_percent = serializers.DecimalField(max_digits=None, decimal_places=1, read_only=True)
+    capped = serializers.BooleanField(read_only=True)
+    by_year = serializers.SerializerMethodField()
+    errors = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                   help_text=_("Was eine Einreichung verhindert"))
+    notes = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    @extend_schema_field(YearFiguresSerializer(many=True))
+    def get_by_year(self, obj):
+        return YearFiguresSerializer(
+            [{"year": year, **row} for year, row in obj.by_year.items()], many=True).data
+
+
+class PermissionsSerializer(serializers.Serializer):
+    can_edit = serializers.BooleanField(help_text=_("Bearbeiten, Anlagen, Einreichen, Nachreichen"))
+    can_withdraw = serializers.BooleanField()
+    can_check = serializers.BooleanField(help_text=_("Formalprüfung (Sachbearbeitung)"))
+    can_download_receipt = serializers.BooleanField()
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    actor_name = serializers.CharField(source="actor.display_name", default=None, read_only=True)
+    to_state_display = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEntry
+        fields = ["at", "action", "actor_name", "from_state", "to_state", "to_state_display", "reason",
+                  "data"]
+        read_only_fields = fields
+
+    def get_to_state_display(self, obj) -> str:
+        return str(STATE_LABELS.get(obj.to_state, obj.to_state))
+
+
+# ---------------------------------------------------------------- applications (output)
+
+class ApplicationListSerializer(serializers.ModelSerializer):
+    call = CallBriefSerializer(read_only=True)
+    lead = MunicipalityBriefSerializer(read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    is_lead = serializers.SerializerMethodField(
+        help_text=_("Ob Sie für die antragstellende Kommune handeln (sonst für eine Partnerkommune)."))
+    total_costs = money()
+    eligible_costs = money()
+    third_party_funds = money()
+    grant_amount = money()
+    own_share = money()
+
+    class Meta:
+        model = Application
+        fields = ["id", "case_number", "title", "call", "lead", "is_lead", "state", "state_display",
+                  "submitted_at", "updated_at", "total_costs", "eligible_costs", "third_party_funds",
+                  "grant_amount", "own_share"]
+        read_only_fields = fields
+
+    def get_is_lead(self, obj) -> bool:
+        return obj.lead_id in approved_municipality_ids(self.context["request"].user)
+
+
+class ApplicationDetailSerializer(ApplicationListSerializer):
+    lead = LeadSerializer(read_only=True)
+    partners = MunicipalityBriefSerializer(many=True, read_only=True)
+    topics = TopicBriefSerializer(many=True, read_only=True)
+    is_joint = serializers.SerializerMethodField()
+    cost_lines = CostLineSerializer(many=True, read_only=True)
+    third_party = ThirdPartySerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    receipts = ReceiptSerializer(many=True, read_only=True)
+    figures = serializers.SerializerMethodField()
+    submission_problems = serializers.SerializerMethodField(
+        help_text=_("Was einer Einreichung noch im Weg steht (nur im Entwurf und bei Nachforderung)."))
+    permissions = serializers.SerializerMethodField()
+
+    class Meta(ApplicationListSerializer.Meta):
+        fields = [*ApplicationListSerializer.Meta.fields,
+                  "summary", "objectives", "benefit", "transferability", "start_date", "end_date",
+                  "declaration_not_started", "declaration_own_share", "partners", "topics", "is_joint",
+                  "revision_reason", "revision_deadline", "decision_reason", "created_at",
+                  "figures", "cost_lines", "third_party", "attachments", "receipts",
+                  "submission_problems", "permissions"]
+        read_only_fields = fields
+
+    def get_is_joint(self, obj) -> bool:
+        return len(obj.partners.all()) > 0
+
+    @extend_schema_field(FiguresSerializer)
+    def get_figures(self, obj):
+        return FiguresSerializer(figures_for(obj)).data
+
+    def get_submission_problems(self, obj) -> list[str]:
+        from ..services import submission_problems
+
+        if obj.state not in (ApplicationState.DRAFT, ApplicationState.RETURNED):
+            return []
+        return [str(p) for p in submission_problems(obj)]
+
+    @extend_schema_field(PermissionsSerializer)
+    def get_permissions(self, obj):
+        user = self.context["request"].user
+        return {
+            "can_edit": bool(app_rules.may_edit(user, obj)),
+            "can_withdraw": bool(app_rules.may_withdraw(user, obj)),
+            "can_check": bool(app_rules.may_check(user, obj)),
+            "can_download_receipt": bool(app_rules.may_download_receipt(user, obj)),
+        }
+
+
+class StaffApplicationSerializer(serializers.ModelSerializer):
+    lead = LeadSerializer(read_only=True)
+    topics = TopicBriefSerializer(many=True, read_only=True)
+    n_partners = serializers.IntegerField(read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    total_costs = money()
+    eligible_costs = money()
+    grant_amount = money()
+    own_share = money()
+
+    class Meta:
+        model = Application
+        fields = ["id", "case_number", "title", "lead", "n_partners", "topics", "state", "state_display",
+                  "submitted_at", "revision_deadline", "total_costs", "eligible_costs", "grant_amount",
+                  "own_share"]
+        read_only_fields = fields
+
+
+# ---------------------------------------------------------------- applications (input)
+
+class ApplicationCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all())
+    lead = serializers.PrimaryKeyRelatedField(queryset=Municipality.objects.all(),
+                                              help_text=_("Die antragstellende Kommune"))
+    title = serializers.CharField(max_length=300, allow_blank=True)
+
+
+class CostLineInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    category = serializers.ChoiceField(choices=CostCategory.choices)
+    description = serializers.CharField(max_length=300, allow_blank=True)
+    budget_year = serializers.IntegerField()
+    amount = AmountField()
+    eligible = serializers.BooleanField(default=True)
+
+
+class ThirdPartyInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    source = serializers.CharField(max_length=300, allow_blank=True)
+    amount = AmountField()
+
+
+def _ids(**kwargs):
+    return serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                 max_length=500, **kwargs)
+
+
+class ApplicationUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Only the keys sent change; a list sent replaces the whole list (cost lines, partners, ...)."""
+
+    TEXT_FIELDS = ("title", "summary", "objectives", "benefit", "transferability")
+    PLAIN_FIELDS = (*TEXT_FIELDS, "start_date", "end_date", "declaration_not_started",
+                    "declaration_own_share")
+
+    title = serializers.CharField(max_length=300, allow_blank=True, required=False)
+    summary = serializers.CharField(allow_blank=True, required=False, max_length=20000)
+    objectives = serializers.CharField(allow_blank=True, required=False, max_length=20000)
+    benefit = serializers.CharField(allow_blank=True, required=False, max_length=20000)
+    transferability = serializers.CharField(allow_blank=True, required=False, max_length=20000)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    declaration_not_started = serializers.BooleanField(required=False)
+    declaration_own_share = serializers.BooleanField(required=False)
+    topics = _ids(help_text=_("IDs der Themenbereiche des Programms"))
+    partners = _ids(help_text=_("IDs der Partnerkommunen"))
+    cost_lines = CostLineInputSerializer(many=True, required=False, max_length=500)
+    third_party = ThirdPartyInputSerializer(many=True, required=False, max_length=100)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(_("Die Anfrage enthält keine Änderungen."))
+        return attrs
+
+
+class AttachmentUploadSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    # Empty files, size and content (a real PDF) are checked by the service.
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
+class WithdrawSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class ReturnForRevisionSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, allow_blank=True)
+    deadline = serializers.DateField()
+
+
+class EligibilityDecisionSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    eligible = serializers.BooleanField()
+    reason = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+
+
+class StaffFilterSerializer(serializers.Serializer):
+    """Query parameters of the case workers' list of one call."""
+
+    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), help_text=_("ID des Aufrufs"))
+    state = serializers.ChoiceField(
+        choices=[c for c in ApplicationState.choices if c[0] != ApplicationState.DRAFT], required=False)
+    topic = serializers.IntegerField(required=False, min_value=1, help_text=_("ID des Themenbereichs"))
+    landkreis = serializers.IntegerField(required=False, min_value=1,
+                                         help_text=_("ID eines Landkreises oder einer kreisfreien Stadt"))
+    joint = serializers.ChoiceField(choices=[("joint", _("Gemeinschaftsvorhaben")),
+                                             ("single", _("Einzelvorhaben"))], required=False)
+    search = serializers.CharField(required=False, max_length=200,
+                                   help_text=_("Teil von Titel, Aktenzeichen oder Kommune"))
+    ordering = serializers.ChoiceField(choices=STAFF_SORTS, required=False)
