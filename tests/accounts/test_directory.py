@@ -100,7 +100,8 @@ def test_gemeinde_record_positions():
 
 def test_gemeinde_whose_verband_differs_from_its_number():
     # Saarbrücken: AGS 10041100 in Verband 0100 → ARS 100410100100
-    record = parse_line(gv_line("60", "100411000100", "Saarbrücken, Landeshauptstadt", code="63"), 1)
+    line = gv_line("60", "100411000100", "Saarbrücken, Landeshauptstadt", code="63")
+    record = parse_line(line, 1)
     assert record.ags == "10041100"
     assert record.verband == "0100"
     assert record.ars == "100410100100"
@@ -126,7 +127,10 @@ def test_demo_file_is_latin1_and_its_umlauts_survive():
 def test_utf8_with_bom_and_crlf_gives_the_same_records():
     latin1 = parse_directory(DEMO.read_bytes())
     utf8 = parse_directory(b"\xef\xbb\xbf" + demo_text().replace("\n", "\r\n").encode("utf-8"))
-    assert [(r.key, r.name, r.text_code) for r in utf8] == [(r.key, r.name, r.text_code) for r in latin1]
+    def fields(records):
+        return [(r.key, r.name, r.text_code) for r in records]
+
+    assert fields(utf8) == fields(latin1)
 
 
 def test_every_line_of_the_demo_has_the_fixed_width_layout():
@@ -186,7 +190,8 @@ def test_records_of_other_laender_are_left_out():
 def test_entries_take_their_kind_from_the_directory_and_the_hgo_list():
     entries = {e.official_key: e for e in municipality_entries(parse_directory(DEMO.read_bytes()))}
     assert len(entries) == TOTAL
-    assert {k for k, e in entries.items() if e.kind == MunicipalityKind.LANDKREIS} == set(LANDKREISE)
+    assert {k for k, e in entries.items()
+            if e.kind == MunicipalityKind.LANDKREIS} == set(LANDKREISE)
     assert {k for k, e in entries.items()
             if e.kind == MunicipalityKind.KREISFREIE_STADT} == KREISFREIE_STAEDTE
     assert {k for k, e in entries.items()
@@ -285,10 +290,12 @@ def test_a_newer_directory_renames_one_and_deactivates_a_missing_one(tmp_path):
     run(DEMO)
     text = newer(demo_text(), "20251231")
     text = replace_line(text, "6020251231064380110011",
-                        gv_line("60", "064380110011", "Rodgau-Neu, Stadt", code="63", date="20251231"))
+                        gv_line("60", "064380110011", "Rodgau-Neu, Stadt", code="63",
+                                date="20251231"))
     text = replace_line(text, "6020251231064380070007", None)  # Mainhausen merged away
     out = run(write(tmp_path, text))
-    assert f"Gebietsstand 31.12.2025: 0 neu, 1 geändert, {TOTAL - 2} unverändert, 1 deaktiviert" in out
+    assert (f"Gebietsstand 31.12.2025: 0 neu, 1 geändert, {TOTAL - 2} unverändert, "
+            "1 deaktiviert") in out
 
     rodgau = Municipality.objects.get(official_key="06438011")
     assert (rodgau.name, rodgau.directory_date, rodgau.active) == (
@@ -296,8 +303,8 @@ def test_a_newer_directory_renames_one_and_deactivates_a_missing_one(tmp_path):
     mainhausen = Municipality.objects.get(official_key="06438007")  # never deleted
     assert (mainhausen.active, mainhausen.directory_date) == (False, DEMO_DATE)
     assert Municipality.objects.count() == TOTAL
-    assert set(Municipality.objects.filter(active=True).values_list("directory_date", flat=True)) == {
-        dt.date(2025, 12, 31)}
+    active = Municipality.objects.filter(active=True)
+    assert set(active.values_list("directory_date", flat=True)) == {dt.date(2025, 12, 31)}
 
     # a later directory that lists it again brings it back
     out = run(write(tmp_path, newer(demo_text(), "20260630"), name="again.txt"))
@@ -333,7 +340,8 @@ def test_a_malformed_file_changes_nothing(tmp_path):
     before = snapshot()
     text = newer(demo_text())
     text = replace_line(text, "6020251231064380110011",
-                        gv_line("60", "064380110011", "Rodgau-Neu, Stadt", code="63", date="20251231"))
+                        gv_line("60", "064380110011", "Rodgau-Neu, Stadt", code="63",
+                                date="20251231"))
     text = replace_line(text, "6020251231064380070007", None)
     lines = text.split("\n")
     bad = next(i for i, line in enumerate(lines) if line.startswith("6020251231064380020002"))
@@ -358,7 +366,7 @@ def test_a_file_without_hessen_deactivates_nothing(tmp_path):
 def test_an_older_directory_is_refused(tmp_path):
     run(write(tmp_path, newer(demo_text(), "20251231")))
     before = snapshot()
-    with pytest.raises(CommandError, match=r"\(31\.12\.2024\) ist älter als der bereits eingelesene"):
+    with pytest.raises(CommandError, match=r"\(31\.12\.2024\) ist älter als der bereits"):
         run(DEMO)
     assert snapshot() == before
 
@@ -367,7 +375,8 @@ def test_an_older_directory_is_refused(tmp_path):
 def test_date_option_sets_the_gebietsstand():
     out = run(DEMO, "--date", "2025-01-01")
     assert "Gebietsstand 01.01.2025" in out
-    assert set(Municipality.objects.values_list("directory_date", flat=True)) == {dt.date(2025, 1, 1)}
+    dates = set(Municipality.objects.values_list("directory_date", flat=True))
+    assert dates == {dt.date(2025, 1, 1)}
 
 
 @pytest.mark.django_db
@@ -387,10 +396,38 @@ def test_municipalities_entered_by_hand_are_kept_but_deactivated(tmp_path):
     assert (by_hand.active, by_hand.name, by_hand.directory_date) == (False, "Testgemeinde", None)
 
 
-@pytest.mark.parametrize("args", [["/nonexistent/GV100AD_311224.txt"], [str(DEMO), "--date", "31.12.2024"]])
+@pytest.mark.parametrize("args", [["/nonexistent/GV100AD_311224.txt"],
+                                  [str(DEMO), "--date", "31.12.2024"]])
 @pytest.mark.django_db
 def test_bad_arguments_give_a_clear_error(args):
     with pytest.raises(CommandError) as error:
         call_command("import_municipalities", *args, stdout=StringIO())
     assert "kann nicht gelesen werden" in str(error.value) or "JJJJ-MM-TT" in str(error.value)
     assert not Municipality.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_halfway_through_the_writes_rolls_everything_back(tmp_path, monkeypatch):
+    run(DEMO)
+    before = snapshot()
+    text = replace_line(newer(demo_text()), "6020251231064380070007", None)
+    save, calls = Municipality.save, []
+
+    def failing_save(self, *args, **kwargs):
+        calls.append(self.official_key)
+        if len(calls) == 30:
+            raise RuntimeError("database gone")
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Municipality, "save", failing_save)
+    with pytest.raises(RuntimeError):
+        run(write(tmp_path, text))
+    assert len(calls) == 30
+    assert snapshot() == before
+
+
+def test_the_command_explains_itself():
+    from accounts.management.commands.import_municipalities import Command
+
+    text = Command().create_parser("manage.py", "import_municipalities").format_help()
+    assert "Gemeindeverzeichnis" in text and "--dry-run" in text and "--date" in text

@@ -67,7 +67,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         directory = Path(settings.BASE_DIR) / "data" / "destatis" / "GV100AD_hessen_demo.txt"
-        if directory.exists():
+        if directory.exists() and not Municipality.objects.exists():
             call_command("import_municipalities", str(directory), verbosity=0)
         if not Municipality.objects.exists():
             raise CommandError("Keine Kommunen vorhanden: Gemeindeverzeichnis fehlt.")
