@@ -395,6 +395,7 @@ def start_formal_check(*, actor: User, application_id: int) -> Application:
         application.save(update_fields=["state", "updated_at"])
         record(actor=actor, action="application.check_started", obj=application,
                from_state=source, to_state=target)
+        _notify_state(application, _applicant_addresses(application))
     return application
 
 
