@@ -107,7 +107,7 @@ def invite_member(*, actor: User, email: str, municipality: Municipality) -> Inv
             invitation = Invitation.objects.create(email=email, municipality=municipality, invited_by=actor)
             record(actor=actor, action="invitation.created", obj=invitation,
                    data={"email": email, "municipality": municipality.name})
-        user = User.objects.filter(email=email, emailaddress__verified=True).first()
+        user = User.objects.filter(emailaddress__email__iexact=email, emailaddress__verified=True).first()
         if user is not None:
             memberships = accept_invitations_for(user=user)
             if memberships:

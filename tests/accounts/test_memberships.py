@@ -51,8 +51,9 @@ def open_request(town, requester):
 
 def audit_trail(obj):
     return list(
-        AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
-        .order_by("pk")
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+        ).order_by("pk")
     )
 
 
@@ -62,11 +63,17 @@ def actions(obj):
 
 def can_act_for(user, municipality) -> bool:
     fresh = User.objects.get(pk=user.pk)  # selectors cache per user object
-    return is_approved_member(fresh, municipality) and municipality in approved_municipalities(fresh)
+    return is_approved_member(fresh, municipality) and municipality in approved_municipalities(
+        fresh
+    )
 
 
 def user_for(role):
-    return staff_user(role) if role in {"case_worker", "approver", "admin"} else UserFactory(roles=[role])
+    return (
+        staff_user(role)
+        if role in {"case_worker", "approver", "admin"}
+        else UserFactory(roles=[role])
+    )
 
 
 def flash_messages(response):
@@ -83,12 +90,18 @@ def test_request_is_open_audited_and_announced_to_case_workers(
     town, requester, case_worker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        membership = services.request_membership(user=requester, municipality=town, function="Hauptamt")
+        membership = services.request_membership(
+            user=requester, municipality=town, function="Hauptamt"
+        )
     assert membership.state == MembershipState.REQUESTED
     assert membership.function == "Hauptamt"
     assert not can_act_for(requester, town)
     (entry,) = audit_trail(membership)
-    assert (entry.action, entry.actor, entry.to_state) == ("membership.requested", requester, "requested")
+    assert (entry.action, entry.actor, entry.to_state) == (
+        "membership.requested",
+        requester,
+        "requested",
+    )
     assert [m.to for m in mail.outbox] == [[case_worker.email]]
     assert "Neue Anfrage" in mail.outbox[0].subject
     assert requester.email in mail.outbox[0].body
@@ -125,7 +138,11 @@ def test_approval_lets_the_user_act_and_is_audited(
     assert can_act_for(requester, town)
     entry = audit_trail(membership)[-1]
     assert (entry.action, entry.actor, entry.from_state, entry.to_state) == (
-        "membership.approved", decider, "requested", "approved")
+        "membership.approved",
+        decider,
+        "requested",
+        "approved",
+    )
     assert [m.to for m in mail.outbox] == [[requester.email]]
     assert "bestätigt" in mail.outbox[0].body
 
@@ -147,13 +164,19 @@ def test_refusal_with_reason_is_stored_audited_and_mailed(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         membership = services.refuse_membership(
-            actor=case_worker, membership_id=open_request.pk, reason="  Keine Funktion in der Verwaltung.  ")
+            actor=case_worker,
+            membership_id=open_request.pk,
+            reason="  Keine Funktion in der Verwaltung.  ",
+        )
     assert membership.state == MembershipState.REFUSED
     assert membership.reason == "Keine Funktion in der Verwaltung."
     assert not can_act_for(requester, town)
     entry = audit_trail(membership)[-1]
     assert (entry.action, entry.actor, entry.reason) == (
-        "membership.refused", case_worker, "Keine Funktion in der Verwaltung.")
+        "membership.refused",
+        case_worker,
+        "Keine Funktion in der Verwaltung.",
+    )
     assert "Keine Funktion in der Verwaltung." in mail.outbox[0].body
 
 
@@ -201,9 +224,13 @@ def test_a_second_decision_changes_nothing(case_worker, open_request, second):
     first = services.approve_membership(actor=case_worker, membership_id=open_request.pk)
     with pytest.raises(AccountsError, match="bereits entschieden"):
         if second == "approve":
-            services.approve_membership(actor=staff_user("case_worker"), membership_id=open_request.pk)
+            services.approve_membership(
+                actor=staff_user("case_worker"), membership_id=open_request.pk
+            )
         else:
-            services.refuse_membership(actor=case_worker, membership_id=open_request.pk, reason="Doch nicht")
+            services.refuse_membership(
+                actor=case_worker, membership_id=open_request.pk, reason="Doch nicht"
+            )
     open_request.refresh_from_db()
     assert open_request.state == MembershipState.APPROVED
     assert open_request.decided_at == first.decided_at
@@ -212,12 +239,16 @@ def test_a_second_decision_changes_nothing(case_worker, open_request, second):
 
 
 @pytest.mark.django_db
-def test_revocation_needs_a_reason_and_ends_the_right_to_act(case_worker, town, requester, open_request):
+def test_revocation_needs_a_reason_and_ends_the_right_to_act(
+    case_worker, town, requester, open_request
+):
     services.approve_membership(actor=case_worker, membership_id=open_request.pk)
     with pytest.raises(AccountsError):
         services.revoke_membership(actor=case_worker, membership_id=open_request.pk, reason=" ")
     assert can_act_for(requester, town)
-    services.revoke_membership(actor=case_worker, membership_id=open_request.pk, reason="Ausgeschieden")
+    services.revoke_membership(
+        actor=case_worker, membership_id=open_request.pk, reason="Ausgeschieden"
+    )
     assert not can_act_for(requester, town)
     assert actions(open_request)[-1] == "membership.revoked"
 
@@ -229,19 +260,26 @@ def test_revocation_needs_a_reason_and_ends_the_right_to_act(case_worker, town, 
 
 @pytest.mark.django_db
 def test_invitation_of_an_existing_verified_user_approves_at_once(case_worker, town, requester):
-    result = services.invite_member(actor=case_worker, email=" Buergermeisterin@Musterstadt.example ",
-                                    municipality=town)
+    result = services.invite_member(
+        actor=case_worker, email=" Buergermeisterin@Musterstadt.example ", municipality=town
+    )
     assert isinstance(result, Membership)
     assert result.state == MembershipState.APPROVED
     assert result.decided_by == case_worker
     assert can_act_for(requester, town)
     assert Invitation.objects.get().accepted_at is not None
     entry = audit_trail(result)[-1]
-    assert (entry.action, entry.actor, entry.to_state) == ("membership.approved", case_worker, "approved")
+    assert (entry.action, entry.actor, entry.to_state) == (
+        "membership.approved",
+        case_worker,
+        "approved",
+    )
 
 
 @pytest.mark.django_db
-def test_invitation_approves_an_open_request_of_the_invited_user(case_worker, town, requester, open_request):
+def test_invitation_approves_an_open_request_of_the_invited_user(
+    case_worker, town, requester, open_request
+):
     services.invite_member(actor=case_worker, email=requester.email, municipality=town)
     open_request.refresh_from_db()
     assert open_request.state == MembershipState.APPROVED
@@ -260,7 +298,9 @@ def test_inviting_twice_keeps_one_invitation(case_worker, town):
 @pytest.mark.parametrize("role", NON_DECIDING_ROLES)
 def test_only_case_workers_invite(role, town):
     with pytest.raises(AccountsError):
-        services.invite_member(actor=user_for(role), email="neu@musterstadt.example", municipality=town)
+        services.invite_member(
+            actor=user_for(role), email="neu@musterstadt.example", municipality=town
+        )
     assert not Invitation.objects.exists()
 
 
@@ -269,15 +309,18 @@ def test_invitation_becomes_membership_when_the_new_user_confirms_the_address(
     client, case_worker, town, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = services.invite_member(actor=case_worker, email="neu@musterstadt.example",
-                                            municipality=town)
+        invitation = services.invite_member(
+            actor=case_worker, email="neu@musterstadt.example", municipality=town
+        )
     assert isinstance(invitation, Invitation)
     assert actions(invitation) == ["invitation.created"]
     assert [m.to for m in mail.outbox] == [["neu@musterstadt.example"]]
     assert "Musterstadt" in mail.outbox[0].body
 
-    client.post(reverse("account_signup"),
-                {"email": "neu@musterstadt.example", "password1": PASSWORD, "password2": PASSWORD})
+    client.post(
+        reverse("account_signup"),
+        {"email": "neu@musterstadt.example", "password1": PASSWORD, "password2": PASSWORD},
+    )
     user = User.objects.get(email="neu@musterstadt.example")
     assert not Membership.objects.filter(user=user).exists()  # not before the address is confirmed
 
@@ -322,7 +365,9 @@ def test_user_requests_a_membership_on_the_page(client, town, requester):
     audit(page)
     assert "Musterstadt" in page.content.decode()
 
-    response = client.post(reverse("accounts:memberships"), {"municipality": town.pk, "function": "Hauptamt"})
+    response = client.post(
+        reverse("accounts:memberships"), {"municipality": town.pk, "function": "Hauptamt"}
+    )
     assert response.status_code == 302
     assert Membership.objects.get(user=requester).state == MembershipState.REQUESTED
     html = client.get(reverse("accounts:memberships")).content.decode()
@@ -341,7 +386,9 @@ def test_membership_request_without_municipality_shows_an_error(client, town, re
 
 @pytest.mark.django_db
 def test_review_page_lists_open_requests(client, case_worker, open_request, town):
-    own = services.request_membership(user=case_worker, municipality=MunicipalityFactory(name="Eigenstadt"))
+    own = services.request_membership(
+        user=case_worker, municipality=MunicipalityFactory(name="Eigenstadt")
+    )
     services.request_membership(user=UserFactory(), municipality=town)
     client.force_login(case_worker)
     response = client.get(reverse("accounts:membership-review"))
@@ -422,8 +469,18 @@ def test_own_request_cannot_be_decided_on_the_page(client, town):
 @pytest.mark.django_db
 def test_bad_decisions_give_clear_answers(client, case_worker, open_request):
     client.force_login(case_worker)
-    assert client.post(reverse("accounts:membership-decide", args=[open_request.pk, "maybe"])).status_code == 404
-    assert client.get(reverse("accounts:membership-decide", args=[open_request.pk, "approve"])).status_code == 405
+    assert (
+        client.post(
+            reverse("accounts:membership-decide", args=[open_request.pk, "maybe"])
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            reverse("accounts:membership-decide", args=[open_request.pk, "approve"])
+        ).status_code
+        == 405
+    )
     response = client.post(reverse("accounts:membership-decide", args=[999999, "approve"]))
     assert "Diese Anfrage existiert nicht." in flash_messages(response)
     open_request.refresh_from_db()
@@ -434,8 +491,10 @@ def test_bad_decisions_give_clear_answers(client, case_worker, open_request):
 def test_invite_on_the_page(client, case_worker, town, django_capture_on_commit_callbacks):
     client.force_login(case_worker)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("accounts:invite"),
-                               {"email": "neu@musterstadt.example", "municipality": town.pk})
+        response = client.post(
+            reverse("accounts:invite"),
+            {"email": "neu@musterstadt.example", "municipality": town.pk},
+        )
     assert response.status_code == 302
     assert "Die Einladung wurde versendet." in flash_messages(response)
     assert Invitation.objects.get().email == "neu@musterstadt.example"
@@ -445,7 +504,9 @@ def test_invite_on_the_page(client, case_worker, town, django_capture_on_commit_
 @pytest.mark.django_db
 def test_invite_with_a_bad_address_shows_the_form_again(client, case_worker, town):
     client.force_login(case_worker)
-    response = client.post(reverse("accounts:invite"), {"email": "kein-at-zeichen", "municipality": town.pk})
+    response = client.post(
+        reverse("accounts:invite"), {"email": "kein-at-zeichen", "municipality": town.pk}
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "kern-error" in html
