@@ -1,13 +1,251 @@
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import BasePermission
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
 
-from .mfa import lacks_required_totp
+from . import services
+from .models import Membership, Municipality
+from .permissions import StaffHasMFA
+from .rules import is_case_worker, is_staff_member
+from .selectors import (
+    approved_municipality_ids,
+    memberships_of,
+    municipalities_for_choice,
+    pending_memberships,
+)
+
+# ------------------------------------------------------------- permissions shared by all API apps
 
 
-class StaffHasMFA(BasePermission):
-    """Staff roles may use the API only once TOTP is set up for them."""
-
-    message = _("Für Ihre Rolle ist die Zwei-Faktor-Anmeldung (TOTP) Pflicht; bitte zuerst einrichten.")
+class IsCaseWorker(BasePermission):
+    message = _("Nur die Sachbearbeitung darf diesen Schritt ausführen.")
 
     def has_permission(self, request, view):
-        return not lacks_required_totp(request.user)
+        return bool(is_case_worker(request.user))
+
+
+class IsStaffMember(BasePermission):
+    message = _("Dieser Bereich ist den Mitarbeitenden des Ministeriums vorbehalten.")
+
+    def has_permission(self, request, view):
+        return bool(is_staff_member(request.user))
+
+
+def with_defaults(*extra):
+    """The default permissions (login; TOTP for staff; see REST_FRAMEWORK) plus the given ones."""
+    return [IsAuthenticated, StaffHasMFA, *extra]
+
+
+# ---------------------------------------------------------------- serializers (shape data only)
+
+
+class MunicipalitySerializer(serializers.ModelSerializer):
+    landkreis_name = serializers.CharField(source="landkreis.name", default=None, read_only=True)
+    is_member = serializers.SerializerMethodField(
+        help_text=_("Ob Sie als bestätigtes Mitglied für diese Kommune handeln.")
+    )
+
+    class Meta:
+        model = Municipality
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "official_key",
+            "regional_key",
+            "landkreis",
+            "landkreis_name",
+            "is_member",
+        ]
+        read_only_fields = fields
+
+    def get_is_member(self, obj) -> bool:
+        return obj.pk in approved_municipality_ids(self.context["request"].user)
+
+
+class MunicipalityBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Municipality
+        fields = ["id", "name", "kind", "official_key"]
+        read_only_fields = fields
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    municipality = MunicipalityBriefSerializer(read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "municipality",
+            "state",
+            "state_display",
+            "function",
+            "requested_at",
+            "decided_at",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+class MembershipRequestSerializer(serializers.Serializer):
+    municipality = serializers.PrimaryKeyRelatedField(queryset=Municipality.objects.all())
+    function = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ApplicantSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    name = serializers.CharField(source="display_name", read_only=True)
+
+
+class MembershipReviewSerializer(MembershipSerializer):
+    user = ApplicantSerializer(read_only=True)
+
+    class Meta(MembershipSerializer.Meta):
+        fields = [*MembershipSerializer.Meta.fields, "user"]
+        read_only_fields = fields
+
+
+class RefuseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+# ---------------------------------------------------------------- viewsets
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Kommunen"),
+        description=_("Aktive Kommunen (für Mitgliedschaftsanfragen und Partnerkommunen)."),
+        parameters=[
+            OpenApiParameter(
+                "search", str, description=_("Teil des Namens oder des amtlichen Schlüssels")
+            ),
+            OpenApiParameter(
+                "mine", bool, description=_("Nur Kommunen, für die Sie bestätigt sind")
+            ),
+        ],
+    ),
+    retrieve=extend_schema(summary=_("Eine Kommune")),
+)
+class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MunicipalitySerializer
+    queryset = Municipality.objects.none()
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        qs = municipalities_for_choice()
+        if self.action != "list":
+            return qs
+        params = self.request.query_params
+        if params.get("mine", "").lower() in ("1", "true", "yes"):
+            qs = qs.filter(pk__in=approved_municipality_ids(self.request.user))
+        search = params.get("search", "").replace("\x00", "").strip()[:200]
+        if search:
+            qs = qs.filter(Q(name__icontains=search) | Q(official_key__startswith=search))
+        return qs
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Ihre Mitgliedschaften"),
+        description=_("Ihre Kommunen mit dem Stand der Mitgliedschaft."),
+    ),
+    retrieve=extend_schema(summary=_("Eine Ihrer Mitgliedschaften")),
+    create=extend_schema(
+        summary=_("Mitgliedschaft beantragen"),
+        description=_(
+            "Bittet darum, für eine Kommune handeln zu dürfen. Eine offene oder bestätigte "
+            "Mitgliedschaft wird unverändert zurückgegeben."
+        ),
+        request=MembershipRequestSerializer,
+        responses={201: MembershipSerializer},
+    ),
+)
+class MembershipViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = MembershipSerializer
+    queryset = Membership.objects.none()
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return memberships_of(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        payload = MembershipRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        membership = services.request_membership(
+            user=request.user,
+            municipality=payload.validated_data["municipality"],
+            function=payload.validated_data["function"],
+        )
+        return Response(
+            MembershipSerializer(membership, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Offene Mitgliedschaftsanfragen"),
+        description=_("Für die Sachbearbeitung: Anfragen, über die noch zu entscheiden ist."),
+    ),
+    retrieve=extend_schema(summary=_("Eine Mitgliedschaftsanfrage")),
+)
+class MembershipReviewViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = MembershipReviewSerializer
+    permission_classes = with_defaults(IsCaseWorker)
+    queryset = Membership.objects.none()
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return pending_memberships()
+
+    def _decided(self, membership):
+        return Response(
+            MembershipReviewSerializer(membership, context=self.get_serializer_context()).data
+        )
+
+    def _membership_id(self):
+        # Decisions look at every membership, so that a second decision gets a clear message.
+        return get_object_or_404(Membership.objects.only("pk"), pk=self.kwargs["pk"]).pk
+
+    @extend_schema(
+        summary=_("Mitgliedschaft bestätigen"),
+        request=None,
+        responses={200: MembershipReviewSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decided(
+            services.approve_membership(actor=request.user, membership_id=self._membership_id())
+        )
+
+    @extend_schema(
+        summary=_("Mitgliedschaft ablehnen"),
+        request=RefuseSerializer,
+        responses={200: MembershipReviewSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        payload = RefuseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self._decided(
+            services.refuse_membership(
+                actor=request.user,
+                membership_id=self._membership_id(),
+                reason=payload.validated_data["reason"],
+            )
+        )

@@ -41,7 +41,8 @@ class Application(FSMModelMixin, models.Model):
     case_number = models.CharField(_("Aktenzeichen"), max_length=40, unique=True, null=True, blank=True)
     submitted_at = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
     submissions = models.PositiveSmallIntegerField(
-        _("Anzahl Einreichungen"), default=0, help_text=_("Zählt Einreichung und Nachreichungen; nummeriert die Eingangsbestätigungen."))
+        _("Anzahl Einreichungen"), default=0,
+        help_text=_("Zählt Einreichung und Nachreichungen; nummeriert die Eingangsbestätigungen."))
     revision_reason = models.TextField(_("Nachforderung"), blank=True)
     revision_deadline = models.DateField(_("Frist der Nachforderung"), null=True, blank=True)
     decision_reason = models.TextField(_("Begründung der Entscheidung"), blank=True)

@@ -1,6 +1,20 @@
-"""All API routes under /api/v1/."""
+"""All API routes under /api/v1/. The schema is at /api/schema/, the documentation at /api/docs/."""
 
 from rest_framework.routers import DefaultRouter
 
+from accounts.api import MembershipReviewViewSet, MembershipViewSet, MunicipalityViewSet
+from applications.api import ApplicationViewSet, StaffApplicationViewSet
+from grants.api import CallViewSet, ProgramViewSet, StaffCallViewSet
+
 router = DefaultRouter()
+# What a portal (civento, Hessen-Finder) uses for a municipality:
+router.register("programs", ProgramViewSet, basename="api-program")
+router.register("calls", CallViewSet, basename="api-call")
+router.register("municipalities", MunicipalityViewSet, basename="api-municipality")
+router.register("memberships", MembershipViewSet, basename="api-membership")
+router.register("applications", ApplicationViewSet, basename="api-application")
+# The ministry's staff (TOTP required):
+router.register("staff/calls", StaffCallViewSet, basename="api-staff-call")
+router.register("staff/applications", StaffApplicationViewSet, basename="api-staff-application")
+router.register("staff/memberships", MembershipReviewViewSet, basename="api-membership-review")
 urlpatterns = router.urls

@@ -219,6 +219,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStateEnum": "applications.enums.ApplicationState",
+        "MembershipStateEnum": "accounts.enums.MembershipState",
+        "CallStateEnum": "grants.enums.CallState",
+        "MunicipalityKindEnum": "accounts.enums.MunicipalityKind",
+        "AttachmentKindEnum": "applications.enums.AttachmentKind",
+    },
 }
 
 if not DEBUG:

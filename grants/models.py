@@ -234,5 +234,8 @@ class CaseNumberSequence(models.Model):
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self):
+        return f"{self.program_id}/{self.year}: {self.last}"
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["program", "year"], name="case_seq_unique")]

@@ -22,15 +22,18 @@ from ..financing import figures_for
 from ..models import Application, Attachment, CostLine, Receipt, ThirdPartyFunding
 from ..selectors import STAFF_SORTS
 
-STATE_LABELS = dict(ApplicationState.choices)
+MAX_ID = (
+    2**63 - 1
+)  # BigAutoField; larger numbers are refused here rather than overflow in the database
 
 
 def money(**kwargs):
     return serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True, **kwargs)
 
 
-@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$",
-                      "example": "1234.56"})
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$", "example": "1234.56"}
+)
 class AmountField(serializers.CharField):
     """An amount in euros as a decimal string ("1234.56"); checked by the service."""
 
@@ -46,13 +49,17 @@ class RejectUnknownFieldsMixin:
         if hasattr(data, "keys"):
             unknown = sorted(set(data.keys()) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({
-                    name: [_("Dieses Feld ist unbekannt oder kann nicht geändert werden.")]
-                    for name in unknown})
+                raise serializers.ValidationError(
+                    {
+                        name: [_("Dieses Feld ist unbekannt oder kann nicht geändert werden.")]
+                        for name in unknown
+                    }
+                )
         return super().to_internal_value(data)
 
 
 # ---------------------------------------------------------------- small building blocks
+
 
 class TopicBriefSerializer(serializers.ModelSerializer):
     class Meta:
@@ -82,8 +89,15 @@ class CostLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CostLine
-        fields = ["position", "category", "category_display", "description", "budget_year", "amount",
-                  "eligible"]
+        fields = [
+            "position",
+            "category",
+            "category_display",
+            "description",
+            "budget_year",
+            "amount",
+            "eligible",
+        ]
         read_only_fields = fields
 
 
@@ -102,13 +116,24 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attachment
-        fields = ["id", "kind", "kind_display", "original_name", "size", "sha256", "uploaded_at",
-                  "download_url"]
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "original_name",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "download_url",
+        ]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str:
-        return reverse("api-application-attachment", request=self.context.get("request"),
-                       kwargs={"pk": obj.application_id, "attachment_id": obj.pk})
+        return reverse(
+            "api-application-attachment",
+            request=self.context.get("request"),
+            kwargs={"pk": obj.application_id, "attachment_id": obj.pk},
+        )
 
 
 class ReceiptSerializer(serializers.ModelSerializer):
@@ -120,8 +145,11 @@ class ReceiptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str:
-        return reverse("api-application-receipt", request=self.context.get("request"),
-                       kwargs={"pk": obj.application_id, "version": obj.version})
+        return reverse(
+            "api-application-receipt",
+            request=self.context.get("request"),
+            kwargs={"pk": obj.application_id, "version": obj.version},
+        )
 
 
 class YearFiguresSerializer(serializers.Serializer):
@@ -136,20 +164,28 @@ class FiguresSerializer(serializers.Serializer):
     total_costs = money()
     eligible_costs = money()
     third_party_funds = money()
-    grant = money(help_text=_("Beantragte Zuwendung: Fördersatz × zuwendungsfähige Ausgaben, "
-                              "höchstens die Höchstzuwendung"))
+    grant = money(
+        help_text=_(
+            "Beantragte Zuwendung: Fördersatz × zuwendungsfähige Ausgaben, "
+            "höchstens die Höchstzuwendung"
+        )
+    )
     own_share = money()
     own_share_percent = serializers.DecimalField(max_digits=None, decimal_places=1, read_only=True)
     capped = serializers.BooleanField(read_only=True)
     by_year = serializers.SerializerMethodField()
-    errors = serializers.ListField(child=serializers.CharField(), read_only=True,
-                                   help_text=_("Was eine Einreichung verhindert"))
+    errors = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=_("Was eine Einreichung verhindert"),
+    )
     notes = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     @extend_schema_field(YearFiguresSerializer(many=True))
     def get_by_year(self, obj):
         return YearFiguresSerializer(
-            [{"year": year, **row} for year, row in obj.by_year.items()], many=True).data
+            [{"year": year, **row} for year, row in obj.by_year.items()], many=True
+        ).data
 
 
 class PermissionsSerializer(serializers.Serializer):
@@ -160,27 +196,42 @@ class PermissionsSerializer(serializers.Serializer):
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
+    """One audit entry, with the German wording of audit.labels next to the codes."""
+
     actor_name = serializers.CharField(source="actor.display_name", default=None, read_only=True)
-    to_state_display = serializers.SerializerMethodField()
+    action_label = serializers.CharField(read_only=True)
+    from_state_display = serializers.CharField(source="from_state_label", read_only=True)
+    to_state_display = serializers.CharField(source="to_state_label", read_only=True)
 
     class Meta:
         model = AuditEntry
-        fields = ["at", "action", "actor_name", "from_state", "to_state", "to_state_display", "reason",
-                  "data"]
+        fields = [
+            "at",
+            "action",
+            "action_label",
+            "actor_name",
+            "from_state",
+            "from_state_display",
+            "to_state",
+            "to_state_display",
+            "reason",
+            "data",
+        ]
         read_only_fields = fields
-
-    def get_to_state_display(self, obj) -> str:
-        return str(STATE_LABELS.get(obj.to_state, obj.to_state))
 
 
 # ---------------------------------------------------------------- applications (output)
+
 
 class ApplicationListSerializer(serializers.ModelSerializer):
     call = CallBriefSerializer(read_only=True)
     lead = MunicipalityBriefSerializer(read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     is_lead = serializers.SerializerMethodField(
-        help_text=_("Ob Sie für die antragstellende Kommune handeln (sonst für eine Partnerkommune)."))
+        help_text=_(
+            "Ob Sie für die antragstellende Kommune handeln (sonst für eine Partnerkommune)."
+        )
+    )
     total_costs = money()
     eligible_costs = money()
     third_party_funds = money()
@@ -189,9 +240,23 @@ class ApplicationListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Application
-        fields = ["id", "case_number", "title", "call", "lead", "is_lead", "state", "state_display",
-                  "submitted_at", "updated_at", "total_costs", "eligible_costs", "third_party_funds",
-                  "grant_amount", "own_share"]
+        fields = [
+            "id",
+            "case_number",
+            "title",
+            "call",
+            "lead",
+            "is_lead",
+            "state",
+            "state_display",
+            "submitted_at",
+            "updated_at",
+            "total_costs",
+            "eligible_costs",
+            "third_party_funds",
+            "grant_amount",
+            "own_share",
+        ]
         read_only_fields = fields
 
     def get_is_lead(self, obj) -> bool:
@@ -209,16 +274,38 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
     receipts = ReceiptSerializer(many=True, read_only=True)
     figures = serializers.SerializerMethodField()
     submission_problems = serializers.SerializerMethodField(
-        help_text=_("Was einer Einreichung noch im Weg steht (nur im Entwurf und bei Nachforderung)."))
+        help_text=_(
+            "Was einer Einreichung noch im Weg steht (nur im Entwurf und bei Nachforderung)."
+        )
+    )
     permissions = serializers.SerializerMethodField()
 
     class Meta(ApplicationListSerializer.Meta):
-        fields = [*ApplicationListSerializer.Meta.fields,
-                  "summary", "objectives", "benefit", "transferability", "start_date", "end_date",
-                  "declaration_not_started", "declaration_own_share", "partners", "topics", "is_joint",
-                  "revision_reason", "revision_deadline", "decision_reason", "created_at",
-                  "figures", "cost_lines", "third_party", "attachments", "receipts",
-                  "submission_problems", "permissions"]
+        fields = [
+            *ApplicationListSerializer.Meta.fields,
+            "summary",
+            "objectives",
+            "benefit",
+            "transferability",
+            "start_date",
+            "end_date",
+            "declaration_not_started",
+            "declaration_own_share",
+            "partners",
+            "topics",
+            "is_joint",
+            "revision_reason",
+            "revision_deadline",
+            "decision_reason",
+            "created_at",
+            "figures",
+            "cost_lines",
+            "third_party",
+            "attachments",
+            "receipts",
+            "submission_problems",
+            "permissions",
+        ]
         read_only_fields = fields
 
     def get_is_joint(self, obj) -> bool:
@@ -258,18 +345,33 @@ class StaffApplicationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Application
-        fields = ["id", "case_number", "title", "lead", "n_partners", "topics", "state", "state_display",
-                  "submitted_at", "revision_deadline", "total_costs", "eligible_costs", "grant_amount",
-                  "own_share"]
+        fields = [
+            "id",
+            "case_number",
+            "title",
+            "lead",
+            "n_partners",
+            "topics",
+            "state",
+            "state_display",
+            "submitted_at",
+            "revision_deadline",
+            "total_costs",
+            "eligible_costs",
+            "grant_amount",
+            "own_share",
+        ]
         read_only_fields = fields
 
 
 # ---------------------------------------------------------------- applications (input)
 
+
 class ApplicationCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all())
-    lead = serializers.PrimaryKeyRelatedField(queryset=Municipality.objects.all(),
-                                              help_text=_("Die antragstellende Kommune"))
+    lead = serializers.PrimaryKeyRelatedField(
+        queryset=Municipality.objects.all(), help_text=_("Die antragstellende Kommune")
+    )
     title = serializers.CharField(max_length=300, allow_blank=True)
 
 
@@ -287,16 +389,25 @@ class ThirdPartyInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer
 
 
 def _ids(**kwargs):
-    return serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
-                                 max_length=500, **kwargs)
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=500,
+        **kwargs,
+    )
 
 
 class ApplicationUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    """Only the keys sent change; a list sent replaces the whole list (cost lines, partners, ...)."""
+    """Only the keys sent change; a list sent replaces the whole list (cost lines, partners)."""
 
     TEXT_FIELDS = ("title", "summary", "objectives", "benefit", "transferability")
-    PLAIN_FIELDS = (*TEXT_FIELDS, "start_date", "end_date", "declaration_not_started",
-                    "declaration_own_share")
+    PLAIN_FIELDS = (
+        *TEXT_FIELDS,
+        "start_date",
+        "end_date",
+        "declaration_not_started",
+        "declaration_own_share",
+    )
 
     title = serializers.CharField(max_length=300, allow_blank=True, required=False)
     summary = serializers.CharField(allow_blank=True, required=False, max_length=20000)
@@ -341,14 +452,27 @@ class EligibilityDecisionSerializer(RejectUnknownFieldsMixin, serializers.Serial
 class StaffFilterSerializer(serializers.Serializer):
     """Query parameters of the case workers' list of one call."""
 
-    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), help_text=_("ID des Aufrufs"))
+    call = serializers.PrimaryKeyRelatedField(
+        queryset=Call.objects.all(), help_text=_("ID des Aufrufs")
+    )
     state = serializers.ChoiceField(
-        choices=[c for c in ApplicationState.choices if c[0] != ApplicationState.DRAFT], required=False)
-    topic = serializers.IntegerField(required=False, min_value=1, help_text=_("ID des Themenbereichs"))
-    landkreis = serializers.IntegerField(required=False, min_value=1,
-                                         help_text=_("ID eines Landkreises oder einer kreisfreien Stadt"))
-    joint = serializers.ChoiceField(choices=[("joint", _("Gemeinschaftsvorhaben")),
-                                             ("single", _("Einzelvorhaben"))], required=False)
-    search = serializers.CharField(required=False, max_length=200,
-                                   help_text=_("Teil von Titel, Aktenzeichen oder Kommune"))
+        choices=[c for c in ApplicationState.choices if c[0] != ApplicationState.DRAFT],
+        required=False,
+    )
+    topic = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text=_("ID des Themenbereichs")
+    )
+    landkreis = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("ID eines Landkreises oder einer kreisfreien Stadt"),
+    )
+    joint = serializers.ChoiceField(
+        choices=[("joint", _("Gemeinschaftsvorhaben")), ("single", _("Einzelvorhaben"))],
+        required=False,
+    )
+    search = serializers.CharField(
+        required=False, max_length=200, help_text=_("Teil von Titel, Aktenzeichen oder Kommune")
+    )
     ordering = serializers.ChoiceField(choices=STAFF_SORTS, required=False)

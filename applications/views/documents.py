@@ -2,18 +2,18 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
 from .. import rules as app_rules
 from .. import selectors
+from ..files import private_pdf_response
 
 
 @login_required
 def attachment_download(request, pk: int, attachment_pk: int):
     application = selectors.application_detail(request.user, pk)
     attachment = get_object_or_404(application.attachments, pk=attachment_pk)
-    return _serve(attachment.file, attachment.original_name)
+    return private_pdf_response(attachment.file, attachment.original_name)
 
 
 @login_required
@@ -22,15 +22,4 @@ def receipt_download(request, pk: int, version: int):
     if not app_rules.may_download_receipt(request.user, application):
         raise PermissionDenied
     receipt = get_object_or_404(application.receipts, version=version)
-    return _serve(receipt.file, f"Eingangsbestaetigung-{application.case_number}-{version}.pdf")
-
-
-def _serve(field_file, name: str):
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=name)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_pdf_response(receipt.file, f"Eingangsbestaetigung-{application.case_number}-{version}.pdf")

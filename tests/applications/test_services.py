@@ -95,7 +95,8 @@ def test_deadline_to_the_second(offset, accepted, lead, applicant):
     if accepted:
         assert services.submit_application(actor=applicant, application_id=app.pk, now=now).state == S.SUBMITTED
     else:
-        with pytest.raises(ApplicationError, match="Einreichungsfrist dieses Aufrufs endete am 15.12.2026 um 12:00:00 Uhr"):
+        expected = "Einreichungsfrist dieses Aufrufs endete am 15.12.2026 um 12:00:00 Uhr"
+        with pytest.raises(ApplicationError, match=expected):
             services.submit_application(actor=applicant, application_id=app.pk, now=now)
         app.refresh_from_db()
         assert app.state == S.DRAFT
@@ -218,7 +219,8 @@ def test_ineligible_needs_reason(complete, applicant):
     services.start_formal_check(actor=worker, application_id=complete.pk)
     with pytest.raises(ApplicationError, match="begründen"):
         services.decide_eligibility(actor=worker, application_id=complete.pk, eligible=False, reason=" ")
-    app = services.decide_eligibility(actor=worker, application_id=complete.pk, eligible=False, reason="Kein Kommunalbezug")
+    app = services.decide_eligibility(actor=worker, application_id=complete.pk, eligible=False,
+                                      reason="Kein Kommunalbezug")
     assert app.state == S.INELIGIBLE and app.decision_reason == "Kein Kommunalbezug"
 
 

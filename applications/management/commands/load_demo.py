@@ -175,10 +175,11 @@ class Command(BaseCommand):
         )
 
     def _print_logins(self):
-        self.stdout.write("\nDemo-Zugänge (Passwort für alle: %s):" % PASSWORD)
+        self.stdout.write(f"\nDemo-Zugänge (Passwort für alle: {PASSWORD}):")
         for email, _f, _l, roles, secret in USERS:
             line = f"  {roles[0]:<12} {email}"
             if secret:
-                line += f"   TOTP-Schlüssel {secret}  (aktueller Code: DEMO_MODE=1 .venv/bin/python manage.py demo_totp {email})"
+                line += (f"   TOTP-Schlüssel {secret}  "
+                         f"(aktueller Code: DEMO_MODE=1 .venv/bin/python manage.py demo_totp {email})")
             self.stdout.write(line)
         self.stdout.write("")

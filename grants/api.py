@@ -1,0 +1,151 @@
+"""Read-only API of programs and calls: what a portal needs to offer a call to a municipality."""
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+
+from accounts.api import IsStaffMember, with_defaults
+
+from .enums import CallState
+from .models import Call, CallBudgetYear, FundingProgram, Topic
+from .selectors import calls_for_staff, open_calls
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "number", "name", "description"]
+        read_only_fields = fields
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    topics = TopicSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = FundingProgram
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "legal_basis",
+            "funding_rate",
+            "min_grant",
+            "max_grant",
+            "period_start",
+            "period_end",
+            "max_duration_months",
+            "topics",
+        ]
+        read_only_fields = fields
+
+
+class ProgramBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FundingProgram
+        fields = ["id", "name", "short_name"]
+        read_only_fields = fields
+
+
+class BudgetYearSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallBudgetYear
+        fields = ["year", "amount"]
+        read_only_fields = fields
+
+
+class CallSerializer(serializers.ModelSerializer):
+    program = ProgramBriefSerializer(read_only=True)
+    budget_years = BudgetYearSerializer(many=True, read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    is_accepting = serializers.SerializerMethodField(
+        help_text=_("Ob der Aufruf in diesem Moment Anträge annimmt.")
+    )
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "title",
+            "description",
+            "program",
+            "opens_at",
+            "closes_at",
+            "total_budget",
+            "budget_years",
+            "state",
+            "state_display",
+            "is_accepting",
+        ]
+        read_only_fields = fields
+
+    def get_is_accepting(self, obj) -> bool:
+        return obj.is_accepting(self.context.get("now"))
+
+
+class StaffCallSerializer(CallSerializer):
+    n_applications = serializers.IntegerField(
+        read_only=True, help_text=_("Eingereichte Anträge (ohne Entwürfe)")
+    )
+
+    class Meta(CallSerializer.Meta):
+        fields = [*CallSerializer.Meta.fields, "frozen_at", "n_applications"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Förderprogramme mit Themenbereichen")),
+    retrieve=extend_schema(summary=_("Ein Förderprogramm mit Themenbereichen")),
+)
+class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ProgramSerializer
+    queryset = FundingProgram.objects.prefetch_related("topics").order_by("name", "pk")
+    lookup_value_regex = r"[0-9]+"
+
+
+class _CallContextMixin:
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Offene Förderaufrufe"),
+        description=_("Aufrufe, die in diesem Moment Anträge annehmen, nach Frist sortiert."),
+    ),
+    retrieve=extend_schema(summary=_("Ein veröffentlichter Förderaufruf")),
+)
+class CallViewSet(_CallContextMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = CallSerializer
+    queryset = Call.objects.none()
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        years = Prefetch("budget_years", queryset=CallBudgetYear.objects.order_by("year"))
+        if self.action == "list":
+            return open_calls().prefetch_related(years)
+        return (
+            Call.objects.exclude(state=CallState.DRAFT)
+            .select_related("program")
+            .prefetch_related(years)
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Alle Förderaufrufe (Ministerium)"),
+        description=_("Mit der Zahl der eingereichten Anträge."),
+    ),
+    retrieve=extend_schema(summary=_("Ein Förderaufruf (Ministerium)")),
+)
+class StaffCallViewSet(_CallContextMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = StaffCallSerializer
+    permission_classes = with_defaults(IsStaffMember)
+    queryset = Call.objects.none()
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return calls_for_staff().prefetch_related(
+            Prefetch("budget_years", queryset=CallBudgetYear.objects.order_by("year"))
+        )

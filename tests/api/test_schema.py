@@ -1,0 +1,87 @@
+"""The OpenAPI schema: valid, complete, and generated without warnings."""
+
+import pytest
+import yaml
+from django.core.management import call_command
+from drf_spectacular.validation import validate_schema
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+EXPECTED_PATHS = {
+    "/api/v1/programs/": {"get"},
+    "/api/v1/calls/": {"get"},
+    "/api/v1/municipalities/": {"get"},
+    "/api/v1/memberships/": {"get", "post"},
+    "/api/v1/applications/": {"get", "post"},
+    "/api/v1/applications/{id}/": {"get", "patch"},
+    "/api/v1/applications/{id}/submit/": {"post"},
+    "/api/v1/applications/{id}/resubmit/": {"post"},
+    "/api/v1/applications/{id}/withdraw/": {"post"},
+    "/api/v1/applications/{id}/start-check/": {"post"},
+    "/api/v1/applications/{id}/return-for-revision/": {"post"},
+    "/api/v1/applications/{id}/decide-eligibility/": {"post"},
+    "/api/v1/applications/{id}/timeline/": {"get"},
+    "/api/v1/applications/{id}/attachments/": {"get", "post"},
+    "/api/v1/applications/{id}/attachments/{attachment_id}/": {"get", "delete"},
+    "/api/v1/applications/{id}/receipts/{version}/": {"get"},
+    "/api/v1/staff/applications/": {"get"},
+    "/api/v1/staff/calls/": {"get"},
+    "/api/v1/staff/memberships/": {"get"},
+    "/api/v1/staff/memberships/{id}/approve/": {"post"},
+    "/api/v1/staff/memberships/{id}/refuse/": {"post"},
+}
+
+
+@pytest.fixture
+def schema(db):
+    response = APIClient().get("/api/schema/")
+    assert response.status_code == 200
+    return yaml.safe_load(response.content)
+
+
+def test_schema_endpoint_returns_valid_openapi(schema):
+    validate_schema(schema)  # raises on an invalid document
+    assert schema["openapi"].startswith("3.")
+    for path, methods in EXPECTED_PATHS.items():
+        assert path in schema["paths"], path
+        assert methods <= set(schema["paths"][path]), (path, set(schema["paths"][path]))
+
+
+def test_money_is_a_decimal_string(schema):
+    components = schema["components"]["schemas"]
+    for component, field in [
+        ("ApplicationDetail", "grant_amount"),
+        ("CostLine", "amount"),
+        ("Figures", "own_share"),
+        ("StaffApplication", "eligible_costs"),
+        ("CostLineInputRequest", "amount"),
+        ("Call", "total_budget"),
+    ]:
+        prop = components[component]["properties"][field]
+        assert prop["type"] == "string" and prop["format"] == "decimal", (component, field, prop)
+
+
+def test_upload_is_multipart_and_downloads_are_pdf(schema):
+    upload = schema["paths"]["/api/v1/applications/{id}/attachments/"]["post"]
+    assert set(upload["requestBody"]["content"]) == {"multipart/form-data"}
+    download = schema["paths"]["/api/v1/applications/{id}/receipts/{version}/"]["get"]
+    assert "application/pdf" in download["responses"]["200"]["content"]
+
+
+def test_schema_generates_without_warnings(db, tmp_path):
+    # --fail-on-warn turns every drf-spectacular warning (e.g. an untyped field) into an error.
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml")
+    )
+    assert (tmp_path / "schema.yml").read_text().startswith("openapi:")
+
+
+def test_api_root_lists_the_endpoints(db):
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    response = client.get("/api/v1/")
+    assert response.status_code == 200
+    assert {"programs", "calls", "applications", "memberships", "municipalities"} <= set(
+        response.data
+    )
