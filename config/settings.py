@@ -6,7 +6,7 @@ Environment variables (all optional for the demo):
   REDIS_URL (Celery broker + cache; without it tasks run in-process),
   EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS,
   DEFAULT_FROM_EMAIL, MEDIA_ROOT, AWS_STORAGE_BUCKET_NAME (+ AWS_S3_ENDPOINT_URL,
-  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) for S3-compatible object storage,
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_S3_REGION_NAME) for S3-compatible object storage,
   SECURE_SSL_REDIRECT, MAX_UPLOAD_MB.
 """
 
@@ -166,7 +166,12 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
     # Private objects on S3-compatible storage; files are only served through the app's views.
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {"default_acl": "private", "querystring_auth": True, "file_overwrite": False},
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private", "querystring_auth": True, "file_overwrite": False,
+        },
     }
 MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "20"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

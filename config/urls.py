@@ -4,8 +4,10 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import views as account_views
+from config import health
 
 urlpatterns = [
+    path("healthz/", health.healthz, name="healthz"),
     path("", account_views.home, name="home"),
     path("barrierefreiheit/", TemplateView.as_view(template_name="pages/accessibility.html"),
          name="accessibility"),

@@ -47,7 +47,7 @@ def random_secret_key(length: int = 60) -> str:
 
 def production_env(**extra: str) -> dict[str, str]:
     """A clean environment as in the container: no DEBUG, nothing from the test settings."""
-    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "SYSTEMROOT") if key in os.environ}
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         SECRET_KEY=random_secret_key(),
@@ -90,8 +90,8 @@ def stop(process: subprocess.Popen) -> str:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-    _, err = process.communicate()
-    return err or ""
+    out, err = process.communicate()
+    return (out or "") + (err or "")
 
 
 # --- settings ---------------------------------------------------------------------------
@@ -118,6 +118,24 @@ def test_settings_refuse_to_start_without_secret_key():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_s3_variables_reach_the_storage_backend():
+    """With AWS_STORAGE_BUCKET_NAME set, files go to that bucket (not to a bucket named None)."""
+    env = production_env(
+        AWS_STORAGE_BUCKET_NAME="foerderung-media", AWS_S3_ENDPOINT_URL="https://s3.example.de",
+        AWS_S3_REGION_NAME="eu-central-1", AWS_ACCESS_KEY_ID="key-id",
+        AWS_SECRET_ACCESS_KEY="secret",
+    )
+    code = ("import django, json; django.setup(); "
+            "from django.core.files.storage import storages; s = storages['default']; "
+            "print(json.dumps([type(s).__name__, s.bucket_name, s.endpoint_url, "
+            "s.region_name, s.default_acl, s.querystring_auth]))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        "S3Storage", "foerderung-media", "https://s3.example.de", "eu-central-1", "private", True]
 
 
 def test_env_example_lists_every_variable_the_settings_read():
@@ -191,6 +209,7 @@ def test_app_services_wait_for_healthy_backends_and_migrations(compose):
     services = compose["services"]
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["restart"] == "no"  # one-shot: exits 0 and stays down
     for name in ("web", "worker", "beat"):
         depends = services[name]["depends_on"]
         assert depends["db"]["condition"] == "service_healthy", name
@@ -230,7 +249,8 @@ def test_celery_commands(compose):
 
 
 def test_compose_variables_without_default_are_in_env_example():
-    required = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)(?::?\?[^}]*)?\}", COMPOSE.read_text()))
+    # ${NAME}, ${NAME:?message}, ${NAME:-default} are compose's; $${NAME} is the container's.
+    required = set(re.findall(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)", COMPOSE.read_text()))
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
     assert "POSTGRES_PASSWORD" in required
     assert required - listed == set()
@@ -303,8 +323,9 @@ def test_healthz_is_503_when_the_database_fails(client, db, monkeypatch):
     def broken_cursor(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(connections["default"], "cursor", broken_cursor)
-    response = client.get("/healthz/")
+    with monkeypatch.context() as patch:  # undone before the test database is torn down
+        patch.setattr(connections["default"], "cursor", broken_cursor)
+        response = client.get("/healthz/")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "checks": {"database": "error", "cache": "ok"}}
 
@@ -335,7 +356,8 @@ def test_healthz_passes_https_redirect_and_host_check_with_the_probe_headers(cli
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     plain = client.get("/healthz/", HTTP_HOST="foerderung.example.de")
     assert plain.status_code == 301  # why the probe sends X-Forwarded-Proto
-    probed = client.get("/healthz/", HTTP_HOST="foerderung.example.de", HTTP_X_FORWARDED_PROTO="https")
+    probed = client.get("/healthz/", HTTP_HOST="foerderung.example.de",
+                        HTTP_X_FORWARDED_PROTO="https")
     assert probed.status_code == 200
 
 
