@@ -10,6 +10,10 @@ class ApplicationState(models.TextChoices):
     RESUBMITTED = "resubmitted", _("Nachgereicht")
     ELIGIBLE = "eligible", _("Formal zulässig")
     INELIGIBLE = "ineligible", _("Formal unzulässig")
+    IN_EVALUATION = "in_evaluation", _("In Bewertung durch die Jury")
+    RECOMMENDED = "recommended", _("Zur Förderung empfohlen")
+    RESERVE = "reserve", _("Nachrückliste")
+    NOT_RECOMMENDED = "not_recommended", _("Nicht zur Förderung empfohlen")
     WITHDRAWN = "withdrawn", _("Zurückgezogen")
 
 
@@ -17,7 +21,11 @@ EDITABLE_STATES = frozenset({ApplicationState.DRAFT, ApplicationState.RETURNED})
 WITHDRAWABLE_STATES = frozenset({
     ApplicationState.DRAFT, ApplicationState.SUBMITTED, ApplicationState.IN_FORMAL_CHECK,
     ApplicationState.RETURNED, ApplicationState.RESUBMITTED, ApplicationState.ELIGIBLE,
+    ApplicationState.IN_EVALUATION, ApplicationState.RECOMMENDED, ApplicationState.RESERVE,
 })
+# States in which the jury looks at an application.
+EVALUATION_STATES = frozenset({ApplicationState.IN_EVALUATION, ApplicationState.RECOMMENDED,
+                               ApplicationState.RESERVE, ApplicationState.NOT_RECOMMENDED})
 # States a case worker works on in the formal check.
 CHECK_QUEUE_STATES = frozenset({ApplicationState.SUBMITTED, ApplicationState.RESUBMITTED,
                                 ApplicationState.IN_FORMAL_CHECK})

@@ -98,3 +98,27 @@ def figures_for(application) -> Figures:
                for c in application.cost_lines.all()],
         third_party=[t.amount for t in application.third_party.all()],
     )
+
+
+def split_by_year(total: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
+    """Split an amount over budget years in proportion to weights, to the cent, summing exactly.
+
+    Cents are handed out by the largest remainder, so the parts always add up to the total.
+    """
+    from grants.money import CENT
+
+    weight_sum = sum(weights.values(), ZERO)
+    if not weights or weight_sum <= 0:
+        return {}
+    cents = int((total / CENT).to_integral_value())
+    raw = {year: Decimal(cents) * w / weight_sum for year, w in sorted(weights.items())}
+    parts = {year: int(value) for year, value in raw.items()}  # floor (values are >= 0)
+    leftover = cents - sum(parts.values())
+    for year in sorted(raw, key=lambda y: (-(raw[y] - parts[y]), y))[:leftover]:
+        parts[year] += 1
+    return {year: Decimal(c) * CENT for year, c in parts.items()}
+
+
+def grant_by_year(figures: Figures) -> dict[int, Decimal]:
+    """The grant spread over the budget years in proportion to the eligible costs of each year."""
+    return split_by_year(figures.grant, {y: row["eligible"] for y, row in figures.by_year.items()})

@@ -113,6 +113,22 @@ class Application(FSMModelMixin, models.Model):
     def mark_ineligible(self):
         pass
 
+    @transition(field=state, source=S.ELIGIBLE, target=S.IN_EVALUATION, permission=app_rules.can_check)
+    def start_evaluation(self):
+        pass
+
+    @transition(field=state, source=S.IN_EVALUATION, target=S.RECOMMENDED, permission=app_rules.can_conclude)
+    def recommend(self):
+        pass
+
+    @transition(field=state, source=S.IN_EVALUATION, target=S.RESERVE, permission=app_rules.can_conclude)
+    def put_on_reserve(self):
+        pass
+
+    @transition(field=state, source=S.IN_EVALUATION, target=S.NOT_RECOMMENDED, permission=app_rules.can_conclude)
+    def not_recommend(self):
+        pass
+
     @transition(field=state, source=list(WITHDRAWABLE_STATES), target=S.WITHDRAWN,
                 permission=app_rules.can_withdraw)
     def withdraw(self):

@@ -2,7 +2,7 @@
 
 import rules
 
-from accounts.rules import is_case_worker, is_staff_member
+from accounts.rules import is_case_worker, is_jury_member, is_staff_member
 from accounts.selectors import approved_municipality_ids
 
 from .enums import EDITABLE_STATES, WITHDRAWABLE_STATES
@@ -62,3 +62,8 @@ def can_check(instance, user):
 
 def can_withdraw(instance, user):
     return is_lead_member(user, instance)
+
+
+def can_conclude(instance, user):
+    """The jury's chair (checked by jury.services) or a case worker concludes the evaluation."""
+    return bool(is_case_worker(user) or is_jury_member(user))

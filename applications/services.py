@@ -473,3 +473,36 @@ def store_receipt(*, application_id: int, version: int, pdf_bytes: bytes, figure
                data={"version": version, "sha256": receipt.sha256, "grant": figures.get("grant")})
     return receipt
 
+
+
+# ---------------------------------------------------------------- jury (called by jury.services)
+
+_OUTCOME_TRANSITIONS = {S.RECOMMENDED: "recommend", S.RESERVE: "put_on_reserve", S.NOT_RECOMMENDED: "not_recommend"}
+
+
+def start_evaluation(*, actor: User, application_id: int) -> Application:
+    """eligible → in evaluation; an application already in evaluation is left as it is."""
+    with transaction.atomic():
+        application = _lock(application_id)
+        if application.state == S.IN_EVALUATION:
+            return application
+        source, target = _transition(application, "start_evaluation", actor)
+        application.save(update_fields=["state", "updated_at"])
+        record(actor=actor, action="application.evaluation_started", obj=application,
+               from_state=source, to_state=target)
+    return application
+
+
+def conclude_evaluation(*, actor: User, application_id: int, outcome: str, reason: str = "") -> Application:
+    """in evaluation → recommended | reserve | not recommended, as the jury decided."""
+    if outcome not in _OUTCOME_TRANSITIONS:
+        raise ApplicationError(_("Unbekanntes Ergebnis der Jury."))
+    with transaction.atomic():
+        application = _lock(application_id)
+        source, target = _transition(application, _OUTCOME_TRANSITIONS[outcome], actor)
+        application.decision_reason = (reason or "").strip()
+        application.save(update_fields=["state", "decision_reason", "updated_at"])
+        record(actor=actor, action=f"application.{target}", obj=application, from_state=source,
+               to_state=target, reason=application.decision_reason)
+        _notify_state(application, _applicant_addresses(application))
+    return application

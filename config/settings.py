@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "accounts",
     "grants",
     "applications",
+    "jury",
 ]
 
 MIDDLEWARE = [

@@ -32,3 +32,11 @@ _BADGES = {
 @register.inclusion_tag("includes/state_badge.html")
 def state_badge(obj):
     return {"variant": _BADGES.get(obj.state, "info"), "label": obj.get_state_display()}
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ dict|get_item:key }} for the ranking tables."""
+    if mapping is None:
+        return None
+    return mapping.get(key)

@@ -1,0 +1,103 @@
+from decimal import Decimal
+
+import pytest
+
+from jury.enums import DecisionOutcome as O
+from jury.selectors import ranking
+from tests.factories import MunicipalityFactory
+from tests.jury.factories import application_in_evaluation, evaluated_call, score
+
+pytestmark = pytest.mark.django_db
+
+
+def outcomes(result):
+    return [(r.application.title, r.outcome) for r in result.rows]
+
+
+def test_weighted_mean_spread_and_flags():
+    call, panel = evaluated_call(criteria=((2, "", None), (1, "", None)), min_scorers=3, spread_threshold=Decimal("1"))
+    app = score(panel, application_in_evaluation(call, grant="100000"), [[4, 1], [2, 4]])
+    row = ranking(call=call).rows[0]
+    assert row.means[call.program.criteria.order_by("order")[0].pk] == Decimal("3")
+    assert row.total == Decimal("2.8333")  # (2*3 + 1*2.5) / 3
+    assert row.spread == Decimal("0.3333")  # member totals 9/3 = 3.0 and 8/3 = 2.6667
+    assert row.n_scores == 2 and row.too_few is True and row.disagreement is False
+    assert row.application == app
+
+
+def test_criterion_and_total_thresholds():
+    call, panel = evaluated_call(criteria=((1, "", "2.5"), (1, "", None)), total_threshold=Decimal("3"))
+    ok = score(panel, application_in_evaluation(call, grant="100000"), [[3, 4]])
+    low_criterion = score(panel, application_in_evaluation(call, grant="100000"), [[2, 5]])
+    low_total = score(panel, application_in_evaluation(call, grant="100000"), [[2.5, 3]])
+    result = ranking(call=call)
+    by_app = {r.application: r for r in result.rows}
+    assert by_app[ok].outcome == O.RECOMMENDED
+    assert by_app[low_criterion].outcome == O.NOT_RECOMMENDED and "Schwelle 2.5" in by_app[low_criterion].explanation
+    assert by_app[low_total].outcome == O.NOT_RECOMMENDED and "Gesamtbewertung" in by_app[low_total].explanation
+
+
+def test_budget_exactly_used_up_then_a_cent_too_expensive_skips_to_a_cheaper_one():
+    call, panel = evaluated_call(budget="500000.00")
+    first = score(panel, application_in_evaluation(call, grant="300000.00"), [[5, 5]])
+    second = score(panel, application_in_evaluation(call, grant="200000.01"), [[4, 4]])  # a cent too much
+    third = score(panel, application_in_evaluation(call, grant="200000.00"), [[3, 3]])  # fits exactly
+    fourth = score(panel, application_in_evaluation(call, grant="100000.00"), [[2, 2]])  # nothing left
+    result = ranking(call=call)
+    assert [r.application for r in result.rows] == [first, second, third, fourth]
+    assert [r.outcome for r in result.rows] == [O.RECOMMENDED, O.RESERVE, O.RECOMMENDED, O.RESERVE]
+    assert result.rows[1].budget_left == Decimal("200000.00")
+    assert "um 0,01\u00a0€" in result.rows[1].explanation
+    assert result.rows[2].budget_left == Decimal("0.00")
+    assert result.committed == Decimal("500000.00")
+
+
+def test_budget_year_tranche_limits_even_when_total_is_enough():
+    call, panel = evaluated_call(budget="1000000.00", years={2027: "150000.00", 2028: "850000.00"})
+    big_2027 = score(panel, application_in_evaluation(call, grant="200000.00", years={2027: "1"}), [[5, 5]])
+    split = score(panel, application_in_evaluation(call, grant="200000.00", years={2027: "1", 2028: "1"}), [[4, 4]])
+    later = score(panel, application_in_evaluation(call, grant="300000.00", years={2028: "1"}), [[3, 3]])
+    result = ranking(call=call)
+    by_app = {r.application: r for r in result.rows}
+    assert by_app[big_2027].outcome == O.RESERVE and "Haushaltsjahr 2027" in by_app[big_2027].explanation
+    assert by_app[split].outcome == O.RECOMMENDED and by_app[split].grant_by_year == {
+        2027: Decimal("100000.00"), 2028: Decimal("100000.00")}
+    assert by_app[later].outcome == O.RECOMMENDED
+    assert by_app[later].years_left == {2027: Decimal("50000.00"), 2028: Decimal("450000.00")}
+
+
+def test_tie_breaks_named_criterion_then_joint():
+    call, panel = evaluated_call(criteria=((1, "", None), (1, "", None)))
+    crit2 = call.program.criteria.order_by("order")[1]
+    panel.tie_breaks = [f"criterion:{crit2.pk}", "joint_first"]
+    panel.save()
+    a = score(panel, application_in_evaluation(call, grant="100000"), [[4, 3]])
+    b = score(panel, application_in_evaluation(call, grant="100000"), [[3, 4]])  # same total, better crit 2
+    c = score(panel, application_in_evaluation(call, grant="100000", partners=[MunicipalityFactory()]), [[4, 3]])
+    rows = ranking(call=call).rows
+    assert [r.application for r in rows] == [b, c, a]
+    assert "Kriterium 2" in rows[1].tie_break
+    assert rows[2].tie_break == "Gemeinschaftsvorhaben vor Einzelvorhaben"
+
+
+@pytest.mark.parametrize(("rule", "winner"), [("lower_grant", "cheap"), ("earlier_submission", "early")])
+def test_tie_breaks_grant_and_submission(rule, winner):
+    call, panel = evaluated_call(tie_breaks=[rule])
+    early = score(panel, application_in_evaluation(call, grant="200000"), [[4, 4]])
+    cheap = score(panel, application_in_evaluation(call, grant="100000"), [[4, 4]])
+    rows = ranking(call=call).rows
+    assert rows[0].application == {"cheap": cheap, "early": early}[winner]
+
+
+def test_what_if_changes_nothing_and_scales_tranches(django_assert_num_queries):
+    call, panel = evaluated_call(budget="400000.00", years={2027: "200000.00", 2028: "200000.00"})
+    a = score(panel, application_in_evaluation(call, grant="300000.00", years={2027: "1", 2028: "1"}), [[5, 5]])
+    b = score(panel, application_in_evaluation(call, grant="200000.00", years={2027: "1", 2028: "1"}), [[4, 4]])
+    normal = ranking(call=call)
+    what_if = ranking(call=call, budget=Decimal("600000.00"))
+    assert [r.outcome for r in normal.rows] == [O.RECOMMENDED, O.RESERVE]
+    assert [r.outcome for r in what_if.rows] == [O.RECOMMENDED, O.RECOMMENDED]
+    assert what_if.year_budgets == {2027: Decimal("300000.00"), 2028: Decimal("300000.00")}
+    call.refresh_from_db()
+    assert call.total_budget == Decimal("400000.00")
+    assert a.state == b.state == "in_evaluation"
