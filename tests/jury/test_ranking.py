@@ -101,3 +101,52 @@ def test_what_if_changes_nothing_and_scales_tranches(django_assert_num_queries):
     call.refresh_from_db()
     assert call.total_budget == Decimal("400000.00")
     assert a.state == b.state == "in_evaluation"
+
+
+def _bulk(call, panel, n, members=3):
+    """n applications with `members` submitted sheets each, built in bulk."""
+    from django.utils import timezone
+
+    from applications.models import Application, CostLine
+    from jury.models import Assignment, PanelMember, Score, ScoreSheet
+    from tests.factories import LandkreisFactory, UserFactory
+
+    kreis = LandkreisFactory()
+    user = UserFactory()
+    from accounts.models import Municipality
+
+    start = Application.objects.count()
+    munis = Municipality.objects.bulk_create(
+        Municipality(name=f"G{start + i}", kind="gemeinde", landkreis=kreis,
+                     official_key=f"{kreis.official_key}{(start + i) % 999 + 1:03d}") for i in range(n))
+    apps = Application.objects.bulk_create(
+        Application(call=call, lead=m, title=f"P{start + i}", created_by=user, state="in_evaluation",
+                    case_number=f"Q-{start + i:05d}", submitted_at=timezone.now(), total_costs=Decimal("200000"),
+                    eligible_costs=Decimal("200000"), grant_amount=Decimal("180000")) for i, m in enumerate(munis))
+    CostLine.objects.bulk_create(CostLine(application=a, category="investment", description="x", budget_year=2027,
+                                          amount=Decimal("200000")) for a in apps)
+    pm = list(panel.members.all())
+    while len(pm) < members:
+        pm.append(PanelMember.objects.create(panel=panel, user=UserFactory(roles=["jury"])))
+    assignments = Assignment.objects.bulk_create(
+        Assignment(member=m, application=a, assigned=True, declaration="no_conflict") for a in apps for m in pm)
+    sheets = ScoreSheet.objects.bulk_create(ScoreSheet(assignment=x, state="submitted") for x in assignments)
+    criteria = list(call.program.criteria.all())
+    Score.objects.bulk_create(Score(sheet=s, criterion=c, value=Decimal((s.pk + c.pk) % 11) / 2)
+                              for s in sheets for c in criteria)
+
+
+def test_ranking_query_count_is_constant(django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call, panel = evaluated_call(budget="20000000.00")
+    _bulk(call, panel, 3)
+    with CaptureQueriesContext(connection) as few:
+        assert len(ranking(call=call).rows) == 3
+    _bulk(call, panel, 297)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        result = ranking(call=call)
+    assert len(result.rows) == 300
+    assert len(result.recommended) + len(result.reserve) + len(
+        [r for r in result.rows if r.outcome == O.NOT_RECOMMENDED]) == 300
