@@ -10,7 +10,7 @@ from accounts.models import Municipality
 from applications.models import Application
 from grants.models import Call, Criterion
 
-from .enums import AffiliationKind, Declaration, DecisionOutcome, ExclusionKind, SessionState, SheetState
+from .enums import AffiliationKind, DecisionOutcome, Declaration, ExclusionKind, SessionState, SheetState
 
 
 def default_tie_breaks():

@@ -14,7 +14,7 @@ from applications.models import Application, CostLine
 from grants.models import Call
 from grants.money import ZERO, format_eur
 
-from .enums import Declaration, DecisionOutcome, SheetState, TieBreak
+from .enums import DecisionOutcome, Declaration, SheetState, TieBreak
 from .models import Assignment, Panel, PanelMember, Score, ScoreSheet
 
 FOUR = Decimal("0.0001")

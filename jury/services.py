@@ -16,7 +16,7 @@ from applications.enums import ApplicationState
 from applications.models import Application
 from audit.services import record
 
-from .enums import AffiliationKind, Declaration, DecisionOutcome, ExclusionKind, SessionState, SheetState
+from .enums import AffiliationKind, DecisionOutcome, Declaration, ExclusionKind, SessionState, SheetState
 from .exceptions import JuryError
 from .models import Affiliation, Assignment, Decision, Panel, PanelMember, Score, ScoreSheet, Session
 from .rules import is_chair, may_score
@@ -287,7 +287,8 @@ def save_scores(*, user: User, application_id: int, values: dict[int, tuple], su
         unknown = set(values) - set(criteria)
         if unknown:
             raise JuryError(_("Unbekanntes Kriterium."))
-        parsed = {cid: (_parse_value(v, criteria[cid]), (comment or "").strip()) for cid, (v, comment) in values.items()}
+        parsed = {cid: (_parse_value(v, criteria[cid]), (comment or "").strip())
+                  for cid, (v, comment) in values.items()}
         existing = {s.criterion_id: s for s in sheet.scores.all()}
         for cid, (value, comment) in parsed.items():
             score = existing.get(cid) or Score(sheet=sheet, criterion=criteria[cid])
@@ -295,7 +296,8 @@ def save_scores(*, user: User, application_id: int, values: dict[int, tuple], su
             score.save()
             existing[cid] = score
         if submit:
-            missing = [c.name for cid, c in criteria.items() if existing.get(cid) is None or existing[cid].value is None]
+            missing = [c.name for cid, c in criteria.items()
+                       if existing.get(cid) is None or existing[cid].value is None]
             if missing:
                 raise JuryError(_("Bitte bewerten Sie alle Kriterien: %(m)s.") % {"m": ", ".join(missing)})
             uncommented = [c.name for cid, c in criteria.items()

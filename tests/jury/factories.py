@@ -42,7 +42,8 @@ def application_in_evaluation(call, *, grant, years=None, partners=(), n=[0]):  
     total_share = sum(Decimal(v) for v in shares.values())
     remaining = eligible
     for i, (year, share) in enumerate(sorted(shares.items())):
-        amount = remaining if i == len(shares) - 1 else (eligible * Decimal(share) / total_share).quantize(Decimal("0.01"))
+        share_amount = (eligible * Decimal(share) / total_share).quantize(Decimal("0.01"))
+        amount = remaining if i == len(shares) - 1 else share_amount
         remaining -= amount
         CostLine.objects.create(application=app, category="investment", description="x", budget_year=year,
                                 amount=amount)

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from audit.models import AuditEntry
 from jury import services
-from jury.enums import Declaration, DecisionOutcome, ExclusionKind, SheetState
+from jury.enums import DecisionOutcome, Declaration, ExclusionKind, SheetState
 from jury.exceptions import JuryError
 from jury.models import Assignment, PanelMember, ScoreSheet, SessionDocument
 from tests.factories import MunicipalityFactory, UserFactory, staff_user
