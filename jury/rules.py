@@ -33,8 +33,17 @@ def may_score(user, assignment):
             and not assignment.excluded and assignment.declaration == Declaration.NO_CONFLICT)
 
 
+@rules.predicate
+def is_excluded_somewhere(user, panel):
+    member = member_of(user, panel)
+    return member is not None and member.assignments.filter(excluded=True).exists()
+
+
 may_manage_panel = is_case_worker
-may_see_ranking = is_staff_member | is_panel_member
+# The chair sees the list even when not listed as a member.
+may_see_ranking = is_staff_member | is_panel_member | is_chair
+# The closed session's documents show every application's scores: not for a member excluded from any.
+may_download_session_documents = is_staff_member | is_chair | (is_panel_member & ~is_excluded_somewhere)
 may_chair = is_chair
 
 rules.add_perm("jury.manage_panel", may_manage_panel)

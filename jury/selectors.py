@@ -240,7 +240,7 @@ def assignment_for_scoring(user, application_id: int) -> Assignment:
 def assignment_for_declaration(user, application_id: int) -> Assignment:
     return get_object_or_404(
         Assignment.objects.select_related("member__panel", "application__lead"),
-        member__user=user, application_id=application_id, excluded=False,
+        member__user=user, application_id=application_id, assigned=True, excluded=False,
         declaration=Declaration.PENDING)
 
 
@@ -257,3 +257,16 @@ def workload(panel: Panel) -> QuerySet[PanelMember]:
 def sheets_of(application_id: int) -> QuerySet[ScoreSheet]:
     return (ScoreSheet.objects.filter(assignment__application_id=application_id, assignment__excluded=False)
             .select_related("assignment__member__user").prefetch_related("scores__criterion"))
+
+
+def panel_applications(panel: Panel) -> QuerySet[Application]:
+    """The call's applications from the formal check on, each with this panel's assignment rows."""
+    from applications.enums import ApplicationState
+
+    rows = (Assignment.objects.filter(member__panel=panel).select_related("member__user", "sheet")
+            .order_by("member__user__last_name", "member__user__email"))
+    return (Application.objects.filter(call_id=panel.call_id,
+                                       state__in=[ApplicationState.ELIGIBLE, *EVALUATION_STATES])
+            .select_related("lead").prefetch_related(Prefetch("jury_assignments", queryset=rows,
+                                                              to_attr="panel_rows"))
+            .order_by("case_number", "pk"))

@@ -1,0 +1,150 @@
+"""The jury member's pages: workspace, declaration of (no) conflict of interest, scoring."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.rules import is_case_worker, is_jury_member, is_staff_member
+from applications.financing import figures_for
+
+from .. import selectors, services
+from ..enums import Declaration, SheetState
+from ..exceptions import JuryError
+from ..forms import DeclarationForm, ScoreForm, add_jury_error, format_points
+from ..models import Panel
+
+STATUS = {
+    "pending": (gettext_lazy("Erklärung ausstehend"), "warning"),
+    "todo": (gettext_lazy("zu bewerten"), "info"),
+    "draft": (gettext_lazy("Entwurf gespeichert"), "info"),
+    "submitted": (gettext_lazy("abgegeben"), "success"),
+}
+
+
+def _sheet(assignment):
+    """The assignment's score sheet, or None (the reverse one-to-one raises when there is none)."""
+    return getattr(assignment, "sheet", None)
+
+
+def _status(assignment) -> str:
+    if assignment.declaration == Declaration.PENDING:
+        return "pending"
+    sheet = _sheet(assignment)
+    if sheet is None:
+        return "todo"
+    return "submitted" if sheet.state == SheetState.SUBMITTED else "draft"
+
+
+def _target(assignment) -> str:
+    name = "jury:declare" if assignment.declaration == Declaration.PENDING else "jury:score"
+    return redirect(name, app_id=assignment.application_id)
+
+
+@login_required
+def workspace(request):
+    user = request.user
+    staff = is_staff_member(user)
+    if not (is_jury_member(user) or staff):
+        raise PermissionDenied
+    calls = []
+    for panel in selectors.member_panels(user):
+        items = []
+        for assignment in selectors.member_assignments(user, panel.call_id):
+            status = _status(assignment)
+            label, variant = STATUS[status]
+            items.append({"assignment": assignment, "application": assignment.application, "status": status,
+                          "label": label, "variant": variant})
+        done = sum(1 for i in items if i["status"] == "submitted")
+        calls.append({"panel": panel, "call": panel.call, "items": items, "done": done, "open": len(items) - done,
+                      "is_chair": panel.chair_id == user.pk})
+    # Staff see every panel, to reach its management page (panels are set up in the admin).
+    staff_panels = Panel.objects.select_related("call", "chair").order_by("-call__opens_at") if staff else None
+    return render(request, "jury/workspace.html", {
+        "calls": calls, "staff_panels": staff_panels, "may_manage": is_case_worker(user)})
+
+
+@login_required
+def declare(request, app_id: int):
+    try:
+        assignment = selectors.assignment_for_declaration(request.user, app_id)
+    except Http404:
+        # Already declared: go on to the scores (404 there, too, when excluded or not assigned).
+        assignment = selectors.assignment_for_scoring(request.user, app_id)
+        return _target(assignment)
+    if not assignment.assigned:
+        raise Http404
+    application = assignment.application
+    form = DeclarationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.declare(user=request.user, application_id=application.pk, conflict=form.conflict,
+                             reason=form.cleaned_data["reason"])
+        except JuryError as exc:
+            add_jury_error(form, exc)
+        else:
+            if form.conflict:
+                messages.info(request, _("Sie haben sich für den Antrag %(c)s für befangen erklärt und sind von "
+                                         "seiner Bewertung ausgeschlossen.") % {"c": application.case_number})
+                return redirect("jury:workspace")
+            messages.success(request, _("Ihre Erklärung wurde gespeichert. Sie können den Antrag jetzt bewerten."))
+            return redirect("jury:score", app_id=application.pk)
+    return render(request, "jury/declare.html", {
+        "assignment": assignment, "application": application, "partners": list(application.partners.all()),
+        "form": form}, status=400 if request.method == "POST" else 200)
+
+
+def _next_open(user, current):
+    """The member's next assignment (in case-number order, wrapping) whose sheet is not submitted."""
+    assignments = list(selectors.member_assignments(user, current.member.panel.call_id))
+    index = next((i for i, a in enumerate(assignments) if a.pk == current.pk), -1)
+    for assignment in assignments[index + 1:] + assignments[:max(index, 0)]:
+        sheet = _sheet(assignment)
+        if sheet is None or sheet.state != SheetState.SUBMITTED:
+            return assignment
+    return None
+
+
+@login_required
+def score(request, app_id: int):
+    assignment = selectors.assignment_for_scoring(request.user, app_id)
+    if assignment.declaration == Declaration.PENDING:
+        return redirect("jury:declare", app_id=app_id)
+    application = assignment.application
+    sheet = _sheet(assignment)
+    criteria = list(assignment.member.panel.call.program.criteria.order_by("order", "pk"))
+    scores = {s.criterion_id: s for s in sheet.scores.all()} if sheet else {}
+    form = ScoreForm(request.POST if request.method == "POST" else None, criteria=criteria, scores=scores)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_scores(user=request.user, application_id=application.pk, values=form.values(),
+                                 submit=form.action == ScoreForm.SUBMIT)
+        except JuryError as exc:
+            add_jury_error(form, exc)
+        else:
+            if form.action == ScoreForm.SUBMIT:
+                messages.success(request, _("Ihre Bewertung ist abgegeben."))
+                return redirect("jury:score", app_id=application.pk)
+            messages.success(request, _("Ihr Entwurf wurde gespeichert."))
+            if form.action == ScoreForm.NEXT:
+                following = _next_open(request.user, assignment)
+                if following is None:
+                    messages.info(request, _("Es gibt keinen weiteren offenen Antrag."))
+                    return redirect("jury:workspace")
+                return _target(following)
+            return redirect("jury:score", app_id=application.pk)
+    frozen = sheet is not None and (sheet.state == SheetState.SUBMITTED or sheet.final)
+    rows = []
+    for criterion, value_field, comment_field in form.rows():
+        saved = scores.get(criterion.pk)
+        rows.append({"criterion": criterion, "value_field": value_field, "comment_field": comment_field,
+                     "saved": saved, "points": format_points(saved.value) if saved else "",
+                     "needs_comment": saved is not None and services.needs_comment(saved.value, criterion)
+                     and not saved.comment})
+    return render(request, "jury/score.html", {
+        "assignment": assignment, "application": application, "sheet": sheet, "frozen": frozen, "form": form,
+        "rows": rows, "figures": figures_for(application), "partners": list(application.partners.all()),
+        "topics": list(application.topics.all())}, status=400 if request.method == "POST" else 200)

@@ -1,0 +1,84 @@
+"""The ranking list of a call: live, what-if (staff only, nothing saved) and downloads."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from accounts.rules import is_staff_member
+
+from .. import documents, selectors
+from ..enums import DecisionOutcome
+from ..forms import WhatIfForm
+from ..rules import may_see_ranking
+
+
+def may_see(user, panel) -> bool:
+    """Staff, panel members and the chair see the ranking."""
+    return bool(may_see_ranking(user, panel))
+
+
+def visible_ranking(request, panel, *, budget=None):
+    """The ranking as this user may see it: members miss the rows of applications they are excluded from."""
+    if not may_see(request.user, panel):
+        raise PermissionDenied
+    viewer = None if is_staff_member(request.user) else request.user
+    return selectors.ranking(call=panel.call, budget=budget, exclude_for_user=viewer)
+
+
+def summary(result) -> dict:
+    """Budget left in total and per budget year after the recommended applications."""
+    last = next((r for r in reversed(result.rows) if r.position is not None), None)
+    years_left = last.years_left if last is not None else dict(result.year_budgets)
+    return {"left": result.budget - result.committed,
+            "years": [(year, amount, years_left.get(year, amount))
+                      for year, amount in sorted(result.year_budgets.items())]}
+
+
+@login_required
+def ranking(request, call_id: int):
+    panel = selectors.panel_for_call(call_id)
+    staff = is_staff_member(request.user)
+    what_if_form = None
+    budget = None
+    if staff:
+        what_if_form = WhatIfForm(request.GET if "budget" in request.GET else None)
+        if what_if_form.is_bound and what_if_form.is_valid():
+            budget = what_if_form.cleaned_data["budget"]
+    result = visible_ranking(request, panel, budget=budget)
+    return render(request, "jury/ranking.html", {
+        "panel": panel, "call": panel.call, "result": result, "summary": summary(result),
+        "what_if_form": what_if_form, "staff": staff, "outcome_labels": dict(DecisionOutcome.choices),
+        "n_columns": 12 + len(result.criteria)})
+
+
+def _download(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def ranking_csv(request, call_id: int):
+    panel = selectors.panel_for_call(call_id)
+    return _download(documents.ranking_csv(visible_ranking(request, panel)), content_type="text/csv; charset=utf-8",
+                     filename=f"rangliste-aufruf-{call_id}.csv")
+
+
+@login_required
+def ranking_xlsx(request, call_id: int):
+    panel = selectors.panel_for_call(call_id)
+    return _download(documents.ranking_xlsx(visible_ranking(request, panel)), content_type=XLSX,
+                     filename=f"rangliste-aufruf-{call_id}.xlsx")
+
+
+@login_required
+def ranking_pdf(request, call_id: int):
+    panel = selectors.panel_for_call(call_id)
+    return _download(documents.ranking_pdf(visible_ranking(request, panel)), content_type="application/pdf",
+                     filename=f"rangliste-aufruf-{call_id}.pdf")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

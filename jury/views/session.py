@@ -1,0 +1,154 @@
+"""The jury session: opening, the chair's decisions, closing, and the documents of closed sessions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.rules import is_case_worker
+from applications.files import private_pdf_response
+from applications.models import Application
+
+from .. import selectors, services
+from ..enums import DecisionOutcome, SessionState
+from ..exceptions import JuryError
+from ..forms import CloseSessionForm, DecisionForm, OpenSessionForm, add_jury_error
+from ..models import Session, SessionDocument
+from ..rules import is_chair, may_download_session_documents
+from .ranking import XLSX, may_see, summary, visible_ranking
+
+
+def _decision_form(application_id: int, decision=None, computed: str = "", data=None) -> DecisionForm:
+    initial = {"outcome": decision.outcome if decision else computed,
+               "justification": decision.justification if decision else ""}
+    return DecisionForm(data, prefix=f"d{application_id}", initial=initial)
+
+
+@login_required
+def session(request, call_id: int):
+    panel = selectors.panel_for_call(call_id)
+    user = request.user
+    if not may_see(user, panel):
+        raise PermissionDenied
+    sessions = list(panel.sessions.select_related("closed_by").prefetch_related("documents", "decisions")
+                    .order_by("-opened_at"))
+    current = next((s for s in sessions if s.state == SessionState.OPEN), None)
+    chair = is_chair(user, panel)
+    context = {"panel": panel, "call": panel.call, "current": current, "chair": chair,
+               "closed": [s for s in sessions if s.state == SessionState.CLOSED],
+               "may_open": current is None and (chair or is_case_worker(user)),
+               "open_form": OpenSessionForm(initial={"held_on": timezone.localdate()}),
+               "outcome_labels": dict(DecisionOutcome.choices)}
+    if current is not None:
+        result = visible_ranking(request, panel)
+        decisions = {d.application_id: d for d in current.decisions.all()}
+        context["result"] = result
+        context["summary"] = summary(result)
+        context["rows"] = [{"row": r, "decision": decisions.get(r.application.pk),
+                            "form": _decision_form(r.application.pk, decisions.get(r.application.pk), r.outcome)
+                            if chair else None} for r in result.rows]
+    return render(request, "jury/session.html", context)
+
+
+@login_required
+@require_POST
+def open_session(request, call_id: int):
+    panel = selectors.panel_for_call(call_id)
+    if not (is_chair(request.user, panel) or is_case_worker(request.user)):
+        raise PermissionDenied
+    form = OpenSessionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Bitte geben Sie den Sitzungstag als gültiges Datum an."))
+    else:
+        try:
+            services.open_session(actor=request.user, panel=panel, held_on=form.cleaned_data["held_on"])
+        except JuryError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Die Jurysitzung ist eröffnet."))
+    return redirect("jury:session", call_id=call_id)
+
+
+def _chairs_session(request, session_id: int) -> Session:
+    session = get_object_or_404(Session.objects.select_related("panel__call"), pk=session_id)
+    if not is_chair(request.user, session.panel):
+        raise PermissionDenied
+    return session
+
+
+@login_required
+@require_POST
+def decide(request, session_id: int, app_id: int):
+    session = _chairs_session(request, session_id)
+    case_number = (Application.objects.filter(pk=app_id, call_id=session.panel.call_id)
+                   .values_list("case_number", flat=True).first())
+    if case_number is None:
+        raise Http404
+    form = _decision_form(app_id, data=request.POST)
+    decision, error = None, None
+    if form.is_valid():
+        try:
+            decision = services.record_decision(
+                actor=request.user, session_id=session.pk, application_id=app_id,
+                outcome=form.cleaned_data["outcome"], justification=form.cleaned_data["justification"])
+        except JuryError as exc:
+            add_jury_error(form, exc)
+            error = exc.message
+    else:
+        error = _("Bitte wählen Sie eine Entscheidung.")
+    if request.headers.get("HX-Request"):
+        return render(request, "jury/_decision.html", {
+            "session": session, "application_id": app_id, "case_number": case_number, "form": form,
+            "decision": decision, "outcome_labels": dict(DecisionOutcome.choices)})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Die Entscheidung wurde festgehalten."))
+    return redirect(reverse("jury:session", args=[session.panel.call_id]) + f"#decision-{app_id}")
+
+
+@login_required
+def close(request, session_id: int):
+    session = _chairs_session(request, session_id)
+    if session.state != SessionState.OPEN:
+        messages.info(request, _("Die Sitzung ist bereits geschlossen."))
+        return redirect("jury:session", call_id=session.panel.call_id)
+    form = CloseSessionForm(request.POST if request.method == "POST" else None, initial={"notes": session.notes})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_session(actor=request.user, session_id=session.pk, notes=form.cleaned_data["notes"])
+        except JuryError as exc:
+            add_jury_error(form, exc)
+        else:
+            messages.success(request, _("Die Sitzung ist geschlossen. Die Rangliste und das Protokoll werden "
+                                        "erstellt und erscheinen unten zum Herunterladen."))
+            return redirect("jury:session", call_id=session.panel.call_id)
+    return render(request, "jury/session_close.html", {
+        "session": session, "panel": session.panel, "call": session.panel.call, "form": form,
+        "n_decisions": session.decisions.count()}, status=400 if request.method == "POST" else 200)
+
+
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
+
+
+@login_required
+def document(request, document_id: int):
+    doc = get_object_or_404(SessionDocument.objects.select_related("session__panel__call"), pk=document_id)
+    if not may_download_session_documents(request.user, doc.session.panel):
+        raise PermissionDenied
+    name = f"{doc.kind.replace('_', '-')}-sitzung-{doc.session_id}.{doc.extension}"
+    if doc.extension == "pdf":
+        return private_pdf_response(doc.file, name)
+    try:
+        handle = doc.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=CONTENT_TYPES[doc.extension], as_attachment=True, filename=name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,154 @@
+"""The case workers' page of a call's jury: workload, assignments, exclusions, reopening."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accounts.rules import is_staff_member
+from applications.enums import ApplicationState
+from applications.models import Application
+
+from .. import selectors, services
+from ..enums import SheetState
+from ..exceptions import JuryError
+from ..forms import AssignForm, AutoAssignForm, ReopenForm
+from ..models import Assignment, ScoreSheet
+from ..rules import may_manage_panel
+
+
+def _panel(request, call_id: int, *, manage: bool = False):
+    allowed = may_manage_panel(request.user) if manage else is_staff_member(request.user)
+    if not allowed:
+        raise PermissionDenied
+    return selectors.panel_for_call(call_id)
+
+
+def _assign_form(panel, data=None):
+    return AssignForm(
+        data, members=panel.members.select_related("user").order_by("user__last_name", "user__email"),
+        applications=Application.objects.filter(call_id=panel.call_id, state=ApplicationState.IN_EVALUATION)
+        .order_by("case_number"))
+
+
+@login_required
+def panel(request, call_id: int):
+    panel = _panel(request, call_id)
+    applications = []
+    for application in selectors.panel_applications(panel):
+        assigned, excluded, declared = [], [], 0
+        for row in application.panel_rows:
+            sheet = getattr(row, "sheet", None)
+            if row.excluded:
+                excluded.append(row)
+            elif row.assigned:
+                assigned.append({"assignment": row, "sheet": sheet,
+                                 "submitted": sheet is not None and sheet.state == SheetState.SUBMITTED,
+                                 "reopen_form": ReopenForm(prefix=f"r{sheet.pk}") if sheet else None})
+                declared += row.declaration != "pending"
+        applications.append({"application": application, "assigned": assigned, "excluded": excluded,
+                             "n_submitted": sum(1 for a in assigned if a["submitted"]),
+                             "short": application.state == ApplicationState.IN_EVALUATION
+                             and len(assigned) < panel.min_scorers})
+    members = list(selectors.workload(panel))
+    for member in members:
+        member.n_open = member.n_assigned - member.n_done
+    return render(request, "jury/panel.html", {
+        "panel": panel, "call": panel.call, "members": members, "applications": applications,
+        "may_manage": may_manage_panel(request.user), "assign_form": _assign_form(panel),
+        "auto_form": AutoAssignForm(initial={"per_application": panel.min_scorers}),
+        "n_eligible": sum(1 for a in applications if a["application"].state == ApplicationState.ELIGIBLE)})
+
+
+@login_required
+@require_POST
+def start(request, call_id: int):
+    panel = _panel(request, call_id, manage=True)
+    try:
+        n = services.start_evaluation(actor=request.user, panel=panel)
+    except JuryError as exc:
+        messages.error(request, exc.message)
+    else:
+        if n:
+            messages.success(request, ngettext("%(n)d Antrag ist jetzt in der Bewertung der Jury.",
+                                               "%(n)d Anträge sind jetzt in der Bewertung der Jury.", n) % {"n": n})
+        else:
+            messages.info(request, _("Es gibt keine formal zulässigen Anträge, die noch nicht in der Bewertung sind."))
+    return redirect("jury:panel", call_id=call_id)
+
+
+@login_required
+@require_POST
+def auto_assign(request, call_id: int):
+    panel = _panel(request, call_id, manage=True)
+    form = AutoAssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Bitte geben Sie eine Zahl zwischen 1 und 50 an."))
+        return redirect("jury:panel", call_id=call_id)
+    try:
+        summary = services.auto_assign(actor=request.user, panel=panel,
+                                       per_application=form.cleaned_data["per_application"])
+    except JuryError as exc:
+        messages.error(request, exc.message)
+        return redirect("jury:panel", call_id=call_id)
+    created = summary["created"]
+    messages.success(request, ngettext("%(n)d Zuweisung angelegt.", "%(n)d Zuweisungen angelegt.", created)
+                     % {"n": created})
+    if summary["short"]:
+        short = Application.objects.filter(pk__in=summary["short"]).order_by("case_number")
+        messages.warning(request, _("Zu wenige mögliche Bewertende (ohne Befangene) für: %(list)s. Bitte nehmen "
+                                    "Sie weitere Mitglieder in die Jury auf.")
+                         % {"list": "; ".join(f"{a.case_number} {a.title}" for a in short)})
+    return redirect("jury:panel", call_id=call_id)
+
+
+@login_required
+@require_POST
+def assign(request, call_id: int):
+    panel = _panel(request, call_id, manage=True)
+    form = _assign_form(panel, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Bitte wählen Sie ein Mitglied dieser Jury und einen Antrag in der Bewertung."))
+        return redirect("jury:panel", call_id=call_id)
+    member, application = form.cleaned_data["member"], form.cleaned_data["application"]
+    try:
+        services.assign(actor=request.user, member=member, application_id=application.pk)
+    except JuryError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(m)s bewertet jetzt %(c)s.")
+                         % {"m": member.user.display_name, "c": application.case_number})
+    return redirect("jury:panel", call_id=call_id)
+
+
+@login_required
+@require_POST
+def unassign(request, call_id: int, assignment_id: int):
+    panel = _panel(request, call_id, manage=True)
+    assignment = get_object_or_404(Assignment, pk=assignment_id, member__panel=panel)
+    try:
+        services.unassign(actor=request.user, assignment_id=assignment.pk)
+    except JuryError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Die Zuweisung wurde aufgehoben."))
+    return redirect("jury:panel", call_id=call_id)
+
+
+@login_required
+@require_POST
+def reopen(request, call_id: int, sheet_id: int):
+    panel = _panel(request, call_id, manage=True)
+    sheet = get_object_or_404(ScoreSheet, pk=sheet_id, assignment__member__panel=panel)
+    form = ReopenForm(request.POST, prefix=f"r{sheet.pk}")
+    form.is_valid()
+    try:
+        services.reopen_scores(actor=request.user, sheet_id=sheet.pk, reason=form.cleaned_data.get("reason", ""))
+    except JuryError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Die Bewertung wurde wieder geöffnet; das Mitglied kann sie überarbeiten."))
+    return redirect("jury:panel", call_id=call_id)
