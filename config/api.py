@@ -8,10 +8,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.exceptions import AccountsError
 from applications.exceptions import ApplicationError
+from jury.exceptions import JuryError
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, ApplicationError):
+    if isinstance(exc, (ApplicationError, JuryError)):
         body = {"detail": exc.message}
         if exc.field:
             body["field"] = exc.field

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import MembershipReviewViewSet, MembershipViewSet, MunicipalityViewSet
 from applications.api import ApplicationViewSet, StaffApplicationViewSet
 from grants.api import CallViewSet, ProgramViewSet, StaffCallViewSet
+from jury.api import AssignmentViewSet, JuryApplicationViewSet, PanelViewSet, SessionViewSet, SheetViewSet
 
 router = DefaultRouter()
 # What a portal (civento, Hessen-Finder) uses for a municipality:
@@ -17,4 +18,10 @@ router.register("applications", ApplicationViewSet, basename="api-application")
 router.register("staff/calls", StaffCallViewSet, basename="api-staff-call")
 router.register("staff/applications", StaffApplicationViewSet, basename="api-staff-application")
 router.register("staff/memberships", MembershipReviewViewSet, basename="api-membership-review")
+# The jury (members, chair and case workers; see jury/api/views.py for who may do what):
+router.register("jury/panels", PanelViewSet, basename="api-jury-panel")
+router.register("jury/assignments", AssignmentViewSet, basename="api-jury-assignment")
+router.register("jury/applications", JuryApplicationViewSet, basename="api-jury-application")
+router.register("jury/sheets", SheetViewSet, basename="api-jury-sheet")
+router.register("jury/sessions", SessionViewSet, basename="api-jury-session")
 urlpatterns = router.urls

@@ -231,6 +231,13 @@ SPECTACULAR_SETTINGS = {
         "CallStateEnum": "grants.enums.CallState",
         "MunicipalityKindEnum": "accounts.enums.MunicipalityKind",
         "AttachmentKindEnum": "applications.enums.AttachmentKind",
+        "AffiliationKindEnum": "jury.enums.AffiliationKind",
+        "DeclarationEnum": "jury.enums.Declaration",
+        "ExclusionKindEnum": "jury.enums.ExclusionKind",
+        "SheetStateEnum": "jury.enums.SheetState",
+        "SessionStateEnum": "jury.enums.SessionState",
+        "DecisionOutcomeEnum": "jury.enums.DecisionOutcome",
+        "SessionDocumentKindEnum": "jury.models.SessionDocument.Kind",
     },
 }
 

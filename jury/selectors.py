@@ -99,6 +99,8 @@ def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int
             exclude_for_user=None) -> Ranking:
     """The ranking list and the budget-constrained recommendation of a call.
 
+    `exclude_for_user` hides the rows of applications that member is excluded from.
+
     Applications below a criterion's threshold or the total threshold are not recommended. The rest,
     in order of weighted score (ties broken by the panel's chain, then case number), are recommended
     while the call's budget and each budget year's tranche still cover their grant. An application
@@ -115,9 +117,6 @@ def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int
     weight_sum = sum((c.weight for c in criteria), ZERO)
 
     apps_qs = Application.objects.filter(call=call, state__in=EVALUATION_STATES)
-    if exclude_for_user is not None:
-        apps_qs = apps_qs.exclude(jury_assignments__member__user=exclude_for_user,
-                                  jury_assignments__excluded=True)
     applications = list(apps_qs.select_related("lead").annotate(n_partners=Count("partners", distinct=True))
                         .order_by("pk"))
     ids = [a.pk for a in applications]
@@ -215,8 +214,15 @@ def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int
                    key=lambda r: (r.total is None, -(r.total or ZERO), r.application.case_number or ""))
     for row in below:
         row.explanation = _("Nicht empfohlen: %(why)s.") % {"why": "; ".join(row.failed)}
+    rows = above + below
+    if exclude_for_user is not None:
+        # The list is computed for everyone alike; a member only does not see the rows of
+        # applications they are excluded from (their places and outcomes stay as they are).
+        hidden = set(Assignment.objects.filter(member__panel=panel, member__user=exclude_for_user, excluded=True)
+                     .values_list("application_id", flat=True))
+        rows = [r for r in rows if r.application.pk not in hidden]
     return Ranking(call=call, panel=panel, criteria=criteria, budget=budget, year_budgets=dict(year_budgets),
-                   rows=above + below, what_if=what_if)
+                   rows=rows, what_if=what_if)
 
 
 def member_assignments(user, call_id: int) -> QuerySet[Assignment]:

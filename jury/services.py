@@ -341,6 +341,7 @@ def open_session(*, actor: User, panel: Panel, held_on: dt.date) -> Session:
     _require(is_chair(actor, panel) or is_case_worker(actor),
              _("Nur der Vorsitz oder die Sachbearbeitung eröffnet die Sitzung."))
     with transaction.atomic():
+        Panel.objects.select_for_update().get(pk=panel.pk)  # one opener at a time
         existing = Session.objects.filter(panel=panel, state=SessionState.OPEN).first()
         if existing:
             return existing

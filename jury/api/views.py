@@ -93,12 +93,14 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         qs = (visible_panels(self.request.user).select_related("call__program", "chair")
               .annotate(n_members=Count("members", distinct=True)).order_by("-call__opens_at", "pk"))
-        if self.action == "retrieve":
-            qs = qs.prefetch_related(
-                Prefetch("members", queryset=PanelMember.objects.select_related("user")
-                         .prefetch_related("affiliations__municipality")),
-                Prefetch("call__program__criteria", queryset=Criterion.objects.order_by("order", "pk")))
-        return qs
+        return self._with_details(qs) if self.action == "retrieve" else qs
+
+    @staticmethod
+    def _with_details(qs):
+        return qs.prefetch_related(
+            Prefetch("members", queryset=PanelMember.objects.select_related("user")
+                     .prefetch_related("affiliations__municipality")),
+            Prefetch("call__program__criteria", queryset=Criterion.objects.order_by("order", "pk")))
 
     def get_serializer_class(self):
         return s.PanelListSerializer if self.action == "list" else s.PanelDetailSerializer
@@ -112,8 +114,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         return context
 
     def _detail(self, panel_pk, status_code=status.HTTP_200_OK):
-        self.action = "retrieve"
-        panel = self.get_queryset().get(pk=panel_pk)
+        panel = self._with_details(self.get_queryset()).get(pk=panel_pk)
         return Response(s.PanelDetailSerializer(panel, context=self.get_serializer_context()).data,
                         status=status_code)
 
@@ -431,10 +432,10 @@ def _sessions_for(user):
                 "application", "decided_by").order_by("application__case_number", "pk")), "documents"))
 
 
-def _may_download(user, session, hidden: set[int]) -> bool:
+def _may_download(user, hidden: set[int]) -> bool:
     """The documents list every application with its scores: not for a member excluded from any of them.
 
-    `session` comes from `_sessions_for(user)`, so the user already sits on (or chairs) the panel.
+    Only called for a session of `_sessions_for(user)`: the user already sits on (or chairs) the panel.
     """
     return bool(is_staff_member(user) or not hidden)
 
@@ -442,7 +443,7 @@ def _may_download(user, session, hidden: set[int]) -> bool:
 def _session_response(request, session_pk, status_code=status.HTTP_200_OK) -> Response:
     session = get_object_or_404(_sessions_for(request.user), pk=session_pk)
     hidden = excluded_application_ids(request.user, session.panel_id)
-    context = {"request": request, "may_download": _may_download(request.user, session, hidden),
+    context = {"request": request, "may_download": _may_download(request.user, hidden),
                "hidden_application_ids": hidden}
     return Response(s.SessionSerializer(session, context=context).data, status=status_code)
 
@@ -503,7 +504,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<kind>[a-z_]+)", url_name="document")
     def document(self, request, pk=None, kind=None):
         session = self.get_object()
-        if not _may_download(request.user, session, excluded_application_ids(request.user, session.panel_id)):
+        if not _may_download(request.user, excluded_application_ids(request.user, session.panel_id)):
             _deny(_("Die Sitzungsdokumente zeigen auch Anträge, von denen Sie ausgeschlossen sind; sie stehen "
                     "Ihnen daher nicht zur Verfügung."))
         document = get_object_or_404(session.documents, kind=kind)

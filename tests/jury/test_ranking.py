@@ -150,3 +150,23 @@ def test_ranking_query_count_is_constant(django_assert_max_num_queries):
     assert len(result.rows) == 300
     assert len(result.recommended) + len(result.reserve) + len(
         [r for r in result.rows if r.outcome == O.NOT_RECOMMENDED]) == 300
+
+
+def test_member_excluded_elsewhere_sees_the_same_places_without_the_hidden_row():
+    from jury.enums import ExclusionKind
+    from jury.models import Assignment, PanelMember
+    from tests.factories import UserFactory
+
+    call, panel = evaluated_call(budget="300000.00")
+    a = score(panel, application_in_evaluation(call, grant="200000"), [[5, 5]])
+    b = score(panel, application_in_evaluation(call, grant="200000"), [[4, 4]])
+    c = score(panel, application_in_evaluation(call, grant="100000"), [[3, 3]])
+    excluded_member = PanelMember.objects.create(panel=panel, user=UserFactory(roles=["jury"]))
+    other_member = PanelMember.objects.create(panel=panel, user=UserFactory(roles=["jury"]))
+    Assignment.objects.create(member=excluded_member, application=a, excluded=True,
+                              exclusion_kind=ExclusionKind.DECLARED, exclusion_reason="x")
+    full = {r.application: (r.position, r.outcome) for r in ranking(call=call).rows}
+    hidden = ranking(call=call, exclude_for_user=excluded_member.user)
+    seen = {r.application: (r.position, r.outcome) for r in hidden.rows}
+    assert a not in seen and seen == {b: full[b], c: full[c]}
+    assert len(ranking(call=call, exclude_for_user=other_member.user).rows) == 3
