@@ -39,6 +39,8 @@ USERS = [
     ("kommune@demo.example", "Kim", "Kommunal", ["applicant"], None),
     ("partner@demo.example", "Pat", "Partner", ["applicant"], None),
     ("jury@demo.example", "Jo", "Jurorin", ["jury"], None),
+    ("jury2@demo.example", "Jan", "Juror", ["jury"], None),
+    ("jury3@demo.example", "Jule", "Jurorin", ["jury"], None),
     ("sachbearbeitung@demo.example", "Sascha", "Sachbearbeitung", ["case_worker"], "JBSWY3DPEHPK3PXPSHH2CASEWORKER22"),
     ("bewilligung@demo.example", "Bea", "Bewilligung", ["approver"], "JBSWY3DPEHPK3PXPSHH2APPROVER2222"),
     ("admin@demo.example", "Ada", "Administration", ["admin"], "JBSWY3DPEHPK3PXPSHH2ADMINISTRA22"),
@@ -77,6 +79,7 @@ class Command(BaseCommand):
             call = self._call(program, users["admin@demo.example"])
             self._memberships(users)
         self._applications(call, users)
+        self._jury(call, users)
         self._print_logins()
 
     def _users(self):
@@ -156,6 +159,45 @@ class Command(BaseCommand):
         if not Application.objects.filter(call=call, title="Sensornetz Hochwasser").exists():
             app = create_application(actor=user, call=call, lead=lead, title="Sensornetz Hochwasser")
             self._fill(app, user, None, Decimal("95000.00"))
+
+    def _jury(self, call, users):
+        """Three applications of Landkreis Gießen in the jury's evaluation; jury2/jury3 have scored."""
+        from jury import services as jury_services
+        from jury.models import Panel
+
+        if Panel.objects.filter(call=call).exists():
+            return
+        from applications.services import decide_eligibility, start_formal_check
+
+        worker = users["sachbearbeitung@demo.example"]
+        user = users["kommune@demo.example"]
+        lead = Municipality.objects.filter(kind="landkreis", name__icontains="Gießen").first()
+        for title, amount in (("Open-Data-Portal des Kreises", Decimal("900000.00")),
+                              ("Videosprechstunde im ländlichen Raum", Decimal("400000.00")),
+                              ("Smarte Straßenbeleuchtung", Decimal("1500000.00"))):
+            app = create_application(actor=user, call=call, lead=lead, title=title)
+            self._fill(app, user, None, amount)
+            add_attachment(actor=user, application_id=app.pk, kind=AttachmentKind.COUNCIL_RESOLUTION,
+                           upload=SimpleUploadedFile("beschluss.pdf", render_pdf("<h1>Kreistagsbeschluss</h1>")))
+            submit_application(actor=user, application_id=app.pk)
+            start_formal_check(actor=worker, application_id=app.pk)
+            decide_eligibility(actor=worker, application_id=app.pk, eligible=True)
+        panel = Panel.objects.create(call=call, chair=users["jury@demo.example"], min_scorers=2,
+                                     total_threshold=Decimal("2.5"))
+        members = {email: jury_services.add_member(actor=worker, panel=panel, user=users[email])
+                   for email in ("jury@demo.example", "jury2@demo.example", "jury3@demo.example")}
+        jury_services.add_affiliation(actor=worker, member=members["jury3@demo.example"], kind="umbrella",
+                                      organisation="Hessischer Städtetag", function="Referentin Digitalisierung")
+        jury_services.start_evaluation(actor=worker, panel=panel)
+        jury_services.auto_assign(actor=worker, panel=panel, per_application=3)
+        criteria = list(call.program.criteria.all())
+        for n, email in enumerate(("jury2@demo.example", "jury3@demo.example")):
+            for assignment in members[email].assignments.filter(assigned=True).order_by("application_id"):
+                app_id = assignment.application_id
+                jury_services.declare(user=users[email], application_id=app_id, conflict=False)
+                values = {c.pk: (str(Decimal(3 + (app_id + c.pk + n) % 5) / 2 + 1), "Begründung der Punktzahl")
+                          for c in criteria}
+                jury_services.save_scores(user=users[email], application_id=app_id, values=values, submit=True)
 
     def _fill(self, app, user, partner, amount):
         program = app.call.program
