@@ -133,4 +133,5 @@ def formal_check_form(request, pk: int):
         messages.info(request, _("Dieser Antrag ist nicht in der Formalprüfung."))
         return redirect("applications:detail", pk=application.pk)
     return render(request, "applications/staff/formal_check.html", {
-        "application": application, "return_form": ReturnForm(), "reason_form": ReasonForm()})
+        "application": application, "return_form": ReturnForm(auto_id="return-%s"),
+        "reason_form": ReasonForm(auto_id="eligible-%s")})

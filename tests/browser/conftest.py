@@ -7,9 +7,11 @@ the tests make while the browser is open.
 """
 
 import os
+import time
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from accounts.enums import Role
 from tests.services import chromium_path
@@ -34,34 +36,56 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
-def _role_groups(transactional_db):
-    """The role groups come from a data migration, which a transactional test's flush removes."""
+def _fresh_state(transactional_db):
+    """Each test starts like a fresh server.
+
+    The role groups come from a data migration, which a transactional test's flush removes.
+    The cache holds allauth's rate limits and used TOTP codes; the live server shares this
+    process's in-memory cache, so without clearing it failed logins of earlier tests add up.
+    """
+    cache.clear()
     for role in Role.values:
         Group.objects.get_or_create(name=role)
 
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="de-DE", timezone_id="Europe/Berlin")
+    context = browser.new_context(base_url=live_server.url, locale="de-DE", timezone_id="Europe/Berlin",
+                                  viewport={"width": 1280, "height": 800})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
+    page.js_errors = []  # uncaught JavaScript errors
+    page.broken_assets = []  # CSS, fonts, scripts that did not load (axe would check unstyled pages)
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    page.on("response", lambda r: r.status >= 400 and "/static/" in r.url and page.broken_assets.append(
+        f"{r.status} {r.url}"))
+    page.on("requestfailed", lambda r: "/static/" in r.url and page.broken_assets.append(f"failed {r.url}"))
     yield page
     context.close()
 
 
-def totp_code(user) -> str:
-    """The current TOTP code of a user set up with tests.factories.staff_user."""
+def totp_code(user, *, valid_for: float = 3.0) -> str:
+    """The current TOTP code of a user set up with tests.factories.staff_user.
+
+    allauth accepts only the current time step (MFA_TOTP_TOLERANCE = 0), so when the step ends
+    within ``valid_for`` seconds this waits for the next one rather than send a stale code.
+    """
+    from allauth.mfa import app_settings
     from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
     from allauth.mfa.utils import decrypt
 
     authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
     secret = decrypt(authenticator.data["secret"])
-    counters = list(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+    period = app_settings.TOTP_PERIOD
+    left = period - time.time() % period
+    if left < valid_for:
+        time.sleep(left + 0.05)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+
+
+def _visible_text(page) -> str:
+    return " ".join(page.evaluate("document.body ? document.body.innerText : ''").split())[:600]
 
 
 def log_in(page, user_or_email, password: str = PASSWORD, *, expect_totp: bool | None = None):
@@ -79,23 +103,25 @@ def log_in(page, user_or_email, password: str = PASSWORD, *, expect_totp: bool |
     with page.expect_navigation():
         page.locator("main form button[type=submit]").first.click()
     if expect_totp:
-        assert "/accounts/2fa/authenticate/" in page.url, f"expected the TOTP step, got {page.url}"
+        assert "/accounts/2fa/authenticate/" in page.url, (
+            f"expected the TOTP step, got {page.url}: {_visible_text(page)}")
         page.locator("input[name=code]").fill(totp_code(user))
         with page.expect_navigation():
             page.locator("main form button[type=submit]").first.click()
     assert "/accounts/login/" not in page.url and "/2fa/authenticate/" not in page.url, (
-        f"login of {user.email} failed, still on {page.url}: {page.locator('main').inner_text()[:500]}")
+        f"login of {user.email} failed, still on {page.url}: {_visible_text(page)}")
     return user
 
 
 def format_violations(violations: list[dict]) -> str:
+    """axe's violations as text: rule id, impact, help, and each failing node's target."""
     lines = []
     for v in violations:
         lines.append(f"- {v['id']} ({v.get('impact') or 'n/a'}): {v['help']} <{v.get('helpUrl', '')}>")
         for node in v["nodes"]:
             target = " ".join(str(t) for t in node["target"])
-            summary = (node.get("failureSummary") or "").replace("\n", " ")
-            lines.append(f"    at {target}: {node.get('html', '')[:200]}")
+            lines.append(f"    at {target}: {' '.join(node.get('html', '').split())[:200]}")
+            summary = " ".join((node.get("failureSummary") or "").split())
             if summary:
                 lines.append(f"       {summary[:400]}")
     return "\n".join(lines)
@@ -113,3 +139,102 @@ def assert_accessible(page, *, context=None) -> None:
     violations = axe_violations(page, context=context)
     assert not violations, (
         f"{len(violations)} accessibility violation(s) on {page.url}:\n{format_violations(violations)}")
+
+
+# Checks axe cannot make (it reports duplicate ids only as "needs review" and does not render the
+# page at other sizes). Each returns human-readable findings; an empty list means fine.
+
+_DUPLICATE_IDS_JS = """() => {
+  const seen = {};
+  for (const el of document.querySelectorAll('[id]')) (seen[el.id] = seen[el.id] || []).push(el);
+  return Object.entries(seen).filter(([, els]) => els.length > 1).map(([id, els]) =>
+    `id="${id}" ${els.length}× (${els.map(e => e.tagName.toLowerCase() + (e.name ? '[name=' + e.name + ']' : ''))
+      .join(', ')}); label[for=${id}] reaches only the first`);
+}"""
+
+_OBSCURED_JS = """() => {
+  const describe = el => {
+    let s = el.tagName.toLowerCase() + (el.id ? '#' + el.id : el.name ? `[name="${el.name}"]` : '');
+    const text = (el.innerText || el.value || '').trim().replace(/\\s+/g, ' ');
+    return text ? `${s} "${text.slice(0, 60)}"` : s;
+  };
+  const shown = el => {
+    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+    return r.width >= 4 && r.height >= 4 && cs.visibility !== 'hidden' && parseFloat(cs.opacity) > 0;
+  };
+  const found = [];
+  for (const el of document.querySelectorAll('.kern-btn')) {
+    const width = el.getBoundingClientRect().width;
+    if (shown(el) && el.scrollWidth > width + 1)
+      found.push(`text cut off (${Math.round(width)}px of ${el.scrollWidth}px shown): ${describe(el)}`);
+  }
+  for (const el of document.querySelectorAll('main label, main input, main select, main textarea, main button')) {
+    if (el.type === 'hidden' || !shown(el)) continue;
+    el.scrollIntoView({block: 'center', inline: 'center', behavior: 'instant'});  // KERN: smooth
+    const r = el.getBoundingClientRect();
+    const top = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(r.height / 2, 12));
+    if (!top || el.contains(top) || top.contains(el)) continue;
+    if (el.tagName === 'LABEL' && el.control && el.control.contains(top)) continue;
+    if (top.tagName === 'LABEL' && top.control === el) continue;
+    found.push(`${describe(el)} is covered by ${describe(top)}`);
+  }
+  window.scrollTo({top: 0, left: 0, behavior: 'instant'});
+  return found;
+}"""
+
+_REFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const overflows = el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.right > width + 1 && getComputedStyle(el).position !== 'fixed';
+  };
+  const culprits = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (!overflows(el) || (el.parentElement && overflows(el.parentElement))) continue;
+    let a = el.parentElement, inScroller = false;
+    for (; a && a !== document.body; a = a.parentElement) if (scrolls(a)) { inScroller = true; break; }
+    if (inScroller) continue;
+    const name = e => e.tagName.toLowerCase()
+      + (e.className ? '.' + String(e.className).trim().split(/\\s+/).join('.') : '');
+    const right = Math.round(el.getBoundingClientRect().right);
+    culprits.push(`${name(el)} in ${name(el.parentElement)} reaches ${right}px`);
+  }
+  return culprits.length ? [`page is ${document.documentElement.scrollWidth}px wide at ${width}px`,
+                            ...culprits.slice(0, 5)] : [];
+}"""
+
+
+def duplicate_ids(page) -> list[str]:
+    """WCAG 2.1 SC 4.1.1 (Parsing): every id once; a label's "for" reaches only the first."""
+    return page.evaluate(_DUPLICATE_IDS_JS)
+
+
+def obscured_controls(page) -> list[str]:
+    """Buttons whose label is cut off, labels and fields covered by another element."""
+    return page.evaluate(_OBSCURED_JS)
+
+
+def reflow_problems(page, *, width: int = 320, height: int = 640) -> list[str]:
+    """WCAG 2.1 SC 1.4.10 (Reflow): at 320 CSS px no horizontal scrolling of the page.
+
+    Content in its own scroll container (e.g. a data table in .kern-table-responsive) is allowed.
+    """
+    size = page.viewport_size
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        return page.evaluate(_REFLOW_JS)
+    finally:
+        page.set_viewport_size(size)
+
+
+def accessibility_problems(page) -> dict[str, list[str]]:
+    """All findings on the page as it is now, by kind: "axe:<rule id>", "duplicate-id",
+    "obscured", "reflow"."""
+    problems = {f"axe:{v['id']}": format_violations([v]).splitlines() for v in axe_violations(page)}
+    for kind, found in (("duplicate-id", duplicate_ids(page)), ("obscured", obscured_controls(page)),
+                        ("reflow", reflow_problems(page))):
+        if found:
+            problems[kind] = found
+    return problems
