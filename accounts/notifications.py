@@ -7,13 +7,18 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def notify(*, recipients: Iterable[str], subject: str, template: str, context: dict) -> None:
-    """Schedule one plain-text mail per recipient once the current transaction commits."""
+def notify(*, recipients: Iterable[str], subject, template: str, context: dict) -> None:
+    """Schedule one plain-text mail per recipient once the current transaction commits.
+
+    Mails are German whatever the sender's language: `subject` is a callable that returns the
+    subject (called with German active), or a plain string.
+    """
     addresses = sorted({r for r in recipients if r})
     if not addresses:
         return
     with translation.override("de"):
         body = render_to_string(template, context)
+        subject = subject() if callable(subject) else str(subject)
     from .tasks import send_email
 
     def dispatch():

@@ -36,7 +36,7 @@ def request_membership(*, user: User, municipality: Municipality, function: str 
         record(actor=user, action="membership.requested", obj=membership,
                to_state=membership.state, data={"municipality": municipality.name})
     staff = User.objects.filter(groups__name__in=["case_worker"], is_active=True).values_list("email", flat=True)
-    notify(recipients=staff, subject=_("Neue Anfrage auf Mitgliedschaft"),
+    notify(recipients=staff, subject=lambda: _("Neue Anfrage auf Mitgliedschaft"),
            template="accounts/mail/membership_requested.txt",
            context={"membership": membership})
     return membership
@@ -63,7 +63,7 @@ def _decide(*, actor: User, membership_id: int, approve: bool, reason: str) -> M
         record(actor=actor, action="membership.approved" if approve else "membership.refused",
                obj=membership, from_state=source, to_state=membership.state, reason=membership.reason)
     notify(recipients=[membership.user.email],
-           subject=_("Ihre Mitgliedschaft für %(m)s") % {"m": membership.municipality.name},
+           subject=lambda: _("Ihre Mitgliedschaft für %(m)s") % {"m": membership.municipality.name},
            template="accounts/mail/membership_decided.txt", context={"membership": membership})
     return membership
 
@@ -112,7 +112,7 @@ def invite_member(*, actor: User, email: str, municipality: Municipality) -> Inv
             memberships = accept_invitations_for(user=user)
             if memberships:
                 return memberships[0]
-    notify(recipients=[email], subject=_("Einladung zum Förderportal Starke Heimat Hessen"),
+    notify(recipients=[email], subject=lambda: _("Einladung zum Förderportal Starke Heimat Hessen"),
            template="accounts/mail/invitation.txt", context={"invitation": invitation})
     return invitation
 

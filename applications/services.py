@@ -94,8 +94,8 @@ def _case_worker_addresses() -> list[str]:
 
 def _notify_state(application: Application, recipients: list[str], reason: str = "") -> None:
     notify(recipients=recipients,
-           subject=_("%(case)s: %(state)s") % {"case": application.case_number or application.title,
-                                               "state": application.get_state_display()},
+           subject=lambda: _("%(case)s: %(state)s") % {"case": application.case_number or application.title,
+                                                       "state": application.get_state_display()},
            template="applications/mail/state_changed.txt",
            context={"application": application, "reason": reason,
                     "url": f"{settings.SITE_URL}/antraege/{application.pk}/"})

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Call, CallBudgetYear, Criterion, FundingProgram, Topic
 
@@ -42,7 +43,7 @@ class CallAdmin(admin.ModelAdmin):
             fields += ["program", "opens_at", "closes_at", "total_budget"]
         return fields
 
-    @admin.action(description="Ausgewählte Aufrufe veröffentlichen")
+    @admin.action(description=_("Ausgewählte Aufrufe veröffentlichen"))
     def publish_calls(self, request, queryset):
         from .services import publish_call
 

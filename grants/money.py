@@ -52,6 +52,10 @@ def parse_amount(text) -> Decimal:
     from decimal import InvalidOperation
 
     s = str(text).strip().replace("€", "").replace("\u00a0", "").replace(" ", "")
+    if "," in s and "." in s and s.rfind(".") > s.rfind(","):
+        raise ValueError(text)  # English format (12,500.00): refused rather than misread
+    if "," in s and s.count(",") > 1:
+        raise ValueError(text)
     if "," in s:
         s = s.replace(".", "").replace(",", ".")
     elif s.count(".") > 1 or re.fullmatch(r"\d{1,3}(\.\d{3})+", s):

@@ -76,10 +76,10 @@ def call_applications_csv(request, call_pk: int):
     writer = csv.writer(_Echo(), delimiter=";")
 
     def rows():
-        yield "\ufeff" + writer.writerow([
-            "Aktenzeichen", "Titel", "Antragstellende Kommune", "AGS", "Landkreis", "Partnerkommunen",
-            "Themenbereiche", "Status", "Eingang", "Gesamtausgaben", "Zuwendungsfähige Ausgaben",
-            "Beantragte Zuwendung", "Eigenanteil"])
+        yield "\ufeff" + writer.writerow([str(h) for h in (
+            _("Aktenzeichen"), _("Titel"), _("Antragstellende Kommune"), _("AGS"), _("Landkreis"),
+            _("Partnerkommunen"), _("Themenbereiche"), _("Status"), _("Eingang"), _("Gesamtausgaben"),
+            _("Zuwendungsfähige Ausgaben"), _("Beantragte Zuwendung"), _("Eigenanteil"))])
         for a in qs.iterator(chunk_size=500):
             yield writer.writerow([
                 a.case_number, a.title, a.lead.name, a.lead.official_key,

@@ -85,7 +85,7 @@ def test_parse_amount(text, value):
     assert parse_amount(text) == Decimal(value)
 
 
-@pytest.mark.parametrize("text", ["abc", "1,2,3", "", "1e5", "--5"])
+@pytest.mark.parametrize("text", ["abc", "1,2,3", "", "1e5", "--5", "12,500.00", "1,000,000"])
 def test_parse_amount_refuses(text):
     with pytest.raises(ValueError):
         parse_amount(text)

@@ -256,3 +256,13 @@ def test_partner_member_can_read_but_not_edit(draft):
     assert r.may_view(partner_user, draft) and not r.may_edit(partner_user, draft)
     with pytest.raises(ApplicationError):
         services.update_application(actor=partner_user, application_id=draft.pk, data={"title": "gekapert"})
+
+
+def test_mails_are_german_whatever_the_senders_language(complete, applicant, mailoutbox,
+                                                        django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.submit_application(actor=applicant, application_id=complete.pk)
+    assert mailoutbox and all(m.subject.endswith(": Eingereicht") for m in mailoutbox)
+    assert "hat jetzt den Status: Eingereicht" in mailoutbox[0].body
