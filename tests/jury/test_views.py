@@ -3,24 +3,18 @@
 from decimal import Decimal
 
 import pytest
-from django.urls import include, path, reverse
+from django.urls import reverse
 
 from applications.enums import ApplicationState as S
 from applications.models import Application
 from audit.models import AuditEntry
-from config import urls as project_urls
 from jury.enums import AffiliationKind, Declaration, ExclusionKind, SheetState
 from jury.models import Affiliation, Assignment, Decision, Panel, PanelMember, Score, ScoreSheet, Session
 from jury.services import sync_exclusions
 from tests.factories import CallFactory, MunicipalityFactory, UserFactory, member_of, staff_user
 from tests.jury.factories import application_in_evaluation, evaluated_call, score
 
-# The jury URLs under /jury/, also before config/urls.py includes them.
-urlpatterns = list(project_urls.urlpatterns)
-if not any(getattr(p, "namespace", None) == "jury" for p in urlpatterns):
-    urlpatterns.append(path("jury/", include("jury.urls")))
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def login(client, user):
