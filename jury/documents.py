@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 
 from grants.money import format_amount_input
 
+from .enums import DecisionOutcome
 from .selectors import Ranking
 
 HEADER = ["Platz", "Aktenzeichen", "Titel", "Antragstellende Kommune", "Gemeinschaftsvorhaben",
@@ -18,7 +19,7 @@ HEADER = ["Platz", "Aktenzeichen", "Titel", "Antragstellende Kommune", "Gemeinsc
 def ranking_rows(result: Ranking, outcomes: dict[int, str] | None = None) -> list[list]:
     rows = []
     for r in result.rows:
-        outcome = (outcomes or {}).get(r.application.pk, r.outcome)
+        outcome = str(DecisionOutcome((outcomes or {}).get(r.application.pk, r.outcome)).label)
         rows.append([r.position or "", r.application.case_number, r.application.title, r.application.lead.name,
                      "ja" if r.joint else "nein", r.n_scores,
                      f"{r.total:.2f}".replace(".", ",") if r.total is not None else "",
@@ -68,7 +69,8 @@ def _render(template: str, context: dict) -> bytes:
 
 
 def ranking_pdf(result: Ranking, *, session=None, outcomes=None) -> bytes:
-    return _render("jury/pdf/ranking.html", {"result": result, "session": session, "outcomes": outcomes or {}})
+    labels = {pk: str(DecisionOutcome(o).label) for pk, o in (outcomes or {}).items()}
+    return _render("jury/pdf/ranking.html", {"result": result, "session": session, "outcomes": labels})
 
 
 def minutes_pdf(session, result: Ranking) -> bytes:

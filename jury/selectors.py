@@ -41,6 +41,10 @@ class RankingRow:
     explanation: str = ""
 
     @property
+    def outcome_label(self) -> str:
+        return str(DecisionOutcome(self.outcome).label)
+
+    @property
     def above_threshold(self) -> bool:
         return self.total is not None and not self.failed
 

@@ -192,3 +192,33 @@ def test_start_evaluation_moves_eligible_applications(worker, complete, applican
     assert services.start_evaluation(actor=worker, panel=panel) == 1
     complete.refresh_from_db()
     assert complete.state == "in_evaluation"
+
+
+def test_session_documents_show_the_decisions(worker, django_capture_on_commit_callbacks):
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    call, panel = evaluated_call(budget="300000.00")
+    chair = UserFactory(roles=["jury"])
+    panel.chair = chair
+    panel.save()
+    top = score(panel, application_in_evaluation(call, grant="200000"), [[5, 5]])
+    other = score(panel, application_in_evaluation(call, grant="200000"), [[4, 4]])
+    session = services.open_session(actor=chair, panel=panel, held_on=dt.date(2027, 3, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.close_session(actor=chair, session_id=session.pk)
+    docs = {d.kind: d for d in SessionDocument.objects.filter(session=session)}
+    with docs["ranking_pdf"].file.open("rb") as f:
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(f.read())).pages)
+    assert top.case_number in text and other.case_number in text and "200.000,00" in text
+    with docs["minutes_pdf"].file.open("rb") as f:
+        minutes = "".join(p.extract_text() for p in PdfReader(io.BytesIO(f.read())).pages)
+    assert "Protokoll der Jurysitzung" in minutes and "01.03.2027" in minutes
+    with docs["ranking_xlsx"].file.open("rb") as f:
+        rows = list(load_workbook(io.BytesIO(f.read())).active.iter_rows(values_only=True))
+    assert rows[1][1] == top.case_number
+    assert (rows[1][9], rows[2][9]) == ("Zur Förderung empfohlen", "Nachrückliste")
+    assert "Zur Förderung empfohlen" in text
+    assert rows[1][8] == Decimal("200000.00") or float(rows[1][8]) == 200000.0
