@@ -118,7 +118,3 @@ def split_by_year(total: Decimal, weights: dict[int, Decimal]) -> dict[int, Deci
         parts[year] += 1
     return {year: Decimal(c) * CENT for year, c in parts.items()}
 
-
-def grant_by_year(figures: Figures) -> dict[int, Decimal]:
-    """The grant spread over the budget years in proportion to the eligible costs of each year."""
-    return split_by_year(figures.grant, {y: row["eligible"] for y, row in figures.by_year.items()})

@@ -44,7 +44,6 @@ may_manage_panel = is_case_worker
 may_see_ranking = is_staff_member | is_panel_member | is_chair
 # The closed session's documents show every application's scores: not for a member excluded from any.
 may_download_session_documents = is_staff_member | is_chair | (is_panel_member & ~is_excluded_somewhere)
-may_chair = is_chair
 
 rules.add_perm("jury.manage_panel", may_manage_panel)
 rules.add_perm("jury.see_ranking", may_see_ranking)

@@ -5,9 +5,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.financing import split_by_year
 from applications.models import Application, CostLine
@@ -222,8 +224,7 @@ def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int
     if exclude_for_user is not None:
         # The list is computed for everyone alike; a member only does not see the rows of
         # applications they are excluded from (their places and outcomes stay as they are).
-        hidden = set(Assignment.objects.filter(member__panel=panel, member__user=exclude_for_user, excluded=True)
-                     .values_list("application_id", flat=True))
+        hidden = excluded_application_ids(exclude_for_user, panel.pk)
         rows = [r for r in rows if r.application.pk not in hidden]
     return Ranking(call=call, panel=panel, criteria=criteria, budget=budget, year_budgets=dict(year_budgets),
                    rows=rows, what_if=what_if)
@@ -267,6 +268,32 @@ def workload(panel: Panel) -> QuerySet[PanelMember]:
 def sheets_of(application_id: int) -> QuerySet[ScoreSheet]:
     return (ScoreSheet.objects.filter(assignment__application_id=application_id, assignment__excluded=False)
             .select_related("assignment__member__user").prefetch_related("scores__criterion"))
+
+
+def sheets_visible_to(user, application: Application) -> QuerySet[ScoreSheet]:
+    """Staff see every sheet of an application; a panel member who is not excluded from it sees the
+    submitted sheets only (drafts stay private to keep scoring independent); anyone else gets 404."""
+    qs = sheets_of(application.pk).order_by("assignment__member__user__last_name", "pk")
+    if is_staff_member(user):
+        return qs
+    panel = get_object_or_404(visible_panels(user), call_id=application.call_id)
+    if application.pk in excluded_application_ids(user, panel.pk):
+        raise Http404
+    return qs.filter(state=SheetState.SUBMITTED)
+
+
+def visible_panels(user) -> QuerySet[Panel]:
+    """Staff see every panel; a jury member the panels they sit on or chair."""
+    if is_staff_member(user):
+        return Panel.objects.select_related("call", "chair").order_by("-call__opens_at")
+    return (Panel.objects.filter(Q(pk__in=PanelMember.objects.filter(user=user).values("panel_id")) | Q(chair=user))
+            .select_related("call", "chair").order_by("-call__opens_at"))
+
+
+def excluded_application_ids(user, panel_id: int) -> set[int]:
+    """The applications of a panel the user is excluded from (one query)."""
+    return set(Assignment.objects.filter(member__panel_id=panel_id, member__user=user, excluded=True)
+               .values_list("application_id", flat=True))
 
 
 def panel_applications(panel: Panel) -> QuerySet[Application]:

@@ -7,7 +7,7 @@ gets 404 on the application, on its scores and sheets, and its row is left out o
 of the session's decisions.
 """
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -47,19 +47,6 @@ KIND = OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=SessionDocument
 # ---------------------------------------------------------------- scoping (a guessed id gives 404)
 
 
-def visible_panels(user):
-    """Staff see every panel; a jury member the panels they sit on or chair."""
-    if is_staff_member(user):
-        return Panel.objects.all()
-    return Panel.objects.filter(Q(pk__in=PanelMember.objects.filter(user=user).values("panel_id")) | Q(chair=user))
-
-
-def excluded_application_ids(user, panel_id) -> set[int]:
-    """The applications of a panel the user is excluded from (one query)."""
-    return set(Assignment.objects.filter(member__panel_id=panel_id, member__user=user, excluded=True)
-               .values_list("application_id", flat=True))
-
-
 def _parse(serializer_class, data, **context):
     serializer = serializer_class(data=data, context=context)
     serializer.is_valid(raise_exception=True)
@@ -91,7 +78,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         return [permission() for permission in with_defaults(*extra)]
 
     def get_queryset(self):
-        qs = (visible_panels(self.request.user).select_related("call__program", "chair")
+        qs = (selectors.visible_panels(self.request.user).select_related("call__program", "chair")
               .annotate(n_members=Count("members", distinct=True)).order_by("-call__opens_at", "pk"))
         return self._with_details(qs) if self.action == "retrieve" else qs
 
@@ -207,7 +194,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         if budget is not None and not is_staff_member(request.user):
             _deny(_("Eine Was-wäre-wenn-Rechnung steht nur dem Ministerium zur Verfügung."))
         result = selectors.ranking(call=panel.call, budget=budget)
-        hidden = excluded_application_ids(request.user, panel.pk)
+        hidden = selectors.excluded_application_ids(request.user, panel.pk)
         if hidden:
             result.rows = [row for row in result.rows if row.application.pk not in hidden]
         return Response(s.RankingSerializer(result).data)
@@ -391,12 +378,7 @@ class JuryApplicationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
         user = request.user
         application = get_object_or_404(Application.objects.only("pk", "call_id"), pk=application_id,
                                          state__in=EVALUATION_STATES)
-        qs = selectors.sheets_of(application_id).order_by("assignment__member__user__last_name", "pk")
-        if not is_staff_member(user):
-            panel = get_object_or_404(visible_panels(user), call_id=application.call_id)
-            if application_id in excluded_application_ids(user, panel.pk):
-                raise Http404
-            qs = qs.filter(state=SheetState.SUBMITTED)
+        qs = selectors.sheets_visible_to(user, application)
         return Response(s.MemberSheetSerializer(qs, many=True).data)
 
 
@@ -426,7 +408,7 @@ class SheetViewSet(viewsets.GenericViewSet):
 
 
 def _sessions_for(user):
-    return (Session.objects.filter(panel__in=visible_panels(user))
+    return (Session.objects.filter(panel__in=selectors.visible_panels(user))
             .select_related("panel", "closed_by")
             .prefetch_related(Prefetch("decisions", queryset=Decision.objects.select_related(
                 "application", "decided_by").order_by("application__case_number", "pk")), "documents"))
@@ -442,7 +424,7 @@ def _may_download(user, hidden: set[int]) -> bool:
 
 def _session_response(request, session_pk, status_code=status.HTTP_200_OK) -> Response:
     session = get_object_or_404(_sessions_for(request.user), pk=session_pk)
-    hidden = excluded_application_ids(request.user, session.panel_id)
+    hidden = selectors.excluded_application_ids(request.user, session.panel_id)
     context = {"request": request, "may_download": _may_download(request.user, hidden),
                "hidden_application_ids": hidden}
     return Response(s.SessionSerializer(session, context=context).data, status=status_code)
@@ -479,7 +461,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         session = self.get_object()
         self._chair_only(session)
         data = _parse(s.DecisionInputSerializer, request.data)
-        if data["application"] in excluded_application_ids(request.user, session.panel_id):
+        if data["application"] in selectors.excluded_application_ids(request.user, session.panel_id):
             raise Http404
         services.record_decision(actor=request.user, session_id=session.pk, application_id=data["application"],
                                  outcome=data["outcome"], justification=data["justification"])
@@ -504,7 +486,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<kind>[a-z_]+)", url_name="document")
     def document(self, request, pk=None, kind=None):
         session = self.get_object()
-        if not _may_download(request.user, excluded_application_ids(request.user, session.panel_id)):
+        if not _may_download(request.user, selectors.excluded_application_ids(request.user, session.panel_id)):
             _deny(_("Die Sitzungsdokumente zeigen auch Anträge, von denen Sie ausgeschlossen sind; sie stehen "
                     "Ihnen daher nicht zur Verfügung."))
         document = get_object_or_404(session.documents, kind=kind)

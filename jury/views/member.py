@@ -15,7 +15,6 @@ from .. import selectors, services
 from ..enums import Declaration, SheetState
 from ..exceptions import JuryError
 from ..forms import DeclarationForm, ScoreForm, add_jury_error, format_points
-from ..models import Panel
 
 STATUS = {
     "pending": (gettext_lazy("Erklärung ausstehend"), "warning"),
@@ -62,7 +61,7 @@ def workspace(request):
         calls.append({"panel": panel, "call": panel.call, "items": items, "done": done, "open": len(items) - done,
                       "is_chair": panel.chair_id == user.pk})
     # Staff see every panel, to reach its management page (panels are set up in the admin).
-    staff_panels = Panel.objects.select_related("call", "chair").order_by("-call__opens_at") if staff else None
+    staff_panels = selectors.visible_panels(user) if staff else None
     return render(request, "jury/workspace.html", {
         "calls": calls, "staff_panels": staff_panels, "may_manage": is_case_worker(user)})
 
