@@ -14,6 +14,8 @@ class ApplicationState(models.TextChoices):
     RECOMMENDED = "recommended", _("Zur Förderung empfohlen")
     RESERVE = "reserve", _("Nachrückliste")
     NOT_RECOMMENDED = "not_recommended", _("Nicht zur Förderung empfohlen")
+    APPROVED = "approved", _("Bewilligt")
+    REJECTED = "rejected", _("Abgelehnt")
     WITHDRAWN = "withdrawn", _("Zurückgezogen")
 
 
@@ -26,6 +28,8 @@ WITHDRAWABLE_STATES = frozenset({
 # States in which the jury looks at an application.
 EVALUATION_STATES = frozenset({ApplicationState.IN_EVALUATION, ApplicationState.RECOMMENDED,
                                ApplicationState.RESERVE, ApplicationState.NOT_RECOMMENDED})
+# States in which the ministry decides on the grant (payments.services.prepare_decision).
+DECIDABLE_STATES = frozenset({ApplicationState.RECOMMENDED, ApplicationState.RESERVE})
 # States a case worker works on in the formal check.
 CHECK_QUEUE_STATES = frozenset({ApplicationState.SUBMITTED, ApplicationState.RESUBMITTED,
                                 ApplicationState.IN_FORMAL_CHECK})

@@ -10,7 +10,7 @@ from accounts.models import Municipality
 from grants.models import MONEY, Call, Topic
 
 from . import rules as app_rules
-from .enums import WITHDRAWABLE_STATES, ApplicationState, AttachmentKind, CostCategory
+from .enums import DECIDABLE_STATES, WITHDRAWABLE_STATES, ApplicationState, AttachmentKind, CostCategory
 
 S = ApplicationState
 
@@ -127,6 +127,15 @@ class Application(FSMModelMixin, models.Model):
 
     @transition(field=state, source=S.IN_EVALUATION, target=S.NOT_RECOMMENDED, permission=app_rules.can_conclude)
     def not_recommend(self):
+        pass
+
+    # The grant decision (payments.services.confirm_decision) is the only caller of these two.
+    @transition(field=state, source=list(DECIDABLE_STATES), target=S.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=state, source=list(DECIDABLE_STATES), target=S.REJECTED)
+    def reject(self):
         pass
 
     @transition(field=state, source=list(WITHDRAWABLE_STATES), target=S.WITHDRAWN,

@@ -6,6 +6,7 @@ from accounts.api import MembershipReviewViewSet, MembershipViewSet, Municipalit
 from applications.api import ApplicationViewSet, StaffApplicationViewSet
 from grants.api import CallViewSet, ProgramViewSet, StaffCallViewSet
 from jury.api import AssignmentViewSet, JuryApplicationViewSet, PanelViewSet, SessionViewSet, SheetViewSet
+from payments.api import register as register_payments
 
 router = DefaultRouter()
 # What a portal (civento, Hessen-Finder) uses for a municipality:
@@ -24,4 +25,6 @@ router.register("jury/assignments", AssignmentViewSet, basename="api-jury-assign
 router.register("jury/applications", JuryApplicationViewSet, basename="api-jury-application")
 router.register("jury/sheets", SheetViewSet, basename="api-jury-sheet")
 router.register("jury/sessions", SessionViewSet, basename="api-jury-session")
+# Grants and money (decisions, notices, disbursements, payment runs, proof of use, settlement):
+register_payments(router)
 urlpatterns = router.urls

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "grants",
     "applications",
     "jury",
+    "payments",
 ]
 
 MIDDLEWARE = [

@@ -126,6 +126,9 @@ class Call(FSMModelMixin, models.Model):
                                      help_text=_("Anträge werden bis vor diesem Zeitpunkt angenommen."))
     total_budget = models.DecimalField(_("Gesamtbudget"), **MONEY)
     state = FSMField(_("Status"), default=CallState.DRAFT, choices=CallState.choices, protected=True)
+    committed = models.DecimalField(
+        _("Gebunden"), default=0, editable=False, **MONEY,
+        help_text=_("Summe der bewilligten Zuwendungen; nur payments.services ändert sie unter Sperre."))
     frozen_at = models.DateTimeField(
         _("Geldregeln eingefroren seit"), null=True, blank=True, editable=False,
         help_text=_("Mit dem ersten eingereichten Antrag werden Fenster und Budget unveränderlich."))
@@ -137,6 +140,8 @@ class Call(FSMModelMixin, models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="call_window_order"),
             models.CheckConstraint(condition=Q(total_budget__gte=0), name="call_budget_non_negative"),
+            models.CheckConstraint(condition=Q(committed__gte=0, committed__lte=F("total_budget")),
+                                   name="call_never_over_committed"),
         ]
 
     def __str__(self):
@@ -178,6 +183,10 @@ class Call(FSMModelMixin, models.Model):
     def close(self):
         pass
 
+    @property
+    def uncommitted(self):
+        return self.total_budget - self.committed
+
 
 class CallBudgetYear(models.Model):
     """The call's tranche per budget year (Haushaltsjahr)."""
@@ -187,6 +196,7 @@ class CallBudgetYear(models.Model):
     amount = models.DecimalField(_("Mittel"), **MONEY)
     chapter = models.CharField(_("Kapitel"), max_length=20, blank=True)
     title_code = models.CharField(_("Titel"), max_length=20, blank=True)
+    committed = models.DecimalField(_("Gebunden"), default=0, editable=False, **MONEY)
 
     class Meta:
         verbose_name = _("Haushaltsjahr des Aufrufs")
@@ -195,6 +205,8 @@ class CallBudgetYear(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["call", "year"], name="call_budget_year_unique"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="call_budget_year_non_negative"),
+            models.CheckConstraint(condition=Q(committed__gte=0, committed__lte=F("amount")),
+                                   name="call_budget_year_never_over_committed"),
         ]
 
     def __str__(self):

@@ -1,0 +1,8 @@
+"""The payments API under /api/v1/ (see docs/api.md); one module per area."""
+
+from . import dashboard, decisions, disbursements, proofs
+
+
+def register(router) -> None:
+    for area in (decisions, disbursements, proofs, dashboard):
+        area.register(router)

@@ -1,0 +1,3 @@
+"""dashboard: services (owned by the dashboard area)."""
+
+AUDIT_LABELS: dict = {}

@@ -1,0 +1,3 @@
+"""decisions: services (owned by the decisions area)."""
+
+AUDIT_LABELS: dict = {}

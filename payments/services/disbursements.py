@@ -1,0 +1,3 @@
+"""disbursements: services (owned by the disbursements area)."""
+
+AUDIT_LABELS: dict = {}

@@ -1,0 +1,3 @@
+"""proofs: services (owned by the proofs area)."""
+
+AUDIT_LABELS: dict = {}
