@@ -9,10 +9,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from accounts.exceptions import AccountsError
 from applications.exceptions import ApplicationError
 from jury.exceptions import JuryError
+from payments.exceptions import PaymentsError
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, (ApplicationError, JuryError)):
+    if isinstance(exc, (ApplicationError, JuryError, PaymentsError)):
         body = {"detail": exc.message}
         if exc.field:
             body["field"] = exc.field

@@ -1,0 +1,25 @@
+"""Dates a grant notice fixes: when it becomes final, and when each proof of use is due."""
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+
+from .enums import ProofKind
+
+
+def appeal_end(issued_on: dt.date, months: int) -> dt.date:
+    """Last day of the appeal period (§ 70 VwGO, § 31 HVwVfG with §§ 187, 188 BGB): the same date
+    ``months`` later; when that month is shorter, its last day."""
+    return issued_on + relativedelta(months=months)
+
+
+def proof_due_dates(*, project_start: dt.date, project_end: dt.date, interim_months: int,
+                    final_months: int) -> list[tuple[str, int | None, dt.date]]:
+    """(kind, budget_year, due_on) of every proof: one interim proof for each budget year that ends
+    before the project does (due ``interim_months`` after 31 December), and the final proof
+    ``final_months`` after the project's end, which covers the last year."""
+    dues: list[tuple[str, int | None, dt.date]] = []
+    for year in range(project_start.year, project_end.year):
+        dues.append((ProofKind.INTERIM, year, dt.date(year, 12, 31) + relativedelta(months=interim_months)))
+    dues.append((ProofKind.FINAL, None, project_end + relativedelta(months=final_months)))
+    return dues
