@@ -113,7 +113,16 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The demo's SQLite cannot enforce "one final proof per grant" (a unique constraint over a NULL
+    # budget year); PostgreSQL, used in production and CI, does.
+    SILENCED_SYSTEM_CHECKS = ["models.W047"]
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# The Land's paying account (debtor of every SEPA credit transfer file, payments/sepa.py).
+PAYMENTS_DEBTOR_NAME = os.environ.get("PAYMENTS_DEBTOR_NAME", "Land Hessen – Hessisches Ministerium des Innern")
+PAYMENTS_DEBTOR_IBAN = os.environ.get("PAYMENTS_DEBTOR_IBAN", "DE02500105170137075030")
+PAYMENTS_DEBTOR_BIC = os.environ.get("PAYMENTS_DEBTOR_BIC", "")  # empty: derived from a German IBAN
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -201,6 +210,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Scheduled jobs, in Europe/Berlin (CELERY_TIMEZONE); the DatabaseScheduler copies them into its tables on start.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "payments.finalize_due_notices": {"task": "payments.finalize_due_notices", "schedule": crontab(hour=1, minute=0)},
+    "payments.remind_proofs": {"task": "payments.remind_proofs", "schedule": crontab(hour=7, minute=0)},
+    "payments.remind_unpaid_disbursements": {"task": "payments.remind_unpaid_disbursements",
+                                             "schedule": crontab(hour=7, minute=15)},
+    "grants.close_due_calls": {"task": "grants.close_due_calls", "schedule": crontab(minute="*/5")},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -239,6 +258,17 @@ SPECTACULAR_SETTINGS = {
         "SessionStateEnum": "jury.enums.SessionState",
         "DecisionOutcomeEnum": "jury.enums.DecisionOutcome",
         "SessionDocumentKindEnum": "jury.models.SessionDocument.Kind",
+        "DisbursementKindEnum": "payments.enums.DisbursementKind",
+        "DisbursementStateEnum": "payments.enums.DisbursementState",
+        "PaymentRunStateEnum": "payments.enums.PaymentRunState",
+        "PaymentsDecisionKindEnum": "payments.enums.DecisionKind",
+        "PaymentsDecisionStateEnum": "payments.enums.DecisionState",
+        "GrantStateEnum": "payments.enums.GrantState",
+        "NoticeKindEnum": "payments.enums.NoticeKind",
+        "ProofKindEnum": "payments.enums.ProofKind",
+        "ProofStateEnum": "payments.enums.ProofState",
+        "RecoveryStateEnum": "payments.enums.RecoveryState",
+        "SettlementOutcomeEnum": "payments.enums.SettlementOutcome",
     },
 }
 

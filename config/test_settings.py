@@ -34,6 +34,3 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 
-# TEMPORARY while payments is built in parallel: its tables come straight from the models.
-# Removed (and payments/migrations/0001 generated) before the work lands.
-MIGRATION_MODULES = {"payments": None}

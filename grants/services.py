@@ -41,3 +41,30 @@ def publish_call(*, actor, call_id: int) -> Call:
         call.save(update_fields=["state"])
         record(actor=actor, action="call.published", obj=call, from_state="draft", to_state=call.state)
     return call
+
+
+def close_due_calls(*, now=None) -> list[int]:
+    """Close every open call whose submission deadline has passed (closes_at <= now); idempotent.
+
+    Each call is closed in its own transaction under a row lock, re-checked after locking, so two
+    runs at the same moment (or a run after a manual close) close it once and write one audit entry.
+    Returns the ids of the calls closed by this run.
+    """
+    from .enums import CallState
+
+    now = now or timezone.now()
+    closed = []
+    due = list(Call.objects.filter(state=CallState.OPEN, closes_at__lte=now).order_by("closes_at", "pk")
+               .values_list("pk", flat=True))
+    for call_id in due:
+        with transaction.atomic():
+            call = (Call.objects.select_for_update()
+                    .filter(pk=call_id, state=CallState.OPEN, closes_at__lte=now).first())
+            if call is None:
+                continue
+            call.close()
+            call.save(update_fields=["state"])
+            record(actor=None, action="call.closed", obj=call, from_state=CallState.OPEN, to_state=call.state,
+                   data={"closes_at": call.closes_at.isoformat(), "closed_at": now.isoformat()})
+            closed.append(call.pk)
+    return closed

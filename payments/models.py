@@ -120,6 +120,9 @@ class Grant(FSMModelMixin, models.Model):
         help_text=_("Summe aller nicht abgelehnten Mittelabrufe und Schlusszahlungen."))
     paid_amount = models.DecimalField(_("Ausgezahlt"), default=0, **MONEY)
     final_amount = models.DecimalField(_("Endgültige Zuwendung"), null=True, blank=True, **MONEY)
+    amendment_count = models.PositiveSmallIntegerField(
+        _("Anzahl Änderungsbescheide"), default=0,
+        help_text=_("Zählt die Änderungen; jede erhält einen eigenen Änderungsbescheid."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -500,6 +503,10 @@ class Settlement(FSMModelMixin, models.Model):
     difference = models.DecimalField(_("Differenz (+ Nachzahlung, − Rückforderung)"), max_digits=15,
                                      decimal_places=2)
     outcome = models.CharField(_("Ergebnis"), max_length=20, choices=SettlementOutcome.choices)
+    ineffective_from = models.DateField(
+        _("Bescheid unwirksam ab"), null=True, blank=True,
+        help_text=_("Bei Rückforderung: Tag, ab dem der Bescheid unwirksam wurde (§ 49a Abs. 3 HVwVfG); "
+                    "ab diesem Tag laufen die Zinsen."))
     note = models.TextField(_("Vermerk"), blank=True)
     prepared_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     prepared_at = models.DateTimeField(auto_now_add=True)
@@ -516,6 +523,9 @@ class Settlement(FSMModelMixin, models.Model):
                                    name="settlement_money_non_negative"),
             models.CheckConstraint(condition=Q(difference=F("final_amount") - F("paid_before")),
                                    name="settlement_difference_consistent"),
+            models.CheckConstraint(
+                condition=~Q(outcome=SettlementOutcome.RECOVERY) | Q(ineffective_from__isnull=False),
+                name="settlement_recovery_has_date"),
             models.UniqueConstraint(fields=["grant"],
                                     condition=Q(state__in=[DecisionState.PREPARED, DecisionState.CONFIRMED]),
                                     name="settlement_one_live_per_grant"),
@@ -567,6 +577,7 @@ class Recovery(FSMModelMixin, models.Model):
     interest_waived = models.BooleanField(_("Auf Zinsen verzichtet"), default=False)
     waiver_reason = models.TextField(_("Begründung des Zinsverzichts"), blank=True)
     waived_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    waived_at = models.DateTimeField(_("Zinsverzicht am"), null=True, blank=True)
     paid_principal = models.DecimalField(_("Gezahlt auf den Erstattungsbetrag"), default=0, **MONEY)
     paid_interest = models.DecimalField(_("Gezahlt auf die Zinsen"), default=0, **MONEY)
     settled_on = models.DateField(_("beglichen am"), null=True, blank=True)

@@ -28,3 +28,25 @@ def test_demo_data_loads_twice_without_duplicates(capsys, django_capture_on_comm
     staff = User.objects.get(email="sachbearbeitung@demo.example")
     from accounts.mfa import has_totp
     assert has_totp(staff)
+
+
+@pytest.mark.django_db
+def test_money_demo_shows_every_stage_and_loads_twice(django_capture_on_commit_callbacks):
+    from payments.models import Decision, DisbursementRequest, Grant, Notice, PaymentRun
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", verbosity=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo_money")
+    models = (Grant, Notice, Decision, DisbursementRequest, PaymentRun)
+    counts = [m.objects.count() for m in models]
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo_money")
+    assert [m.objects.count() for m in models] == counts
+    grant = Grant.objects.get()
+    assert grant.state == "in_implementation" and grant.final_on is not None
+    assert (grant.paid_amount, grant.requested_amount) == (120000, 205000)
+    assert grant.notices.get().kind == "grant"
+    assert sorted(DisbursementRequest.objects.values_list("state", flat=True)) == ["paid", "requested"]
+    assert sorted(Decision.objects.values_list("state", flat=True)) == ["confirmed", "prepared"]
+    assert grant.application.lead.memberships.filter(user__email="kommune@demo.example").exists()

@@ -1,2 +1,291 @@
+"""API of the decisions area (under /api/v1/):
+
+- staff/payments/decisions: list, retrieve, create (= prepare), confirm, discard — ministry staff with TOTP;
+- payments/grants: grants visible to the caller (staff all, a municipality its own), detail with figures and
+  notice metadata, waive-appeal (Rechtsbehelfsverzicht);
+- payments/notices: notice metadata and the PDF download (a guessed id of another municipality → 404).
+
+The same services as the pages: rule violations are PaymentsError → 400 {"detail", "field"}.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from accounts.api import IsStaffMember, with_defaults
+from accounts.rules import is_approver, is_case_worker
+from applications.files import private_pdf_response
+from applications.models import Application
+
+from ..enums import DecisionKind, DecisionState
+from ..models import Commitment, Decision, Grant, Notice
+from ..rules import is_grantee
+from ..services import decisions as services
+
+ERRORS = {
+    400: OpenApiResponse(description=_("Ungültige Eingabe oder Schritt im Status nicht möglich")),
+    403: OpenApiResponse(description=_("Keine Berechtigung")),
+    404: OpenApiResponse(description=_("Nicht gefunden")),
+}
+
+
+# ---------------------------------------------------------------- serializers (shape data only)
+
+
+class GrantDecisionSerializer(serializers.ModelSerializer):
+    case_number = serializers.CharField(source="application.case_number", read_only=True)
+    call = serializers.IntegerField(source="application.call_id", read_only=True)
+    prepared_by = serializers.EmailField(source="prepared_by.email", read_only=True)
+    confirmed_by = serializers.EmailField(source="confirmed_by.email", read_only=True, allow_null=True)
+    grant = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Decision
+        fields = ["id", "application", "case_number", "call", "kind", "state", "funding_rate", "eligible_costs",
+                  "grant_amount", "years", "reasons", "prepared_by", "prepared_at", "confirmed_by", "confirmed_at",
+                  "discard_reason", "grant"]
+        read_only_fields = fields
+
+    def get_grant(self, obj) -> int | None:
+        grant = getattr(obj, "grant", None)
+        return grant.pk if grant is not None else None
+
+
+class PrepareDecisionSerializer(serializers.Serializer):
+    application = serializers.PrimaryKeyRelatedField(queryset=Application.objects.filter(case_number__isnull=False))
+    kind = serializers.ChoiceField(choices=DecisionKind.choices)
+    reasons = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class DiscardDecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    case_number = serializers.CharField(source="application.case_number", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notice
+        fields = ["id", "application", "grant", "case_number", "kind", "version", "issued_on", "sha256", "figures",
+                  "created_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        request = self.context.get("request")
+        url = f"/api/v1/payments/notices/{obj.pk}/download/"
+        return request.build_absolute_uri(url) if request else url
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Commitment
+        fields = ["year", "amount"]
+
+
+class GrantListSerializer(serializers.ModelSerializer):
+    case_number = serializers.CharField(source="application.case_number", read_only=True)
+    title = serializers.CharField(source="application.title", read_only=True)
+    lead = serializers.IntegerField(source="application.lead_id", read_only=True)
+
+    class Meta:
+        model = Grant
+        fields = ["id", "application", "case_number", "title", "lead", "call", "state", "amount", "final_on"]
+        read_only_fields = fields
+
+
+class GrantDetailSerializer(GrantListSerializer):
+    commitments = CommitmentSerializer(many=True, read_only=True)
+    notices = serializers.SerializerMethodField()
+    available_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta(GrantListSerializer.Meta):
+        fields = [*GrantListSerializer.Meta.fields, "funding_rate", "eligible_costs", "retained_amount",
+                  "project_start", "project_end", "disbursement_window_months", "appeal_period_months",
+                  "interim_proof_months", "final_proof_months", "general_conditions_edition", "notice_issued_on",
+                  "appeal_ends_on", "appeal_waived_at", "requested_amount", "paid_amount", "available_amount",
+                  "amendment_count", "commitments", "notices"]
+        read_only_fields = fields
+
+    @extend_schema_field(NoticeSerializer(many=True))
+    def get_notices(self, obj):
+        return NoticeSerializer(obj.application.notices.order_by("version"), many=True, context=self.context).data
+
+
+class AmendGrantSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True,
+                                      min_value=0)
+    eligible_costs = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True,
+                                              min_value=0)
+    project_end = serializers.DateField(required=False, allow_null=True)
+    reason = serializers.CharField(max_length=5000)
+
+
+# ---------------------------------------------------------------- staff: decisions
+
+
+class IsApprover(IsStaffMember):
+    message = _("Nur die Bewilligungsbehörde (Rolle „Freigabe“) darf diesen Schritt ausführen.")
+
+    def has_permission(self, request, view):
+        return bool(is_approver(request.user))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Förderentscheidungen"), description=_(
+        "Vorbereitete, bestätigte und verworfene Entscheidungen; Filter ?call=, ?state=, ?application=.")),
+    retrieve=extend_schema(summary=_("Eine Förderentscheidung"), responses={200: GrantDecisionSerializer, **ERRORS}),
+    create=extend_schema(summary=_("Entscheidung vorbereiten (Sachbearbeitung)"), description=_(
+        "Bewilligung mit den Zahlen des Finanzierungsplans oder Ablehnung mit Begründung; nur für empfohlene "
+        "Anträge und Anträge der Nachrückliste. Eine zweite Person bestätigt."),
+        request=PrepareDecisionSerializer, responses={201: GrantDecisionSerializer, **ERRORS}),
+)
+class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      viewsets.GenericViewSet):
+    serializer_class = GrantDecisionSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    def get_permissions(self):
+        return [permission() for permission in with_defaults(IsStaffMember)]
+
+    def get_queryset(self):
+        qs = (Decision.objects.select_related("application", "prepared_by", "confirmed_by", "grant")
+              .order_by("-prepared_at", "-pk"))
+        params = self.request.query_params
+        for name, lookup in (("call", "application__call_id"), ("application", "application_id")):
+            value = params.get(name)
+            if value:
+                if not value.isdigit():
+                    return qs.none()
+                qs = qs.filter(**{lookup: int(value)})
+        state = params.get("state")
+        if state:
+            qs = qs.filter(state=state) if state in DecisionState.values else qs.none()
+        return qs
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        return Response(GrantDecisionSerializer(self.get_queryset().get(pk=pk)).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        if not is_case_worker(request.user):
+            raise PermissionDenied(_("Nur die Sachbearbeitung bereitet Förderentscheidungen vor."))
+        serializer = PrepareDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        decision = services.prepare_decision(actor=request.user, application_id=data["application"].pk,
+                                             kind=data["kind"], reasons=data["reasons"])
+        return self._detail(decision.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Entscheidung bestätigen (Freigabe, Vier-Augen-Prinzip)"), description=_(
+        "Eine andere Person als die vorbereitende bestätigt. Eine Bewilligung bindet unter Sperre das Budget des "
+        "Aufrufs und jede Tranche der Haushaltsjahre und legt die Zuwendung an; reicht das Geld nicht, wird sie "
+        "mit dem fehlenden Betrag abgelehnt. Ein zweiter Aufruf ändert nichts."),
+        request=None, responses={200: GrantDecisionSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        decision = self.get_object()
+        if not is_approver(request.user):
+            raise PermissionDenied(IsApprover.message)
+        services.confirm_decision(actor=request.user, decision_id=decision.pk)
+        return self._detail(decision.pk)
+
+    @extend_schema(summary=_("Entscheidung verwerfen"), request=DiscardDecisionSerializer,
+                   responses={200: GrantDecisionSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def discard(self, request, pk=None):
+        decision = self.get_object()
+        serializer = DiscardDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.discard_decision(actor=request.user, decision_id=decision.pk,
+                                  reason=serializer.validated_data["reason"])
+        return self._detail(decision.pk)
+
+
+# ---------------------------------------------------------------- grants (staff and municipality)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Zuwendungen"), description=_(
+        "Für das Ministerium alle Zuwendungen, für eine Kommune die Zuwendungen ihrer Anträge.")),
+    retrieve=extend_schema(summary=_("Eine Zuwendung mit Zahlen, Mittelbindung je Haushaltsjahr und Bescheiden"),
+                           responses={200: GrantDetailSerializer, **ERRORS}),
+)
+class GrantViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = GrantDetailSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        qs = services.visible_grants(self.request.user).order_by("-created_at", "-pk")
+        if self.action != "list":
+            qs = qs.prefetch_related("commitments", "application__notices")
+        return qs
+
+    def get_serializer_class(self):
+        return GrantListSerializer if self.action == "list" else GrantDetailSerializer
+
+    @extend_schema(summary=_("Auf Rechtsbehelfe verzichten (Rechtsbehelfsverzicht)"), description=_(
+        "Nur Mitglieder der antragstellenden Kommune; der Bescheid wird sofort bestandskräftig. "
+        "Ein zweiter Aufruf ändert nichts."), request=None, responses={200: GrantDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="waive-appeal")
+    def waive_appeal(self, request, pk=None):
+        grant = self.get_object()
+        if not is_grantee(request.user, grant):
+            raise PermissionDenied(_("Nur Mitglieder der antragstellenden Kommune können auf Rechtsbehelfe "
+                                     "verzichten."))
+        services.waive_appeal(actor=request.user, grant_id=grant.pk)
+        fresh = self.get_queryset().get(pk=grant.pk)
+        return Response(GrantDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(summary=_("Änderungsbescheid erlassen (Freigabe)"), description=_(
+        "Ändert Höchstbetrag und/oder Ende des Bewilligungszeitraums mit Begründung; mehr Mittel werden unter "
+        "Sperre gebunden. Der bisherige Bescheid bleibt unverändert, die Änderung erhält eine neue Fassung."),
+        request=AmendGrantSerializer, responses={200: GrantDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def amend(self, request, pk=None):
+        grant = self.get_object()
+        if not is_approver(request.user):
+            raise PermissionDenied(IsApprover.message)
+        serializer = AmendGrantSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.amend_grant(actor=request.user, grant_id=grant.pk, reason=data["reason"],
+                             amount=data.get("amount"), project_end=data.get("project_end"),
+                             eligible_costs=data.get("eligible_costs"))
+        fresh = self.get_queryset().get(pk=grant.pk)
+        return Response(GrantDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+
+# ---------------------------------------------------------------- notices
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Bescheide"), description=_("Metadaten aller Bescheide, die Sie sehen dürfen.")),
+    retrieve=extend_schema(summary=_("Metadaten eines Bescheids"), responses={200: NoticeSerializer, **ERRORS}),
+)
+class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NoticeSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return services.visible_notices(self.request.user).order_by("-created_at", "-pk")
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=force or self.action == "download")
+
+    @extend_schema(summary=_("Bescheid als PDF herunterladen"),
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        notice = self.get_object()
+        return private_pdf_response(notice.file, f"Bescheid-{notice.application.case_number}-{notice.version}.pdf")
+
+
 def register(router) -> None:
     """Add this area's viewsets to the /api/v1/ router."""
+    router.register("staff/payments/decisions", DecisionViewSet, basename="api-payments-decision")
+    router.register("payments/grants", GrantViewSet, basename="api-payments-grant")
+    router.register("payments/notices", NoticeViewSet, basename="api-payments-notice")

@@ -1,2 +1,350 @@
+"""API of the proofs area under /api/v1/: proofs of use (municipality and staff), settlements,
+recoveries and base rates. Same rules as the pages: each endpoint parses, calls one service, shapes.
+
+403 for a role that may never do it; 404 for an object outside the caller's scope (a guessed id);
+400 with {"detail", "field"} for everything the service refuses.
+"""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from accounts.api import with_defaults
+from accounts.selectors import approved_municipality_ids
+
+from .. import proofs_selectors as selectors
+from ..models import BaseRate, ProofCostLine, ProofOfUse, Recovery, Settlement
+from ..rules import (
+    is_money_staff,
+    may_check_proof,
+    may_confirm_settlement,
+    may_maintain_base_rates,
+    may_prepare_settlement,
+    may_waive_interest,
+)
+from ..services import proofs as services
+from ..services import proofs_recovery as recovery_services
+from ..services import proofs_settlement as settlement_services
+from . import proofs_serializers as s
+
+ERRORS = {
+    400: OpenApiResponse(description=_("Ungültige Eingabe oder Schritt im Status nicht möglich")),
+    403: OpenApiResponse(description=_("Keine Berechtigung")),
+    404: OpenApiResponse(description=_("Nicht gefunden")),
+}
+
+
+def _permission(predicate, message):
+    class Allowed(BasePermission):
+        def has_permission(self, request, view):
+            return bool(predicate(request.user))
+
+    Allowed.message = message
+    return Allowed
+
+
+IsMoneyStaff = _permission(is_money_staff, _("Nur die Mitarbeitenden der Zahlungsabwicklung."))
+MayCheckProof = _permission(may_check_proof, _("Nur die Sachbearbeitung prüft Nachweise."))
+MayPrepareSettlement = _permission(may_prepare_settlement,
+                                   _("Nur die Sachbearbeitung bereitet die Schlussabrechnung vor."))
+MayConfirmSettlement = _permission(may_confirm_settlement,
+                                   _("Nur die Anordnungsbefugten bestätigen die Schlussabrechnung."))
+MayWaiveInterest = _permission(may_waive_interest, _("Nur die Anordnungsbefugten können auf Zinsen verzichten."))
+MayMaintainBaseRates = _permission(may_maintain_base_rates, _("Nur die Mitarbeitenden der Zahlungsabwicklung."))
+
+
+def _parse(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+LINES = Prefetch("cost_lines", queryset=ProofCostLine.objects.order_by("budget_year", "position", "pk"))
+
+
+# ---------------------------------------------------------------- the municipality
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Nachweise der eigenen Zuwendungen"), description=_(
+        "Zwischennachweise je Haushaltsjahr und Verwendungsnachweis der Zuwendungen Ihrer Kommunen.")),
+    retrieve=extend_schema(summary=_("Ein Nachweis mit Sachbericht und zahlenmäßigem Nachweis"),
+                           responses={200: s.ProofDetailSerializer, **ERRORS}),
+)
+class ProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A municipality's proofs of use: read, update the draft, submit."""
+
+    queryset = ProofOfUse.objects.none()
+    lookup_value_regex = r"[0-9]+"
+    permission_classes = with_defaults()
+
+    def get_queryset(self):
+        qs = (ProofOfUse.objects.select_related(*selectors.PROOF_RELATED)
+              .filter(grant__application__lead_id__in=approved_municipality_ids(self.request.user))
+              .order_by("due_on", "pk"))
+        return qs.prefetch_related(LINES) if self.action != "list" else qs
+
+    def get_serializer_class(self):
+        return s.ProofListSerializer if self.action == "list" else s.ProofDetailSerializer
+
+    def _detail(self, pk):
+        return Response(s.ProofDetailSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(summary=_("Entwurf speichern"), request=s.ProofUpdateSerializer,
+                   responses={200: s.ProofDetailSerializer, **ERRORS})
+    def partial_update(self, request, pk=None):
+        proof = self.get_object()
+        data = _parse(s.ProofUpdateSerializer, request.data)
+        if "lines" in data:
+            lines = [services.ProofLineInput(
+                amount=row["amount"], line_id=row.get("id"), category=row.get("category", ""),
+                description=row.get("description", ""), budget_year=row.get("budget_year"),
+                eligible=row.get("eligible", True)) for row in data["lines"]]
+        else:
+            lines = [services.ProofLineInput(amount=line.amount, line_id=line.pk) for line in proof.cost_lines.all()]
+        services.save_proof_draft(
+            actor=request.user, proof_id=proof.pk, report=data.get("report", proof.report),
+            third_party_funds=data.get("third_party_funds", proof.third_party_funds), lines=lines)
+        return self._detail(proof.pk)
+
+    @extend_schema(summary=_("Nachweis einreichen"), request=None, responses={200: s.ProofDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        proof = self.get_object()
+        services.submit_proof(actor=request.user, proof_id=proof.pk)
+        return self._detail(proof.pk)
+
+
+# ---------------------------------------------------------------- staff: proofs
+
+
+STATE_PARAM = OpenApiParameter("view", str, enum=["submitted", "overdue", "all"],
+                               description=_("submitted (Standard): zu prüfen; overdue: überfällig; all: alle"))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Nachweise (Prüfung)"), parameters=[STATE_PARAM]),
+    retrieve=extend_schema(summary=_("Ein Nachweis"), responses={200: s.ProofDetailSerializer, **ERRORS}),
+)
+class StaffProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = ProofOfUse.objects.none()
+    lookup_value_regex = r"[0-9]+"
+    filter_backends = []
+
+    def get_permissions(self):
+        extra = MayCheckProof if self.action in ("accept", "return_for_completion") else IsMoneyStaff
+        return [p() for p in with_defaults(extra)]
+
+    def get_queryset(self):
+        view = self.request.query_params.get("view", "submitted")
+        if self.action != "list":
+            return ProofOfUse.objects.select_related(*selectors.PROOF_RELATED).prefetch_related(LINES)
+        return selectors.proof_queue(view=view if view in ("submitted", "overdue", "all") else "submitted")
+
+    def get_serializer_class(self):
+        return s.ProofListSerializer if self.action == "list" else s.ProofDetailSerializer
+
+    def _detail(self, pk):
+        return Response(s.ProofDetailSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(summary=_("Nachweis annehmen"), request=s.NoteSerializer,
+                   responses={200: s.ProofDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        proof = self.get_object()
+        data = _parse(s.NoteSerializer, request.data)
+        services.accept_proof(actor=request.user, proof_id=proof.pk, note=data.get("note", ""))
+        return self._detail(proof.pk)
+
+    @extend_schema(summary=_("Zur Ergänzung zurückgeben"), request=s.ReasonSerializer,
+                   responses={200: s.ProofDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_for_completion(self, request, pk=None):
+        proof = self.get_object()
+        data = _parse(s.ReasonSerializer, request.data)
+        services.return_proof(actor=request.user, proof_id=proof.pk, reason=data["reason"])
+        return self._detail(proof.pk)
+
+
+# ---------------------------------------------------------------- staff: settlements
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Schlussabrechnungen")),
+    retrieve=extend_schema(summary=_("Eine Schlussabrechnung"), responses={200: s.SettlementSerializer, **ERRORS}),
+)
+class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Settlement.objects.none()
+    serializer_class = s.SettlementSerializer
+    lookup_value_regex = r"[0-9]+"
+    filter_backends = []
+
+    def get_permissions(self):
+        extra = {"prepare": MayPrepareSettlement, "discard": MayPrepareSettlement,
+                 "confirm": MayConfirmSettlement}.get(self.action, IsMoneyStaff)
+        return [p() for p in with_defaults(extra)]
+
+    def get_queryset(self):
+        return selectors.settlements().select_related("recovery").order_by("-prepared_at", "-pk")
+
+    def _detail(self, pk, code=status.HTTP_200_OK):
+        return Response(s.SettlementSerializer(self.get_queryset().get(pk=pk)).data, status=code)
+
+    @extend_schema(summary=_("Schlussabrechnung vorbereiten (Sachbearbeitung)"), request=s.PrepareSettlementSerializer,
+                   responses={201: s.SettlementSerializer, **ERRORS})
+    @action(detail=False, methods=["post"])
+    def prepare(self, request):
+        data = _parse(s.PrepareSettlementSerializer, request.data)
+        settlement = settlement_services.prepare_settlement(
+            actor=request.user, grant_id=data["grant"], ineffective_from=data.get("ineffective_from"),
+            note=data.get("note", ""))
+        return self._detail(settlement.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Schlussabrechnung bestätigen (andere Person, Anordnung)"), request=None,
+                   responses={200: s.SettlementSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        settlement = self.get_object()
+        settlement_services.confirm_settlement(actor=request.user, settlement_id=settlement.pk)
+        return self._detail(settlement.pk)
+
+    @extend_schema(summary=_("Vorbereitete Schlussabrechnung verwerfen"), request=s.ReasonSerializer,
+                   responses={200: s.SettlementSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def discard(self, request, pk=None):
+        settlement = self.get_object()
+        data = _parse(s.ReasonSerializer, request.data)
+        settlement_services.discard_settlement(actor=request.user, settlement_id=settlement.pk,
+                                               reason=data["reason"])
+        return self._detail(settlement.pk)
+
+
+# ---------------------------------------------------------------- staff: recoveries
+
+
+class OnSerializer(serializers.Serializer):
+    on = serializers.DateField(required=False)
+
+
+ON_PARAM = OpenApiParameter("on", OpenApiTypes.DATE, description=_(
+    "Zinsen bis zu diesem Tag (ausschließlich) berechnen; Standard: heute"))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Rückforderungen"), parameters=[
+        OpenApiParameter("state", str, enum=["open", "paid"]), ON_PARAM]),
+    retrieve=extend_schema(summary=_("Eine Rückforderung mit Zinsberechnung"), parameters=[ON_PARAM],
+                           responses={200: s.RecoveryDetailSerializer, **ERRORS}),
+)
+class RecoveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Recovery.objects.none()
+    lookup_value_regex = r"[0-9]+"
+    filter_backends = []
+
+    def get_permissions(self):
+        extra = MayWaiveInterest if self.action == "waive_interest" else IsMoneyStaff
+        return [p() for p in with_defaults(extra)]
+
+    def get_queryset(self):
+        return selectors.recoveries(state=self.request.query_params.get("state"))
+
+    def get_serializer_class(self):
+        return s.RecoverySerializer if self.action == "list" else s.RecoveryDetailSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        params = OnSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        context["on"] = params.validated_data.get("on")
+        context["rates"] = recovery_services.base_rate_table()
+        return context
+
+    def _detail(self, pk, code=status.HTTP_200_OK):
+        recovery = get_object_or_404(selectors.recoveries(), pk=pk)
+        return Response(s.RecoveryDetailSerializer(recovery, context=self.get_serializer_context()).data,
+                        status=code)
+
+    @extend_schema(summary=_("Zahlungseingang erfassen"), request=s.RecordPaymentSerializer,
+                   responses={201: s.RecoveryDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def payments(self, request, pk=None):
+        recovery = self.get_object()
+        data = _parse(s.RecordPaymentSerializer, request.data)
+        recovery_services.record_recovery_payment(actor=request.user, recovery_id=recovery.pk,
+                                                  received_on=data["received_on"], amount=_amount(data["amount"]))
+        return self._detail(recovery.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Auf Zinsen verzichten (Anordnungsbefugte, mit Begründung)"), request=s.ReasonSerializer,
+                   responses={200: s.RecoveryDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="waive-interest")
+    def waive_interest(self, request, pk=None):
+        recovery = self.get_object()
+        data = _parse(s.ReasonSerializer, request.data)
+        recovery_services.waive_interest(actor=request.user, recovery_id=recovery.pk, reason=data["reason"])
+        return self._detail(recovery.pk)
+
+
+def _amount(text):
+    from decimal import Decimal, InvalidOperation
+
+    from ..exceptions import PaymentsError
+
+    try:
+        amount = Decimal(str(text))
+    except InvalidOperation:
+        raise PaymentsError(_("Bitte geben Sie einen Betrag an, z. B. \"1234.56\"."), field="amount") from None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise PaymentsError(_("Höchstens zwei Nachkommastellen (Cent)."), field="amount")
+    return amount
+
+
+# ---------------------------------------------------------------- staff: base rates
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Basiszinssätze (§ 247 BGB)")),
+    create=extend_schema(summary=_("Basiszinssatz erfassen (gültig ab 1. Januar oder 1. Juli)"),
+                         responses={201: s.BaseRateSerializer, **ERRORS}),
+)
+class BaseRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.BaseRateSerializer
+    lookup_value_regex = r"[0-9]+"
+    filter_backends = []
+    pagination_class = None
+
+    def get_permissions(self):
+        return [p() for p in with_defaults(MayMaintainBaseRates)]
+
+    def get_queryset(self):
+        return BaseRate.objects.order_by("-valid_from")
+
+    def create(self, request, *args, **kwargs):
+        data = _parse(s.BaseRateSerializer, request.data)
+        base_rate = recovery_services.add_base_rate(actor=request.user, valid_from=data["valid_from"],
+                                                    rate=data["rate"])
+        return Response(s.BaseRateSerializer(base_rate).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Basiszinssatz korrigieren (mit Begründung)"), request=s.CorrectRateSerializer,
+                   responses={200: s.BaseRateSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        base_rate = self.get_object()
+        data = _parse(s.CorrectRateSerializer, request.data)
+        base_rate = recovery_services.correct_base_rate(actor=request.user, base_rate_id=base_rate.pk,
+                                                        rate=data["rate"], reason=data["reason"])
+        return Response(s.BaseRateSerializer(base_rate).data)
+
+
 def register(router) -> None:
     """Add this area's viewsets to the /api/v1/ router."""
+    router.register("payments/proofs", ProofViewSet, basename="api-payments-proof")
+    router.register("staff/payments/proofs", StaffProofViewSet, basename="api-staff-payments-proof")
+    router.register("staff/payments/settlements", SettlementViewSet, basename="api-staff-payments-settlement")
+    router.register("staff/payments/recoveries", RecoveryViewSet, basename="api-staff-payments-recovery")
+    router.register("staff/payments/base-rates", BaseRateViewSet, basename="api-staff-payments-base-rate")

@@ -1,3 +1,10 @@
-"""dashboard: services (owned by the dashboard area)."""
+"""dashboard: the dashboard itself only reads (payments.selectors, payments.exports).
 
-AUDIT_LABELS: dict = {}
+The scheduled closing of calls (grants.services.close_due_calls) writes the audit action labelled here.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+AUDIT_LABELS: dict = {
+    "call.closed": _("Aufruf zur Einreichungsfrist geschlossen"),
+}

@@ -1,3 +1,699 @@
-"""decisions: services (owned by the decisions area)."""
+"""Decisions on recommended and reserve applications, the grant they create, its notices and amendments.
 
-AUDIT_LABELS: dict = {}
+Writes (one function per use case, keyword-only, each in one transaction):
+prepare_decision, discard_decision, confirm_decision (four-eyes, budget commitment under locks),
+issue_grant_notice / issue_rejection_notice / issue_amendment_notice (called by the render tasks),
+amend_grant (Änderungsbescheid), waive_appeal (Rechtsbehelfsverzicht), finalize_due_notices.
+
+Reads used by the pages and the API (budget per year, reserve list for moving up, scoped grants)
+are at the end of this module.
+
+Locking order, everywhere budget is touched: the Call row first, then its CallBudgetYear rows by
+year, then the decision / grant / application. The CheckConstraints on Call.committed and
+CallBudgetYear.committed are the last line of defence; an IntegrityError becomes a PaymentsError.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.mfa import has_totp
+from accounts.models import User
+from accounts.notifications import notify
+from accounts.rules import is_approver, is_case_worker, is_staff_member
+from accounts.selectors import approved_municipality_ids
+from applications.enums import DECIDABLE_STATES
+from applications.enums import ApplicationState as AS
+from applications.financing import split_by_year
+from applications.models import Application, CostLine
+from audit.services import record
+from grants.models import Call, CallBudgetYear
+from grants.money import ZERO, floor_cents, format_eur, proportional_grant, to_money
+
+from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
+from ..exceptions import PaymentsError
+from ..models import Commitment, Decision, Grant, Notice
+from ..rules import is_grantee
+from ..schedule import appeal_end
+from .common import grantee_addresses, lock_grant, require, role_addresses, run_transition, store_notice
+from .proofs import schedule_proofs
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+AUDIT_LABELS = {
+    "decision.prepared": gettext_lazy("Entscheidung vorbereitet"),
+    "decision.confirmed": gettext_lazy("Entscheidung bestätigt (Vier-Augen-Prinzip)"),
+    "decision.discarded": gettext_lazy("Entscheidung verworfen"),
+    "application.approved": gettext_lazy("Antrag bewilligt"),
+    "application.rejected": gettext_lazy("Antrag abgelehnt"),
+    "grant.created": gettext_lazy("Zuwendung angelegt, Mittel gebunden"),
+    "grant.notice_issued": gettext_lazy("Zuwendungsbescheid erlassen"),
+    "grant.amended": gettext_lazy("Zuwendung geändert (Änderungsbescheid)"),
+    "grant.amendment_notice_issued": gettext_lazy("Änderungsbescheid erlassen"),
+    "grant.appeal_waived": gettext_lazy("Rechtsbehelfsverzicht erklärt"),
+    "grant.final": gettext_lazy("Bescheid bestandskräftig"),
+    "notice.rejection_issued": gettext_lazy("Ablehnungsbescheid erlassen"),
+}
+
+
+def today() -> dt.date:
+    return timezone.localdate(timezone=BERLIN)
+
+
+def _site(path: str) -> str:
+    return f"{getattr(settings, 'SITE_URL', '')}{path}"
+
+
+# ---------------------------------------------------------------- figures
+
+
+def eligible_by_year(application: Application) -> dict[int, Decimal]:
+    """Eligible costs of the financing plan per budget year (the weights of the split)."""
+    rows = (CostLine.objects.filter(application=application, eligible=True).values("budget_year")
+            .annotate(total=Sum("amount")).order_by("budget_year"))
+    return {row["budget_year"]: row["total"] for row in rows}
+
+
+def plan_years(application: Application) -> set[int]:
+    return set(CostLine.objects.filter(application=application).values_list("budget_year", flat=True))
+
+
+def grant_split(amount: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
+    """The grant per budget year, proportional to eligible costs, summing exactly (largest remainder)."""
+    return split_by_year(to_money(amount), weights)
+
+
+def _missing_years(call: Call, years) -> list[int]:
+    have = set(CallBudgetYear.objects.filter(call=call).values_list("year", flat=True))
+    return sorted(int(y) for y in years if int(y) not in have)
+
+
+def _require_years_exist(call: Call, years) -> None:
+    missing = _missing_years(call, years)
+    if missing:
+        raise PaymentsError(
+            _("Der Förderaufruf hat für das Haushaltsjahr %(years)s keine Mittel (keine Tranche). "
+              "Die Entscheidung ist so nicht möglich.") % {"years": ", ".join(str(y) for y in missing)})
+
+
+# ---------------------------------------------------------------- prepare / discard
+
+
+def prepare_decision(*, actor: User, application_id: int, kind: str, reasons: str = "") -> Decision:
+    """A case worker prepares approval (figures of the financing plan) or rejection (with reasons)."""
+    require(is_case_worker(actor), _("Nur die Sachbearbeitung bereitet Förderentscheidungen vor."))
+    if kind not in DecisionKind.values:
+        raise PaymentsError(_("Bitte wählen Sie Bewilligung oder Ablehnung."), field="kind")
+    reasons = (reasons or "").strip()
+    if kind == DecisionKind.REJECT and not reasons:
+        raise PaymentsError(_("Eine Ablehnung muss begründet werden."), field="reasons")
+    with transaction.atomic():
+        try:
+            application = (Application.objects.select_for_update(of=("self",))
+                           .select_related("call__program", "lead").get(pk=application_id))
+        except Application.DoesNotExist:
+            raise PaymentsError(_("Dieser Antrag existiert nicht.")) from None
+        live = Decision.objects.filter(application=application,
+                                       state__in=[DecisionState.PREPARED, DecisionState.CONFIRMED]).first()
+        if live is not None:
+            if live.state == DecisionState.PREPARED and live.kind == kind and live.prepared_by_id == actor.pk:
+                return live  # a second click
+            raise PaymentsError(_("Für diesen Antrag liegt bereits eine Entscheidung vor (%(state)s).")
+                                % {"state": live.get_state_display()})
+        if application.state not in DECIDABLE_STATES:
+            raise PaymentsError(
+                _("Über diesen Antrag kann im Status „%(state)s“ nicht entschieden werden; nur empfohlene "
+                  "Anträge und Anträge der Nachrückliste.") % {"state": application.get_state_display()})
+        program = application.call.program
+        years: dict[str, str] = {}
+        if kind == DecisionKind.APPROVE:
+            grant = application.grant_amount
+            require(grant > 0, _("Der Finanzierungsplan ergibt keine Zuwendung."))
+            if grant < program.min_grant:
+                raise PaymentsError(_("Die Zuwendung von %(g)s liegt um %(d)s unter der Mindestzuwendung von %(m)s.")
+                                    % {"g": format_eur(grant), "d": format_eur(program.min_grant - grant),
+                                       "m": format_eur(program.min_grant)})
+            if grant > program.max_grant:
+                raise PaymentsError(_("Die Zuwendung von %(g)s liegt um %(d)s über der Höchstzuwendung von %(m)s.")
+                                    % {"g": format_eur(grant), "d": format_eur(grant - program.max_grant),
+                                       "m": format_eur(program.max_grant)})
+            _require_years_exist(application.call, plan_years(application))
+            split = grant_split(grant, eligible_by_year(application))
+            require(bool(split), _("Der Finanzierungsplan enthält keine zuwendungsfähigen Ausgaben."))
+            years = {str(y): str(a) for y, a in split.items()}
+        decision = Decision.objects.create(
+            application=application, kind=kind, funding_rate=program.funding_rate,
+            eligible_costs=application.eligible_costs,
+            grant_amount=application.grant_amount if kind == DecisionKind.APPROVE else ZERO,
+            years=years, reasons=reasons, prepared_by=actor)
+        record(actor=actor, action="decision.prepared", obj=application, to_state=decision.state, reason=reasons,
+               data={"decision": decision.pk, "kind": kind, "grant": str(decision.grant_amount), "years": years})
+        notify(recipients=role_addresses("approver"),
+               subject=lambda: _("%(case)s: Entscheidung zur Bestätigung") % {"case": application.case_number},
+               template="payments/mail/decisions_to_confirm.txt",
+               context={"application": application, "decision": decision,
+                        "url": _site(f"/zuwendungen/bewilligung/antraege/{application.pk}/")})
+    return decision
+
+
+def discard_decision(*, actor: User, decision_id: int, reason: str) -> Decision:
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentsError(_("Bitte begründen Sie, warum die Entscheidung verworfen wird."), field="reason")
+    with transaction.atomic():
+        decision = _lock_decision(decision_id)
+        if decision.state == DecisionState.DISCARDED:
+            return decision
+        if decision.state == DecisionState.CONFIRMED:
+            raise PaymentsError(_("Eine bestätigte Entscheidung kann nicht verworfen werden; ändern Sie die "
+                                  "Zuwendung mit einem Änderungsbescheid."))
+        source, target = run_transition(decision, "discard", actor)
+        decision.discard_reason = reason
+        decision.save(update_fields=["state", "discard_reason"])
+        record(actor=actor, action="decision.discarded", obj=decision.application, from_state=source,
+               to_state=target, reason=reason, data={"decision": decision.pk})
+    return decision
+
+
+def _lock_decision(decision_id: int) -> Decision:
+    try:
+        return (Decision.objects.select_for_update(of=("self",)).select_related("application")
+                .get(pk=decision_id))
+    except Decision.DoesNotExist:
+        raise PaymentsError(_("Diese Entscheidung existiert nicht.")) from None
+
+
+# ---------------------------------------------------------------- confirm (four eyes, budget)
+
+
+def _lock_budget(call_id: int) -> tuple[Call, dict[int, CallBudgetYear]]:
+    """Lock the call, then its budget years in year order (the fixed order of every budget change)."""
+    call = Call.objects.select_for_update().select_related("program").get(pk=call_id)
+    years = {y.year: y for y in CallBudgetYear.objects.select_for_update().filter(call=call).order_by("year")}
+    return call, years
+
+
+def budget_shortfalls(call: Call, budget_years: dict[int, CallBudgetYear], total: Decimal,
+                      by_year: dict[int, Decimal]) -> list[str]:
+    """What is missing to commit ``total`` (and ``by_year``) — one sentence per shortfall."""
+    problems = []
+    left = call.total_budget - call.committed
+    if total > left:
+        problems.append(_("Das ungebundene Budget des Aufrufs reicht nicht: benötigt %(need)s, verfügbar %(left)s, "
+                          "es fehlen %(gap)s.") % {"need": format_eur(total), "left": format_eur(left),
+                                                   "gap": format_eur(total - left)})
+    for year, amount in sorted(by_year.items()):
+        budget_year = budget_years.get(int(year))
+        if budget_year is None:
+            problems.append(_("Für das Haushaltsjahr %(y)s hat der Aufruf keine Tranche.") % {"y": year})
+            continue
+        year_left = budget_year.amount - budget_year.committed
+        if amount > year_left:
+            problems.append(
+                _("Die Tranche des Haushaltsjahres %(y)s reicht nicht: benötigt %(need)s, verfügbar %(left)s, "
+                  "es fehlen %(gap)s.") % {"y": year, "need": format_eur(amount), "left": format_eur(year_left),
+                                           "gap": format_eur(amount - year_left)})
+    return problems
+
+
+def _commit(call: Call, budget_years: dict[int, CallBudgetYear], by_year: dict[int, Decimal]) -> None:
+    """Change the committed counters by the given (possibly negative) amounts; the DB refuses overshoot."""
+    total = sum(by_year.values(), ZERO)
+    try:
+        with transaction.atomic():
+            if total:
+                Call.objects.filter(pk=call.pk).update(committed=F("committed") + total)
+            for year, amount in by_year.items():
+                if amount:
+                    CallBudgetYear.objects.filter(pk=budget_years[year].pk).update(committed=F("committed") + amount)
+    except IntegrityError:
+        raise PaymentsError(_("Die Mittel reichen nicht: der Aufruf oder eine Tranche wäre überbunden. "
+                              "Nichts wurde gebunden.")) from None
+
+
+def confirm_decision(*, actor: User, decision_id: int) -> Decision:
+    """An approver (not the preparer, with MFA) confirms; approval commits the budget and creates the grant.
+
+    A second confirmation of a confirmed decision changes nothing.
+    """
+    require(is_approver(actor), _("Nur die Bewilligungsbehörde (Rolle „Freigabe“) bestätigt Entscheidungen."))
+    require(has_totp(actor), _("Zum Bestätigen ist die Zwei-Faktor-Anmeldung (TOTP) Pflicht."))
+    try:
+        call_id = Decision.objects.values_list("application__call_id", flat=True).get(pk=decision_id)
+    except Decision.DoesNotExist:
+        raise PaymentsError(_("Diese Entscheidung existiert nicht.")) from None
+    with transaction.atomic():
+        call, budget_years = _lock_budget(call_id)
+        decision = _lock_decision(decision_id)
+        if decision.state == DecisionState.CONFIRMED:
+            return decision
+        require(decision.state == DecisionState.PREPARED, _("Diese Entscheidung wurde verworfen."))
+        require(decision.prepared_by_id != actor.pk,
+                _("Vier-Augen-Prinzip: Wer eine Entscheidung vorbereitet hat, kann sie nicht selbst bestätigen."))
+        application = (Application.objects.select_for_update(of=("self",)).select_related("lead")
+                       .get(pk=decision.application_id))
+        if application.state not in DECIDABLE_STATES:
+            raise PaymentsError(_("Der Antrag ist im Status „%(state)s“; die Entscheidung kann nicht mehr bestätigt "
+                                  "werden. Bitte verwerfen Sie sie.") % {"state": application.get_state_display()})
+        source, target = run_transition(decision, "confirm", actor)
+        decision.confirmed_by = actor
+        decision.confirmed_at = timezone.now()
+        grant = None
+        if decision.kind == DecisionKind.APPROVE:
+            grant = _approve(actor=actor, call=call, budget_years=budget_years, decision=decision,
+                             application=application)
+        else:
+            app_source, app_target = application.state, AS.REJECTED
+            application.reject()
+            application.decision_reason = decision.reasons
+            application.save(update_fields=["state", "decision_reason", "updated_at"])
+            record(actor=actor, action="application.rejected", obj=application, from_state=app_source,
+                   to_state=app_target, reason=decision.reasons)
+        try:
+            with transaction.atomic():
+                decision.save(update_fields=["state", "confirmed_by", "confirmed_at"])
+        except IntegrityError:
+            raise PaymentsError(_("Vier-Augen-Prinzip: Vorbereitung und Bestätigung müssen von zwei "
+                                  "verschiedenen Personen stammen.")) from None
+        record(actor=actor, action="decision.confirmed", obj=application, from_state=source, to_state=target,
+               data={"decision": decision.pk, "kind": decision.kind, "prepared_by": decision.prepared_by_id,
+                     "grant": grant.pk if grant else None})
+        _dispatch_notice(decision, grant)
+    return decision
+
+
+def _approve(*, actor, call, budget_years, decision, application) -> Grant:
+    by_year = {int(y): Decimal(a) for y, a in decision.years.items()}
+    total = decision.grant_amount
+    if sum(by_year.values(), ZERO) != total:
+        raise PaymentsError(_("Die Aufteilung auf Haushaltsjahre ergibt nicht die Zuwendung; bitte verwerfen Sie die "
+                              "Entscheidung und bereiten Sie sie neu vor."))
+    missing = _missing_years(call, set(by_year) | plan_years(application))
+    if missing:
+        _require_years_exist(call, missing)
+    problems = budget_shortfalls(call, budget_years, total, by_year)
+    if problems:
+        raise PaymentsError(" ".join(problems))
+    _commit(call, budget_years, by_year)
+    program = call.program
+    retained = floor_cents(total * program.retained_instalment_percent / Decimal(100))
+    grant = Grant.objects.create(
+        application=application, call=call, decision=decision, funding_rate=decision.funding_rate,
+        eligible_costs=decision.eligible_costs, amount=total, retained_amount=retained,
+        project_start=application.start_date, project_end=application.end_date,
+        disbursement_window_months=program.disbursement_window_months,
+        appeal_period_months=program.appeal_period_months, interim_proof_months=program.interim_proof_months,
+        final_proof_months=program.final_proof_months,
+        general_conditions_edition=program.general_conditions_edition)
+    Commitment.objects.bulk_create(
+        Commitment(grant=grant, budget_year=budget_years[year], year=year, amount=amount)
+        for year, amount in sorted(by_year.items()))
+    app_source = application.state
+    application.approve()
+    application.save(update_fields=["state", "updated_at"])
+    record(actor=actor, action="application.approved", obj=application, from_state=app_source,
+           to_state=application.state, data={"grant": str(total)})
+    record(actor=actor, action="grant.created", obj=grant, to_state=grant.state,
+           data={"amount": str(total), "retained": str(retained), "years": decision.years})
+    return grant
+
+
+def _dispatch_notice(decision: Decision, grant: Grant | None) -> None:
+    from ..tasks.decisions import render_grant_notice, render_rejection_notice
+
+    if grant is not None:
+        transaction.on_commit(lambda: render_grant_notice.delay(grant_id=grant.pk))
+    else:
+        transaction.on_commit(lambda: render_rejection_notice.delay(decision_id=decision.pk))
+
+
+# ---------------------------------------------------------------- notices (called by the render tasks)
+
+
+def issue_grant_notice(*, grant_id: int, pdf_bytes: bytes, figures: dict, issued_on: dt.date) -> Notice:
+    """Store the Zuwendungsbescheid, approved → notice issued, set the appeal end, create the proof rows.
+
+    Idempotent: when the grant already has its notice, that notice is returned and nothing changes.
+    """
+    with transaction.atomic():
+        grant = lock_grant(grant_id)
+        existing = Notice.objects.filter(grant=grant, kind=NoticeKind.GRANT).first()
+        if existing is not None:
+            return existing
+        notice = store_notice(application=grant.application, grant=grant, kind=NoticeKind.GRANT,
+                              pdf_bytes=pdf_bytes, figures=figures, issued_on=issued_on)
+        source = grant.state
+        grant.issue_notice()
+        grant.notice_issued_on = issued_on
+        grant.appeal_ends_on = appeal_end(issued_on, grant.appeal_period_months)
+        grant.save(update_fields=["state", "notice_issued_on", "appeal_ends_on"])
+        schedule_proofs(grant)
+        record(actor=None, action="grant.notice_issued", obj=grant, from_state=source, to_state=grant.state,
+               data={"notice": notice.pk, "version": notice.version, "sha256": notice.sha256,
+                     "appeal_ends_on": grant.appeal_ends_on.isoformat()})
+        _notify_grantee(grant.application, notice, "payments/mail/decisions_notice_issued.txt",
+                        _("%(case)s: Zuwendungsbescheid erlassen"), grant=grant)
+    return notice
+
+
+def issue_rejection_notice(*, decision_id: int, pdf_bytes: bytes, figures: dict, issued_on: dt.date) -> Notice:
+    with transaction.atomic():
+        decision = _lock_decision(decision_id)
+        application = decision.application
+        existing = Notice.objects.filter(application=application, kind=NoticeKind.REJECTION).first()
+        if existing is not None:
+            return existing
+        notice = store_notice(application=application, grant=None, kind=NoticeKind.REJECTION, pdf_bytes=pdf_bytes,
+                              figures=figures, issued_on=issued_on)
+        record(actor=None, action="notice.rejection_issued", obj=application,
+               data={"notice": notice.pk, "version": notice.version, "sha256": notice.sha256})
+        _notify_grantee(application, notice, "payments/mail/decisions_rejected.txt",
+                        _("%(case)s: Ablehnungsbescheid"))
+    return notice
+
+
+def issue_amendment_notice(*, grant_id: int, amendment: int, pdf_bytes: bytes, figures: dict,
+                           issued_on: dt.date) -> Notice:
+    with transaction.atomic():
+        grant = lock_grant(grant_id)
+        existing = amendment_notice(grant, amendment)
+        if existing is not None:
+            return existing
+        notice = store_notice(application=grant.application, grant=grant, kind=NoticeKind.AMENDMENT,
+                              pdf_bytes=pdf_bytes, figures=figures, issued_on=issued_on)
+        record(actor=None, action="grant.amendment_notice_issued", obj=grant,
+               data={"notice": notice.pk, "version": notice.version, "sha256": notice.sha256,
+                     "amendment": amendment})
+        _notify_grantee(grant.application, notice, "payments/mail/decisions_amended.txt",
+                        _("%(case)s: Änderungsbescheid"), grant=grant)
+    return notice
+
+
+def amendment_notice(grant: Grant, amendment: int) -> Notice | None:
+    return Notice.objects.filter(grant=grant, kind=NoticeKind.AMENDMENT, figures__amendment=amendment).first()
+
+
+def _notify_grantee(application, notice, template, subject, grant=None) -> None:
+    notify(recipients=grantee_addresses(application),
+           subject=lambda: subject % {"case": application.case_number}, template=template,
+           context={"application": application, "notice": notice, "grant": grant,
+                    "url": _site(f"/zuwendungen/{grant.pk}/" if grant else "/zuwendungen/")})
+
+
+# ---------------------------------------------------------------- amendment (Änderungsbescheid)
+
+AMENDABLE_STATES = frozenset({GrantState.NOTICE_ISSUED, GrantState.FINAL, GrantState.IN_IMPLEMENTATION})
+
+
+def amend_grant(*, actor: User, grant_id: int, reason: str, amount: Decimal | None = None,
+                project_end: dt.date | None = None, eligible_costs: Decimal | None = None) -> Grant:
+    """An approver changes the maximum grant, the eligible costs and/or the project end, with a reason.
+
+    Anteilfinanzierung: the maximum grant stays at most rate × eligible costs (and the program's maximum),
+    so a higher grant needs higher eligible costs.
+
+    More money is committed against the call and the tranches under the same locks as an approval;
+    less is released. Never below what the municipality has already requested (plus the retained
+    instalment). The change is issued as a new notice version (kind amendment) by a task.
+    """
+    require(is_approver(actor), _("Nur die Bewilligungsbehörde (Rolle „Freigabe“) erlässt Änderungsbescheide."))
+    require(has_totp(actor), _("Für diesen Schritt ist die Zwei-Faktor-Anmeldung (TOTP) Pflicht."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentsError(_("Bitte begründen Sie die Änderung."), field="reason")
+    if amount is not None:
+        amount = to_money(amount)
+    if eligible_costs is not None:
+        eligible_costs = to_money(eligible_costs)
+    try:
+        call_id = Grant.objects.values_list("call_id", flat=True).get(pk=grant_id)
+    except Grant.DoesNotExist:
+        raise PaymentsError(_("Diese Zuwendung existiert nicht.")) from None
+    with transaction.atomic():
+        call, budget_years = _lock_budget(call_id)
+        grant = lock_grant(grant_id)
+        if grant.state not in AMENDABLE_STATES:
+            raise PaymentsError(_("Im Status „%(state)s“ ist keine Änderung möglich.")
+                                % {"state": grant.get_state_display()})
+        program = call.program
+        new_amount = grant.amount if amount is None else amount
+        new_end = grant.project_end if project_end is None else project_end
+        new_eligible = grant.eligible_costs if eligible_costs is None else eligible_costs
+        if new_amount == grant.amount and new_end == grant.project_end and new_eligible == grant.eligible_costs:
+            raise PaymentsError(_("Es wurde nichts geändert."))
+        if new_amount <= 0:
+            raise PaymentsError(_("Der Höchstbetrag muss größer als 0 sein."), field="amount")
+        if new_eligible <= 0:
+            raise PaymentsError(_("Die zuwendungsfähigen Ausgaben müssen größer als 0 sein."), field="eligible_costs")
+        ceiling = proportional_grant(rate=grant.funding_rate, eligible_costs=new_eligible,
+                                     maximum=program.max_grant)
+        if new_amount > ceiling:
+            raise PaymentsError(
+                _("Der Höchstbetrag darf %(c)s (Fördersatz × zuwendungsfähige Ausgaben, höchstens die "
+                  "Höchstzuwendung des Programms) nicht übersteigen; es sind %(d)s zu viel.")
+                % {"c": format_eur(ceiling), "d": format_eur(new_amount - ceiling)}, field="amount")
+        new_retained = floor_cents(new_amount * program.retained_instalment_percent / Decimal(100))
+        if grant.requested_amount > new_amount - new_retained:
+            raise PaymentsError(
+                _("Der Höchstbetrag kann nicht unter die bereits abgerufenen %(r)s (zuzüglich der einbehaltenen "
+                  "Schlussrate %(k)s) sinken.") % {"r": format_eur(grant.requested_amount),
+                                                     "k": format_eur(new_retained)}, field="amount")
+        if new_end <= grant.project_start:
+            raise PaymentsError(_("Das Projektende muss nach dem Projektbeginn liegen."), field="project_end")
+        if new_end > program.period_end:
+            raise PaymentsError(_("Das Projektende muss im Förderzeitraum liegen (bis %(d)s).")
+                                % {"d": program.period_end.strftime("%d.%m.%Y")}, field="project_end")
+        commitments = {c.year: c for c in grant.commitments.select_for_update()}
+        old_split = {y: c.amount for y, c in commitments.items()}
+        delta: dict[int, Decimal] = {}
+        if new_amount != grant.amount:
+            new_split = grant_split(new_amount, old_split)
+            delta = {y: new_split[y] - old_split[y] for y in new_split}
+            increases = {y: d for y, d in delta.items() if d > 0}
+            problems = budget_shortfalls(call, budget_years, max(new_amount - grant.amount, ZERO), increases)
+            if problems:
+                raise PaymentsError(" ".join(problems), field="amount")
+            _commit(call, budget_years, delta)
+            for year, change in delta.items():
+                if change:
+                    Commitment.objects.filter(pk=commitments[year].pk).update(amount=F("amount") + change)
+        old = {"amount": str(grant.amount), "project_end": grant.project_end.isoformat(),
+               "retained": str(grant.retained_amount), "eligible_costs": str(grant.eligible_costs)}
+        grant.amount, grant.retained_amount, grant.project_end = new_amount, new_retained, new_end
+        grant.eligible_costs = new_eligible
+        grant.amendment_count += 1
+        try:
+            with transaction.atomic():
+                grant.save(update_fields=["amount", "retained_amount", "project_end", "eligible_costs",
+                                          "amendment_count"])
+        except IntegrityError:
+            raise PaymentsError(_("Die Änderung verletzt eine Geldregel der Zuwendung; nichts wurde geändert.")) \
+                from None
+        schedule_proofs(grant)
+        number = grant.amendment_count
+        record(actor=actor, action="grant.amended", obj=grant, reason=reason,
+               data={"amendment": number, "old": old,
+                     "new": {"amount": str(new_amount), "project_end": new_end.isoformat(),
+                             "retained": str(new_retained), "eligible_costs": str(new_eligible)},
+                     "delta_by_year": {str(y): str(d) for y, d in delta.items()}})
+        from ..tasks.decisions import render_amendment_notice
+
+        transaction.on_commit(lambda: render_amendment_notice.delay(
+            grant_id=grant.pk, amendment=number, reason=reason, old_amount=old["amount"],
+            old_project_end=old["project_end"], old_eligible_costs=old["eligible_costs"]))
+    return grant
+
+
+# ---------------------------------------------------------------- finality
+
+
+def waive_appeal(*, actor: User, grant_id: int) -> Grant:
+    """A member of the lead municipality waives the appeal: the notice becomes final today."""
+    with transaction.atomic():
+        grant = lock_grant(grant_id)
+        require(is_grantee(actor, grant),
+                _("Nur Mitglieder der antragstellenden Kommune können auf Rechtsbehelfe verzichten."))
+        if grant.appeal_waived_at is not None:
+            return grant
+        if grant.state != GrantState.NOTICE_ISSUED:
+            raise PaymentsError(_("Ein Rechtsbehelfsverzicht ist nur nach Erlass und vor Bestandskraft des "
+                                  "Bescheids möglich (Status: „%(state)s“).") % {"state": grant.get_state_display()})
+        source = grant.state
+        grant.become_final()
+        grant.appeal_waived_at = timezone.now()
+        grant.appeal_waived_by = actor
+        grant.final_on = today()
+        grant.save(update_fields=["state", "appeal_waived_at", "appeal_waived_by", "final_on"])
+        record(actor=actor, action="grant.appeal_waived", obj=grant, from_state=source, to_state=grant.state,
+               data={"final_on": grant.final_on.isoformat()})
+        notify(recipients=role_addresses("case_worker"),
+               subject=lambda: _("%(case)s: Rechtsbehelfsverzicht erklärt") % {"case": grant.case_number},
+               template="payments/mail/decisions_waived.txt",
+               context={"grant": grant, "url": _site(f"/zuwendungen/bewilligung/antraege/{grant.application_id}/")})
+    return grant
+
+
+def finalize_due_notices(*, on: dt.date | None = None) -> int:
+    """Every issued notice whose appeal period ended before ``on`` becomes final (the day after its end).
+
+    Idempotent; returns the number of grants made final.
+    """
+    on = on or today()
+    ids = list(Grant.objects.filter(state=GrantState.NOTICE_ISSUED, appeal_ends_on__lt=on)
+               .values_list("pk", flat=True))
+    done = 0
+    for grant_id in ids:
+        with transaction.atomic():
+            grant = lock_grant(grant_id)
+            if grant.state != GrantState.NOTICE_ISSUED or grant.appeal_ends_on is None or grant.appeal_ends_on >= on:
+                continue
+            grant.become_final()
+            grant.final_on = grant.appeal_ends_on + dt.timedelta(days=1)
+            grant.save(update_fields=["state", "final_on"])
+            record(actor=None, action="grant.final", obj=grant, from_state=GrantState.NOTICE_ISSUED,
+                   to_state=grant.state, data={"final_on": grant.final_on.isoformat()})
+            done += 1
+    return done
+
+
+# ---------------------------------------------------------------- reads
+
+
+@dataclass
+class YearBudget:
+    year: int
+    amount: Decimal
+    committed: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return self.amount - self.committed
+
+
+@dataclass
+class Candidate:
+    application: Application
+    grant: Decimal
+    by_year: dict[int, Decimal]
+    problems: list[str] = field(default_factory=list)
+    rank: int | None = None
+    decision: Decision | None = None
+    next_up: bool = False
+
+    @property
+    def fits(self) -> bool:
+        return not self.problems
+
+
+def budget_overview(call: Call) -> list[YearBudget]:
+    return [YearBudget(y.year, y.amount, y.committed) for y in call.budget_years.order_by("year")]
+
+
+def _candidates(call: Call, applications) -> list[Candidate]:
+    ids = [a.pk for a in applications]
+    weights: dict[int, dict[int, Decimal]] = {}
+    for row in (CostLine.objects.filter(application_id__in=ids, eligible=True).values("application_id", "budget_year")
+                .annotate(total=Sum("amount")).order_by()):
+        weights.setdefault(row["application_id"], {})[row["budget_year"]] = row["total"]
+    plan = {}
+    for app_id, year in CostLine.objects.filter(application_id__in=ids).values_list("application_id", "budget_year"):
+        plan.setdefault(app_id, set()).add(year)
+    decisions = {d.application_id: d for d in Decision.objects.filter(
+        application_id__in=ids, state__in=[DecisionState.PREPARED, DecisionState.CONFIRMED])
+        .select_related("prepared_by")}
+    budget_years = {y.year: y for y in call.budget_years.all()}
+    result = []
+    for app in applications:
+        by_year = grant_split(app.grant_amount, weights.get(app.pk, {}))
+        problems = budget_shortfalls(call, budget_years, app.grant_amount, by_year)
+        problems += [_("Für das Haushaltsjahr %(y)s hat der Aufruf keine Tranche.") % {"y": y}
+                     for y in sorted(plan.get(app.pk, set()) - set(budget_years) - set(by_year))]
+        result.append(Candidate(application=app, grant=app.grant_amount, by_year=by_year, problems=problems,
+                                decision=decisions.get(app.pk)))
+    return result
+
+
+def _rank_order(call: Call) -> dict[int, int]:
+    """Application id → place in the jury's ranking (empty when the call has no panel)."""
+    from jury.models import Panel
+    from jury.selectors import ranking
+
+    if not Panel.objects.filter(call=call).exists():
+        return {}
+    return {row.application.pk: row.position for row in ranking(call=call).rows if row.position is not None}
+
+
+def decidable_applications(call: Call) -> tuple[list[Candidate], list[Candidate]]:
+    """(recommended, reserve) candidates of a call in the jury's ranking order, each with whether it still
+    fits the uncommitted budget and every tranche. The first fitting reserve application without a decision
+    is marked ``next_up`` (Nachrücker)."""
+    apps = list(Application.objects.filter(call=call, state__in=DECIDABLE_STATES).select_related("lead"))
+    ranks = _rank_order(call)
+    candidates = _candidates(call, apps)
+    for c in candidates:
+        c.rank = ranks.get(c.application.pk)
+    candidates.sort(key=lambda c: (c.rank is None, c.rank or 0, c.application.case_number or ""))
+    recommended = [c for c in candidates if c.application.state == AS.RECOMMENDED]
+    reserve = [c for c in candidates if c.application.state == AS.RESERVE]
+    for c in reserve:
+        if c.fits and c.decision is None:
+            c.next_up = True
+            break
+    return recommended, reserve
+
+
+def reserve_candidates(call: Call) -> list[Candidate]:
+    """The reserve list of a call in ranking order, with whether each fits (for moving up)."""
+    return decidable_applications(call)[1]
+
+
+def decided_applications(call: Call) -> QuerySet[Application]:
+    return (Application.objects.filter(call=call, state__in=[AS.APPROVED, AS.REJECTED])
+            .select_related("lead", "grant").order_by("case_number"))
+
+
+def pending_decisions(call: Call | None = None) -> QuerySet[Decision]:
+    qs = Decision.objects.filter(state=DecisionState.PREPARED).select_related(
+        "application__lead", "application__call", "prepared_by").order_by("prepared_at")
+    return qs.filter(application__call=call) if call is not None else qs
+
+
+def visible_grants(user) -> QuerySet[Grant]:
+    """Staff see every grant; a municipality's members the grants of the applications it leads."""
+    qs = Grant.objects.select_related("application__lead", "call")
+    if not user.is_authenticated:
+        return qs.none()
+    if is_staff_member(user):
+        return qs
+    return qs.filter(application__lead_id__in=approved_municipality_ids(user))
+
+
+def visible_notices(user) -> QuerySet[Notice]:
+    qs = Notice.objects.select_related("application__lead", "grant")
+    if not user.is_authenticated:
+        return qs.none()
+    if is_staff_member(user):
+        return qs
+    return qs.filter(application__lead_id__in=approved_municipality_ids(user))
+
+
+def case_timeline(application: Application):
+    """The audit entries of the application, its decisions and its grant, oldest first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from audit.models import AuditEntry
+
+    app_ct = ContentType.objects.get_for_model(Application)
+    condition = Q(content_type=app_ct, object_id=application.pk)
+    grant_id = Grant.objects.filter(application=application).values_list("pk", flat=True).first()
+    if grant_id is not None:
+        condition |= Q(content_type=ContentType.objects.get_for_model(Grant), object_id=grant_id)
+    return AuditEntry.objects.filter(condition).select_related("actor").order_by("at", "pk")

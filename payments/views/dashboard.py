@@ -1,1 +1,109 @@
-urlpatterns: list = []
+"""The ministry's money dashboard: per call and per program, cases needing action, exports.
+
+Staff only (accounts.rules.is_staff_member); anyone else gets 403, like the other staff pages.
+Everything is read through payments.selectors in a constant number of queries.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import path, re_path
+from django.utils.translation import gettext_lazy as _
+
+from grants.models import Call
+
+from .. import exports, selectors
+from ..rules import may_view_dashboard
+
+EXPORT_KINDS = (("grants", _("Zuwendungen")), ("payments", _("Auszahlungen")), ("recoveries", _("Rückforderungen")))
+
+
+def _require_staff(request):
+    if not may_view_dashboard(request.user):
+        raise PermissionDenied
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if number <= 0:
+        raise Http404
+    return number
+
+
+def export_scope(params) -> tuple:
+    """(calls, filename suffix) from ?call=ID or ?program=ID; a bad or unknown id gives 404."""
+    if params.get("call"):
+        call = selectors.call_for_dashboard(_int(params["call"]))
+        return Call.objects.filter(pk=call.pk), f"-aufruf-{call.pk}"
+    if params.get("program"):
+        program = selectors.program_for_dashboard(_int(params["program"]))
+        return Call.objects.filter(program=program), f"-programm-{program.pk}"
+    return Call.objects.all(), ""
+
+
+@login_required
+def index(request):
+    _require_staff(request)
+    calls = list(selectors.dashboard_calls())
+    programs = {}
+    for call in calls:
+        programs.setdefault(call.program, []).append(selectors.CallRow(
+            call=call, budget=call.total_budget, committed=call.committed, paid=call.paid_sum,
+            recovered=call.recovered_sum))
+    return render(request, "payments/dashboard/index.html", {
+        "programs": list(programs.items()),
+        "export_kinds": EXPORT_KINDS,
+        "n_actions": sum(len(g.items) for g in selectors.cases_needing_action(calls=Call.objects.all())),
+    })
+
+
+@login_required
+def call_dashboard(request, call_pk: int):
+    _require_staff(request)
+    call = selectors.call_for_dashboard(call_pk)
+    calls = Call.objects.filter(pk=call.pk)
+    return render(request, "payments/dashboard/overview.html", {
+        "call": call, "program": call.program, "overview": selectors.money_overview(calls=calls),
+        "actions": selectors.cases_needing_action(calls=calls), "scope": f"call={call.pk}",
+        "export_kinds": EXPORT_KINDS,
+    })
+
+
+@login_required
+def program_dashboard(request, program_pk: int):
+    _require_staff(request)
+    program = selectors.program_for_dashboard(program_pk)
+    calls = Call.objects.filter(program=program)
+    return render(request, "payments/dashboard/overview.html", {
+        "program": program, "overview": selectors.money_overview(calls=calls, per_call=True),
+        "actions": selectors.cases_needing_action(calls=calls), "scope": f"program={program.pk}",
+        "export_kinds": EXPORT_KINDS,
+    })
+
+
+@login_required
+def needing_action(request):
+    _require_staff(request)
+    return render(request, "payments/dashboard/actions.html", {
+        "actions": selectors.cases_needing_action(calls=Call.objects.all())})
+
+
+@login_required
+def export(request, kind: str, fmt: str):
+    _require_staff(request)
+    calls, suffix = export_scope(request.GET)
+    return exports.response(kind, fmt, calls, suffix=suffix)
+
+
+urlpatterns = [
+    path("uebersicht/", index, name="dashboard"),
+    path("uebersicht/aufrufe/<int:call_pk>/", call_dashboard, name="dashboard-call"),
+    path("uebersicht/programme/<int:program_pk>/", program_dashboard, name="dashboard-program"),
+    path("uebersicht/handlungsbedarf/", needing_action, name="dashboard-actions"),
+    re_path(r"^uebersicht/export/(?P<kind>grants|payments|recoveries)\.(?P<fmt>csv|xlsx)$", export,
+            name="dashboard-export"),
+]

@@ -1,1 +1,315 @@
-urlpatterns: list = []
+"""Pages of the decisions area.
+
+Staff: the calls to decide on, the "Bewilligung" page of a call (budget per year, recommended and
+reserve applications with whether they still fit, decisions to confirm), the case page (decision,
+grant, notices, timeline) and the steps prepare / confirm / discard / amend, each irreversible step
+behind a confirmation page. Municipality: its grants, the grant page with every notice version and
+the waiver of appeal. Views parse input and call one service; the rules live in the services.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.rules import is_approver, is_case_worker, is_staff_member
+from applications.enums import DECIDABLE_STATES
+from applications.files import private_pdf_response
+from applications.financing import figures_for
+from applications.forms import AmountField, DateInput
+from applications.models import Application
+from config.forms import KernFormMixin
+from grants.models import Call
+from grants.selectors import calls_for_staff
+
+from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
+from ..exceptions import PaymentsError
+from ..models import Decision
+from ..rules import is_grantee
+from ..services import decisions as services
+
+# ---------------------------------------------------------------- forms (parse input only)
+
+
+class PrepareForm(KernFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Entscheidung"), choices=DecisionKind.choices,
+                             widget=forms.RadioSelect,
+                             error_messages={"required": gettext_lazy("Bitte wählen Sie Bewilligung oder Ablehnung.")})
+    reasons = forms.CharField(label=gettext_lazy("Begründung"), required=False, max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text=gettext_lazy("Pflicht bei einer Ablehnung; sie erscheint im Bescheid."))
+
+
+class ReasonForm(KernFormMixin, forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Begründung"), max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": gettext_lazy("Bitte geben Sie eine Begründung an.")})
+
+
+class AmendForm(KernFormMixin, forms.Form):
+    amount = AmountField(label=gettext_lazy("Neuer Höchstbetrag (Euro)"), required=False,
+                         help_text=gettext_lazy("Leer lassen, wenn der Höchstbetrag gleich bleibt."))
+    eligible_costs = AmountField(label=gettext_lazy("Neue zuwendungsfähige Ausgaben (Euro)"), required=False,
+                                 help_text=gettext_lazy("Nur nötig, wenn der Höchstbetrag über Fördersatz × "
+                                                        "bisherige zuwendungsfähige Ausgaben steigen soll."))
+    project_end = forms.DateField(label=gettext_lazy("Neues Ende des Bewilligungszeitraums"), required=False,
+                                  widget=DateInput(),
+                                  help_text=gettext_lazy("Leer lassen, wenn das Ende gleich bleibt."))
+    reason = forms.CharField(label=gettext_lazy("Begründung der Änderung"), max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": gettext_lazy("Bitte begründen Sie die Änderung.")})
+    confirm = forms.BooleanField(
+        label=gettext_lazy("Mir ist bewusst, dass ein Änderungsbescheid erlassen wird, der nicht zurückgenommen "
+                           "werden kann."),
+        error_messages={"required": gettext_lazy("Bitte bestätigen Sie, dass der Änderungsbescheid erlassen "
+                                                 "werden soll.")})
+
+
+class WaiveForm(KernFormMixin, forms.Form):
+    confirm = forms.BooleanField(
+        label=gettext_lazy("Wir verzichten auf Rechtsbehelfe gegen diesen Bescheid. Uns ist bewusst, dass der "
+                           "Verzicht nicht widerrufen werden kann."),
+        error_messages={"required": gettext_lazy("Bitte bestätigen Sie den Verzicht.")})
+
+
+def _add_error(form: forms.Form, exc: PaymentsError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _require_staff(request) -> None:
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+
+
+# ---------------------------------------------------------------- staff
+
+
+@login_required
+def call_list(request):
+    _require_staff(request)
+    calls = list(calls_for_staff())
+    pending = {}
+    for decision in services.pending_decisions():
+        pending[decision.application.call_id] = pending.get(decision.application.call_id, 0) + 1
+    decidable = {}
+    for call_id in Application.objects.filter(state__in=DECIDABLE_STATES).values_list("call_id", flat=True):
+        decidable[call_id] = decidable.get(call_id, 0) + 1
+    rows = [{"call": c, "pending": pending.get(c.pk, 0), "decidable": decidable.get(c.pk, 0)} for c in calls]
+    return render(request, "payments/decisions/calls.html", {"rows": rows})
+
+
+@login_required
+def call_decisions(request, call_pk: int):
+    _require_staff(request)
+    call = get_object_or_404(Call.objects.select_related("program"), pk=call_pk)
+    recommended, reserve = services.decidable_applications(call)
+    return render(request, "payments/decisions/call.html", {
+        "call": call, "years": services.budget_overview(call), "recommended": recommended, "reserve": reserve,
+        "pending": services.pending_decisions(call), "decided": services.decided_applications(call),
+        "left": call.total_budget - call.committed, "user_id": request.user.pk,
+        "is_approver": is_approver(request.user), "is_case_worker": is_case_worker(request.user)})
+
+
+def _case_context(request, application: Application, prepare_form=None) -> dict:
+    user = request.user
+    decisions = list(application.grant_decisions.select_related("prepared_by", "confirmed_by")
+                     .order_by("-prepared_at"))
+    live = next((d for d in decisions if d.state in (DecisionState.PREPARED, DecisionState.CONFIRMED)), None)
+    grant = getattr(application, "grant", None)
+    may_prepare = (is_case_worker(user) and application.state in DECIDABLE_STATES and live is None)
+    return {
+        "application": application, "figures": figures_for(application), "decisions": decisions, "live": live,
+        "grant": grant, "commitments": list(grant.commitments.order_by("year")) if grant else [],
+        "notices": list(application.notices.order_by("version")),
+        "timeline": services.case_timeline(application),
+        "prepare_form": prepare_form or (PrepareForm(initial={"kind": DecisionKind.APPROVE}) if may_prepare else None),
+        "may_prepare": may_prepare,
+        "may_confirm": live is not None and live.state == DecisionState.PREPARED and is_approver(user)
+        and live.prepared_by_id != user.pk,
+        "may_discard": live is not None and live.state == DecisionState.PREPARED
+        and (is_case_worker(user) or is_approver(user)),
+        "may_amend": grant is not None and is_approver(user) and grant.state in services.AMENDABLE_STATES,
+        "user_id": user.pk,
+    }
+
+
+def _staff_application(request, app_pk: int) -> Application:
+    _require_staff(request)
+    return get_object_or_404(
+        Application.objects.select_related("call__program", "lead__landkreis")
+        .prefetch_related("cost_lines", "third_party"), pk=app_pk, case_number__isnull=False)
+
+
+@login_required
+def case(request, app_pk: int):
+    application = _staff_application(request, app_pk)
+    return render(request, "payments/decisions/case.html", _case_context(request, application))
+
+
+@login_required
+@require_POST
+def prepare(request, app_pk: int):
+    application = _staff_application(request, app_pk)
+    if not is_case_worker(request.user):
+        raise PermissionDenied
+    form = PrepareForm(request.POST)
+    if form.is_valid():
+        try:
+            services.prepare_decision(actor=request.user, application_id=application.pk,
+                                      kind=form.cleaned_data["kind"], reasons=form.cleaned_data["reasons"])
+        except PaymentsError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("Die Entscheidung ist vorbereitet. Eine zweite Person mit der Rolle "
+                                        "„Freigabe“ muss sie bestätigen."))
+            return redirect("payments:decision-case", app_pk=application.pk)
+    return render(request, "payments/decisions/case.html", _case_context(request, application, prepare_form=form),
+                  status=400)
+
+
+def _staff_decision(request, pk: int) -> Decision:
+    _require_staff(request)
+    return get_object_or_404(Decision.objects.select_related("application__lead", "application__call",
+                                                             "prepared_by", "confirmed_by"), pk=pk)
+
+
+@login_required
+def confirm(request, pk: int):
+    decision = _staff_decision(request, pk)
+    if not is_approver(request.user):
+        raise PermissionDenied
+    error = None
+    if request.method == "POST":
+        try:
+            services.confirm_decision(actor=request.user, decision_id=decision.pk)
+        except PaymentsError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Die Entscheidung ist bestätigt. Der Bescheid wird erstellt."))
+            return redirect("payments:decision-case", app_pk=decision.application_id)
+    if decision.state != DecisionState.PREPARED and error is None:
+        messages.info(request, _("Diese Entscheidung ist nicht mehr zu bestätigen (%(state)s).")
+                      % {"state": decision.get_state_display()})
+        return redirect("payments:decision-case", app_pk=decision.application_id)
+    by_year = sorted((int(y), a) for y, a in decision.years.items())
+    return render(request, "payments/decisions/confirm.html", {
+        "decision": decision, "application": decision.application, "by_year": by_year, "error": error,
+        "same_person": decision.prepared_by_id == request.user.pk}, status=400 if error else 200)
+
+
+@login_required
+def discard(request, pk: int):
+    decision = _staff_decision(request, pk)
+    if not (is_case_worker(request.user) or is_approver(request.user)):
+        raise PermissionDenied
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.discard_decision(actor=request.user, decision_id=decision.pk, reason=form.cleaned_data["reason"])
+        except PaymentsError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("Die Entscheidung wurde verworfen."))
+            return redirect("payments:decision-case", app_pk=decision.application_id)
+    return render(request, "payments/decisions/discard.html", {
+        "decision": decision, "application": decision.application, "form": form},
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def amend(request, grant_pk: int):
+    _require_staff(request)
+    if not is_approver(request.user):
+        raise PermissionDenied
+    grant = get_object_or_404(services.visible_grants(request.user).select_related("call__program"), pk=grant_pk)
+    form = AmendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.amend_grant(actor=request.user, grant_id=grant.pk, reason=data["reason"],
+                                 amount=data["amount"], project_end=data["project_end"],
+                                 eligible_costs=data["eligible_costs"])
+        except PaymentsError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("Die Zuwendung ist geändert. Der Änderungsbescheid wird erstellt."))
+            return redirect("payments:decision-case", app_pk=grant.application_id)
+    return render(request, "payments/decisions/amend.html", {
+        "grant": grant, "application": grant.application, "form": form,
+        "commitments": list(grant.commitments.order_by("year"))},
+        status=400 if request.method == "POST" else 200)
+
+
+# ---------------------------------------------------------------- municipality (and staff)
+
+
+@login_required
+def grant_list(request):
+    grants = services.visible_grants(request.user).order_by("-created_at")
+    page = Paginator(grants, 25).get_page(request.GET.get("page"))
+    rejections = (services.visible_notices(request.user).filter(kind=NoticeKind.REJECTION)
+                  .order_by("-issued_on", "-pk")[:50]) if not is_staff_member(request.user) else []
+    return render(request, "payments/decisions/grants.html", {"page": page, "rejections": rejections})
+
+
+@login_required
+def grant_detail(request, pk: int):
+    grant = get_object_or_404(services.visible_grants(request.user).select_related("call__program"), pk=pk)
+    return render(request, "payments/decisions/grant.html", {
+        "grant": grant, "application": grant.application, "commitments": list(grant.commitments.order_by("year")),
+        "notices": list(grant.application.notices.order_by("version")),
+        "proofs": list(grant.proofs.order_by("due_on", "pk")),
+        "may_waive": grant.state == GrantState.NOTICE_ISSUED and is_grantee(request.user, grant),
+        "is_staff": is_staff_member(request.user)})
+
+
+@login_required
+def waive(request, pk: int):
+    grant = get_object_or_404(services.visible_grants(request.user), pk=pk)
+    if not is_grantee(request.user, grant):
+        raise PermissionDenied
+    form = WaiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.waive_appeal(actor=request.user, grant_id=grant.pk)
+        except PaymentsError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("Sie haben auf Rechtsbehelfe verzichtet. Der Bescheid ist bestandskräftig; "
+                                        "die Zuwendung kann abgerufen werden."))
+            return redirect("payments:grant", pk=grant.pk)
+    if grant.state != GrantState.NOTICE_ISSUED and request.method != "POST":
+        messages.info(request, _("Für diesen Bescheid ist kein Rechtsbehelfsverzicht (mehr) möglich."))
+        return redirect("payments:grant", pk=grant.pk)
+    return render(request, "payments/decisions/waive.html", {"grant": grant, "application": grant.application,
+                                                             "form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def notice_download(request, pk: int):
+    notice = get_object_or_404(services.visible_notices(request.user), pk=pk)
+    label = {NoticeKind.GRANT: "Zuwendungsbescheid", NoticeKind.AMENDMENT: "Aenderungsbescheid",
+             NoticeKind.REJECTION: "Ablehnungsbescheid"}.get(notice.kind, "Bescheid")
+    return private_pdf_response(notice.file, f"{label}-{notice.application.case_number}-{notice.version}.pdf")
+
+
+urlpatterns = [
+    path("", grant_list, name="grants"),
+    path("<int:pk>/", grant_detail, name="grant"),
+    path("<int:pk>/rechtsbehelfsverzicht/", waive, name="grant-waive"),
+    path("bescheide/<int:pk>/", notice_download, name="notice-download"),
+    path("bewilligung/", call_list, name="decisions"),
+    path("bewilligung/aufrufe/<int:call_pk>/", call_decisions, name="decisions-call"),
+    path("bewilligung/antraege/<int:app_pk>/", case, name="decision-case"),
+    path("bewilligung/antraege/<int:app_pk>/vorbereiten/", prepare, name="decision-prepare"),
+    path("bewilligung/entscheidungen/<int:pk>/bestaetigen/", confirm, name="decision-confirm"),
+    path("bewilligung/entscheidungen/<int:pk>/verwerfen/", discard, name="decision-discard"),
+    path("bewilligung/zuwendungen/<int:grant_pk>/aendern/", amend, name="grant-amend"),
+]

@@ -1,1 +1,456 @@
-urlpatterns: list = []
+"""Pages of disbursements: the municipality's requests and bank account; the ministry's check, release and runs.
+
+Views are thin: a form parses the input, one service decides (payments.services.disbursements), errors
+come back as form errors. Objects are looked up within what the person may see, so a guessed id is a 404.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.models import Municipality
+from accounts.rules import is_staff_member
+from accounts.selectors import approved_municipality_ids
+from applications.forms import DateInput
+from audit.selectors import timeline_for
+from config.forms import KernFormMixin
+from grants.money import format_amount_input, parse_amount
+
+from ..enums import PAYABLE_STATES, DisbursementState, PaymentRunState
+from ..exceptions import PaymentsError
+from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
+from ..rules import (
+    can_check_disbursement,
+    can_reject_disbursement,
+    can_release_disbursement,
+    may_request_disbursement,
+    may_run_payments,
+)
+from ..services import disbursements as services
+
+RECENT_CHANGE_DAYS = 30
+
+
+# ---------------------------------------------------------------- forms (parse only)
+
+
+def add_error(form: forms.BaseForm, error: PaymentsError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+class AmountField(forms.Field):
+    """An amount typed in German form ("12.500,00")."""
+
+    widget = forms.TextInput
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off", "maxlength": "30"}
+
+    def to_python(self, value):
+        value = str(value or "").strip()
+        if not value:
+            return None
+        try:
+            if len(value) > 30:
+                raise ValueError(value)
+            return parse_amount(value)
+        except ValueError:
+            raise forms.ValidationError(_("Bitte geben Sie einen Betrag in Euro an, z. B. 12.500,00.")) from None
+
+
+class DisbursementForm(KernFormMixin, forms.Form):
+    amount = AmountField(label=gettext_lazy("Betrag in Euro"),
+                         help_text=gettext_lazy("z. B. 12.500,00 – höchstens der noch abrufbare Betrag"))
+    needed_on = forms.DateField(label=gettext_lazy("Benötigt zum"), widget=DateInput(),
+                                help_text=gettext_lazy("Fälligkeit der Zahlungen, für die das Geld bestimmt ist"))
+    purpose = forms.CharField(label=gettext_lazy("Wofür wird das Geld benötigt?"), max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+    own_spending = AmountField(label=gettext_lazy("Bisher verausgabte Eigenmittel in Euro"), initial="0,00",
+                               required=False,
+                               help_text=gettext_lazy("Ihr Eigenanteil, den Sie für das Projekt bereits "
+                                                      "ausgegeben haben (anteilige Inanspruchnahme)"))
+
+
+class BankAccountForm(KernFormMixin, forms.Form):
+    holder = forms.CharField(label=gettext_lazy("Kontoinhaber"), max_length=70)
+    iban = forms.CharField(label=gettext_lazy("IBAN"), max_length=50,
+                           help_text=gettext_lazy("Deutsche IBAN: 22 Zeichen, z. B. DE02 5001 0517 0137 0750 30"),
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    bic = forms.CharField(label=gettext_lazy("BIC"), max_length=20, required=False,
+                          widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+
+
+class ReasonForm(KernFormMixin, forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Begründung"), max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 4}),
+                             error_messages={"required": gettext_lazy("Bitte geben Sie eine Begründung an.")})
+
+
+class RunCreateForm(KernFormMixin, forms.Form):
+    execution_date = forms.DateField(label=gettext_lazy("Ausführungstag"), widget=DateInput())
+
+
+class RunConfirmForm(KernFormMixin, forms.Form):
+    paid_on = forms.DateField(label=gettext_lazy("Von der Bank ausgeführt am"), widget=DateInput())
+    confirm = forms.BooleanField(
+        label=gettext_lazy("Ich bestätige, dass die Bank diesen Zahlungslauf vollständig ausgeführt hat."),
+        error_messages={"required": gettext_lazy("Bitte bestätigen Sie die Ausführung durch die Bank.")})
+
+
+class RunCancelForm(ReasonForm):
+    confirm = forms.BooleanField(
+        label=gettext_lazy("Die Datei wurde nicht ausgeführt (nicht übergeben oder von der Bank zurückgewiesen)."),
+        error_messages={"required": gettext_lazy("Bitte bestätigen Sie, dass die Datei nicht ausgeführt wurde.")})
+
+
+# ---------------------------------------------------------------- scoping
+
+
+def _require_staff(request, *, run: bool = False):
+    if not (may_run_payments(request.user) if run else is_staff_member(request.user)):
+        raise PermissionDenied
+
+
+def _visible_grant(request, grant_id: int) -> Grant:
+    grant = get_object_or_404(Grant.objects.select_related("application__lead", "call"), pk=grant_id)
+    if not services.seen_by(request.user, grant.application.lead_id):
+        raise Http404
+    return grant
+
+
+def _visible_municipality(request, municipality_id: int) -> Municipality:
+    municipality = get_object_or_404(Municipality, pk=municipality_id)
+    if not services.seen_by(request.user, municipality.pk):
+        raise Http404
+    return municipality
+
+
+def _recently_changed():
+    since = timezone.now() - dt.timedelta(days=RECENT_CHANGE_DAYS)
+    return Exists(BankAccount.objects.filter(municipality_id=OuterRef("grant__application__lead_id"),
+                                             replaced_at__gte=since))
+
+
+# ---------------------------------------------------------------- municipality
+
+
+@login_required
+def grants(request):
+    """Entry page of a municipality: its grants with what can still be requested."""
+    rows = list(services.payable_grants_for(request.user))
+    return render(request, "payments/disbursements/grants.html", {"grants": rows})
+
+
+@login_required
+def grant_disbursements(request, grant_id: int):
+    grant = _visible_grant(request, grant_id)
+    may_request = bool(may_request_disbursement(request.user, grant))
+    form = DisbursementForm(request.POST or None) if may_request else None
+    today = timezone.localdate()
+    if request.method == "POST":
+        if not may_request:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                d = services.request_disbursement(
+                    actor=request.user, grant_id=grant.pk, amount=data["amount"], purpose=data["purpose"],
+                    needed_on=data["needed_on"], own_spending=data["own_spending"] or 0)
+            except PaymentsError as exc:
+                add_error(form, exc)
+            else:
+                messages.success(request, _("Ihr Mittelabruf Nr. %(n)d über %(a)s ist eingegangen. Die Sachbearbeitung "
+                                            "prüft ihn.") % {"n": d.number, "a": format_amount_input(d.amount) + " €"})
+                return redirect("payments:grant-disbursements", grant_id=grant.pk)
+        grant.refresh_from_db()
+    rows = list(grant.disbursements.select_related("payment_run").order_by("-number"))
+    return render(request, "payments/disbursements/grant.html", {
+        "grant": grant, "rows": rows, "form": form, "may_request": may_request,
+        "window_end": services.window_end(grant, today), "today": today,
+        "payable": grant.state in PAYABLE_STATES,
+        "account": services.current_bank_account(grant.application.lead_id),
+        "is_staff": bool(is_staff_member(request.user))})
+
+
+@login_required
+def bank_accounts(request):
+    """Members: their municipalities' payout accounts. Staff: every municipality with an account, recent first."""
+    staff = bool(is_staff_member(request.user))
+    qs = BankAccount.objects.filter(replaced_at__isnull=True).select_related("municipality", "created_by")
+    if not staff:
+        ids = approved_municipality_ids(request.user)
+        municipalities = list(Municipality.objects.filter(pk__in=ids).order_by("name"))
+        if len(municipalities) == 1:
+            return redirect("payments:bank-account", municipality_id=municipalities[0].pk)
+        current = {a.municipality_id: a for a in qs.filter(municipality_id__in=ids)}
+        rows = [{"municipality": m, "account": current.get(m.pk)} for m in municipalities]
+    else:
+        since = timezone.now() - dt.timedelta(days=RECENT_CHANGE_DAYS)
+        accounts = qs.annotate(changed=Exists(BankAccount.objects.filter(
+            municipality_id=OuterRef("municipality_id"), replaced_at__gte=since))).order_by("-created_at")[:500]
+        rows = [{"municipality": a.municipality, "account": a, "changed": a.changed} for a in accounts]
+    return render(request, "payments/disbursements/bank_accounts.html", {"rows": rows, "is_staff": staff})
+
+
+@login_required
+def bank_account(request, municipality_id: int):
+    municipality = _visible_municipality(request, municipality_id)
+    member = municipality.pk in approved_municipality_ids(request.user)
+    history = list(BankAccount.objects.filter(municipality=municipality).select_related("created_by")
+                   .order_by("-created_at", "-pk"))
+    current = next((a for a in history if a.replaced_at is None), None)
+    form = None
+    if member:
+        initial = {"holder": current.holder, "iban": current.iban, "bic": current.bic} if current else {
+            "holder": municipality.name[:70]}
+        form = BankAccountForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                account = services.change_bank_account(actor=request.user, municipality_id=municipality.pk,
+                                                       holder=data["holder"], iban=data["iban"], bic=data["bic"])
+            except PaymentsError as exc:
+                add_error(form, exc)
+            else:
+                if current is not None and account.pk == current.pk:
+                    messages.info(request, _("Die Bankverbindung ist unverändert."))
+                else:
+                    messages.success(request, _("Die Bankverbindung wurde gespeichert. Künftige Auszahlungen gehen an "
+                                                "%(iban)s; das Ministerium wurde informiert.")
+                                     % {"iban": account.iban})
+                return redirect("payments:bank-account", municipality_id=municipality.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(request, "payments/disbursements/bank_account.html", {
+        "municipality": municipality, "current": current, "history": [a for a in history if a is not current],
+        "form": form})
+
+
+# ---------------------------------------------------------------- staff: check and release
+
+
+@login_required
+def queue(request):
+    _require_staff(request)
+    rows = list(services.disbursements_for_staff().filter(state__in=[
+        DisbursementState.REQUESTED, DisbursementState.CHECKED, DisbursementState.RELEASED])
+        .annotate(bank_changed=_recently_changed()))
+    user = request.user
+    for d in rows:
+        d.may_check = d.state == DisbursementState.REQUESTED and can_check_disbursement(d, user)
+        d.may_release = d.state == DisbursementState.CHECKED and can_release_disbursement(d, user)
+        d.own_check = d.state == DisbursementState.CHECKED and d.checked_by_id == user.pk
+    return render(request, "payments/disbursements/queue.html", {
+        "to_check": [d for d in rows if d.state == DisbursementState.REQUESTED],
+        "to_release": [d for d in rows if d.state == DisbursementState.CHECKED],
+        "released": [d for d in rows if d.state == DisbursementState.RELEASED],
+        "may_run": bool(may_run_payments(user))})
+
+
+def _staff_disbursement(request, pk: int) -> DisbursementRequest:
+    _require_staff(request)
+    return get_object_or_404(services.disbursements_for_staff().annotate(bank_changed=_recently_changed()), pk=pk)
+
+
+@login_required
+def detail(request, pk: int, reject_form=None):
+    d = _staff_disbursement(request, pk)
+    user = request.user
+    grant = d.grant
+    return render(request, "payments/disbursements/detail.html", {
+        "d": d, "grant": grant, "timeline": timeline_for(d),
+        "account": d.bank_account or services.current_bank_account(grant.application.lead_id),
+        "may_check": d.state == DisbursementState.REQUESTED and can_check_disbursement(d, user),
+        "may_release": d.state == DisbursementState.CHECKED and can_release_disbursement(d, user),
+        "own_check": d.state == DisbursementState.CHECKED and d.checked_by_id == user.pk,
+        "may_reject": d.state in (DisbursementState.REQUESTED, DisbursementState.CHECKED)
+        and can_reject_disbursement(d, user),
+        "reject_form": reject_form or ReasonForm()})
+
+
+def _act(request, pk: int, fn, success: str):
+    d = _staff_disbursement(request, pk)
+    try:
+        fn(actor=request.user, disbursement_id=d.pk)
+    except PaymentsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success % {"d": str(d)})
+    return redirect("payments:disbursement", pk=d.pk)
+
+
+@login_required
+@require_POST
+def check(request, pk: int):
+    return _act(request, pk, services.check_disbursement,
+                _("Mittelabruf %(d)s ist sachlich richtig gezeichnet. Eine andere Person ordnet die Auszahlung an."))
+
+
+@login_required
+@require_POST
+def release(request, pk: int):
+    return _act(request, pk, services.release_disbursement,
+                _("Die Auszahlung für %(d)s ist angeordnet; sie geht in den nächsten Zahlungslauf."))
+
+
+@login_required
+@require_POST
+def reject(request, pk: int):
+    d = _staff_disbursement(request, pk)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reject_disbursement(actor=request.user, disbursement_id=d.pk, reason=form.cleaned_data["reason"])
+        except PaymentsError as exc:
+            add_error(form, exc)
+        else:
+            messages.success(request, _("Mittelabruf %(d)s wurde abgelehnt; der Betrag ist wieder abrufbar.")
+                             % {"d": str(d)})
+            return redirect("payments:disbursement", pk=d.pk)
+    return detail(request, pk, reject_form=form)
+
+
+# ---------------------------------------------------------------- staff: payment runs
+
+
+@login_required
+def runs(request):
+    _require_staff(request)
+    return render(request, "payments/disbursements/runs.html", {
+        "runs": list(services.runs_for_staff()[:200]), "may_run": bool(may_run_payments(request.user)),
+        "n_released": DisbursementRequest.objects.filter(state=DisbursementState.RELEASED).count()})
+
+
+@login_required
+def run_create(request):
+    _require_staff(request, run=True)
+    form = RunCreateForm(request.POST or None, initial={"execution_date": timezone.localdate() + dt.timedelta(days=1)})
+    released = list(services.disbursements_for_staff().filter(state=DisbursementState.RELEASED)
+                    .annotate(bank_changed=_recently_changed()))
+    accounts = {a.municipality_id: a for a in BankAccount.objects.filter(
+        municipality_id__in={d.grant.application.lead_id for d in released}, replaced_at__isnull=True)}
+    chosen = None
+    if request.method == "POST":
+        chosen = {int(v) for v in request.POST.getlist("disbursements") if v.isdigit() and len(v) < 19}
+        if not chosen:
+            form.add_error(None, _("Bitte wählen Sie mindestens eine angeordnete Zahlung."))
+        elif form.is_valid():
+            try:
+                run = services.create_payment_run(actor=request.user, execution_date=form.cleaned_data[
+                    "execution_date"], disbursement_ids=chosen)
+            except PaymentsError as exc:
+                add_error(form, exc)
+            else:
+                messages.success(request, _("Zahlungslauf %(n)d mit %(c)d Zahlung(en) wurde erstellt. Laden Sie die "
+                                            "SEPA-Datei herunter und übergeben Sie sie der Bank.")
+                                 % {"n": run.number, "c": run.count})
+                return redirect("payments:payment-run", pk=run.pk)
+    for d in released:
+        d.account = accounts.get(d.grant.application.lead_id)
+        d.chosen = chosen is None or d.pk in chosen
+    return render(request, "payments/disbursements/run_create.html", {
+        "form": form, "released": released, "total": sum((d.amount for d in released), 0)})
+
+
+def _run(request, pk: int) -> PaymentRun:
+    _require_staff(request)
+    return get_object_or_404(services.runs_for_staff(), pk=pk)
+
+
+@login_required
+def run_detail(request, pk: int):
+    run = _run(request, pk)
+    items = list(run.items.select_related("grant__application__lead", "bank_account").order_by("pk"))
+    cancelled_items = []
+    if run.state == PaymentRunState.CANCELLED:
+        entry = timeline_for(run).filter(action="payment_run.cancelled").last()
+        cancelled_items = (entry.data or {}).get("items", []) if entry else []
+    return render(request, "payments/disbursements/run.html", {
+        "run": run, "items": items, "cancelled_items": cancelled_items, "timeline": timeline_for(run),
+        "may_run": bool(may_run_payments(request.user)), "exported": run.state == PaymentRunState.EXPORTED})
+
+
+@login_required
+def run_file(request, pk: int):
+    run = _run(request, pk)
+    try:
+        handle = run.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="application/xml", as_attachment=True,
+                            filename=f"zahlungslauf-{run.number}-{run.message_id}.xml")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def run_confirm(request, pk: int):
+    _require_staff(request, run=True)
+    run = _run(request, pk)
+    if run.state != PaymentRunState.EXPORTED:
+        messages.info(request, _("Dieser Zahlungslauf ist bereits %(s)s.") % {"s": run.get_state_display()})
+        return redirect("payments:payment-run", pk=run.pk)
+    form = RunConfirmForm(request.POST or None, initial={"paid_on": max(min(run.execution_date,
+                                                                          timezone.localdate()),
+                                                                      timezone.localdate(run.created_at))})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_payment_run(actor=request.user, run_id=run.pk, paid_on=form.cleaned_data["paid_on"])
+        except PaymentsError as exc:
+            add_error(form, exc)
+        else:
+            messages.success(request, _("Zahlungslauf %(n)d ist als ausgeführt bestätigt; alle Zahlungen sind als "
+                                        "ausgezahlt verbucht.") % {"n": run.number})
+            return redirect("payments:payment-run", pk=run.pk)
+    return render(request, "payments/disbursements/run_confirm.html", {"run": run, "form": form})
+
+
+@login_required
+def run_cancel(request, pk: int):
+    _require_staff(request, run=True)
+    run = _run(request, pk)
+    if run.state != PaymentRunState.EXPORTED:
+        messages.info(request, _("Dieser Zahlungslauf ist bereits %(s)s.") % {"s": run.get_state_display()})
+        return redirect("payments:payment-run", pk=run.pk)
+    form = RunCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_payment_run(actor=request.user, run_id=run.pk, reason=form.cleaned_data["reason"])
+        except PaymentsError as exc:
+            add_error(form, exc)
+        else:
+            messages.success(request, _("Zahlungslauf %(n)d ist storniert; seine Zahlungen sind wieder angeordnet und "
+                                        "gehen in den nächsten Lauf.") % {"n": run.number})
+            return redirect("payments:payment-run", pk=run.pk)
+    return render(request, "payments/disbursements/run_cancel.html", {"run": run, "form": form})
+
+
+urlpatterns = [
+    path("mittelabrufe/", grants, name="disbursement-grants"),
+    path("mittelabrufe/zuwendung/<int:grant_id>/", grant_disbursements, name="grant-disbursements"),
+    path("bankverbindungen/", bank_accounts, name="bank-accounts"),
+    path("bankverbindungen/<int:municipality_id>/", bank_account, name="bank-account"),
+    path("auszahlung/mittelabrufe/", queue, name="disbursement-queue"),
+    path("auszahlung/mittelabrufe/<int:pk>/", detail, name="disbursement"),
+    path("auszahlung/mittelabrufe/<int:pk>/pruefen/", check, name="disbursement-check"),
+    path("auszahlung/mittelabrufe/<int:pk>/anordnen/", release, name="disbursement-release"),
+    path("auszahlung/mittelabrufe/<int:pk>/ablehnen/", reject, name="disbursement-reject"),
+    path("auszahlung/zahlungslaeufe/", runs, name="payment-runs"),
+    path("auszahlung/zahlungslaeufe/neu/", run_create, name="payment-run-create"),
+    path("auszahlung/zahlungslaeufe/<int:pk>/", run_detail, name="payment-run"),
+    path("auszahlung/zahlungslaeufe/<int:pk>/datei/", run_file, name="payment-run-file"),
+    path("auszahlung/zahlungslaeufe/<int:pk>/bestaetigen/", run_confirm, name="payment-run-confirm"),
+    path("auszahlung/zahlungslaeufe/<int:pk>/stornieren/", run_cancel, name="payment-run-cancel"),
+]

@@ -1,0 +1,134 @@
+"""Rendering 200 grant notices through Celery, with one and with two worker processes.
+
+Prints documents per second for each, beside the floor: WeasyPrint alone rendering the same
+HTML in this process, one document after the other (what one core can do at best). Two workers
+on two cores can at most double the floor.
+
+Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/shh_bench REDIS_URL=redis://127.0.0.1:6379/9 \
+      .venv/bin/python bench/notices.py
+It builds its own throw-away test database and starts its own workers; it asserts nothing.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+N_NOTICES = 200
+WORKER_COUNTS = (1, 2)
+
+
+def build(n: int, call):
+    from payments.enums import GrantState
+    from tests.payments.factories import make_grant
+
+    return [make_grant(call=call, state=GrantState.APPROVED, issued_on=None, with_bank_account=False,
+                       years={2027: "1", 2028: "1"}).pk for _ in range(n)]
+
+
+def start_worker(processes: int) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings",
+           "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    return subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "--pool=prefork",
+         f"--concurrency={processes}", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "-l", "warning", "-n", f"bench{processes}@%h"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def wait_ready(app, name: str, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(name in reply for reply in app.control.ping(timeout=0.5)):
+            return
+    raise SystemExit(f"worker {name} did not start")
+
+
+def through_celery(app, grant_ids, processes: int) -> float:
+    from payments.models import Notice
+    from payments.tasks import render_grant_notice
+
+    worker = start_worker(processes)
+    try:
+        wait_ready(app, f"bench{processes}@")
+        t = time.perf_counter()
+        for grant_id in grant_ids:
+            render_grant_notice.delay(grant_id=grant_id)
+        while Notice.objects.filter(grant_id__in=grant_ids).count() < len(grant_ids):
+            if worker.poll() is not None:
+                raise SystemExit(f"worker died: {worker.stderr.read().decode()[-2000:]}")
+            time.sleep(0.05)
+        return time.perf_counter() - t
+    finally:
+        worker.terminate()
+        worker.wait(30)
+
+
+def floor(grant_ids) -> float:
+    from weasyprint import HTML
+
+    from payments.models import Grant
+    from payments.pdf import grant_notice_html
+
+    grants = Grant.objects.select_related("application__lead__landkreis", "call__program").filter(pk__in=grant_ids)
+    pages = [grant_notice_html(g) for g in grants]
+    HTML(string=pages[0]).write_pdf()  # fonts and styles loaded once, as in a warm worker
+    t = time.perf_counter()
+    for html in pages:
+        HTML(string=html).write_pdf()
+    return time.perf_counter() - t
+
+
+def main():
+    if not os.environ.get("REDIS_URL") or connection.vendor != "postgresql":
+        raise SystemExit("Needs DATABASE_URL (PostgreSQL) and REDIS_URL: the workers are separate processes.")
+    from config.celery import app
+    from grants.models import CallBudgetYear
+    from tests.factories import CallFactory
+
+    app.conf.task_always_eager = False
+    app.control.purge()
+    setup_test_environment()
+    old = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        t = time.perf_counter()
+        call = CallFactory(total_budget=Decimal("999999999.00"))
+        CallBudgetYear.objects.filter(call=call).update(amount=Decimal("999999999.00"))
+        batches = {n: build(N_NOTICES, call) for n in WORKER_COUNTS}
+        print(f"built {N_NOTICES * len(WORKER_COUNTS)} approved grants in {time.perf_counter() - t:.1f}s; "
+              f"{os.cpu_count()} CPU cores")
+        t_floor = floor(batches[WORKER_COUNTS[0]])
+        print(f"WeasyPrint alone, 1 process: {N_NOTICES / t_floor:6.1f} notices/s  "
+              f"({t_floor * 1000 / N_NOTICES:.0f} ms each) — the floor")
+        for n in WORKER_COUNTS:
+            elapsed = through_celery(app, batches[n], n)
+            rate = N_NOTICES / elapsed
+            print(f"Celery, {n} worker process{'es' if n > 1 else '  '}: {rate:6.1f} notices/s  "
+                  f"= {rate * t_floor / N_NOTICES:.2f}x the one-process floor "
+                  f"({elapsed:.1f}s for {N_NOTICES}, incl. queries, storing, SHA-256, proofs)")
+    finally:
+        connection.close()
+        connection.creation.destroy_test_db(old, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Reads of the proofs area: querysets scoped to the caller, with what the pages show joined in."""
+
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.rules import is_staff_member
+from accounts.selectors import approved_municipality_ids
+
+from .enums import DecisionState, GrantState, ProofKind, ProofState, RecoveryState
+from .models import Grant, ProofCostLine, ProofOfUse, Recovery, RecoveryPayment, Settlement
+
+PROOF_RELATED = ("grant__application__lead", "grant__call__program", "submitted_by", "checked_by")
+
+
+def grants_for_user(user):
+    """Grants of the municipalities the user is an approved member of (staff: all)."""
+    qs = Grant.objects.select_related("application__lead", "call__program")
+    if is_staff_member(user):
+        return qs
+    return qs.filter(application__lead_id__in=approved_municipality_ids(user))
+
+
+def proofs_for_user(user):
+    qs = ProofOfUse.objects.select_related(*PROOF_RELATED)
+    if is_staff_member(user):
+        return qs
+    return qs.filter(grant__application__lead_id__in=approved_municipality_ids(user))
+
+
+def proof_for_user(user, pk: int) -> ProofOfUse:
+    proof = (proofs_for_user(user)
+             .prefetch_related(Prefetch("cost_lines", queryset=ProofCostLine.objects.order_by(
+                 "budget_year", "position", "pk"))).filter(pk=pk).first())
+    if proof is None:
+        raise Http404
+    return proof
+
+
+def grant_for_user(user, pk: int) -> Grant:
+    grant = grants_for_user(user).filter(pk=pk).first()
+    if grant is None:
+        raise Http404
+    return grant
+
+
+def own_grants_with_proofs(user):
+    """The user's grants with their proofs (for the municipality's overview)."""
+    return (grants_for_user(user).exclude(state__in=[GrantState.APPROVED])
+            .prefetch_related(Prefetch("proofs", queryset=ProofOfUse.objects.order_by("due_on", "pk")))
+            .order_by("application__case_number"))
+
+
+def proof_queue(*, view: str = "submitted"):
+    """Staff: submitted proofs to check (oldest first), or all overdue ones."""
+    qs = ProofOfUse.objects.select_related(*PROOF_RELATED)
+    if view == "overdue":
+        return qs.filter(state__in=[ProofState.DUE, ProofState.RETURNED], due_on__lt=timezone.localdate(),
+                         grant__state__in=[GrantState.FINAL, GrantState.IN_IMPLEMENTATION,
+                                           GrantState.PROOF_SUBMITTED]).order_by("due_on", "pk")
+    if view == "all":
+        return qs.order_by("-submitted_at", "due_on", "pk")
+    return qs.filter(state=ProofState.SUBMITTED).order_by("submitted_at", "pk")
+
+
+def settlement_worklist():
+    """Staff: grants whose final proof is accepted and which are not yet settled, with any live settlement."""
+    live = Settlement.objects.filter(state=DecisionState.PREPARED).select_related("prepared_by")
+    return (Grant.objects.filter(state=GrantState.PROOF_SUBMITTED)
+            .filter(Q(proofs__kind=ProofKind.FINAL, proofs__state=ProofState.ACCEPTED)).distinct()
+            .select_related("application__lead", "call__program")
+            .prefetch_related(Prefetch("settlements", queryset=live, to_attr="live_settlements"))
+            .order_by("application__case_number"))
+
+
+def settlements():
+    return Settlement.objects.select_related("grant__application__lead", "prepared_by", "confirmed_by", "proof")
+
+
+def recoveries(*, state: str | None = None, with_people: bool = False):
+    payments = RecoveryPayment.objects.order_by("received_on", "pk")
+    qs = Recovery.objects.select_related("grant__application__lead", "settlement", "waived_by")
+    if with_people:
+        payments = payments.select_related("recorded_by")
+        qs = qs.select_related("settlement__prepared_by", "settlement__confirmed_by", "created_by")
+    qs = qs.prefetch_related(Prefetch("payments", queryset=payments))
+    if state in RecoveryState.values:
+        qs = qs.filter(state=state)
+    return qs.order_by("state", "due_on", "pk")
+
+
+def recovery_detail(pk: int) -> Recovery:
+    recovery = recoveries(with_people=True).filter(pk=pk).first()
+    if recovery is None:
+        raise Http404
+    return recovery
+
+
+def recovery_for_grantee(user, pk: int) -> Recovery:
+    recovery = (Recovery.objects.select_related("grant__application__lead")
+                .filter(pk=pk, grant__in=grants_for_user(user)).first())
+    if recovery is None:
+        raise Http404
+    return recovery

@@ -1,0 +1,414 @@
+"""The ministry's money dashboard: figures against sums worked out by hand, cases needing action,
+pages (staff only) and query counts that do not grow with the number of grants."""
+
+import datetime as dt
+from decimal import Decimal as D
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.enums import MunicipalityKind
+from accounts.models import Municipality
+from applications.enums import ApplicationState
+from grants.models import Call
+from payments import selectors
+from payments.enums import (
+    DecisionKind,
+    DecisionState,
+    DisbursementKind,
+    DisbursementState,
+    PaymentRunState,
+    ProofKind,
+    ProofState,
+    RecoveryState,
+    SettlementOutcome,
+)
+from payments.models import (
+    Decision,
+    DisbursementRequest,
+    PaymentRun,
+    ProofOfUse,
+    Recovery,
+    RecoveryPayment,
+    Settlement,
+)
+from tests.factories import (
+    ApplicationFactory,
+    CallFactory,
+    LandkreisFactory,
+    MunicipalityFactory,
+    UserFactory,
+    member_of,
+    staff_user,
+)
+from tests.payments.factories import make_grant
+
+TODAY = dt.date(2028, 9, 1)
+_run_numbers = [1000]
+
+
+def payment_run(*, state=PaymentRunState.CONFIRMED, user=None, execution_date=dt.date(2027, 5, 10)) -> PaymentRun:
+    _run_numbers[0] += 1
+    n = _run_numbers[0]
+    return PaymentRun.objects.create(
+        number=n, state=state, execution_date=execution_date, message_id=f"MSG-{n}", file="payment_runs/x.xml",
+        sha256="0" * 64, total=D("1.00"), count=1, created_by=user or staff_user("case_worker"))
+
+
+def disbursement(grant, state, amount, *, paid_on=None, run=None, kind=DisbursementKind.INSTALMENT,
+                 needed_on=dt.date(2027, 5, 1)) -> DisbursementRequest:
+    number = grant.disbursements.count() + 1
+    fields = {}
+    if state in (DisbursementState.CHECKED, DisbursementState.RELEASED, DisbursementState.IN_PAYMENT_RUN,
+                 DisbursementState.PAID):
+        fields.update(checked_by=grant.preparer, checked_at=timezone.now())
+    if state in (DisbursementState.RELEASED, DisbursementState.IN_PAYMENT_RUN, DisbursementState.PAID):
+        fields.update(released_by=grant.approver, released_at=timezone.now())
+    if state in (DisbursementState.IN_PAYMENT_RUN, DisbursementState.PAID):
+        run = run or payment_run(user=grant.preparer)
+        fields.update(payment_run=run, end_to_end_id=f"E2E-{grant.pk}-{number}")
+    return DisbursementRequest.objects.create(
+        grant=grant, number=number, kind=kind, state=state, amount=D(amount), purpose="Sensoren",
+        needed_on=needed_on, requested_by=grant.grantee, paid_on=paid_on, **fields)
+
+
+def recovery(grant, principal, *, paid_principal="0", paid_interest="0", due_on=dt.date(2028, 7, 1),
+             state=RecoveryState.OPEN) -> Recovery:
+    return Recovery.objects.create(
+        grant=grant, principal=D(principal), paid_principal=D(paid_principal), paid_interest=D(paid_interest),
+        interest_from=dt.date(2028, 1, 1), due_on=due_on, state=state, created_by=grant.preparer)
+
+
+def money_world():
+    """Two calls of one program plus an unrelated call; see the docstring of each figure test for the sums."""
+    call = CallFactory(title="Aufruf A")
+    call_b = CallFactory(title="Aufruf B", program=call.program)
+    other = CallFactory(title="Fremder Aufruf")
+    t1, t2, t3 = call.program.topics.order_by("number")
+    lk1 = LandkreisFactory(name="Landkreis Eins", official_key="06433")
+    lk2 = LandkreisFactory(name="Landkreis Zwei", official_key="06434")
+    m1 = MunicipalityFactory(name="Gemeinde Eins", landkreis=lk1, official_key="06433001")
+    m2 = MunicipalityFactory(name="Gemeinde Zwei", landkreis=lk1, official_key="06433002")
+    city = Municipality.objects.create(name="Kreisfreie Stadt", kind=MunicipalityKind.KREISFREIE_STADT,
+                                       official_key="06411000")
+
+    g1 = make_grant(call=call, lead=m1, eligible="200000.00")                    # 180.000 in 2027
+    g1.application.topics.set([t2, t1])                                          # first topic by number: 1
+    g2 = make_grant(call=call, lead=m2, eligible="300000.00", years={2027: "1", 2028: "1"})  # 135.000 + 135.000
+    g2.application.topics.set([t3])
+    g3 = make_grant(call=call, lead=city, eligible="150000.00", start=dt.date(2028, 1, 1),
+                    end=dt.date(2028, 12, 31))                                   # 135.000 in 2028, no topic
+    g4 = make_grant(call=call, lead=lk2, eligible="400000.00", start=dt.date(2028, 1, 1),
+                    end=dt.date(2028, 12, 31))                                   # 360.000 in 2028, Landkreis as lead
+    g4.application.topics.set([t2])
+
+    disbursement(g1, DisbursementState.PAID, "50000.00", paid_on=dt.date(2027, 5, 10))
+    disbursement(g1, DisbursementState.PAID, "20000.00", paid_on=dt.date(2028, 1, 15))
+    disbursement(g1, DisbursementState.RELEASED, "10000.00")                    # not paid: not counted
+    disbursement(g2, DisbursementState.PAID, "30000.00", paid_on=dt.date(2027, 12, 31))
+    disbursement(g3, DisbursementState.REQUESTED, "5000.00")                    # not paid: not counted
+    disbursement(g4, DisbursementState.PAID, "100000.00", paid_on=dt.date(2028, 3, 1),
+                 kind=DisbursementKind.FINAL_PAYMENT)
+
+    r1 = recovery(g1, "8000.00", paid_principal="5000.00", paid_interest="120.00")
+    RecoveryPayment.objects.create(recovery=r1, received_on=dt.date(2028, 6, 1), amount=D("5120.00"),
+                                   to_interest=D("120.00"), to_principal=D("5000.00"), recorded_by=g1.preparer)
+    recovery(g4, "12000.00")
+
+    g5 = make_grant(call=call_b, lead=m1, eligible="200000.00", with_bank_account=False)              # 180.000 in 2027
+    g5.application.topics.set([t1])
+    disbursement(g5, DisbursementState.PAID, "10000.00", paid_on=dt.date(2027, 6, 1))
+
+    g6 = make_grant(call=other, eligible="500000.00")                           # must never show up
+    disbursement(g6, DisbursementState.PAID, "999.00", paid_on=dt.date(2027, 6, 1))
+    recovery(g6, "77.00", paid_principal="77.00", state=RecoveryState.PAID)
+    return SimpleNamespace(call=call, call_b=call_b, other=other, program=call.program, t1=t1, t2=t2, t3=t3,
+                           lk1=lk1, lk2=lk2, city=city, m1=m1, g1=g1, g2=g2, g3=g3, g4=g4, g5=g5, g6=g6)
+
+
+@pytest.fixture
+def world(db):
+    return money_world()
+
+
+def _by(rows, attr):
+    return {getattr(r, attr): r for r in rows}
+
+
+# ---------------------------------------------------------------- figures
+
+
+def test_totals_of_a_call(world):
+    o = selectors.money_overview(calls=Call.objects.filter(pk=world.call.pk))
+    t = o.totals
+    assert t.budget == D("16000000.00")
+    assert t.committed == D("945000.00")          # 180k + 270k + 135k + 360k
+    assert t.paid == D("200000.00")               # 50k + 20k + 30k + 100k (released/requested not)
+    assert t.recovered == D("5000.00")            # principal paid back only, not interest
+    assert t.left == D("15055000.00")
+
+
+def test_per_budget_year(world):
+    """Tranche and committed per CallBudgetYear; paid by the calendar year of paid_on."""
+    years = _by(selectors.money_overview(calls=Call.objects.filter(pk=world.call.pk)).years, "year")
+    assert set(years) == {2027, 2028}
+    y27, y28 = years[2027], years[2028]
+    assert (y27.budget, y27.committed, y27.paid, y27.recovered) == (
+        D("8000000.00"), D("315000.00"), D("80000.00"), D("0.00"))   # 180k + 135k; 50k + 30k
+    assert (y28.budget, y28.committed, y28.paid, y28.recovered) == (
+        D("8000000.00"), D("630000.00"), D("120000.00"), D("5000.00"))  # 135k+135k+360k; 20k + 100k
+    assert y28.left == D("7370000.00")
+
+
+def test_a_payment_in_a_year_without_tranche_gets_its_own_row(world):
+    disbursement(world.g2, DisbursementState.PAID, "1.00", paid_on=dt.date(2029, 1, 2))
+    years = _by(selectors.money_overview(calls=Call.objects.filter(pk=world.call.pk)).years, "year")
+    assert years[2029].paid == D("1.00") and years[2029].budget == D("0.00")
+
+
+def test_per_topic_counts_a_grant_under_its_first_topic(world):
+    topics = _by(selectors.money_overview(calls=Call.objects.filter(pk=world.call.pk)).topics, "key")
+    t1, t2, t3 = topics[world.t1.pk], topics[world.t2.pk], topics[world.t3.pk]
+    assert (t1.grants, t1.committed, t1.paid, t1.recovered) == (1, D("180000.00"), D("70000.00"), D("5000.00"))
+    assert (t2.grants, t2.committed, t2.paid, t2.recovered) == (1, D("360000.00"), D("100000.00"), D("0.00"))
+    assert (t3.grants, t3.committed, t3.paid) == (1, D("270000.00"), D("30000.00"))
+    none = topics[selectors.NO_TOPIC]
+    assert (none.grants, none.committed, none.paid) == (1, D("135000.00"), D("0.00"))
+    assert sum(r.committed for r in topics.values()) == D("945000.00")  # nothing counted twice
+    assert [r.key for r in selectors.money_overview(calls=Call.objects.filter(pk=world.call.pk)).topics] == [
+        world.t1.pk, world.t2.pk, world.t3.pk, selectors.NO_TOPIC]
+
+
+def test_per_landkreis_counts_cities_and_landkreise_under_themselves(world):
+    rows = _by(selectors.money_overview(calls=Call.objects.filter(pk=world.call.pk)).landkreise, "key")
+    assert set(rows) == {world.lk1.pk, world.lk2.pk, world.city.pk}
+    lk1 = rows[world.lk1.pk]
+    assert (lk1.label, lk1.grants, lk1.committed, lk1.paid, lk1.recovered) == (
+        "Landkreis Eins", 2, D("450000.00"), D("100000.00"), D("5000.00"))   # g1 + g2
+    assert (rows[world.city.pk].label, rows[world.city.pk].committed, rows[world.city.pk].paid) == (
+        "Kreisfreie Stadt", D("135000.00"), D("0.00"))
+    assert (rows[world.lk2.pk].committed, rows[world.lk2.pk].paid) == (D("360000.00"), D("100000.00"))
+    assert rows[world.lk1.pk].share("committed") == D("47.6")  # 450k of 945k
+
+
+def test_program_view_aggregates_its_calls_only(world):
+    o = selectors.money_overview(calls=Call.objects.filter(program=world.program), per_call=True)
+    assert o.totals.budget == D("32000000.00")
+    assert o.totals.committed == D("1125000.00")  # + g5 180k
+    assert o.totals.paid == D("210000.00")        # + g5 10k; the unrelated call's 999 € not
+    assert o.totals.recovered == D("5000.00")
+    years = _by(o.years, "year")
+    assert years[2027].budget == D("16000000.00") and years[2027].paid == D("90000.00")
+    assert _by(o.topics, "key")[world.t1.pk].committed == D("360000.00")
+    calls = {r.call.pk: r for r in o.calls}
+    assert set(calls) == {world.call.pk, world.call_b.pk}
+    assert (calls[world.call_b.pk].committed, calls[world.call_b.pk].paid) == (D("180000.00"), D("10000.00"))
+    assert calls[world.call.pk].recovered == D("5000.00")
+
+
+def test_empty_call_has_zero_figures(db):
+    call = CallFactory()
+    o = selectors.money_overview(calls=Call.objects.filter(pk=call.pk))
+    assert (o.totals.committed, o.totals.paid, o.totals.recovered, o.totals.left) == (
+        D("0.00"), D("0.00"), D("0.00"), D("16000000.00"))
+    assert [r.year for r in o.years] == [2027, 2028]
+    assert all(r.grants == 0 for r in o.topics) and o.landkreise == []
+
+
+# ---------------------------------------------------------------- cases needing action
+
+
+def action_world():
+    call = CallFactory()
+    g = {name: make_grant(call=call) for name in ("a", "b", "c", "d", "e", "f")}
+    cases = {k: v.application.case_number for k, v in g.items()}
+    # a prepared decision (and a confirmed and a discarded one, which need nothing)
+    app = ApplicationFactory(call=call, state=ApplicationState.RECOMMENDED, case_number="SHH2-2027-9001")
+    Decision.objects.create(application=app, kind=DecisionKind.APPROVE, funding_rate=D("0.9"),
+                            eligible_costs=D("200000"), grant_amount=D("180000"), prepared_by=g["a"].preparer)
+    app2 = ApplicationFactory(call=call, state=ApplicationState.RECOMMENDED, case_number="SHH2-2027-9002")
+    Decision.objects.create(application=app2, kind=DecisionKind.REJECT, reasons="x", state=DecisionState.DISCARDED,
+                            funding_rate=D("0.9"), eligible_costs=D("1"), grant_amount=D("1"),
+                            prepared_by=g["a"].preparer)
+    # disbursements in every state
+    disbursement(g["a"], DisbursementState.REQUESTED, "100.00")
+    disbursement(g["b"], DisbursementState.CHECKED, "100.00")
+    disbursement(g["c"], DisbursementState.RELEASED, "100.00")
+    disbursement(g["d"], DisbursementState.IN_PAYMENT_RUN, "100.00",
+                 run=payment_run(state=PaymentRunState.EXPORTED, user=g["d"].preparer))
+    disbursement(g["e"], DisbursementState.PAID, "100.00", paid_on=dt.date(2027, 5, 1))
+    DisbursementRequest.objects.create(grant=g["f"], number=1, state=DisbursementState.REJECTED, amount=D("1"),
+                                       purpose="x", needed_on=dt.date(2027, 5, 1), requested_by=g["f"].grantee)
+    # proofs
+    ProofOfUse.objects.create(grant=g["a"], kind=ProofKind.INTERIM, budget_year=2027, due_on=TODAY,
+                              state=ProofState.SUBMITTED)
+    ProofOfUse.objects.create(grant=g["b"], kind=ProofKind.INTERIM, budget_year=2027,
+                              due_on=TODAY - dt.timedelta(days=1))                       # overdue
+    ProofOfUse.objects.create(grant=g["c"], kind=ProofKind.INTERIM, budget_year=2027, due_on=TODAY)  # due today
+    ProofOfUse.objects.create(grant=g["d"], kind=ProofKind.INTERIM, budget_year=2027,
+                              due_on=TODAY - dt.timedelta(days=30), state=ProofState.RETURNED)  # overdue
+    final_e = ProofOfUse.objects.create(grant=g["e"], kind=ProofKind.FINAL, due_on=TODAY - dt.timedelta(days=30),
+                                        state=ProofState.ACCEPTED)
+    final_f = ProofOfUse.objects.create(grant=g["f"], kind=ProofKind.FINAL, due_on=TODAY - dt.timedelta(days=30),
+                                        state=ProofState.ACCEPTED)
+    # settlements: prepared (needs confirmation) and confirmed (done)
+    Settlement.objects.create(grant=g["e"], proof=final_e, actual_eligible_costs=D("100000"),
+                              final_amount=D("90000"), paid_before=D("100"), difference=D("89900"),
+                              outcome=SettlementOutcome.FINAL_PAYMENT, prepared_by=g["e"].preparer)
+    Settlement.objects.create(grant=g["f"], proof=final_f, actual_eligible_costs=D("0"), final_amount=D("0"),
+                              paid_before=D("0"), difference=D("0"), outcome=SettlementOutcome.BALANCED,
+                              prepared_by=g["f"].preparer, state=DecisionState.CONFIRMED,
+                              confirmed_by=g["f"].approver)
+    # recoveries: overdue, due today, paid
+    recovery(g["e"], "500.00", due_on=TODAY - dt.timedelta(days=1))
+    recovery(g["f"], "500.00", due_on=TODAY)
+    recovery(g["a"], "500.00", paid_principal="500.00", due_on=TODAY - dt.timedelta(days=9),
+             state=RecoveryState.PAID)
+    # another call's cases never show
+    stranger = make_grant()
+    disbursement(stranger, DisbursementState.REQUESTED, "100.00")
+    recovery(stranger, "1.00", due_on=TODAY - dt.timedelta(days=1))
+    return call, cases
+
+
+EXPECTED_ACTIONS = {
+    "decision_prepared": ["SHH2-2027-9001"],
+    "disbursement_to_check": ["a"],
+    "disbursement_to_release": ["b"],
+    "released_not_in_run": ["c"],
+    "run_not_confirmed": ["d"],
+    "proof_to_check": ["a"],
+    "proof_overdue": ["d", "b"],  # oldest due date first
+    "settlement_prepared": ["e"],
+    "recovery_overdue": ["e"],
+}
+
+
+def test_cases_needing_action_are_exactly_the_right_ones(db):
+    call, cases = action_world()
+    groups = selectors.cases_needing_action(calls=Call.objects.filter(pk=call.pk), today=TODAY)
+    found = {g.kind: [i.case_number for i in g.items] for g in groups}
+    expected = {kind: [cases.get(c, c) for c in names] for kind, names in EXPECTED_ACTIONS.items()}
+    assert found == expected
+    assert [g.kind for g in groups] == [k for k, _label in selectors.ACTION_KINDS]
+
+
+def test_cases_needing_action_page_links_each_case(db, client):
+    call, cases = action_world()
+    client.force_login(staff_user("approver"))
+    response = client.get(reverse("payments:dashboard-call", args=[call.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    grant_a = Decision.objects.get(application__case_number=cases["a"]).application
+    assert reverse("applications:detail", args=[grant_a.pk]) in html
+    assert 'data-kind="run_not_confirmed"' in html
+
+
+# ---------------------------------------------------------------- pages
+
+
+def test_call_dashboard_shows_the_figures(world, client):
+    client.force_login(staff_user("case_worker"))
+    response = client.get(reverse("payments:dashboard-call", args=[world.call.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in ("945.000,00\u00a0€", "200.000,00\u00a0€", "15.055.000,00\u00a0€", "Landkreis Eins",
+                 "Kreisfreie Stadt", "630.000,00\u00a0€", 'id="chart-years-caption"',
+                 f"?call={world.call.pk}", "ohne Themenbereich"):
+        assert text in html, text
+    assert "Fremder Aufruf" not in html
+
+
+def test_program_dashboard_and_index(world, client):
+    client.force_login(staff_user("approver"))
+    response = client.get(reverse("payments:dashboard-program", args=[world.program.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "1.125.000,00\u00a0€" in html and "Aufruf B" in html
+    index = client.get(reverse("payments:dashboard"))
+    assert index.status_code == 200
+    assert reverse("payments:dashboard-call", args=[world.call.pk]) in index.content.decode()
+    assert client.get(reverse("payments:dashboard-actions")).status_code == 200
+
+
+@pytest.mark.parametrize("role", [None, "applicant", "jury"])
+def test_non_staff_are_refused(world, client, role):
+    urls = [reverse("payments:dashboard"), reverse("payments:dashboard-call", args=[world.call.pk]),
+            reverse("payments:dashboard-program", args=[world.program.pk]), reverse("payments:dashboard-actions"),
+            reverse("payments:dashboard-export", args=["grants", "csv"]) + f"?call={world.call.pk}"]
+    if role is not None:
+        user = member_of(world.m1) if role == "applicant" else UserFactory(roles=[role])
+        client.force_login(user)
+    for url in urls:
+        response = client.get(url)
+        if role is None:
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+        else:
+            assert response.status_code == 403, url
+
+
+def test_unknown_ids_give_404(world, client):
+    client.force_login(staff_user("case_worker"))
+    assert client.get(reverse("payments:dashboard-call", args=[999999])).status_code == 404
+    assert client.get(reverse("payments:dashboard-program", args=[999999])).status_code == 404
+    export = reverse("payments:dashboard-export", args=["grants", "csv"])
+    assert client.get(export + "?call=abc").status_code == 404
+    assert client.get(export + "?call=999999").status_code == 404
+    assert client.get(export + "?program=-1").status_code == 404
+
+
+# ---------------------------------------------------------------- query counts
+
+
+def _grants_with_cases(call, n):
+    for i in range(n):
+        g = make_grant(call=call, lead=MunicipalityFactory(), eligible="100000.00")
+        g.application.topics.set(list(call.program.topics.all()[: 1 + i % 3]))
+        disbursement(g, DisbursementState.PAID, "100.00", paid_on=dt.date(2027, 5, 1))
+        disbursement(g, DisbursementState.REQUESTED, "100.00")
+        ProofOfUse.objects.create(grant=g, kind=ProofKind.INTERIM, budget_year=2027, due_on=dt.date(2020, 1, 1))
+        r = recovery(g, "10.00", paid_principal="5.00", due_on=dt.date(2020, 1, 1))
+        RecoveryPayment.objects.create(recovery=r, received_on=dt.date(2028, 1, 1), amount=D("5.00"),
+                                       to_interest=D("0"), to_principal=D("5.00"), recorded_by=g.preparer)
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)
+    return len(ctx.captured_queries)
+
+
+def test_query_count_does_not_grow_with_grants(db, client):
+    call = CallFactory()
+    _grants_with_cases(call, 1)
+    client.force_login(staff_user("case_worker"))
+    urls = [
+        reverse("payments:dashboard-call", args=[call.pk]),
+        reverse("payments:dashboard-program", args=[call.program.pk]),
+        reverse("payments:dashboard"),
+        reverse("payments:dashboard-actions"),
+        *(reverse("payments:dashboard-export", args=[kind, fmt]) + f"?call={call.pk}"
+          for kind in ("grants", "payments", "recoveries") for fmt in ("csv", "xlsx")),
+    ]
+    _count(client, urls[0])  # warm up (session, content types)
+    one = {url: _count(client, url) for url in urls}
+    _grants_with_cases(call, 49)
+    fifty = {url: _count(client, url) for url in urls}
+    assert fifty == one
+
+
+def test_overview_queries_are_constant(db, django_assert_max_num_queries):
+    call = CallFactory()
+    _grants_with_cases(call, 50)
+    with django_assert_max_num_queries(16):
+        selectors.money_overview(calls=Call.objects.filter(pk=call.pk), per_call=True)
+    with django_assert_max_num_queries(5):
+        groups = selectors.cases_needing_action(calls=Call.objects.filter(pk=call.pk))
+    assert sum(len(g.items) for g in groups) == 150  # 50 requests, 50 overdue proofs, 50 overdue recoveries

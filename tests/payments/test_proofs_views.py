@@ -1,0 +1,195 @@
+"""Pages of the proofs area: the municipality's form and submission, the staff check, settlement,
+recoveries and base rates; scoping (guessed ids → 404) and query counts of the staff lists."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from payments.enums import DecisionState, GrantState, ProofState
+from payments.models import BaseRate, ProofOfUse, Recovery, Settlement
+from payments.services import proofs as services
+from tests.factories import MunicipalityFactory, member_of, staff_user
+
+from .test_proofs_support import accepted_final, ended_grant, final_proof, pay, seed_rates, submit_final
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def test_municipality_fills_in_and_submits_the_final_proof(client):
+    grant = ended_grant()
+    proof = final_proof(grant)
+    client.force_login(grant.grantee)
+    assert grant.case_number in client.get(reverse("payments:proofs")).content.decode()
+    page = client.get(reverse("payments:proof-edit", args=[proof.pk]))
+    assert page.status_code == 200 and "Ansatz laut Finanzierungsplan" in page.content.decode()
+    l2024, l2025 = proof.cost_lines.order_by("budget_year")
+    data = {"report": "Alles umgesetzt.", "third_party_funds": "1.000,00",
+            f"l{l2024.pk}-amount": "100.000,00", f"l{l2025}-amount": "",
+            f"l{l2025.pk}-amount": "95.000,50",
+            "added-TOTAL_FORMS": "1", "added-INITIAL_FORMS": "0", "added-MIN_NUM_FORMS": "0",
+            "added-MAX_NUM_FORMS": "100", "added-0-category": "other", "added-0-description": "Schulung",
+            "added-0-budget_year": "2025", "added-0-amount": "500,00", "added-0-eligible": "on", "action": "submit"}
+    response = client.post(reverse("payments:proof-edit", args=[proof.pk]), data)
+    assert response.status_code == 302 and response.url == reverse("payments:proof-submit", args=[proof.pk])
+    proof.refresh_from_db()
+    assert (proof.total_costs, proof.eligible_costs, proof.third_party_funds) == (
+        D("195500.50"), D("195500.50"), D("1000.00"))
+    confirm = client.get(reverse("payments:proof-submit", args=[proof.pk]))
+    assert "Jetzt verbindlich einreichen" in confirm.content.decode()
+    assert ProofOfUse.objects.get(pk=proof.pk).state == ProofState.DUE  # the confirmation page changes nothing
+    client.post(reverse("payments:proof-submit", args=[proof.pk]))
+    grant.refresh_from_db()
+    assert ProofOfUse.objects.get(pk=proof.pk).state == ProofState.SUBMITTED
+    assert grant.state == GrantState.PROOF_SUBMITTED
+    # a second click and a late edit change nothing
+    assert client.post(reverse("payments:proof-submit", args=[proof.pk])).status_code == 302
+    assert client.get(reverse("payments:proof-edit", args=[proof.pk])).status_code == 302
+
+
+def test_bad_amount_is_shown_and_nothing_saved(client):
+    grant = ended_grant()
+    proof = final_proof(grant)
+    client.force_login(grant.grantee)
+    line = proof.cost_lines.first()
+    response = client.post(reverse("payments:proof-edit", args=[proof.pk]), {
+        "report": "x", "third_party_funds": "", f"l{line.pk}-amount": "12,500.00",
+        "added-TOTAL_FORMS": "0", "added-INITIAL_FORMS": "0", "added-MIN_NUM_FORMS": "0",
+        "added-MAX_NUM_FORMS": "100"})
+    assert response.status_code == 400
+    assert "Bitte geben Sie einen Betrag in Euro an" in response.content.decode()
+    assert ProofOfUse.objects.get(pk=proof.pk).report == ""
+
+
+def test_guessed_ids_of_other_municipalities_are_404(client):
+    grant = ended_grant()
+    proof = final_proof(grant)
+    client.force_login(member_of(MunicipalityFactory()))
+    for name, args in (("payments:proof-detail", [proof.pk]), ("payments:proof-edit", [proof.pk]),
+                       ("payments:proof-submit", [proof.pk]), ("payments:grant-proofs", [grant.pk])):
+        assert client.get(reverse(name, args=args)).status_code == 404, name
+    assert client.post(reverse("payments:proof-submit", args=[proof.pk])).status_code == 404
+    recovery = Recovery.objects.create(grant=grant, principal=D("1.00"), interest_from=dt.date(2025, 1, 1),
+                                       due_on=dt.date(2025, 2, 1), created_by=staff_user("approver"))
+    assert client.get(reverse("payments:recovery-notice", args=[recovery.pk])).status_code == 404
+    # and staff pages are closed to municipalities
+    for name in ("payments:proof-queue", "payments:settlements", "payments:recoveries", "payments:base-rates"):
+        assert client.get(reverse(name)).status_code == 403, name
+
+
+def test_staff_check_asks_for_confirmation_first(client):
+    grant = ended_grant()
+    proof = submit_final(grant, ["100000.00", "100000.00"])
+    client.force_login(staff_user("case_worker"))
+    url = reverse("payments:proof-check", args=[proof.pk])
+    assert grant.case_number in client.get(reverse("payments:proof-queue")).content.decode()
+    empty = client.post(url, {"decision": "return", "return-reason": ""})
+    assert empty.status_code == 400
+    step = client.post(url, {"decision": "return", "return-reason": "Belege zu Position 2 erläutern"})
+    assert "Bitte bestätigen" in step.content.decode()
+    assert ProofOfUse.objects.get(pk=proof.pk).state == ProofState.SUBMITTED
+    client.post(url, {"decision": "return", "return-reason": "Belege zu Position 2 erläutern", "confirmed": "1"})
+    grant.refresh_from_db()
+    assert ProofOfUse.objects.get(pk=proof.pk).state == ProofState.RETURNED
+    assert grant.state == GrantState.IN_IMPLEMENTATION
+
+
+def test_settlement_pages_four_eyes(client):
+    grant = ended_grant(retained_percent="10")
+    pay(grant, "162000.00")
+    accepted_final(grant, ["100000.00", "100000.00"])
+    preparer = staff_user("case_worker")
+    client.force_login(preparer)
+    assert grant.case_number in client.get(reverse("payments:settlements")).content.decode()
+    url = reverse("payments:settlement-prepare", args=[grant.pk])
+    page = client.get(url).content.decode()
+    assert "180.000,00" in page and "18.000,00" in page
+    step = client.post(url, {"note": "ok"})
+    assert "Bitte bestätigen" in step.content.decode() and not Settlement.objects.exists()
+    response = client.post(url, {"note": "ok", "confirmed": "1", "ineffective_from": ""})
+    settlement = Settlement.objects.get(grant=grant)
+    assert response.url == reverse("payments:settlement-detail", args=[settlement.pk])
+    assert client.get(reverse("payments:settlement-confirm", args=[settlement.pk])).status_code == 403
+    approver = staff_user("approver")
+    client.force_login(approver)
+    assert "verbindlich bestätigen" in client.get(reverse("payments:settlement-confirm",
+                                                          args=[settlement.pk])).content.decode()
+    client.post(reverse("payments:settlement-confirm", args=[settlement.pk]))
+    assert Settlement.objects.get(pk=settlement.pk).state == DecisionState.CONFIRMED
+    grant.refresh_from_db()
+    assert grant.state == GrantState.SETTLED and grant.requested_amount == D("180000.00")
+
+
+def test_recovery_pages_payment_with_confirmation_and_waiver(client):
+    seed_rates()
+    grant = ended_grant(state=GrantState.RECOVERY_OPEN)
+    recovery = Recovery.objects.create(grant=grant, principal=D("10000.00"), interest_from=dt.date(2024, 1, 1),
+                                       due_on=dt.date(2024, 2, 1), created_by=staff_user("approver"))
+    clerk = staff_user("case_worker")
+    client.force_login(clerk)
+    listing = client.get(reverse("payments:recoveries")).content.decode()
+    assert grant.case_number in listing and "überfällig" in listing
+    # interest 01.01.–29.02.2024 (60 days of 366 at 3,62 + 5 %) on 10.000 = 141,31
+    detail = client.get(reverse("payments:recovery-detail", args=[recovery.pk]), {"am": "2024-03-01"})
+    assert "141,31" in detail.content.decode() and "10.141,31" in detail.content.decode()
+    url = reverse("payments:recovery-payment", args=[recovery.pk])
+    step = client.post(url, {"received_on": "2024-03-01", "amount": "5.000,00"})
+    assert "141,31" in step.content.decode() and not recovery.payments.exists()
+    client.post(url, {"received_on": "2024-03-01", "amount": "5.000,00", "confirmed": "1"})
+    assert recovery.payments.get().to_interest == D("141.31")
+    too_much = client.post(url, {"received_on": "2024-05-01", "amount": "5.215,18"})
+    assert too_much.status_code == 400 and "übersteigt" in too_much.content.decode()
+    assert client.get(reverse("payments:recovery-waive", args=[recovery.pk])).status_code == 403
+    client.force_login(staff_user("approver"))
+    client.post(reverse("payments:recovery-waive", args=[recovery.pk]), {"reason": "Härtefall"})
+    assert Recovery.objects.get(pk=recovery.pk).interest_waived
+
+
+def test_base_rates_page(client):
+    client.force_login(staff_user("approver"))
+    bad = client.post(reverse("payments:base-rates"), {"valid_from": "2026-03-01", "rate": "1,27"})
+    assert bad.status_code == 400 and "1. Januar oder dem 1. Juli" in bad.content.decode()
+    client.post(reverse("payments:base-rates"), {"valid_from": "2026-01-01", "rate": "-0,88"})
+    rate = BaseRate.objects.get(valid_from=dt.date(2026, 1, 1))
+    assert rate.rate == D("-0.88")
+    client.post(reverse("payments:base-rate-correct", args=[rate.pk]), {"rate": "1,27", "reason": "Tippfehler"})
+    assert BaseRate.objects.get(pk=rate.pk).rate == D("1.27")
+
+
+def _submitted_proofs(n):
+    for _ in range(n):
+        grant = ended_grant()
+        submit_final(grant, ["100000.00", "90000.00"])
+
+
+def _open_recoveries(n):
+    approver = staff_user("approver")
+    for _ in range(n):
+        grant = ended_grant(state=GrantState.RECOVERY_OPEN)
+        recovery = Recovery.objects.create(grant=grant, principal=D("5000.00"), interest_from=dt.date(2024, 1, 1),
+                                           due_on=dt.date(2024, 2, 1), created_by=approver)
+        services.record_recovery_payment(actor=approver, recovery_id=recovery.pk, received_on=dt.date(2024, 3, 1),
+                                         amount=D("100.00"))
+
+
+@pytest.mark.parametrize("name, make, marker", [
+    ("payments:proof-queue", _submitted_proofs, "data-proof="),
+    ("payments:recoveries", _open_recoveries, "data-recovery="),
+])
+def test_staff_lists_do_not_grow_queries_with_rows(client, django_assert_max_num_queries, name, make, marker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    seed_rates(*[(dt.date(2026, 1, 1), D("1.27")), (dt.date(2026, 7, 1), D("1.27"))])
+    user = staff_user("case_worker")
+    client.force_login(user)
+    make(1)
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(reverse(name)).content.decode()
+    assert page.count(marker) == 1
+    make(6)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse(name)).content.decode()
+    assert page.count(marker) == 7
