@@ -58,7 +58,7 @@ def _database_url() -> str:
 def wait_ready(app, name: str, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(name in reply for reply in app.control.ping(timeout=0.5)):
+        if any(host.startswith(name) for reply in app.control.ping(timeout=0.5) for host in reply):
             return
     raise SystemExit(f"worker {name} did not start")
 

@@ -49,6 +49,14 @@ class ActualAmountField(forms.CharField):
             raise forms.ValidationError(_("Der Betrag ist zu groß."), code="max")
         return amount.quantize(Decimal("0.01"))
 
+    def has_changed(self, initial, data):
+        # An untouched empty field means 0,00, like its empty initial value: an extra line nobody
+        # filled in must count as unchanged, or the formset would demand its required fields.
+        try:
+            return self.to_python(initial if initial is not None else "") != self.to_python(data)
+        except forms.ValidationError:
+            return True
+
 
 class ProofForm(KernFormMixin, forms.Form):
     hide_optional = True
@@ -77,6 +85,8 @@ class AddedLineForm(KernFormMixin, forms.Form):
     def __init__(self, *args, years=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["budget_year"].choices = [(y, str(y)) for y in years]
+        if years:  # the browser sends the first year of an untouched line; it is its initial value
+            self.fields["budget_year"].initial = years[0]
 
 
 class _AddedLineFormSet(forms.BaseFormSet):

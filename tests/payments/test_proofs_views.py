@@ -49,6 +49,24 @@ def test_municipality_fills_in_and_submits_the_final_proof(client):
     assert client.get(reverse("payments:proof-edit", args=[proof.pk])).status_code == 302
 
 
+def test_an_untouched_extra_line_is_ignored_as_a_browser_sends_it(client):
+    """The page always offers one empty extra line; a browser sends its first year and an empty amount."""
+    grant = ended_grant()
+    proof = final_proof(grant)
+    client.force_login(grant.grantee)
+    l2024, l2025 = proof.cost_lines.order_by("budget_year")
+    response = client.post(reverse("payments:proof-edit", args=[proof.pk]), {
+        "report": "Umgesetzt.", "third_party_funds": "", f"l{l2024.pk}-amount": "10.000,00",
+        f"l{l2025.pk}-amount": "5.000,00",
+        "added-TOTAL_FORMS": "1", "added-INITIAL_FORMS": "0", "added-MIN_NUM_FORMS": "0",
+        "added-MAX_NUM_FORMS": "100", "added-0-category": "", "added-0-description": "",
+        "added-0-budget_year": str(l2024.budget_year), "added-0-amount": "", "added-0-eligible": "on",
+        "action": "submit"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    proof.refresh_from_db()
+    assert proof.total_costs == D("15000.00") and proof.cost_lines.count() == 2
+
+
 def test_bad_amount_is_shown_and_nothing_saved(client):
     grant = ended_grant()
     proof = final_proof(grant)
