@@ -129,7 +129,7 @@ class AmendGrantSerializer(serializers.Serializer):
 
 
 class IsApprover(IsStaffMember):
-    message = _("Nur die Bewilligungsbehörde (Rolle „Freigabe“) darf diesen Schritt ausführen.")
+    message = _("Nur die Bewilligungsbehörde (Rolle „Bewilligung/Anordnung“) darf diesen Schritt ausführen.")
 
     def has_permission(self, request, view):
         return bool(is_approver(request.user))

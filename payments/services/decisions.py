@@ -244,7 +244,7 @@ def confirm_decision(*, actor: User, decision_id: int) -> Decision:
 
     A second confirmation of a confirmed decision changes nothing.
     """
-    require(is_approver(actor), _("Nur die Bewilligungsbehörde (Rolle „Freigabe“) bestätigt Entscheidungen."))
+    require(is_approver(actor), _("Nur die Rolle „Bewilligung/Anordnung“ bestätigt Entscheidungen."))
     require(has_totp(actor), _("Zum Bestätigen ist die Zwei-Faktor-Anmeldung (TOTP) Pflicht."))
     try:
         call_id = Decision.objects.values_list("application__call_id", flat=True).get(pk=decision_id)
@@ -424,7 +424,8 @@ def amend_grant(*, actor: User, grant_id: int, reason: str, amount: Decimal | No
     less is released. Never below what the municipality has already requested (plus the retained
     instalment). The change is issued as a new notice version (kind amendment) by a task.
     """
-    require(is_approver(actor), _("Nur die Bewilligungsbehörde (Rolle „Freigabe“) erlässt Änderungsbescheide."))
+    require(is_approver(actor),
+            _("Nur die Bewilligungsbehörde (Rolle „Bewilligung/Anordnung“) erlässt Änderungsbescheide."))
     require(has_totp(actor), _("Für diesen Schritt ist die Zwei-Faktor-Anmeldung (TOTP) Pflicht."))
     reason = (reason or "").strip()
     if not reason:

@@ -228,7 +228,7 @@ def release_disbursement(*, actor: User, disbursement_id: int) -> DisbursementRe
             raise PaymentsError(_("Vier-Augen-Prinzip: Sie haben diesen Mittelabruf als sachlich richtig "
                                   "gezeichnet. Die Auszahlung muss eine andere Person anordnen."))
         if d.state == DisbursementState.CHECKED and not may_release_disbursement(actor):
-            raise PaymentsError(_("Auszahlungen ordnen nur Anordnungsbefugte (Rolle „Freigabe“) an."))
+            raise PaymentsError(_("Auszahlungen ordnen nur Anordnungsbefugte (Rolle „Bewilligung/Anordnung“) an."))
         source, target = run_transition(d, "release", actor)
         d.released_by, d.released_at = actor, timezone.now()
         try:

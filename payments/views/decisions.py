@@ -167,7 +167,7 @@ def prepare(request, app_pk: int):
             _add_error(form, exc)
         else:
             messages.success(request, _("Die Entscheidung ist vorbereitet. Eine zweite Person mit der Rolle "
-                                        "„Freigabe“ muss sie bestätigen."))
+                                        "„Bewilligung/Anordnung“ muss sie bestätigen."))
             return redirect("payments:decision-case", app_pk=application.pk)
     return render(request, "payments/decisions/case.html", _case_context(request, application, prepare_form=form),
                   status=400)
