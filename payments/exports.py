@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from grants.models import Call
 from grants.money import to_money
 
-from . import selectors
+from .selectors import dashboard as selectors
 
 TEXT, MONEY, DATE, INT = "text", "money", "date", "int"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

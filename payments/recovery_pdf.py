@@ -15,6 +15,7 @@ from applications.pdf import render_pdf
 from .exceptions import PaymentsError
 from .interest import OFFICIAL_BASE_RATES
 from .models import BankAccount, Recovery
+from .pdf import COURT
 
 
 def payee_account() -> dict:
@@ -39,7 +40,7 @@ def recovery_notice_pdf(recovery: Recovery, *, issued_on: dt.date) -> tuple[byte
         "recovery": recovery, "grant": grant, "application": application, "settlement": settlement,
         "issued_on": issued_on, "interest_to_date": interest_to_date, "rate_error": rate_error,
         "payee": payee_account(), "debtor": debtor, "program": grant.call.program,
-        "appeal_months": grant.appeal_period_months,
+        "remedy": {"appeal_period_months": grant.appeal_period_months, "court": COURT},
     }
     with translation.override("de"):
         html = render_to_string("payments/proofs/pdf/recovery.html", context)

@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from accounts.api import IsStaffMember, with_defaults
 from grants.models import Call, FundingProgram
 
-from .. import exports, selectors
+from .. import exports
+from ..selectors import dashboard as selectors
 from ..views.dashboard import export_scope
 
 ERRORS = {

@@ -24,6 +24,7 @@ from applications.models import Application
 from ..enums import DecisionKind, DecisionState
 from ..models import Commitment, Decision, Grant, Notice
 from ..rules import is_grantee
+from ..selectors import decisions as selectors
 from ..services import decisions as services
 
 ERRORS = {
@@ -219,7 +220,7 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        qs = services.visible_grants(self.request.user).order_by("-created_at", "-pk")
+        qs = selectors.visible_grants(self.request.user).order_by("-created_at", "-pk")
         if self.action != "list":
             qs = qs.prefetch_related("commitments", "application__notices")
         return qs
@@ -271,7 +272,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        return services.visible_notices(self.request.user).order_by("-created_at", "-pk")
+        return selectors.visible_notices(self.request.user).order_by("-created_at", "-pk")
 
     def perform_content_negotiation(self, request, force=False):
         return super().perform_content_negotiation(request, force=force or self.action == "download")

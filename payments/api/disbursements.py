@@ -30,6 +30,7 @@ from applications.api.serializers import MAX_ID, AmountField, RejectUnknownField
 from ..enums import DisbursementState
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
 from ..rules import may_run_payments
+from ..selectors import disbursements as selectors
 from ..services import disbursements as services
 
 ERRORS = {
@@ -258,7 +259,7 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     filter_backends = []
 
     def get_queryset(self):
-        qs = services.disbursements_for_staff()
+        qs = selectors.disbursements_for_staff()
         params = self.request.query_params
         if params.get("state"):
             qs = qs.filter(state=params["state"]) if params["state"] in DisbursementState.values else qs.none()
@@ -268,7 +269,7 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return qs
 
     def _respond(self, d):
-        return Response(StaffDisbursementSerializer(services.disbursements_for_staff().get(pk=d.pk)).data)
+        return Response(StaffDisbursementSerializer(selectors.disbursements_for_staff().get(pk=d.pk)).data)
 
     @extend_schema(summary=_("Sachlich richtig zeichnen"), description=_(
         "Sachbearbeitung; nicht die Person, die den Abruf gestellt hat."), request=None,
@@ -313,7 +314,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         return [permission() for permission in with_defaults(*extra)]
 
     def get_queryset(self):
-        return services.runs_for_staff()
+        return selectors.runs_for_staff()
 
     def get_serializer_class(self):
         return RunSerializer if self.action == "list" else RunDetailSerializer

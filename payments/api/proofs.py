@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from accounts.api import with_defaults
 from accounts.selectors import approved_municipality_ids
 
-from .. import proofs_selectors as selectors
 from ..models import BaseRate, ProofCostLine, ProofOfUse, Recovery, Settlement
 from ..rules import (
     is_money_staff,
@@ -28,6 +27,7 @@ from ..rules import (
     may_prepare_settlement,
     may_waive_interest,
 )
+from ..selectors import proofs as selectors
 from ..services import proofs as services
 from ..services import proofs_recovery as recovery_services
 from ..services import proofs_settlement as settlement_services

@@ -1,4 +1,4 @@
-"""dashboard: the dashboard itself only reads (payments.selectors, payments.exports).
+"""dashboard: the dashboard itself only reads (payments.selectors.dashboard, payments.exports).
 
 The scheduled closing of calls (grants.services.close_due_calls) writes the audit action labelled here.
 """

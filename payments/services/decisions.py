@@ -6,7 +6,7 @@ issue_grant_notice / issue_rejection_notice / issue_amendment_notice (called by 
 amend_grant (Änderungsbescheid), waive_appeal (Rechtsbehelfsverzicht), finalize_due_notices.
 
 Reads used by the pages and the API (budget per year, reserve list for moving up, scoped grants)
-are at the end of this module.
+are in payments.selectors.decisions.
 
 Locking order, everywhere budget is touched: the Call row first, then its CallBudgetYear rows by
 year, then the decision / grant / application. The CheckConstraints on Call.committed and
@@ -14,13 +14,12 @@ CallBudgetYear.committed are the last line of defence; an IntegrityError becomes
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,11 +27,9 @@ from django.utils.translation import gettext_lazy
 from accounts.mfa import has_totp
 from accounts.models import User
 from accounts.notifications import notify
-from accounts.rules import is_approver, is_case_worker, is_staff_member
-from accounts.selectors import approved_municipality_ids
+from accounts.rules import is_approver, is_case_worker
 from applications.enums import DECIDABLE_STATES
 from applications.enums import ApplicationState as AS
-from applications.financing import split_by_year
 from applications.models import Application, CostLine
 from audit.services import record
 from grants.models import Call, CallBudgetYear
@@ -43,6 +40,7 @@ from ..exceptions import PaymentsError
 from ..models import Commitment, Decision, Grant, Notice
 from ..rules import is_grantee
 from ..schedule import appeal_end
+from ..selectors.decisions import budget_shortfalls, grant_split
 from .common import grantee_addresses, lock_grant, require, role_addresses, run_transition, store_notice
 from .proofs import schedule_proofs
 
@@ -84,11 +82,6 @@ def eligible_by_year(application: Application) -> dict[int, Decimal]:
 
 def plan_years(application: Application) -> set[int]:
     return set(CostLine.objects.filter(application=application).values_list("budget_year", flat=True))
-
-
-def grant_split(amount: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
-    """The grant per budget year, proportional to eligible costs, summing exactly (largest remainder)."""
-    return split_by_year(to_money(amount), weights)
 
 
 def _missing_years(call: Call, years) -> list[int]:
@@ -199,29 +192,6 @@ def _lock_budget(call_id: int) -> tuple[Call, dict[int, CallBudgetYear]]:
     call = Call.objects.select_for_update().select_related("program").get(pk=call_id)
     years = {y.year: y for y in CallBudgetYear.objects.select_for_update().filter(call=call).order_by("year")}
     return call, years
-
-
-def budget_shortfalls(call: Call, budget_years: dict[int, CallBudgetYear], total: Decimal,
-                      by_year: dict[int, Decimal]) -> list[str]:
-    """What is missing to commit ``total`` (and ``by_year``) — one sentence per shortfall."""
-    problems = []
-    left = call.total_budget - call.committed
-    if total > left:
-        problems.append(_("Das ungebundene Budget des Aufrufs reicht nicht: benötigt %(need)s, verfügbar %(left)s, "
-                          "es fehlen %(gap)s.") % {"need": format_eur(total), "left": format_eur(left),
-                                                   "gap": format_eur(total - left)})
-    for year, amount in sorted(by_year.items()):
-        budget_year = budget_years.get(int(year))
-        if budget_year is None:
-            problems.append(_("Für das Haushaltsjahr %(y)s hat der Aufruf keine Tranche.") % {"y": year})
-            continue
-        year_left = budget_year.amount - budget_year.committed
-        if amount > year_left:
-            problems.append(
-                _("Die Tranche des Haushaltsjahres %(y)s reicht nicht: benötigt %(need)s, verfügbar %(left)s, "
-                  "es fehlen %(gap)s.") % {"y": year, "need": format_eur(amount), "left": format_eur(year_left),
-                                           "gap": format_eur(amount - year_left)})
-    return problems
 
 
 def _commit(call: Call, budget_years: dict[int, CallBudgetYear], by_year: dict[int, Decimal]) -> None:
@@ -563,138 +533,3 @@ def finalize_due_notices(*, on: dt.date | None = None) -> int:
                    to_state=grant.state, data={"final_on": grant.final_on.isoformat()})
             done += 1
     return done
-
-
-# ---------------------------------------------------------------- reads
-
-
-@dataclass
-class YearBudget:
-    year: int
-    amount: Decimal
-    committed: Decimal
-
-    @property
-    def left(self) -> Decimal:
-        return self.amount - self.committed
-
-
-@dataclass
-class Candidate:
-    application: Application
-    grant: Decimal
-    by_year: dict[int, Decimal]
-    problems: list[str] = field(default_factory=list)
-    rank: int | None = None
-    decision: Decision | None = None
-    next_up: bool = False
-
-    @property
-    def fits(self) -> bool:
-        return not self.problems
-
-
-def budget_overview(call: Call) -> list[YearBudget]:
-    return [YearBudget(y.year, y.amount, y.committed) for y in call.budget_years.order_by("year")]
-
-
-def _candidates(call: Call, applications) -> list[Candidate]:
-    ids = [a.pk for a in applications]
-    weights: dict[int, dict[int, Decimal]] = {}
-    for row in (CostLine.objects.filter(application_id__in=ids, eligible=True).values("application_id", "budget_year")
-                .annotate(total=Sum("amount")).order_by()):
-        weights.setdefault(row["application_id"], {})[row["budget_year"]] = row["total"]
-    plan = {}
-    for app_id, year in CostLine.objects.filter(application_id__in=ids).values_list("application_id", "budget_year"):
-        plan.setdefault(app_id, set()).add(year)
-    decisions = {d.application_id: d for d in Decision.objects.filter(
-        application_id__in=ids, state__in=[DecisionState.PREPARED, DecisionState.CONFIRMED])
-        .select_related("prepared_by")}
-    budget_years = {y.year: y for y in call.budget_years.all()}
-    result = []
-    for app in applications:
-        by_year = grant_split(app.grant_amount, weights.get(app.pk, {}))
-        problems = budget_shortfalls(call, budget_years, app.grant_amount, by_year)
-        problems += [_("Für das Haushaltsjahr %(y)s hat der Aufruf keine Tranche.") % {"y": y}
-                     for y in sorted(plan.get(app.pk, set()) - set(budget_years) - set(by_year))]
-        result.append(Candidate(application=app, grant=app.grant_amount, by_year=by_year, problems=problems,
-                                decision=decisions.get(app.pk)))
-    return result
-
-
-def _rank_order(call: Call) -> dict[int, int]:
-    """Application id → place in the jury's ranking (empty when the call has no panel)."""
-    from jury.models import Panel
-    from jury.selectors import ranking
-
-    if not Panel.objects.filter(call=call).exists():
-        return {}
-    return {row.application.pk: row.position for row in ranking(call=call).rows if row.position is not None}
-
-
-def decidable_applications(call: Call) -> tuple[list[Candidate], list[Candidate]]:
-    """(recommended, reserve) candidates of a call in the jury's ranking order, each with whether it still
-    fits the uncommitted budget and every tranche. The first fitting reserve application without a decision
-    is marked ``next_up`` (Nachrücker)."""
-    apps = list(Application.objects.filter(call=call, state__in=DECIDABLE_STATES).select_related("lead"))
-    ranks = _rank_order(call)
-    candidates = _candidates(call, apps)
-    for c in candidates:
-        c.rank = ranks.get(c.application.pk)
-    candidates.sort(key=lambda c: (c.rank is None, c.rank or 0, c.application.case_number or ""))
-    recommended = [c for c in candidates if c.application.state == AS.RECOMMENDED]
-    reserve = [c for c in candidates if c.application.state == AS.RESERVE]
-    for c in reserve:
-        if c.fits and c.decision is None:
-            c.next_up = True
-            break
-    return recommended, reserve
-
-
-def reserve_candidates(call: Call) -> list[Candidate]:
-    """The reserve list of a call in ranking order, with whether each fits (for moving up)."""
-    return decidable_applications(call)[1]
-
-
-def decided_applications(call: Call) -> QuerySet[Application]:
-    return (Application.objects.filter(call=call, state__in=[AS.APPROVED, AS.REJECTED])
-            .select_related("lead", "grant").order_by("case_number"))
-
-
-def pending_decisions(call: Call | None = None) -> QuerySet[Decision]:
-    qs = Decision.objects.filter(state=DecisionState.PREPARED).select_related(
-        "application__lead", "application__call", "prepared_by").order_by("prepared_at")
-    return qs.filter(application__call=call) if call is not None else qs
-
-
-def visible_grants(user) -> QuerySet[Grant]:
-    """Staff see every grant; a municipality's members the grants of the applications it leads."""
-    qs = Grant.objects.select_related("application__lead", "call")
-    if not user.is_authenticated:
-        return qs.none()
-    if is_staff_member(user):
-        return qs
-    return qs.filter(application__lead_id__in=approved_municipality_ids(user))
-
-
-def visible_notices(user) -> QuerySet[Notice]:
-    qs = Notice.objects.select_related("application__lead", "grant")
-    if not user.is_authenticated:
-        return qs.none()
-    if is_staff_member(user):
-        return qs
-    return qs.filter(application__lead_id__in=approved_municipality_ids(user))
-
-
-def case_timeline(application: Application):
-    """The audit entries of the application, its decisions and its grant, oldest first."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from audit.models import AuditEntry
-
-    app_ct = ContentType.objects.get_for_model(Application)
-    condition = Q(content_type=app_ct, object_id=application.pk)
-    grant_id = Grant.objects.filter(application=application).values_list("pk", flat=True).first()
-    if grant_id is not None:
-        condition |= Q(content_type=ContentType.objects.get_for_model(Grant), object_id=grant_id)
-    return AuditEntry.objects.filter(condition).select_related("actor").order_by("at", "pk")

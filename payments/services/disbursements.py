@@ -36,6 +36,7 @@ from ..rules import (
     may_request_disbursement,
     may_run_payments,
 )
+from ..selectors.disbursements import current_bank_account
 from .common import grantee_addresses, lock_grant, require, role_addresses, run_transition
 
 AUDIT_LABELS = {
@@ -84,10 +85,6 @@ def _amount(value, *, field: str, allow_zero: bool = False) -> Decimal:
 def window_end(grant: Grant, today: dt.date) -> dt.date:
     """The last day for which money may be requested today: today + N months (31 Jan + 1 month = 28/29 Feb)."""
     return today + relativedelta(months=grant.disbursement_window_months)
-
-
-def current_bank_account(municipality_id: int) -> BankAccount | None:
-    return BankAccount.objects.filter(municipality_id=municipality_id, replaced_at__isnull=True).first()
 
 
 # ---------------------------------------------------------------- bank accounts
@@ -470,29 +467,3 @@ def remind_unpaid(*, today: dt.date | None = None) -> int:
                template=MAIL.format("unpaid_reminder"), context={"rows": rows, "today": today})
     return len(rows)
 
-
-# ---------------------------------------------------------------- reads (scoped; a guessed id gives nothing)
-
-
-def disbursements_for_staff():
-    return (DisbursementRequest.objects.select_related(
-        "grant__application__lead", "requested_by", "checked_by", "released_by", "payment_run")
-        .order_by("requested_at", "pk"))
-
-
-def payable_grants_for(user):
-    from accounts.selectors import approved_municipality_ids
-
-    return (Grant.objects.filter(application__lead_id__in=approved_municipality_ids(user))
-            .select_related("application__lead").order_by("application__case_number"))
-
-
-def runs_for_staff():
-    return PaymentRun.objects.select_related("created_by", "confirmed_by").order_by("-number")
-
-
-def seen_by(user: User, municipality_id: int) -> bool:
-    from accounts.rules import is_staff_member
-    from accounts.selectors import approved_municipality_ids
-
-    return bool(is_staff_member(user)) or municipality_id in approved_municipality_ids(user)

@@ -1,7 +1,7 @@
 """The ministry's money dashboard: per call and per program, cases needing action, exports.
 
 Staff only (accounts.rules.is_staff_member); anyone else gets 403, like the other staff pages.
-Everything is read through payments.selectors in a constant number of queries.
+Everything is read through payments.selectors.dashboard in a constant number of queries.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.models import Call
 
-from .. import exports, selectors
+from .. import exports
 from ..rules import may_view_dashboard
+from ..selectors import dashboard as selectors
 
 EXPORT_KINDS = (("grants", _("Zuwendungen")), ("payments", _("Auszahlungen")), ("recoveries", _("Rückforderungen")))
 

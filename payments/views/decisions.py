@@ -32,6 +32,7 @@ from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
 from ..exceptions import PaymentsError
 from ..models import Decision
 from ..rules import is_grantee
+from ..selectors import decisions as selectors
 from ..services import decisions as services
 
 # ---------------------------------------------------------------- forms (parse input only)
@@ -95,7 +96,7 @@ def call_list(request):
     _require_staff(request)
     calls = list(calls_for_staff())
     pending = {}
-    for decision in services.pending_decisions():
+    for decision in selectors.pending_decisions():
         pending[decision.application.call_id] = pending.get(decision.application.call_id, 0) + 1
     decidable = {}
     for call_id in Application.objects.filter(state__in=DECIDABLE_STATES).values_list("call_id", flat=True):
@@ -108,10 +109,10 @@ def call_list(request):
 def call_decisions(request, call_pk: int):
     _require_staff(request)
     call = get_object_or_404(Call.objects.select_related("program"), pk=call_pk)
-    recommended, reserve = services.decidable_applications(call)
+    recommended, reserve = selectors.decidable_applications(call)
     return render(request, "payments/decisions/call.html", {
-        "call": call, "years": services.budget_overview(call), "recommended": recommended, "reserve": reserve,
-        "pending": services.pending_decisions(call), "decided": services.decided_applications(call),
+        "call": call, "years": selectors.budget_overview(call), "recommended": recommended, "reserve": reserve,
+        "pending": selectors.pending_decisions(call), "decided": selectors.decided_applications(call),
         "left": call.total_budget - call.committed, "user_id": request.user.pk,
         "is_approver": is_approver(request.user), "is_case_worker": is_case_worker(request.user)})
 
@@ -127,7 +128,7 @@ def _case_context(request, application: Application, prepare_form=None) -> dict:
         "application": application, "figures": figures_for(application), "decisions": decisions, "live": live,
         "grant": grant, "commitments": list(grant.commitments.order_by("year")) if grant else [],
         "notices": list(application.notices.order_by("version")),
-        "timeline": services.case_timeline(application),
+        "timeline": selectors.case_timeline(application),
         "prepare_form": prepare_form or (PrepareForm(initial={"kind": DecisionKind.APPROVE}) if may_prepare else None),
         "may_prepare": may_prepare,
         "may_confirm": live is not None and live.state == DecisionState.PREPARED and is_approver(user)
@@ -227,7 +228,7 @@ def amend(request, grant_pk: int):
     _require_staff(request)
     if not is_approver(request.user):
         raise PermissionDenied
-    grant = get_object_or_404(services.visible_grants(request.user).select_related("call__program"), pk=grant_pk)
+    grant = get_object_or_404(selectors.visible_grants(request.user).select_related("call__program"), pk=grant_pk)
     form = AmendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -251,16 +252,16 @@ def amend(request, grant_pk: int):
 
 @login_required
 def grant_list(request):
-    grants = services.visible_grants(request.user).order_by("-created_at")
+    grants = selectors.visible_grants(request.user).order_by("-created_at")
     page = Paginator(grants, 25).get_page(request.GET.get("page"))
-    rejections = (services.visible_notices(request.user).filter(kind=NoticeKind.REJECTION)
+    rejections = (selectors.visible_notices(request.user).filter(kind=NoticeKind.REJECTION)
                   .order_by("-issued_on", "-pk")[:50]) if not is_staff_member(request.user) else []
     return render(request, "payments/decisions/grants.html", {"page": page, "rejections": rejections})
 
 
 @login_required
 def grant_detail(request, pk: int):
-    grant = get_object_or_404(services.visible_grants(request.user).select_related("call__program"), pk=pk)
+    grant = get_object_or_404(selectors.visible_grants(request.user).select_related("call__program"), pk=pk)
     return render(request, "payments/decisions/grant.html", {
         "grant": grant, "application": grant.application, "commitments": list(grant.commitments.order_by("year")),
         "notices": list(grant.application.notices.order_by("version")),
@@ -271,7 +272,7 @@ def grant_detail(request, pk: int):
 
 @login_required
 def waive(request, pk: int):
-    grant = get_object_or_404(services.visible_grants(request.user), pk=pk)
+    grant = get_object_or_404(selectors.visible_grants(request.user), pk=pk)
     if not is_grantee(request.user, grant):
         raise PermissionDenied
     form = WaiveForm(request.POST or None)
@@ -294,7 +295,7 @@ def waive(request, pk: int):
 
 @login_required
 def notice_download(request, pk: int):
-    notice = get_object_or_404(services.visible_notices(request.user), pk=pk)
+    notice = get_object_or_404(selectors.visible_notices(request.user), pk=pk)
     label = {NoticeKind.GRANT: "Zuwendungsbescheid", NoticeKind.AMENDMENT: "Aenderungsbescheid",
              NoticeKind.REJECTION: "Ablehnungsbescheid"}.get(notice.kind, "Bescheid")
     return private_pdf_response(notice.file, f"{label}-{notice.application.case_number}-{notice.version}.pdf")

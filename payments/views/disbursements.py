@@ -37,6 +37,7 @@ from ..rules import (
     may_request_disbursement,
     may_run_payments,
 )
+from ..selectors import disbursements as selectors
 from ..services import disbursements as services
 
 RECENT_CHANGE_DAYS = 30
@@ -124,14 +125,14 @@ def _require_staff(request, *, run: bool = False):
 
 def _visible_grant(request, grant_id: int) -> Grant:
     grant = get_object_or_404(Grant.objects.select_related("application__lead", "call"), pk=grant_id)
-    if not services.seen_by(request.user, grant.application.lead_id):
+    if not selectors.seen_by(request.user, grant.application.lead_id):
         raise Http404
     return grant
 
 
 def _visible_municipality(request, municipality_id: int) -> Municipality:
     municipality = get_object_or_404(Municipality, pk=municipality_id)
-    if not services.seen_by(request.user, municipality.pk):
+    if not selectors.seen_by(request.user, municipality.pk):
         raise Http404
     return municipality
 
@@ -148,7 +149,7 @@ def _recently_changed():
 @login_required
 def grants(request):
     """Entry page of a municipality: its grants with what can still be requested."""
-    rows = list(services.payable_grants_for(request.user))
+    rows = list(selectors.payable_grants_for(request.user))
     return render(request, "payments/disbursements/grants.html", {"grants": rows})
 
 
@@ -179,7 +180,7 @@ def grant_disbursements(request, grant_id: int):
         "grant": grant, "rows": rows, "form": form, "may_request": may_request,
         "window_end": services.window_end(grant, today), "today": today,
         "payable": grant.state in PAYABLE_STATES,
-        "account": services.current_bank_account(grant.application.lead_id),
+        "account": selectors.current_bank_account(grant.application.lead_id),
         "is_staff": bool(is_staff_member(request.user))})
 
 
@@ -243,7 +244,7 @@ def bank_account(request, municipality_id: int):
 @login_required
 def queue(request):
     _require_staff(request)
-    rows = list(services.disbursements_for_staff().filter(state__in=[
+    rows = list(selectors.disbursements_for_staff().filter(state__in=[
         DisbursementState.REQUESTED, DisbursementState.CHECKED, DisbursementState.RELEASED])
         .annotate(bank_changed=_recently_changed()))
     user = request.user
@@ -260,7 +261,7 @@ def queue(request):
 
 def _staff_disbursement(request, pk: int) -> DisbursementRequest:
     _require_staff(request)
-    return get_object_or_404(services.disbursements_for_staff().annotate(bank_changed=_recently_changed()), pk=pk)
+    return get_object_or_404(selectors.disbursements_for_staff().annotate(bank_changed=_recently_changed()), pk=pk)
 
 
 @login_required
@@ -270,7 +271,7 @@ def detail(request, pk: int, reject_form=None):
     grant = d.grant
     return render(request, "payments/disbursements/detail.html", {
         "d": d, "grant": grant, "timeline": timeline_for(d),
-        "account": d.bank_account or services.current_bank_account(grant.application.lead_id),
+        "account": d.bank_account or selectors.current_bank_account(grant.application.lead_id),
         "may_check": d.state == DisbursementState.REQUESTED and can_check_disbursement(d, user),
         "may_release": d.state == DisbursementState.CHECKED and can_release_disbursement(d, user),
         "own_check": d.state == DisbursementState.CHECKED and d.checked_by_id == user.pk,
@@ -328,7 +329,7 @@ def reject(request, pk: int):
 def runs(request):
     _require_staff(request)
     return render(request, "payments/disbursements/runs.html", {
-        "runs": list(services.runs_for_staff()[:200]), "may_run": bool(may_run_payments(request.user)),
+        "runs": list(selectors.runs_for_staff()[:200]), "may_run": bool(may_run_payments(request.user)),
         "n_released": DisbursementRequest.objects.filter(state=DisbursementState.RELEASED).count()})
 
 
@@ -336,7 +337,7 @@ def runs(request):
 def run_create(request):
     _require_staff(request, run=True)
     form = RunCreateForm(request.POST or None, initial={"execution_date": timezone.localdate() + dt.timedelta(days=1)})
-    released = list(services.disbursements_for_staff().filter(state=DisbursementState.RELEASED)
+    released = list(selectors.disbursements_for_staff().filter(state=DisbursementState.RELEASED)
                     .annotate(bank_changed=_recently_changed()))
     accounts = {a.municipality_id: a for a in BankAccount.objects.filter(
         municipality_id__in={d.grant.application.lead_id for d in released}, replaced_at__isnull=True)}
@@ -365,7 +366,7 @@ def run_create(request):
 
 def _run(request, pk: int) -> PaymentRun:
     _require_staff(request)
-    return get_object_or_404(services.runs_for_staff(), pk=pk)
+    return get_object_or_404(selectors.runs_for_staff(), pk=pk)
 
 
 @login_required

@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 
 from applications.files import private_pdf_response
 
-from .. import proofs_selectors as selectors
 from ..enums import ProofKind, RecoveryState
 from ..exceptions import PaymentsError
 from ..models import Recovery
 from ..proofs_forms import AddedLineFormSet, PlannedLineForm, ProofForm, add_payments_error
 from ..rules import may_submit_proof
+from ..selectors import proofs as selectors
 from ..services import proofs as services
 from ..services.proofs_recovery import recovery_notice
 from . import proofs_staff as staff

@@ -15,7 +15,6 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import proofs_selectors as selectors
 from ..enums import DecisionState, ProofState, RecoveryState, SettlementOutcome
 from ..exceptions import PaymentsError
 from ..models import BaseRate, Grant
@@ -39,6 +38,7 @@ from ..rules import (
     may_prepare_settlement,
     may_waive_interest,
 )
+from ..selectors import proofs as selectors
 from ..services import proofs as services
 from ..services import proofs_recovery as recovery_services
 from ..services import proofs_settlement as settlement_services

@@ -15,7 +15,6 @@ from accounts.enums import MunicipalityKind
 from accounts.models import Municipality
 from applications.enums import ApplicationState
 from grants.models import Call
-from payments import selectors
 from payments.enums import (
     DecisionKind,
     DecisionState,
@@ -36,6 +35,7 @@ from payments.models import (
     RecoveryPayment,
     Settlement,
 )
+from payments.selectors import dashboard as selectors
 from tests.factories import (
     ApplicationFactory,
     CallFactory,

@@ -21,6 +21,7 @@ from payments.enums import DecisionKind, DecisionState, GrantState, NoticeKind, 
 from payments.exceptions import PaymentsError
 from payments.models import Commitment, Decision, Grant, Notice, ProofOfUse
 from payments.pdf import grant_notice_html
+from payments.selectors import decisions as selectors
 from payments.services import decisions as services
 from tests.factories import CallFactory, MunicipalityFactory, UserFactory, member_of, staff_user
 
@@ -177,7 +178,7 @@ def test_confirm_needs_approver_with_totp(no_render):
     app = decidable(CallFactory())
     decision = services.prepare_decision(actor=staff_user("case_worker"), application_id=app.pk,
                                          kind=DecisionKind.APPROVE)
-    with pytest.raises(PaymentsError, match="Freigabe"):
+    with pytest.raises(PaymentsError, match="Bewilligung/Anordnung"):
         services.confirm_decision(actor=staff_user("case_worker"), decision_id=decision.pk)
     with pytest.raises(PaymentsError, match="TOTP"):
         services.confirm_decision(actor=UserFactory(roles=["approver"]), decision_id=decision.pk)
@@ -417,7 +418,7 @@ def test_amendment_rules(no_render):
     with pytest.raises(PaymentsError, match=r"Haushaltsjahres 2027.*es fehlen 5\.000,00"):
         services.amend_grant(actor=approver, grant_id=grant.pk, amount=Decimal("165000"),
                              eligible_costs=Decimal("200000"), reason="mehr")
-    with pytest.raises(PaymentsError, match="Freigabe"):
+    with pytest.raises(PaymentsError, match="Bewilligung/Anordnung"):
         services.amend_grant(actor=staff_user("case_worker"), grant_id=grant.pk, amount=Decimal("140000"),
                              reason="x")
     assert Call.objects.get(pk=call.pk).committed == Decimal("150000.00")
@@ -481,13 +482,13 @@ def test_reserve_moves_up_in_ranking_order_when_budget_is_freed(no_render):
     score(panel, third, [[3, 3]])
     worker, approver = staff_user("case_worker"), staff_user("approver")
 
-    reserve = services.reserve_candidates(call)
+    reserve = selectors.reserve_candidates(call)
     assert [c.application.pk for c in reserve] == [second.pk, third.pk]
     assert reserve[0].fits and reserve[0].next_up and not reserve[1].next_up
 
     decision = services.prepare_decision(actor=worker, application_id=first.pk, kind=DecisionKind.APPROVE)
     services.confirm_decision(actor=approver, decision_id=decision.pk)
-    reserve = services.reserve_candidates(call)
+    reserve = selectors.reserve_candidates(call)
     assert not reserve[0].fits and "es fehlen 50.000,00" in " ".join(reserve[0].problems)
     assert reserve[1].fits and reserve[1].next_up
 
@@ -505,7 +506,7 @@ def test_reserve_moves_up_in_ranking_order_when_budget_is_freed(no_render):
     score(panel2, b, [[4, 4]])
     d = services.prepare_decision(actor=worker, application_id=a.pk, kind=DecisionKind.REJECT, reasons="Doppelt")
     services.confirm_decision(actor=approver, decision_id=d.pk)
-    assert services.reserve_candidates(call2)[0].next_up
+    assert selectors.reserve_candidates(call2)[0].next_up
     d = services.prepare_decision(actor=worker, application_id=b.pk, kind=DecisionKind.APPROVE)
     services.confirm_decision(actor=approver, decision_id=d.pk)
     assert Application.objects.get(pk=b.pk).state == AS.APPROVED

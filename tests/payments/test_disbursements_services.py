@@ -16,6 +16,7 @@ from audit.models import AuditEntry
 from payments.enums import DisbursementKind, DisbursementState, GrantState, PaymentRunState
 from payments.exceptions import PaymentsError
 from payments.models import BankAccount, DisbursementRequest, Grant, PaymentRun
+from payments.selectors import disbursements as selectors
 from payments.services import disbursements as svc
 from tests.factories import MunicipalityFactory, member_of, staff_user
 from tests.payments.factories import make_grant
@@ -56,7 +57,7 @@ def test_bank_account_change_keeps_history_audits_and_mails(django_capture_on_co
     assert new.iban == "DE02500105170137075030" and new.bic == "INGDDEFFXXX"
     old.refresh_from_db()
     assert old.replaced_at is not None and new.replaced_at is None
-    assert svc.current_bank_account(municipality.pk) == new
+    assert selectors.current_bank_account(municipality.pk) == new
     entry = AuditEntry.objects.get(action="bank_account.changed")
     assert entry.data["old_iban"] == "DE89370400440532013000" and entry.data["new_iban"] == new.iban
     assert any("sachbearbeitung@example.org" in m.to for m in mail.outbox)

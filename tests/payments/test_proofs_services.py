@@ -394,7 +394,7 @@ def test_recovery_notice_pdf_shows_the_figures():
     assert figures["interest_to_date"] == "471.53"
     for expected in (grant.case_number, grant.application.lead.name, "135.000,00", "180.000,00", "45.000,00",
                      "5 Prozentpunkten über dem Basiszinssatz (§ 247 BGB) jährlich ab 01.08.2025", "471,53",
-                     "01.11.2025", "DE89370400440532013000", "Rechtsbehelfsbelehrung", "Widerspruch"):
+                     "01.11.2025", "DE89370400440532013000", "Rechtsbehelfsbelehrung", "Klage beim Verwaltungsgericht"):
         assert expected in text, expected
 
 

@@ -20,6 +20,7 @@ from grants.enums import CallState
 from grants.models import Call, CallBudgetYear, FundingProgram
 from grants.services import next_case_number
 from payments.enums import DecisionKind
+from payments.selectors.disbursements import current_bank_account
 from payments.services import decisions, disbursements
 from payments.tasks import render_grant_notice
 
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         grant = Application.objects.get(pk=apps[0].pk).grant
         render_grant_notice(grant_id=grant.pk)  # normally after commit via Celery; safe to run twice
         decisions.waive_appeal(actor=applicant, grant_id=grant.pk)
-        if disbursements.current_bank_account(grant.application.lead_id) is None:
+        if current_bank_account(grant.application.lead_id) is None:
             disbursements.change_bank_account(actor=applicant, municipality_id=grant.application.lead_id,
                                               holder=grant.application.lead.name[:70],
                                               iban="DE89 3704 0044 0532 0130 00")

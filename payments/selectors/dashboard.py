@@ -44,8 +44,8 @@ from applications.models import Application
 from grants.models import Call, CallBudgetYear, FundingProgram, Topic
 from grants.money import ZERO
 
-from .enums import DecisionState, DisbursementState, PaymentRunState, ProofState, RecoveryState
-from .models import Decision, DisbursementRequest, Grant, ProofOfUse, Recovery, RecoveryPayment, Settlement
+from ..enums import DecisionState, DisbursementState, PaymentRunState, ProofState, RecoveryState
+from ..models import Decision, DisbursementRequest, Grant, ProofOfUse, Recovery, RecoveryPayment, Settlement
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 NO_TOPIC = 0  # key of the "ohne Themenbereich" row

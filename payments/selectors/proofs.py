@@ -7,8 +7,8 @@ from django.utils import timezone
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 
-from .enums import DecisionState, GrantState, ProofKind, ProofState, RecoveryState
-from .models import Grant, ProofCostLine, ProofOfUse, Recovery, RecoveryPayment, Settlement
+from ..enums import DecisionState, GrantState, ProofKind, ProofState, RecoveryState
+from ..models import Grant, ProofCostLine, ProofOfUse, Recovery, RecoveryPayment, Settlement
 
 PROOF_RELATED = ("grant__application__lead", "grant__call__program", "submitted_by", "checked_by")
 

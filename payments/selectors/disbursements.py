@@ -1,0 +1,36 @@
+"""Reads of the disbursements area, scoped to the caller (a guessed id gives nothing): the current
+payout account of a municipality, the staff's disbursement and payment-run lists, the grants a
+municipality may request money for, and whether a user may see a municipality's payments.
+"""
+
+from accounts.models import User
+
+from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
+
+
+def current_bank_account(municipality_id: int) -> BankAccount | None:
+    return BankAccount.objects.filter(municipality_id=municipality_id, replaced_at__isnull=True).first()
+
+
+def disbursements_for_staff():
+    return (DisbursementRequest.objects.select_related(
+        "grant__application__lead", "requested_by", "checked_by", "released_by", "payment_run")
+        .order_by("requested_at", "pk"))
+
+
+def payable_grants_for(user):
+    from accounts.selectors import approved_municipality_ids
+
+    return (Grant.objects.filter(application__lead_id__in=approved_municipality_ids(user))
+            .select_related("application__lead").order_by("application__case_number"))
+
+
+def runs_for_staff():
+    return PaymentRun.objects.select_related("created_by", "confirmed_by").order_by("-number")
+
+
+def seen_by(user: User, municipality_id: int) -> bool:
+    from accounts.rules import is_staff_member
+    from accounts.selectors import approved_municipality_ids
+
+    return bool(is_staff_member(user)) or municipality_id in approved_municipality_ids(user)
