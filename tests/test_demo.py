@@ -50,3 +50,14 @@ def test_money_demo_shows_every_stage_and_loads_twice(django_capture_on_commit_c
     assert sorted(DisbursementRequest.objects.values_list("state", flat=True)) == ["paid", "requested"]
     assert sorted(Decision.objects.values_list("state", flat=True)) == ["confirmed", "prepared"]
     assert grant.application.lead.memberships.filter(user__email="kommune@demo.example").exists()
+
+
+@pytest.mark.django_db
+def test_demo_prints_the_logins_last_when_asked(capsys, django_capture_on_commit_callbacks):
+    """scripts/demo loads quietly, then the money side (whose mails the console shows), then the logins."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", no_logins=True)
+    assert "kommune@demo.example" not in capsys.readouterr().out
+    call_command("load_demo", only_logins=True)
+    out = capsys.readouterr().out
+    assert "Demo-Zugänge" in out and "bewilligung@demo.example" in out and "TOTP-Schlüssel" in out

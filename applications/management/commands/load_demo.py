@@ -67,7 +67,14 @@ CRITERIA = [
 class Command(BaseCommand):
     help = "Lädt Demodaten (idempotent) und gibt die Demo-Zugänge aus."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--no-logins", action="store_true", help="Zugänge nicht ausgeben.")
+        parser.add_argument("--only-logins", action="store_true", help="Nur die Zugänge ausgeben.")
+
     def handle(self, *args, **options):
+        if options["only_logins"]:
+            self._print_logins()
+            return
         directory = Path(settings.BASE_DIR) / "data" / "destatis" / "GV100AD_hessen_demo.txt"
         if directory.exists() and not Municipality.objects.exists():
             call_command("import_municipalities", str(directory), verbosity=0)
@@ -80,7 +87,8 @@ class Command(BaseCommand):
             self._memberships(users)
         self._applications(call, users)
         self._jury(call, users)
-        self._print_logins()
+        if not options["no_logins"]:
+            self._print_logins()
 
     def _users(self):
         users = {}
