@@ -11,6 +11,13 @@ from grants.money import format_amount_input
 from .enums import DecisionOutcome
 from .selectors import Ranking
 
+# What a stored session document is served as.
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
 HEADER = ["Platz", "Aktenzeichen", "Titel", "Antragstellende Kommune", "Gemeinschaftsvorhaben",
           "Bewertungen", "Gesamtbewertung", "Spannweite", "Zuwendung", "Ergebnis", "Gleichstand gelöst durch",
           "Verbleibende Mittel", "Erläuterung"]

@@ -17,15 +17,11 @@ from grants.money import ZERO
 
 from .enums import ProofKind
 from .models import Decision, Grant
-from .schedule import proof_due_dates
+from .schedule import proof_due_dates, today
 
 AUTHORITY = "Hessisches Ministerium für Digitalisierung und Innovation"
 GENERAL_CONDITIONS = "ANBest-GK"
 COURT = "Verwaltungsgericht Wiesbaden"
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 def jsonable(value):
@@ -125,7 +121,7 @@ def _render(template: str, figures: dict) -> str:
 
 def grant_notice_html(grant: Grant, *, issued_on: dt.date | None = None) -> str:
     """The HTML WeasyPrint renders for the Zuwendungsbescheid (for the benchmark's floor, too)."""
-    return _render("payments/decisions/pdf/grant_notice.html", _grant_figures(_load(grant), issued_on or _today()))
+    return _render("payments/decisions/pdf/grant_notice.html", _grant_figures(_load(grant), issued_on or today()))
 
 
 def grant_notice_pdf(grant: Grant, *, issued_on: dt.date) -> tuple[bytes, dict]:

@@ -1,6 +1,5 @@
 """Forms of the proofs area. They parse input only; the rules are checked by payments.services.proofs."""
 
-from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.enums import CostCategory
 from applications.forms import AmountField, DateInput
 from config.forms import KernFormMixin, apply_kern_classes
-from grants.money import format_amount_input, parse_amount
+from grants.money import parse_amount
 
 from .exceptions import PaymentsError
 
@@ -19,43 +18,12 @@ def add_payments_error(form: forms.BaseForm, error: PaymentsError) -> None:
     form.add_error(field, error.message)
 
 
-class ActualAmountField(forms.CharField):
+class ActualAmountField(AmountField):
     """An actual amount in German format; empty means 0,00; 0 is allowed."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, str) or value is None:
-            return value
-        return format_amount_input(value)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return Decimal("0.00")
-        try:
-            amount = parse_amount(value)
-        except ValueError:
-            raise forms.ValidationError(_("Bitte geben Sie einen Betrag in Euro an, z. B. 12.500,00."),
-                                        code="invalid") from None
-        if amount < 0:
-            raise forms.ValidationError(_("Beträge dürfen nicht negativ sein."), code="min")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise forms.ValidationError(_("Höchstens zwei Nachkommastellen (Cent)."), code="cents")
-        if amount > Decimal("9999999999.99"):
-            raise forms.ValidationError(_("Der Betrag ist zu groß."), code="max")
-        return amount.quantize(Decimal("0.01"))
-
-    def has_changed(self, initial, data):
-        # An untouched empty field means 0,00, like its empty initial value: an extra line nobody
-        # filled in must count as unchanged, or the formset would demand its required fields.
-        try:
-            return self.to_python(initial if initial is not None else "") != self.to_python(data)
-        except forms.ValidationError:
-            return True
+        super().__init__(blank_as_zero=True, **kwargs)
 
 
 class ProofForm(KernFormMixin, forms.Form):

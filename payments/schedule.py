@@ -3,8 +3,14 @@
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
+from django.utils import timezone
 
 from .enums import ProofKind
+
+
+def today() -> dt.date:
+    """Today in Europe/Berlin (TIME_ZONE): the date notices, requests and payments carry."""
+    return timezone.localdate()
 
 
 def appeal_end(issued_on: dt.date, months: int) -> dt.date:

@@ -8,7 +8,7 @@ of the session's decisions.
 """
 
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,8 +21,10 @@ from rest_framework.response import Response
 from accounts.api import IsCaseWorker, with_defaults
 from accounts.rules import is_case_worker, is_staff_member
 from applications.enums import EVALUATION_STATES
+from applications.files import private_file_response
 from applications.models import Application
 from grants.models import Criterion
+from jury.documents import CONTENT_TYPES
 
 from .. import selectors, services
 from ..enums import Declaration, SheetState
@@ -34,11 +36,6 @@ ERRORS = {
     400: OpenApiResponse(description=_("Ungültige Eingabe oder Schritt im Status nicht möglich")),
     403: OpenApiResponse(description=_("Keine Berechtigung")),
     404: OpenApiResponse(description=_("Nicht gefunden")),
-}
-DOCUMENT_TYPES = {
-    "pdf": "application/pdf",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 KIND = OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=SessionDocument.Kind.values,
                         description=_("Art des Sitzungsdokuments"))
@@ -490,13 +487,5 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             _deny(_("Die Sitzungsdokumente zeigen auch Anträge, von denen Sie ausgeschlossen sind; sie stehen "
                     "Ihnen daher nicht zur Verfügung."))
         document = get_object_or_404(session.documents, kind=kind)
-        try:
-            handle = document.file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
         name = f"{kind}-{session.held_on:%Y-%m-%d}.{document.extension}"
-        response = FileResponse(handle, content_type=DOCUMENT_TYPES[document.extension], as_attachment=True,
-                                filename=name)
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return private_file_response(document.file, name, content_type=CONTENT_TYPES[document.extension])

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,16 +11,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.rules import is_case_worker
-from applications.files import private_pdf_response
+from applications.files import private_file_response
 from applications.models import Application
 
 from .. import selectors, services
+from ..documents import CONTENT_TYPES
 from ..enums import DecisionOutcome, SessionState
 from ..exceptions import JuryError
 from ..forms import CloseSessionForm, DecisionForm, OpenSessionForm, add_jury_error
 from ..models import Session, SessionDocument
 from ..rules import is_chair, may_download_session_documents
-from .ranking import XLSX, may_see, summary, visible_ranking
+from .ranking import may_see, summary, visible_ranking
 
 
 def _decision_form(application_id: int, decision=None, computed: str = "", data=None) -> DecisionForm:
@@ -133,7 +134,6 @@ def close(request, session_id: int):
         "n_decisions": session.decisions.count()}, status=400 if request.method == "POST" else 200)
 
 
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
 
 
 @login_required
@@ -142,13 +142,4 @@ def document(request, document_id: int):
     if not may_download_session_documents(request.user, doc.session.panel):
         raise PermissionDenied
     name = f"{doc.kind.replace('_', '-')}-sitzung-{doc.session_id}.{doc.extension}"
-    if doc.extension == "pdf":
-        return private_pdf_response(doc.file, name)
-    try:
-        handle = doc.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=CONTENT_TYPES[doc.extension], as_attachment=True, filename=name)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(doc.file, name, content_type=CONTENT_TYPES[doc.extension])

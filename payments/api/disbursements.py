@@ -6,7 +6,7 @@ Serializers parse and shape; every rule is in payments.services.disbursements (a
 Amounts are decimal strings with two places ("1234.56").
 """
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -26,6 +26,7 @@ from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from applications.api.serializers import MAX_ID, AmountField, RejectUnknownFieldsMixin, money
+from applications.files import private_file_response
 
 from ..enums import DisbursementState
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
@@ -351,14 +352,8 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         run = self.get_object()
-        try:
-            handle = run.file.open("rb")
-        except (FileNotFoundError, ValueError):
-            raise Http404 from None
-        response = FileResponse(handle, content_type="application/xml", as_attachment=True,
-                                filename=f"zahlungslauf-{run.number}-{run.message_id}.xml")
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return private_file_response(run.file, f"zahlungslauf-{run.number}-{run.message_id}.xml",
+                                     content_type="application/xml")
 
 
 def register(router) -> None:

@@ -15,7 +15,6 @@ CallBudgetYear.committed are the last line of defence; an IntegrityError becomes
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -39,12 +38,10 @@ from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
 from ..exceptions import PaymentsError
 from ..models import Commitment, Decision, Grant, Notice
 from ..rules import is_grantee
-from ..schedule import appeal_end
+from ..schedule import appeal_end, today
 from ..selectors.decisions import budget_shortfalls, grant_split
 from .common import grantee_addresses, lock_grant, require, role_addresses, run_transition, store_notice
 from .proofs import schedule_proofs
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 AUDIT_LABELS = {
     "decision.prepared": gettext_lazy("Entscheidung vorbereitet"),
@@ -60,10 +57,6 @@ AUDIT_LABELS = {
     "grant.final": gettext_lazy("Bescheid bestandskräftig"),
     "notice.rejection_issued": gettext_lazy("Ablehnungsbescheid erlassen"),
 }
-
-
-def today() -> dt.date:
-    return timezone.localdate(timezone=BERLIN)
 
 
 def _site(path: str) -> str:

@@ -26,7 +26,7 @@ from accounts.notifications import notify
 from audit.services import record
 from grants.money import ZERO, format_eur, to_money
 
-from .. import sepa
+from .. import schedule, sepa
 from ..enums import DisbursementKind, DisbursementState, GrantState, PaymentRunState
 from ..exceptions import PaymentsError
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
@@ -59,10 +59,6 @@ AUDIT_LABELS = {
 UNPAID_AFTER_DAYS = 3  # released, but not yet in a payment run
 UNCONFIRMED_AFTER_DAYS = 5  # in an exported run that nobody confirmed
 MAIL = "payments/mail/disbursements_{}.txt"
-
-
-def _today(today=None) -> dt.date:
-    return today or timezone.localdate()
 
 
 def _d(day: dt.date) -> str:
@@ -133,7 +129,7 @@ def change_bank_account(*, actor: User, municipality_id: int, holder: str, iban:
 def request_disbursement(*, actor: User, grant_id: int, amount, purpose: str, needed_on: dt.date,
                          own_spending, today: dt.date | None = None) -> DisbursementRequest:
     """A municipality requests money (Mittelabruf) for payments due within the N-month window."""
-    today = _today(today)
+    today = today or schedule.today()
     amount = _amount(amount, field="amount")
     own_spending = _amount(own_spending, field="own_spending", allow_zero=True)
     purpose = str(purpose or "").strip()
@@ -291,7 +287,7 @@ def create_payment_run(*, actor: User, execution_date: dt.date, disbursement_ids
     no longer released (someone else ran it meanwhile), nothing is created.
     """
     require(may_run_payments(actor), _("Zahlungsläufe erstellen nur Sachbearbeitung und Anordnungsbefugte."))
-    today = _today(today)
+    today = today or schedule.today()
     if not isinstance(execution_date, dt.date):
         raise PaymentsError(_("Bitte geben Sie den Ausführungstag an."), field="execution_date")
     if execution_date < today:
@@ -365,7 +361,7 @@ def confirm_payment_run(*, actor: User, run_id: int, paid_on: dt.date,
                         today: dt.date | None = None) -> PaymentRun:
     """The bank executed the run: every item is paid, the grants' paid amounts grow. A second confirm is harmless."""
     require(may_run_payments(actor), _("Zahlungsläufe bestätigen nur Sachbearbeitung und Anordnungsbefugte."))
-    today = _today(today)
+    today = today or schedule.today()
     with transaction.atomic():
         run = _lock_run(run_id)
         if run.state == PaymentRunState.CONFIRMED:
@@ -450,7 +446,7 @@ def remind_unpaid(*, today: dt.date | None = None) -> int:
     At most one reminder per request and day (unpaid_reminder_sent_on); safe to run twice.
     Returns the number of requests reminded about.
     """
-    today = _today(today)
+    today = today or schedule.today()
     now = timezone.now()
     due = (Q(state=DisbursementState.RELEASED, released_at__lt=now - dt.timedelta(days=UNPAID_AFTER_DAYS))
            | Q(state=DisbursementState.IN_PAYMENT_RUN, payment_run__state=PaymentRunState.EXPORTED,

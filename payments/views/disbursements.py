@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -22,10 +22,11 @@ from django.views.decorators.http import require_POST
 from accounts.models import Municipality
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
-from applications.forms import DateInput
+from applications.files import private_file_response
+from applications.forms import AmountField, DateInput
 from audit.selectors import timeline_for
 from config.forms import KernFormMixin
-from grants.money import format_amount_input, parse_amount
+from grants.money import format_amount_input
 
 from ..enums import PAYABLE_STATES, DisbursementState, PaymentRunState
 from ..exceptions import PaymentsError
@@ -50,26 +51,6 @@ def add_error(form: forms.BaseForm, error: PaymentsError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
-class AmountField(forms.Field):
-    """An amount typed in German form ("12.500,00")."""
-
-    widget = forms.TextInput
-
-    def widget_attrs(self, widget):
-        return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off", "maxlength": "30"}
-
-    def to_python(self, value):
-        value = str(value or "").strip()
-        if not value:
-            return None
-        try:
-            if len(value) > 30:
-                raise ValueError(value)
-            return parse_amount(value)
-        except ValueError:
-            raise forms.ValidationError(_("Bitte geben Sie einen Betrag in Euro an, z. B. 12.500,00.")) from None
-
-
 class DisbursementForm(KernFormMixin, forms.Form):
     amount = AmountField(label=gettext_lazy("Betrag in Euro"),
                          help_text=gettext_lazy("z. B. 12.500,00 – höchstens der noch abrufbare Betrag"))
@@ -78,7 +59,7 @@ class DisbursementForm(KernFormMixin, forms.Form):
     purpose = forms.CharField(label=gettext_lazy("Wofür wird das Geld benötigt?"), max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 4}))
     own_spending = AmountField(label=gettext_lazy("Bisher verausgabte Eigenmittel in Euro"), initial="0,00",
-                               required=False,
+                               required=False, allow_zero=True,
                                help_text=gettext_lazy("Ihr Eigenanteil, den Sie für das Projekt bereits "
                                                       "ausgegeben haben (anteilige Inanspruchnahme)"))
 
@@ -385,15 +366,8 @@ def run_detail(request, pk: int):
 @login_required
 def run_file(request, pk: int):
     run = _run(request, pk)
-    try:
-        handle = run.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type="application/xml", as_attachment=True,
-                            filename=f"zahlungslauf-{run.number}-{run.message_id}.xml")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(run.file, f"zahlungslauf-{run.number}-{run.message_id}.xml",
+                                 content_type="application/xml")
 
 
 @login_required
