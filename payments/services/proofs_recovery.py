@@ -143,6 +143,7 @@ def _close_if_paid(recovery: Recovery, current: interest_rules.Position, actor: 
 
 def preview_recovery_payment(*, recovery: Recovery, received_on: dt.date, amount) -> interest_rules.Split:
     """How a payment would be split (interest first), without saving anything."""
+    require(recovery.state == RecoveryState.OPEN, _("Diese Rückforderung ist bereits beglichen."))
     if received_on > timezone.localdate():
         raise PaymentsError(_("Der Eingangstag darf nicht in der Zukunft liegen."), field="received_on")
     earlier = _splits(recovery)

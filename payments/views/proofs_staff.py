@@ -293,8 +293,6 @@ def recovery_payment(request, pk: int):
                 payment = recovery_services.record_recovery_payment(
                     actor=request.user, recovery_id=recovery.pk, received_on=cd["received_on"], amount=cd["amount"])
             else:
-                if recovery.state != RecoveryState.OPEN:
-                    raise PaymentsError(_("Diese Rückforderung ist bereits beglichen."))
                 split = recovery_services.preview_recovery_payment(
                     recovery=recovery, received_on=cd["received_on"], amount=cd["amount"])
         except PaymentsError as exc:
