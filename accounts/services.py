@@ -145,3 +145,21 @@ def accept_invitations_for(*, user: User) -> list[Membership]:
             invitation.save(update_fields=["accepted_at"])
             created.append(membership)
     return created
+
+
+_FACTOR_CHANGE_SUBJECTS = {
+    "added": lambda: _("Zwei-Faktor-Anmeldung eingerichtet"),
+    "removed": lambda: _("Zwei-Faktor-Anmeldung entfernt"),
+    "reset": lambda: _("Wiederherstellungscodes neu erzeugt"),
+}
+
+
+def record_second_factor_change(*, user: User, authenticator, change: str) -> None:
+    """Every change of a second factor is written to the audit trail and mailed to its owner."""
+    with transaction.atomic():
+        record(actor=user, action=f"second_factor.{change}", obj=user,
+               data={"type": str(authenticator.type)})
+        notify(recipients=[user.email], subject=_FACTOR_CHANGE_SUBJECTS[change],
+               template="accounts/mail/second_factor_changed.txt",
+               context={"user": user, "change": change, "type": str(authenticator.type),
+                        "at": timezone.localtime()})

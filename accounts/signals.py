@@ -1,4 +1,5 @@
 from allauth.account.signals import email_confirmed
+from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.dispatch import receiver
 
 
@@ -8,3 +9,24 @@ def accept_open_invitations(sender, request, email_address, **kwargs):
 
     if email_address.user.email.lower() == email_address.email.lower():
         accept_invitations_for(user=email_address.user)
+
+
+@receiver(authenticator_added)
+def second_factor_added(sender, request, user, authenticator, **kwargs):
+    from .services import record_second_factor_change
+
+    record_second_factor_change(user=user, authenticator=authenticator, change="added")
+
+
+@receiver(authenticator_removed)
+def second_factor_removed(sender, request, user, authenticator, **kwargs):
+    from .services import record_second_factor_change
+
+    record_second_factor_change(user=user, authenticator=authenticator, change="removed")
+
+
+@receiver(authenticator_reset)
+def second_factor_reset(sender, request, user, authenticator, **kwargs):
+    from .services import record_second_factor_change
+
+    record_second_factor_change(user=user, authenticator=authenticator, change="reset")

@@ -39,6 +39,11 @@ ACTION_LABELS = {
     "invitation.created": _("Einladung versandt"),
     "call.published": _("Aufruf veröffentlicht"),
     "call.frozen": _("Geldregeln und Fenster festgeschrieben"),
+    "second_factor.added": _("Zwei-Faktor-Anmeldung eingerichtet"),
+    "second_factor.removed": _("Zwei-Faktor-Anmeldung entfernt"),
+    "second_factor.reset": _("Wiederherstellungscodes neu erzeugt"),
+    "api_token.created": _("API-Schlüssel erzeugt"),
+    "api_token.revoked": _("API-Schlüssel widerrufen"),
 }
 _STATE_LABELS: dict[str, str] = {}
 

@@ -1,6 +1,7 @@
 """All API routes under /api/v1/. The schema is at /api/schema/, the documentation at /api/docs/."""
 
 from rest_framework.routers import DefaultRouter
+from rest_framework.urlpatterns import format_suffix_patterns
 
 from accounts.api import MembershipReviewViewSet, MembershipViewSet, MunicipalityViewSet
 from applications.api import ApplicationViewSet, StaffApplicationViewSet
@@ -8,7 +9,11 @@ from grants.api import CallViewSet, ProgramViewSet, StaffCallViewSet
 from jury.api import AssignmentViewSet, JuryApplicationViewSet, PanelViewSet, SessionViewSet, SheetViewSet
 from payments.api import register as register_payments
 
+# No format-suffix routes (`…/1.json`): most actions take no `format` argument, so every such URL
+# answered 500. Formats are chosen by the Accept header or `?format=`; the exports accept their
+# file ending (`exports/grants.csv`), which only their route has.
 router = DefaultRouter()
+router.include_format_suffixes = False
 # What a portal (civento, Hessen-Finder) uses for a municipality:
 router.register("programs", ProgramViewSet, basename="api-program")
 router.register("calls", CallViewSet, basename="api-call")
@@ -27,4 +32,6 @@ router.register("jury/sheets", SheetViewSet, basename="api-jury-sheet")
 router.register("jury/sessions", SessionViewSet, basename="api-jury-session")
 # Grants and money (decisions, notices, disbursements, payment runs, proof of use, settlement):
 register_payments(router)
-urlpatterns = router.urls
+urlpatterns = router.urls + format_suffix_patterns(
+    [url for url in router.urls if url.name == "api-payments-export-detail"],
+    suffix_required=True, allowed=["csv", "xlsx"])

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -5,6 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts import views as account_views
 from config import health
+
+# The admin has no password form of its own: it sends everyone to the portal's login, which is
+# rate-limited and asks for the second factor (allauth's documented `secure_admin_login`).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz/", health.healthz, name="healthz"),

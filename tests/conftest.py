@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 
 from tests.factories import ApplicationFactory, CallFactory, MunicipalityFactory, complete_draft, member_of
 
@@ -26,3 +27,23 @@ def draft(call, lead, applicant):
 @pytest.fixture
 def complete(draft, applicant):
     return complete_draft(draft, user=applicant)
+
+
+def _force_login_as_after_second_factor(self, user, backend=None):
+    """`Client.force_login` skips allauth's login stages; for a user with TOTP, record that this
+    session passed the second factor, as the real login would (accounts.mfa)."""
+    from types import SimpleNamespace
+
+    from allauth.account.internal.flows.login import record_authentication
+
+    from accounts.mfa import has_totp
+
+    _plain_force_login(self, user, backend)
+    if has_totp(user):
+        session = self.session
+        record_authentication(SimpleNamespace(session=session), user, "mfa", type="totp")
+        session.save()
+
+
+_plain_force_login = Client.force_login
+Client.force_login = _force_login_as_after_second_factor

@@ -414,9 +414,12 @@ def test_staff_without_totp_may_still_reach_account_and_legal_pages(role):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", STAFF_ROLES)
-def test_middleware_lets_staff_with_totp_through(role):
+def test_middleware_lets_staff_with_totp_through(role, client):
+    user = staff_user(role)
+    client.force_login(user)  # tests/conftest.py: a session that passed the second factor
     request = RequestFactory().get(STAFF_PAGE)
-    request.user = staff_user(role)
+    request.user = user
+    request.session = client.session
     middleware = StaffMFARequiredMiddleware(lambda r: HttpResponse("durch"))
     assert middleware(request).content == b"durch"
 
