@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Invitation, Membership, Municipality, User
+from .models import ApiToken, Invitation, Membership, Municipality, User
 
 
 @admin.register(User)
@@ -39,3 +39,25 @@ class MembershipAdmin(admin.ModelAdmin):
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("email", "municipality", "invited_by", "created_at", "accepted_at")
     list_select_related = ("municipality", "invited_by")
+
+
+# Personal API keys are kept by their owners (/konto/api-schluessel/); the admin may revoke them.
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "scope", "expires_at", "last_used_at", "revoked_at")
+    list_filter = ("scope",)
+    search_fields = ("name", "user__email", "prefix")
+    readonly_fields = ("user", "name", "scope", "prefix", "created_at", "expires_at", "last_used_at")
+    fields = ("user", "name", "scope", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+# The old single-key model of DRF stays installed only for the data migration; it is not shown.
+try:
+    from rest_framework.authtoken.models import TokenProxy
+
+    admin.site.unregister(TokenProxy)
+except admin.sites.NotRegistered:
+    pass

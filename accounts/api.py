@@ -4,12 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from . import services
 from .models import Membership, Municipality
-from .permissions import StaffHasMFA
 from .rules import is_case_worker, is_staff_member
 from .selectors import (
     approved_municipality_ids,
@@ -36,8 +36,8 @@ class IsStaffMember(BasePermission):
 
 
 def with_defaults(*extra):
-    """The default permissions (login; TOTP for staff; see REST_FRAMEWORK) plus the given ones."""
-    return [IsAuthenticated, StaffHasMFA, *extra]
+    """The default permissions (login; TOTP for staff; the key's scope; see REST_FRAMEWORK) plus the given ones."""
+    return [*api_settings.DEFAULT_PERMISSION_CLASSES, *extra]
 
 
 # ---------------------------------------------------------------- serializers (shape data only)

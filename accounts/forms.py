@@ -20,3 +20,21 @@ class RefuseForm(KernFormMixin, forms.Form):
 class InvitationForm(KernFormMixin, forms.Form):
     email = forms.EmailField(label=_("E-Mail-Adresse"))
     municipality = forms.ModelChoiceField(label=_("Kommune"), queryset=municipalities_for_choice())
+
+
+class ApiTokenForm(KernFormMixin, forms.Form):
+    name = forms.CharField(label=_("Bezeichnung"), max_length=100,
+                           help_text=_("Wofür der Schlüssel ist, z. B. „civento-Anbindung Kreis Fulda“."))
+    scope = forms.ChoiceField(label=_("Berechtigung"), choices=(), widget=forms.RadioSelect)
+    days = forms.TypedChoiceField(label=_("Gültigkeit"), coerce=int, choices=())
+
+    def __init__(self, *args, max_days: int, **kwargs):
+        from .models import ApiToken
+        from .services import TOKEN_LIFETIMES_DAYS
+
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = ApiToken.Scope.choices
+        self.fields["scope"].initial = ApiToken.Scope.READ
+        self.fields["days"].choices = [(d, _("%(days)s Tage") % {"days": d})
+                                       for d in TOKEN_LIFETIMES_DAYS if d <= max_days]
+        self.fields["days"].initial = min(90, max_days)

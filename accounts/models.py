@@ -174,3 +174,40 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.email} → {self.municipality}"
+
+
+class ApiToken(models.Model):
+    """A personal API key: named, scoped, expiring, revocable; only its SHA-256 is stored.
+
+    The key is shown once when created (`accounts.services.create_api_token`); requests send it as
+    `Authorization: Token <key>` (accounts.authentication.ApiTokenAuthentication).
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Nur lesen")
+        WRITE = "write", _("Lesen und schreiben")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("Bezeichnung"), max_length=100)
+    scope = models.CharField(_("Berechtigung"), max_length=10, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(_("Anfang des Schlüssels"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("erzeugt am"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("gültig bis"))
+    last_used_at = models.DateTimeField(_("zuletzt verwendet"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("widerrufen am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API-Schlüssel")
+        verbose_name_plural = _("API-Schlüssel")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")),
+                                   name="api_token_expires_after_creation"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_valid_at(self, moment) -> bool:
+        return self.revoked_at is None and self.expires_at > moment

@@ -33,3 +33,9 @@ def pending_memberships() -> QuerySet[Membership]:
 
 def municipalities_for_choice() -> QuerySet[Municipality]:
     return Municipality.objects.filter(active=True).select_related("landkreis").order_by("name")
+
+
+def api_tokens_of(user):
+    from .models import ApiToken
+
+    return ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at")

@@ -163,3 +163,112 @@ def record_second_factor_change(*, user: User, authenticator, change: str) -> No
                template="accounts/mail/second_factor_changed.txt",
                context={"user": user, "change": change, "type": str(authenticator.type),
                         "at": timezone.localtime()})
+
+
+# ---------------------------------------------------------------- API tokens
+
+TOKEN_LIFETIMES_DAYS = (30, 90, 365)
+
+
+def max_token_days(user: User) -> int:
+    """Staff tokens live at most 90 days (settings.API_TOKEN_MAX_DAYS_STAFF), others a year."""
+    from django.conf import settings
+
+    return settings.API_TOKEN_MAX_DAYS_STAFF if user.is_staff_role else settings.API_TOKEN_MAX_DAYS
+
+
+def _hash_key(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def find_api_token(*, key: str):
+    from .models import ApiToken
+
+    return ApiToken.objects.select_related("user").filter(key_hash=_hash_key(key)).first()
+
+
+def _token_mail(user: User, token, change: str) -> None:
+    subjects = {"created": lambda: _("Neuer API-Schlüssel erzeugt"),
+                "renewed": lambda: _("API-Schlüssel erneuert"),
+                "revoked": lambda: _("API-Schlüssel widerrufen")}
+    notify(recipients=[user.email], subject=subjects[change], template="accounts/mail/api_token_changed.txt",
+           context={"user": user, "token": token, "change": change, "at": timezone.localtime()})
+
+
+def create_api_token(*, user: User, name: str, scope: str, days: int, second_factor_passed: bool,
+                     replaces=None) -> tuple:
+    """Create a token and return it with its key (shown once). Staff only from a session that passed TOTP."""
+    import secrets
+    from datetime import timedelta
+
+    from .models import ApiToken
+
+    if user.is_staff_role and not second_factor_passed:
+        raise AccountsError(_("API-Schlüssel für Ihre Rolle können nur nach der Anmeldung mit "
+                              "Zwei-Faktor-Code erzeugt werden."))
+    if scope not in ApiToken.Scope.values:
+        raise AccountsError(_("Bitte wählen Sie, ob der Schlüssel nur lesen oder auch schreiben darf."))
+    if days not in TOKEN_LIFETIMES_DAYS or days > max_token_days(user):
+        raise AccountsError(_("Ein API-Schlüssel gilt für Ihre Rolle höchstens %(days)s Tage.")
+                            % {"days": max_token_days(user)})
+    name = (name or "").strip()
+    if not name:
+        raise AccountsError(_("Bitte geben Sie dem Schlüssel eine Bezeichnung (z. B. das Portal, das ihn nutzt)."))
+    key = "shh_" + secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        if replaces is not None:
+            old = ApiToken.objects.select_for_update().get(pk=replaces.pk, user=user)
+            if old.revoked_at is not None:
+                raise AccountsError(_("Dieser API-Schlüssel ist bereits widerrufen."))
+            old.revoked_at = now
+            old.save(update_fields=["revoked_at"])
+        token = ApiToken.objects.create(user=user, name=name[:100], scope=scope, prefix=key[:12],
+                                        key_hash=_hash_key(key), expires_at=now + timedelta(days=days))
+        change = "renewed" if replaces is not None else "created"
+        record(actor=user, action=f"api_token.{change}", obj=user,
+               data={"token": token.pk, "name": token.name, "scope": scope, "expires_at": token.expires_at,
+                     "replaces": replaces.pk if replaces is not None else None})
+        _token_mail(user, token, change)
+    return token, key
+
+
+def renew_api_token(*, user: User, token_id: int, second_factor_passed: bool) -> tuple:
+    from .models import ApiToken
+
+    old = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if old is None:
+        raise AccountsError(_("Diesen API-Schlüssel gibt es nicht."))
+    days = min(max_token_days(user), max(d for d in TOKEN_LIFETIMES_DAYS if d <= max_token_days(user)))
+    return create_api_token(user=user, name=old.name, scope=old.scope, days=days,
+                            second_factor_passed=second_factor_passed, replaces=old)
+
+
+def revoke_api_token(*, user: User, token_id: int):
+    from .models import ApiToken
+
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(user=user, pk=token_id).first()
+        if token is None:
+            raise AccountsError(_("Diesen API-Schlüssel gibt es nicht."))
+        if token.revoked_at is not None:
+            return token  # a second click changes nothing
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record(actor=user, action="api_token.revoked", obj=user, data={"token": token.pk, "name": token.name})
+        _token_mail(user, token, "revoked")
+    return token
+
+
+def touch_api_token(token) -> None:
+    """Record the last use, at most once a minute (no write on every request)."""
+    from datetime import timedelta
+
+    from .models import ApiToken
+
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

@@ -5,11 +5,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
 from . import services
 from .exceptions import AccountsError
-from .forms import InvitationForm, MembershipRequestForm, RefuseForm
+from .forms import ApiTokenForm, InvitationForm, MembershipRequestForm, RefuseForm
 from .rules import is_case_worker
 from .selectors import approved_municipalities, memberships_of, pending_memberships
 
@@ -104,13 +103,49 @@ def invite(request):
 
 @login_required
 def api_token(request):
-    """Create or renew the personal API token for portals and scripts."""
-    token = Token.objects.filter(user=request.user).first()
+    """Personal API keys: create (shown once), renew, revoke; list with scope, expiry and last use."""
+    from .mfa import session_passed_second_factor
+    from .selectors import api_tokens_of
+
+    max_days = services.max_token_days(request.user)
+    form = ApiTokenForm(max_days=max_days)
     new_key = None
+    errors = []
     if request.method == "POST":
-        if token:
-            token.delete()
-        token = Token.objects.create(user=request.user)
-        new_key = token.key
-        messages.success(request, _("Ein neuer API-Schlüssel wurde erzeugt. Der alte gilt nicht mehr."))
-    return render(request, "accounts/api_token.html", {"token": token, "new_key": new_key})
+        action = request.POST.get("action", "create")
+        passed = session_passed_second_factor(request)
+        try:
+            if action == "create":
+                form = ApiTokenForm(request.POST, max_days=max_days)
+                if form.is_valid():
+                    _token, new_key = services.create_api_token(
+                        user=request.user, second_factor_passed=passed, **form.cleaned_data)
+                    form = ApiTokenForm(max_days=max_days)
+            elif action == "renew":
+                _token, new_key = services.renew_api_token(
+                    user=request.user, token_id=_int(request.POST.get("token")), second_factor_passed=passed)
+            elif action == "revoke":
+                services.revoke_api_token(user=request.user, token_id=_int(request.POST.get("token")))
+                messages.success(request, _("Der API-Schlüssel wurde widerrufen und gilt ab sofort nicht mehr."))
+                return redirect("accounts:api-token")
+            else:
+                raise Http404
+        except AccountsError as exc:
+            if form.is_bound:
+                form.add_error(None, str(exc))
+            else:
+                errors.append(str(exc))
+        if new_key:
+            messages.success(request, _("Der API-Schlüssel wurde erzeugt."))
+    status = 400 if form.errors or errors else 200
+    return render(request, "accounts/api_token.html", {
+        "form": form, "tokens": api_tokens_of(request.user), "new_key": new_key, "max_days": max_days,
+        "errors": errors,
+    }, status=status)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

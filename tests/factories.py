@@ -165,3 +165,11 @@ def complete_draft(application, *, user, eligible_amount=Decimal("200000.00"), p
     application.refresh_from_db()
     return application
 
+
+
+def api_key_for(user: User, *, scope: str = "write", days: int = 30) -> str:
+    """A personal API key for `user`, made as the key page makes it (after the second factor)."""
+    from accounts.services import create_api_token
+
+    _token, key = create_api_token(user=user, name="Test", scope=scope, days=days, second_factor_passed=True)
+    return key

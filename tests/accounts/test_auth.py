@@ -26,9 +26,9 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
-from accounts.api import StaffHasMFA
 from accounts.middleware import StaffMFARequiredMiddleware
 from accounts.models import User
+from accounts.permissions import StaffHasMFA
 from tests.factories import UserFactory, staff_user
 
 PASSWORD = "Geheim-Passwort-123"  # the factories' password

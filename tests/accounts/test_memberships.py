@@ -521,19 +521,22 @@ def test_invite_with_a_bad_address_shows_the_form_again(client, case_worker, tow
 
 @pytest.mark.django_db
 def test_api_key_is_shown_once_and_renewal_invalidates_the_old_one(client, requester):
-    from rest_framework.authtoken.models import Token
+    from accounts.models import ApiToken
 
     client.force_login(requester)
     audit(client.get(reverse("accounts:api-token")))
 
-    response = client.post(reverse("accounts:api-token"))
+    response = client.post(reverse("accounts:api-token"), {"action": "create", "name": "Portal", "scope": "read",
+                                                           "days": "90"})
     audit(response)
-    first = Token.objects.get(user=requester).key
-    assert first in response.content.decode()
+    first = re.search(r'id="api-key" type="text" value="([^"]+)"', response.content.decode()).group(1)
+    token = ApiToken.objects.get(user=requester)
+    assert first.startswith(token.prefix) and token.scope == "read"
     assert first not in client.get(reverse("accounts:api-token")).content.decode()
 
-    response = client.post(reverse("accounts:api-token"))
-    second = Token.objects.get(user=requester).key
+    response = client.post(reverse("accounts:api-token"), {"action": "renew", "token": token.pk})
+    second = re.search(r'id="api-key" type="text" value="([^"]+)"', response.content.decode()).group(1)
     assert second != first
-    assert second in response.content.decode()
-    assert not Token.objects.filter(key=first).exists()
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert ApiToken.objects.filter(user=requester, revoked_at__isnull=True).count() == 1

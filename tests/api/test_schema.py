@@ -6,7 +6,7 @@ from django.core.management import call_command
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, staff_user
 
 EXPECTED_PATHS = {
     "/api/v1/programs/": {"get"},
@@ -33,11 +33,27 @@ EXPECTED_PATHS = {
 }
 
 
-@pytest.fixture
-def schema(db):
-    response = APIClient().get("/api/schema/")
+def schema_as(user=None) -> dict:
+    client = APIClient()
+    if user is not None:
+        client.force_login(user)
+    response = client.get("/api/schema/")
     assert response.status_code == 200
     return yaml.safe_load(response.content)
+
+
+@pytest.fixture
+def schema(db):
+    return schema_as(staff_user("case_worker"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [None, "applicant", "jury"])
+def test_staff_endpoints_are_described_to_staff_only(role):
+    paths = schema_as(UserFactory(roles=[role]) if role else None)["paths"]
+    assert "/api/v1/applications/" in paths and "/api/v1/calls/" in paths
+    assert not [path for path in paths if path.startswith("/api/v1/staff/")]
+    assert any(path.startswith("/api/v1/jury/") for path in paths) == (role == "jury")
 
 
 def test_schema_endpoint_returns_valid_openapi(schema):

@@ -477,7 +477,7 @@ def test_ranking_query_count_does_not_grow(client, django_assert_max_num_queries
               [[4, 3], [3, 4]])
     for user in (staff_user(), panel.members.first().user):
         c = login(client, user)
-        with django_assert_max_num_queries(13):
+        with django_assert_max_num_queries(14):
             response = c.get(reverse("jury:ranking", args=[call.pk]))
         assert response.content.decode().count("T-") >= n
 

@@ -105,10 +105,18 @@ def test_export_defaults_to_csv(world, api):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
 
 
+def staff_schema_client() -> APIClient:
+    from tests.factories import staff_user
+
+    client = APIClient()
+    client.force_login(staff_user("case_worker"))
+    return client
+
+
 def test_schema_lists_the_endpoints(db):
     import yaml
 
-    response = APIClient().get("/api/schema/")
+    response = staff_schema_client().get("/api/schema/")
     schema = yaml.safe_load(response.content)
     paths = schema["paths"]
     assert "/api/v1/staff/payments/dashboard/{id}/" in paths
