@@ -33,7 +33,7 @@ from .enums import AttachmentKind, CostCategory
 from .exceptions import ApplicationError
 from .financing import figures_for
 from .models import Application, Attachment, CostLine, ThirdPartyFunding
-from .uploads import check_pdf
+from .uploads import check_pdf, stored_name
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TEXT_FIELDS = ("title", "summary", "objectives", "benefit", "transferability")
@@ -274,7 +274,8 @@ def add_attachment(*, actor: User, application_id: int, kind: str, upload) -> At
         application = _lock(application_id)
         _require(app_rules.may_edit(actor, application),
                  _("Sie können diesem Antrag in seinem jetzigen Status keine Anlagen hinzufügen."))
-        name = (getattr(upload, "name", "") or "anlage.pdf").rsplit("/", 1)[-1][:255]
+        _require_room_for(application, size=len(content))
+        name = stored_name(getattr(upload, "name", ""))
         attachment = Attachment(application=application, kind=kind, original_name=name,
                                 size=len(content), sha256=digest, uploaded_by=actor)
         attachment.file.save(name, ContentFile(content), save=False)
@@ -282,6 +283,21 @@ def add_attachment(*, actor: User, application_id: int, kind: str, upload) -> At
         record(actor=actor, action="attachment.added", obj=application,
                data={"attachment": attachment.pk, "name": name, "kind": kind, "sha256": digest})
     return attachment
+
+
+def _require_room_for(application: Application, *, size: int) -> None:
+    """At most settings.MAX_ATTACHMENTS files and MAX_ATTACHMENTS_TOTAL_MB per application."""
+    from django.conf import settings
+    from django.db.models import Count, Sum
+
+    totals = application.attachments.aggregate(n=Count("pk"), bytes=Sum("size"))
+    if totals["n"] >= settings.MAX_ATTACHMENTS:
+        raise ApplicationError(_("Ein Antrag kann höchstens %(n)d Anlagen haben. Bitte entfernen Sie zuerst "
+                                 "eine nicht mehr benötigte Anlage.") % {"n": settings.MAX_ATTACHMENTS},
+                               field="file")
+    if (totals["bytes"] or 0) + size > settings.MAX_ATTACHMENTS_TOTAL_MB * 1024 * 1024:
+        raise ApplicationError(_("Alle Anlagen eines Antrags zusammen dürfen höchstens %(n)d MB groß sein.")
+                               % {"n": settings.MAX_ATTACHMENTS_TOTAL_MB}, field="file")
 
 
 def remove_attachment(*, actor: User, attachment_id: int) -> None:

@@ -167,7 +167,7 @@ def test_valid_upload_is_private_and_hashed(client, draft, applicant):
         {"kind": "council_resolution", "file": SimpleUploadedFile("beschluss.txt", minimal_pdf())})
     assert response.status_code == 302
     att = Attachment.objects.get()
-    assert att.original_name == "beschluss.txt" and len(att.sha256) == 64
+    assert att.original_name == "beschluss.pdf" and len(att.sha256) == 64
     assert not att.file.name.startswith("/") and att.file.name.endswith(".pdf")
     download = client.get(reverse("applications:attachment-download", args=[draft.pk, att.pk]))
     assert download.status_code == 200 and download["Cache-Control"] == "private, no-store"
