@@ -1,28 +1,35 @@
-"""E-mail notifications: rendered now, sent by a Celery task after the transaction commits."""
+"""E-mail notifications: rendered now, written to the outbox in the caller's transaction, sent by a
+Celery task after the commit — at most once per recipient and event, even when the task is
+delivered twice (outbox rows of mails are claimed before sending)."""
 
+import uuid
 from collections.abc import Iterable
 
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from outbox.services import enqueue
 
-def notify(*, recipients: Iterable[str], subject, template: str, context: dict) -> None:
-    """Schedule one plain-text mail per recipient once the current transaction commits.
+SEND_EMAIL = "accounts.tasks.send_email"
+
+
+def notify(*, recipients: Iterable[str], subject, template: str, context: dict, key: str = "") -> None:
+    """Promise one plain-text mail per recipient; nothing is sent unless the current transaction commits.
 
     Mails are German whatever the sender's language: `subject` is a callable that returns the
-    subject (called with German active), or a plain string.
+    subject (called with German active), or a plain string. `key` names the event (e.g.
+    "proof-reminder:17:2027-03-01"): the same key and recipient are mailed once only.
     """
     addresses = sorted({r for r in recipients if r})
     if not addresses:
         return
     with translation.override("de"):
         body = render_to_string(template, context)
-        subject = subject() if callable(subject) else str(subject)
-    from .tasks import send_email
-
-    def dispatch():
+        subject = str(subject() if callable(subject) else subject)
+    event = key or uuid.uuid4().hex
+    with transaction.atomic():
         for address in addresses:
-            send_email.delay(to=address, subject=str(subject), body=body)
-
-    transaction.on_commit(dispatch)
+            enqueue(task=SEND_EMAIL, key=f"mail:{event}:{address}", at_most_once=True,
+                    kwargs={"to": address, "subject": subject, "body": body},
+                    label=f"E-Mail an {address}: {subject}"[:255])

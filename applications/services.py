@@ -26,6 +26,7 @@ from audit.services import record
 from grants.models import Call
 from grants.money import to_money
 from grants.services import freeze_call, next_case_number
+from outbox.services import enqueue
 
 from . import rules as app_rules
 from .enums import ApplicationState as S
@@ -372,10 +373,10 @@ def submit_application(*, actor: User, application_id: int, now: dt.datetime | N
 
 
 def _after_submission(application: Application) -> None:
-    from .tasks import render_receipt
-
     version = application.submissions
-    transaction.on_commit(lambda: render_receipt.delay(application_id=application.pk, version=version))
+    enqueue(task="applications.tasks.render_receipt", key=f"receipt:{application.pk}:{version}",
+            kwargs={"application_id": application.pk, "version": version}, obj=application,
+            label=f"Eingangsbestätigung {application.case_number} (Fassung {version})")
     _notify_state(application, _applicant_addresses(application) + _case_worker_addresses())
 
 

@@ -7,6 +7,7 @@ from accounts.api import MembershipReviewViewSet, MembershipViewSet, Municipalit
 from applications.api import ApplicationViewSet, StaffApplicationViewSet
 from grants.api import CallViewSet, ProgramViewSet, StaffCallViewSet
 from jury.api import AssignmentViewSet, JuryApplicationViewSet, PanelViewSet, SessionViewSet, SheetViewSet
+from outbox.api import OutboxViewSet
 from payments.api import register as register_payments
 
 # No format-suffix routes (`…/1.json`): most actions take no `format` argument, so every such URL
@@ -24,6 +25,7 @@ router.register("applications", ApplicationViewSet, basename="api-application")
 router.register("staff/calls", StaffCallViewSet, basename="api-staff-call")
 router.register("staff/applications", StaffApplicationViewSet, basename="api-staff-application")
 router.register("staff/memberships", MembershipReviewViewSet, basename="api-membership-review")
+router.register("staff/outbox", OutboxViewSet, basename="api-staff-outbox")
 # The jury (members, chair and case workers; see jury/api/views.py for who may do what):
 router.register("jury/panels", PanelViewSet, basename="api-jury-panel")
 router.register("jury/assignments", AssignmentViewSet, basename="api-jury-assignment")

@@ -40,7 +40,8 @@ class PrivatePagesMiddleware:
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         user = getattr(request, "user", None)
         authenticated = (user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META
-        if authenticated and not request.path.startswith(settings.STATIC_URL):
+        if (authenticated and not request.path.startswith(settings.STATIC_URL)
+                and "no-store" not in response.get("Cache-Control", "")):
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response

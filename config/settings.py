@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "audit",
+    "outbox",
     "accounts",
     "grants",
     "applications",
@@ -226,12 +227,20 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
-    "payments.finalize_due_notices": {"task": "payments.finalize_due_notices", "schedule": crontab(hour=1, minute=0)},
-    "payments.remind_proofs": {"task": "payments.remind_proofs", "schedule": crontab(hour=7, minute=0)},
+    # Jobs that select what is due from the data run hourly: they are safe to repeat (reminders are
+    # claimed with their mail in one transaction), and a missed minute costs an hour, not a day.
+    "payments.finalize_due_notices": {"task": "payments.finalize_due_notices", "schedule": crontab(minute=5)},
+    "payments.remind_proofs": {"task": "payments.remind_proofs", "schedule": crontab(minute=20)},
     "payments.remind_unpaid_disbursements": {"task": "payments.remind_unpaid_disbursements",
-                                             "schedule": crontab(hour=7, minute=15)},
+                                             "schedule": crontab(minute=35)},
     "grants.close_due_calls": {"task": "grants.close_due_calls", "schedule": crontab(minute="*/5")},
+    "outbox.sweep": {"task": "outbox.sweep", "schedule": crontab(minute="*")},
 }
+# The outbox (outbox/services.py): a handed-over row not done after the lease is handed over again;
+# failures back off 1, 2, 4 … minutes up to an hour; after that many tries a row is shown as failed.
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "600"))
+OUTBOX_MAX_BACKOFF_SECONDS = 3600
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "48"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -15,6 +15,7 @@ from applications import services as application_services
 from applications.enums import ApplicationState
 from applications.models import Application
 from audit.services import record
+from outbox.services import enqueue
 
 from .enums import AffiliationKind, DecisionOutcome, Declaration, ExclusionKind, SessionState, SheetState
 from .exceptions import JuryError
@@ -418,7 +419,7 @@ def close_session(*, actor: User, session_id: int, notes: str = "") -> Session:
         record(actor=actor, action="jury.session_closed", obj=session.panel.call, from_state=SessionState.OPEN,
                to_state=session.state, data={"session": session.pk, "recommended": len(result.recommended),
                                              "reserve": len(result.reserve)})
-        from .tasks import render_session_documents
-
-        transaction.on_commit(lambda: render_session_documents.delay(session_id=session.pk))
+        enqueue(task="jury.tasks.render_session_documents", key=f"session-documents:{session.pk}",
+                kwargs={"session_id": session.pk}, obj=session.panel.call,
+                label=f"Rangliste und Niederschrift der Jurysitzung {session.pk}")
     return session

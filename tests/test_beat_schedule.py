@@ -3,11 +3,15 @@
 from celery.schedules import crontab
 from django.conf import settings
 
+# Jobs that select what is due from the data run every hour (a broker failure at one minute then
+# costs an hour, not a day; they are safe to repeat); the outbox sweeper runs every minute.
+EVERY_HOUR = set(range(24))
 EXPECTED = {
-    "payments.finalize_due_notices": ({1}, {0}),
-    "payments.remind_proofs": ({7}, {0}),
-    "payments.remind_unpaid_disbursements": ({7}, {15}),
-    "grants.close_due_calls": (set(range(24)), set(range(0, 60, 5))),
+    "payments.finalize_due_notices": (EVERY_HOUR, {5}),
+    "payments.remind_proofs": (EVERY_HOUR, {20}),
+    "payments.remind_unpaid_disbursements": (EVERY_HOUR, {35}),
+    "grants.close_due_calls": (EVERY_HOUR, set(range(0, 60, 5))),
+    "outbox.sweep": (EVERY_HOUR, set(range(60))),
 }
 
 

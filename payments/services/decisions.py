@@ -33,6 +33,7 @@ from applications.models import Application, CostLine
 from audit.services import record
 from grants.models import Call, CallBudgetYear
 from grants.money import ZERO, floor_cents, format_eur, proportional_grant, to_money
+from outbox.services import enqueue
 
 from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
 from ..exceptions import PaymentsError
@@ -290,12 +291,13 @@ def _approve(*, actor, call, budget_years, decision, application) -> Grant:
 
 
 def _dispatch_notice(decision: Decision, grant: Grant | None) -> None:
-    from ..tasks.decisions import render_grant_notice, render_rejection_notice
-
     if grant is not None:
-        transaction.on_commit(lambda: render_grant_notice.delay(grant_id=grant.pk))
+        enqueue(task="payments.render_grant_notice", key=f"notice:grant:{grant.pk}",
+                kwargs={"grant_id": grant.pk}, obj=grant, label=f"Zuwendungsbescheid {grant.case_number}")
     else:
-        transaction.on_commit(lambda: render_rejection_notice.delay(decision_id=decision.pk))
+        enqueue(task="payments.render_rejection_notice", key=f"notice:rejection:{decision.pk}",
+                kwargs={"decision_id": decision.pk}, obj=decision.application,
+                label=f"Ablehnungsbescheid {decision.application.case_number}")
 
 
 # ---------------------------------------------------------------- notices (called by the render tasks)
@@ -468,11 +470,10 @@ def amend_grant(*, actor: User, grant_id: int, reason: str, amount: Decimal | No
                      "new": {"amount": str(new_amount), "project_end": new_end.isoformat(),
                              "retained": str(new_retained), "eligible_costs": str(new_eligible)},
                      "delta_by_year": {str(y): str(d) for y, d in delta.items()}})
-        from ..tasks.decisions import render_amendment_notice
-
-        transaction.on_commit(lambda: render_amendment_notice.delay(
-            grant_id=grant.pk, amendment=number, reason=reason, old_amount=old["amount"],
-            old_project_end=old["project_end"], old_eligible_costs=old["eligible_costs"]))
+        enqueue(task="payments.render_amendment_notice", key=f"notice:amendment:{grant.pk}:{number}",
+                kwargs={"grant_id": grant.pk, "amendment": number, "reason": reason, "old_amount": old["amount"],
+                        "old_project_end": old["project_end"], "old_eligible_costs": old["eligible_costs"]},
+                obj=grant, label=f"Änderungsbescheid {number} zu {grant.case_number}")
     return grant
 
 

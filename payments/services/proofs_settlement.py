@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.notifications import notify
 from audit.services import record
 from grants.money import ZERO, proportional_grant
+from outbox.services import enqueue
 
 from ..enums import (
     OPEN_DISBURSEMENT_STATES,
@@ -228,9 +229,8 @@ def _open_recovery(grant: Grant, settlement: Settlement, approver: User, today: 
     record(actor=approver, action="recovery.created", obj=recovery, to_state=recovery.state,
            data={"principal": str(recovery.principal), "interest_from": recovery.interest_from.isoformat(),
                  "due_on": recovery.due_on.isoformat()})
-    from ..tasks.proofs import render_recovery_notice
-
-    transaction.on_commit(lambda: render_recovery_notice.delay(recovery_id=recovery.pk))
+    enqueue(task="payments.render_recovery_notice", key=f"notice:recovery:{recovery.pk}",
+            kwargs={"recovery_id": recovery.pk}, obj=recovery, label=f"Rückforderungsbescheid {grant.case_number}")
     return recovery
 
 
