@@ -19,16 +19,16 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 
 from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.financing import split_by_year
 from applications.models import Application, CostLine
 from grants.models import Call
-from grants.money import ZERO, format_eur
+from grants.money import ZERO
 
-from .enums import DecisionOutcome, Declaration, SessionState, SheetState, TieBreak
+from . import domain
+from .enums import DecisionOutcome, Declaration, SessionState, SheetState
 from .models import Assignment, Panel, PanelMember, Score, ScoreSheet, Session
 from .rules import hidden_application_ids
 
@@ -124,29 +124,6 @@ def panel_for_call(call_id: int) -> Panel:
                              .annotate(closed_session_id=closed_session_id()), call_id=call_id)
 
 
-def _tie_key(rule: str, row: RankingRow):
-    if rule.startswith("criterion:"):
-        mean = row.means.get(int(rule.split(":", 1)[1]))
-        return -(mean if mean is not None else Decimal("-1"))
-    if rule == TieBreak.JOINT_FIRST:
-        return 0 if row.joint else 1
-    if rule == TieBreak.LOWER_GRANT:
-        return row.grant
-    if rule == TieBreak.EARLIER_SUBMISSION:
-        return row.application.submitted_at
-    return 0
-
-
-def _tie_label(rule: str, criteria_by_id) -> str:
-    if rule.startswith("criterion:"):
-        criterion = criteria_by_id.get(int(rule.split(":", 1)[1]))
-        return _("höhere Bewertung in „%(c)s“") % {"c": criterion.name if criterion else rule}
-    try:
-        return str(TieBreak(rule).label)
-    except ValueError:
-        return rule
-
-
 def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int, Decimal] | None = None,
             exclude_for_user=None) -> Ranking:
     """The ranking list and the budget-constrained recommendation of a call.
@@ -165,7 +142,6 @@ def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int
     panel = Panel.objects.select_related("call__program").get(call=call)
     program = call.program
     criteria = list(program.criteria.order_by("order", "pk"))
-    criteria_by_id = {c.pk: c for c in criteria}
     weight_sum = sum((c.weight for c in criteria), ZERO)
 
     apps_qs = Application.objects.filter(call=call, state__in=EVALUATION_STATES)
@@ -210,63 +186,12 @@ def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int
                          total=total, spread=(max(totals) - min(totals)) if totals else None,
                          joint=app.n_partners > 0, grant=grant,
                          grant_by_year=split_by_year(grant, eligible_by_year.get(app.pk, {})))
-        row.too_few = row.n_scores < panel.min_scorers
-        row.disagreement = row.spread is not None and row.spread > panel.spread_threshold
-        if total is None:
-            row.failed.append(_("noch keine vollständige Bewertung"))
-        else:
-            for c in criteria:
-                if c.threshold is not None and app_means[c.pk] < c.threshold:
-                    row.failed.append(_("„%(c)s“ unter der Schwelle %(t)s") % {"c": c.name, "t": c.threshold})
-            if panel.total_threshold is not None and total < panel.total_threshold:
-                row.failed.append(_("Gesamtbewertung unter der Schwelle %(t)s") % {"t": panel.total_threshold})
+        row.too_few = domain.too_few_scorers(panel, row.n_scores)
+        row.disagreement = domain.large_disagreement(panel, row.spread)
+        row.failed = domain.failed_thresholds(panel=panel, criteria=criteria, means=app_means, total=total)
         rows.append(row)
 
-    chain = [r for r in (panel.tie_breaks or []) if isinstance(r, str)]
-    above = [r for r in rows if r.above_threshold]
-    above.sort(key=lambda r: (-r.total, *(_tie_key(rule, r) for rule in chain), r.application.case_number or ""))
-    left = budget
-    years_left = dict(year_budgets)
-    previous = None
-    for position, row in enumerate(above, 1):
-        row.position = position
-        if previous is not None and previous.total == row.total:
-            for rule in chain:
-                if _tie_key(rule, previous) != _tie_key(rule, row):
-                    row.tie_break = _tie_label(rule, criteria_by_id)
-                    break
-            else:
-                row.tie_break = _("Aktenzeichen")
-        fits_total = row.grant <= left
-        short_years = [y for y, amount in row.grant_by_year.items()
-                       if years_left and amount > years_left.get(y, ZERO)]
-        if fits_total and not short_years:
-            row.outcome = DecisionOutcome.RECOMMENDED
-            left -= row.grant
-            for y, amount in row.grant_by_year.items():
-                if y in years_left:
-                    years_left[y] -= amount
-            row.explanation = _("Platz %(p)d, %(s)s Punkte: empfohlen; danach verbleiben %(b)s.") % {
-                "p": position, "s": row.total.quantize(Decimal("0.01")), "b": format_eur(left)}
-        else:
-            row.outcome = DecisionOutcome.RESERVE
-            if not fits_total:
-                why = _("die Zuwendung von %(g)s übersteigt die verbleibenden Mittel von %(b)s um %(d)s") % {
-                    "g": format_eur(row.grant), "b": format_eur(left), "d": format_eur(row.grant - left)}
-            else:
-                y = short_years[0]
-                why = _("der Anteil %(g)s im Haushaltsjahr %(y)d übersteigt die verbleibende Tranche von %(b)s") % {
-                    "g": format_eur(row.grant_by_year[y]), "y": y, "b": format_eur(years_left.get(y, ZERO))}
-            row.explanation = _("Platz %(p)d, %(s)s Punkte: Nachrückliste, weil %(why)s.") % {
-                "p": position, "s": row.total.quantize(Decimal("0.01")), "why": why}
-        row.budget_left = left
-        row.years_left = dict(years_left)
-        previous = row
-    below = sorted((r for r in rows if not r.above_threshold),
-                   key=lambda r: (r.total is None, -(r.total or ZERO), r.application.case_number or ""))
-    for row in below:
-        row.explanation = _("Nicht empfohlen: %(why)s.") % {"why": "; ".join(row.failed)}
-    rows = above + below
+    rows = domain.recommend(rows, panel=panel, criteria=criteria, budget=budget, year_budgets=year_budgets)
     if exclude_for_user is not None:
         rows = _visible_rows(exclude_for_user, panel, rows)
     return Ranking(call=call, panel=panel, criteria=criteria, budget=budget, year_budgets=dict(year_budgets),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from applications.enums import ApplicationState
 from applications.models import Application
 
-from .. import selectors, services
+from .. import domain, selectors, services
 from ..enums import SheetState
 from ..exceptions import JuryError
 from ..forms import AssignForm, AutoAssignForm, ReopenForm
@@ -50,7 +50,7 @@ def panel(request, call_id: int):
         applications.append({"application": application, "assigned": assigned, "excluded": excluded,
                              "n_submitted": sum(1 for a in assigned if a["submitted"]),
                              "short": application.state == ApplicationState.IN_EVALUATION
-                             and len(assigned) < panel.min_scorers})
+                             and domain.too_few_scorers(panel, len(assigned))})
     members = list(selectors.workload(panel))
     for member in members:
         member.n_open = member.n_assigned - member.n_done
