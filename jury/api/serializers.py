@@ -27,7 +27,6 @@ from grants.models import Call, Criterion
 
 from ..enums import AffiliationKind, DecisionOutcome
 from ..models import Affiliation, Assignment, Decision, Panel, PanelMember, Score, ScoreSheet, Session, SessionDocument
-from ..rules import may_score
 
 
 def decimal(places: int, **kwargs):
@@ -222,7 +221,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_may_score(self, obj) -> bool:
-        return bool(may_score(self.context["request"].user, obj))
+        return self.context["request"].user.has_perm("jury.score_application", obj)
 
 
 class StaffAssignmentSerializer(serializers.ModelSerializer):

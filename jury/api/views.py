@@ -19,7 +19,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.api import IsCaseWorker, with_defaults
-from accounts.rules import is_case_worker, is_staff_member
+from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.files import private_file_response
 from applications.models import Application
@@ -94,7 +94,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         user = self.request.user
         if user.is_authenticated:
             context["member_panel_ids"] = set(PanelMember.objects.filter(user=user).values_list("panel_id", flat=True))
-            context["is_case_worker"] = bool(is_case_worker(user))
+            context["is_case_worker"] = user.has_perm("jury.manage_panel")
         return context
 
     def _detail(self, panel_pk, status_code=status.HTTP_200_OK):

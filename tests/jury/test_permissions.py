@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/jury/"
 ROLES = ["applicant", "member", "chair", "excluded_member", "excluded_chair", "case_worker", "approver", "admin"]
 OBJECTS = ["own", "foreign", "excluded"]
-PERMISSIONS = ["jury.view_ranking", "jury.view_workload", "jury.record_decision",
+PERMISSIONS = ["jury.view_ranking", "jury.view_ranking_row", "jury.view_workload", "jury.record_decision",
                "jury.view_scores_of_application", "jury.download_session_documents"]
 STAFF = {"case_worker", "approver", "admin"}
 CHAIRS = {"chair", "excluded_chair"}
@@ -41,6 +41,8 @@ def expected(role: str, permission: str, obj: str) -> bool:
     excluded_here = role in EXCLUDED and obj == "excluded"
     return {
         "jury.view_ranking": staff or sits,
+        # The row of an application is hidden from whoever is excluded from it.
+        "jury.view_ranking_row": staff or (sits and not excluded_here),
         "jury.view_workload": staff or chair,
         # An excluded chair may not decide on the application they are excluded from.
         "jury.record_decision": chair and not excluded_here,
@@ -105,6 +107,12 @@ def _doors(world, permission, obj, client, api):
         page = client.get(reverse("jury:ranking", args=[panel.call_id]))
         answer = api.get(f"{API}panels/{panel.pk}/ranking/")
         return page.status_code == 200, answer.status_code == 200
+    if permission == "jury.view_ranking_row":
+        page = client.get(reverse("jury:ranking", args=[panel.call_id]))
+        answer = api.get(f"{API}panels/{panel.pk}/ranking/")
+        rows = [r["application"] for r in answer.data["rows"]] if answer.status_code == 200 else []
+        return (page.status_code == 200 and f'data-case="{app.case_number}"' in page.content.decode(),
+                app.pk in rows)
     if permission == "jury.view_workload":
         page = client.get(reverse("jury:session", args=[panel.call_id]))
         answer = api.get(f"{API}panels/{panel.pk}/workload/")
@@ -132,7 +140,7 @@ def _doors(world, permission, obj, client, api):
 
 
 def _object_of(world, permission, obj):
-    if permission in ("jury.record_decision", "jury.view_scores_of_application"):
+    if permission in ("jury.record_decision", "jury.view_scores_of_application", "jury.view_ranking_row"):
         return world["apps"][obj]
     if permission == "jury.download_session_documents":
         return _session(world, obj, closed=True)
