@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from pypdf import PdfReader
 from rest_framework.test import APIClient
@@ -95,9 +96,7 @@ def test_closed_session_refuses_declaration_and_scores_through_the_api(closed):
 
 
 def test_closed_session_refuses_every_write_in_the_service(closed):
-    """Even an assignment that was declared before closing gets no new sheet or score."""
     pending = closed["pending"]
-    Assignment.objects.filter(pk=pending.pk).update(declaration=Declaration.NO_CONFLICT)  # as if declared in time
     criteria = list(closed["call"].program.criteria.all())
     with pytest.raises(JuryError, match="geschlossen"):
         services.save_scores(user=closed["chair"], application_id=closed["third"].pk, submit=True,
@@ -224,3 +223,21 @@ def test_chair_sees_the_overview_after_declaring_and_submitting(client, scored):
     assert len(api(chair).get(f"{API}applications/{app.pk}/sheets/").data) == 3
     html = page(client, chair).get(reverse("jury:sheets", args=[app.pk])).content.decode()
     assert html.count("<th scope=\"row\">") == 3
+
+
+def test_the_database_refuses_a_new_sheet_declaration_or_score_after_closing(closed):
+    """Not only the services: no path (a race, the admin, a script) writes into a closed evaluation."""
+    pending = closed["pending"]
+    with pytest.raises(IntegrityError, match="jury_evaluation_closed"), transaction.atomic():
+        Assignment.objects.filter(pk=pending.pk).update(declaration=Declaration.NO_CONFLICT)
+    with pytest.raises(IntegrityError, match="jury_evaluation_closed"), transaction.atomic():
+        ScoreSheet.objects.create(assignment=pending)
+    sheet = ScoreSheet.objects.filter(assignment__application=closed["third"]).first()
+    criterion = closed["call"].program.criteria.first()
+    with pytest.raises(IntegrityError, match="jury_evaluation_closed"), transaction.atomic():
+        Score.objects.filter(sheet=sheet).update(value=1)
+    with pytest.raises(IntegrityError, match="jury_evaluation_closed"), transaction.atomic():
+        Score.objects.create(sheet=ScoreSheet.objects.exclude(pk=sheet.pk).first(), criterion=criterion, value=1)
+    # Another panel's evaluation is not touched by this one's closing.
+    call, panel = evaluated_call(min_scorers=1)
+    score(panel, application_in_evaluation(call, grant="100000.00"), [[4, 4]])
