@@ -57,6 +57,7 @@ def closed(db, django_capture_on_commit_callbacks):
     panel.chair = chair.user
     panel.save(update_fields=["chair"])
     pending = AssignmentFactory(member=chair, application=third, declaration=Declaration.PENDING)
+    late = AssignmentFactory(member__panel=panel, application=third)  # declared in time, never scored
     declared = PanelMemberFactory(panel=panel, user__last_name="Befangen")
     AssignmentFactory(member=declared, application=first, declaration=Declaration.PENDING)
     services.declare(user=declared.user, application_id=first.pk, conflict=True, reason="Mitglied im Förderverein")
@@ -70,7 +71,7 @@ def closed(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.close_session(actor=chair.user, session_id=session.pk, notes="Einstimmig.")
     return {"call": call, "panel": panel, "first": first, "second": second, "third": third, "chair": chair.user,
-            "pending": pending, "session": session, "staff": staff, "declared": declared, "auto": auto}
+            "pending": pending, "late": late, "session": session, "staff": staff, "declared": declared, "auto": auto}
 
 
 # ---------------------------------------------------------------- defect 1: the whole evaluation is frozen
@@ -126,6 +127,24 @@ def test_closed_ranking_shows_the_recorded_decision_on_page_and_api(client, clos
     assert rows[second.pk]["outcome"] == "reserve" and rows[second.pk]["computed_outcome"] == "recommended"
     assert rows[second.pk]["justification"] == "Ausgewogenes Portfolio der Regionen"
     assert data["committed"] == "400000.00"  # first and third only
+
+
+def test_closed_session_refuses_a_late_score_on_page_and_api(client, closed):
+    late, third = closed["late"], closed["third"]
+    criteria = list(closed["call"].program.criteria.all())
+    data = {"action": "submit", "confirm": "on"}
+    for c in criteria:
+        data[f"criterion_{c.pk}"], data[f"comment_{c.pk}"] = "5", "sehr gut"
+    response = page(client, late.member.user).post(reverse("jury:score", args=[third.pk]), data)
+    assert response.status_code == 400 and "geschlossen" in response.content.decode()
+    response = api(late.member.user).post(f"{API}applications/{third.pk}/scores/submit/",
+                                          {"scores": [{"criterion": c.pk, "value": "5"} for c in criteria]},
+                                          format="json")
+    assert response.status_code == 400 and "geschlossen" in response.data["detail"]
+    assert not ScoreSheet.objects.filter(assignment=late).exists()
+    # The list did not move: the recorded result stands.
+    rows = api(closed["staff"]).get(f"{API}panels/{closed['panel'].pk}/ranking/").data["rows"]
+    assert [r["application"] for r in rows] == [closed["first"].pk, closed["second"].pk, third.pk]
 
 
 # ---------------------------------------------------------------- defect 2: the minutes agree with the list
