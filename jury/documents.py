@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 
 from grants.money import format_amount_input
 
-from .enums import DecisionOutcome
+from .enums import ExclusionKind
 from .selectors import Ranking
 
 # What a stored session document is served as.
@@ -23,10 +23,10 @@ HEADER = ["Platz", "Aktenzeichen", "Titel", "Antragstellende Kommune", "Gemeinsc
           "Verbleibende Mittel", "Erläuterung"]
 
 
-def ranking_rows(result: Ranking, outcomes: dict[int, str] | None = None) -> list[list]:
+def ranking_rows(result: Ranking) -> list[list]:
     rows = []
     for r in result.rows:
-        outcome = str(DecisionOutcome((outcomes or {}).get(r.application.pk, r.outcome)).label)
+        outcome = r.final_outcome_label
         rows.append([r.position or "", r.application.case_number, r.application.title, r.application.lead.name,
                      "ja" if r.joint else "nein", r.n_scores,
                      f"{r.total:.2f}".replace(".", ",") if r.total is not None else "",
@@ -36,22 +36,22 @@ def ranking_rows(result: Ranking, outcomes: dict[int, str] | None = None) -> lis
     return rows
 
 
-def ranking_csv(result: Ranking, outcomes=None) -> bytes:
+def ranking_csv(result: Ranking) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(HEADER)
-    writer.writerows(ranking_rows(result, outcomes))
+    writer.writerows(ranking_rows(result))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def ranking_xlsx(result: Ranking, outcomes=None) -> bytes:
+def ranking_xlsx(result: Ranking) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
     sheet.title = "Rangliste"
     sheet.append(HEADER)
-    for r, values in zip(result.rows, ranking_rows(result, outcomes), strict=True):
+    for r, values in zip(result.rows, ranking_rows(result), strict=True):
         values[6] = r.total  # numbers stay numbers in the spreadsheet
         values[7] = r.spread
         values[8] = r.grant
@@ -75,11 +75,19 @@ def _render(template: str, context: dict) -> bytes:
         return render_pdf(render_to_string(template, {**context, "created": timezone.localtime()}))
 
 
-def ranking_pdf(result: Ranking, *, session=None, outcomes=None) -> bytes:
-    labels = {pk: str(DecisionOutcome(o).label) for pk, o in (outcomes or {}).items()}
-    return _render("jury/pdf/ranking.html", {"result": result, "session": session, "outcomes": labels})
+def criterion_columns(result: Ranking) -> list[dict]:
+    """The criteria as narrow columns: "K1", "K2", … with a legend (name and weight) below the table."""
+    return [{"short": f"K{i}", "name": c.name, "weight": c.weight, "pk": c.pk}
+            for i, c in enumerate(result.criteria, 1)]
 
 
-def minutes_pdf(session, result: Ranking) -> bytes:
-    decisions = {d.application_id: d for d in session.decisions.select_related("decided_by")}
-    return _render("jury/pdf/minutes.html", {"session": session, "result": result, "decisions": decisions})
+def ranking_pdf(result: Ranking) -> bytes:
+    return _render("jury/pdf/ranking.html", {"result": result, "session": result.session,
+                                             "columns": criterion_columns(result)})
+
+
+def minutes_pdf(result: Ranking) -> bytes:
+    """The minutes of a closed session, from the same snapshot as its ranking list."""
+    kinds = dict(ExclusionKind.choices)
+    conflicts = [{**c, "kind_label": kinds.get(c.get("kind"), c.get("kind"))} for c in result.conflicts]
+    return _render("jury/pdf/minutes.html", {"session": result.session, "result": result, "conflicts": conflicts})

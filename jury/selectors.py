@@ -4,20 +4,33 @@ queries, whatever the number of applications, members and criteria."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 
 from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.financing import split_by_year
 from applications.models import Application, CostLine
 from grants.models import Call
-from grants.money import ZERO, format_eur
+from grants.money import ZERO
 
-from .enums import DecisionOutcome, Declaration, SheetState, TieBreak
-from .models import Assignment, Panel, PanelMember, Score, ScoreSheet
+from . import domain
+from .enums import DecisionOutcome, Declaration, SessionState, SheetState
+from .models import Assignment, Panel, PanelMember, Score, ScoreSheet, Session
+from .rules import hidden_application_ids
 
 FOUR = Decimal("0.0001")
 
@@ -41,10 +54,26 @@ class RankingRow:
     budget_left: Decimal | None = None
     years_left: dict[int, Decimal] = field(default_factory=dict)
     explanation: str = ""
+    # The jury's recorded decision (closed session): `outcome` stays the computed one.
+    decision: str | None = None
+    justification: str = ""
 
     @property
     def outcome_label(self) -> str:
         return str(DecisionOutcome(self.outcome).label)
+
+    @property
+    def final_outcome(self) -> str:
+        """What the jury decided, or (no decision recorded) what the list computed."""
+        return self.decision or self.outcome
+
+    @property
+    def final_outcome_label(self) -> str:
+        return str(DecisionOutcome(self.final_outcome).label)
+
+    @property
+    def deviates(self) -> bool:
+        return self.decision is not None and self.decision != self.outcome
 
     @property
     def above_threshold(self) -> bool:
@@ -60,45 +89,39 @@ class Ranking:
     year_budgets: dict[int, Decimal]
     rows: list[RankingRow]
     what_if: bool = False
+    session: Session | None = None  # set when the list is the recorded result of a closed session
+    conflicts: list[dict] = field(default_factory=list)
 
     @property
     def recommended(self):
-        return [r for r in self.rows if r.outcome == DecisionOutcome.RECOMMENDED]
+        return [r for r in self.rows if r.final_outcome == DecisionOutcome.RECOMMENDED]
 
     @property
     def reserve(self):
-        return [r for r in self.rows if r.outcome == DecisionOutcome.RESERVE]
+        return [r for r in self.rows if r.final_outcome == DecisionOutcome.RESERVE]
+
+    @property
+    def not_recommended(self):
+        return [r for r in self.rows if r.final_outcome == DecisionOutcome.NOT_RECOMMENDED]
+
+    @property
+    def deviations(self):
+        return [r for r in self.rows if r.deviates]
 
     @property
     def committed(self) -> Decimal:
         return sum((r.grant for r in self.recommended), ZERO)
 
 
+def closed_session_id():
+    """The id of a panel's closed session (None while the evaluation is open), as a subquery."""
+    return Subquery(Session.objects.filter(panel=OuterRef("pk"), state=SessionState.CLOSED)
+                    .order_by("-closed_at").values("pk")[:1])
+
+
 def panel_for_call(call_id: int) -> Panel:
-    return get_object_or_404(Panel.objects.select_related("call__program", "chair"), call_id=call_id)
-
-
-def _tie_key(rule: str, row: RankingRow):
-    if rule.startswith("criterion:"):
-        mean = row.means.get(int(rule.split(":", 1)[1]))
-        return -(mean if mean is not None else Decimal("-1"))
-    if rule == TieBreak.JOINT_FIRST:
-        return 0 if row.joint else 1
-    if rule == TieBreak.LOWER_GRANT:
-        return row.grant
-    if rule == TieBreak.EARLIER_SUBMISSION:
-        return row.application.submitted_at
-    return 0
-
-
-def _tie_label(rule: str, criteria_by_id) -> str:
-    if rule.startswith("criterion:"):
-        criterion = criteria_by_id.get(int(rule.split(":", 1)[1]))
-        return _("höhere Bewertung in „%(c)s“") % {"c": criterion.name if criterion else rule}
-    try:
-        return str(TieBreak(rule).label)
-    except ValueError:
-        return rule
+    return get_object_or_404(Panel.objects.select_related("call__program", "chair")
+                             .annotate(closed_session_id=closed_session_id()), call_id=call_id)
 
 
 def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int, Decimal] | None = None,
@@ -119,7 +142,6 @@ def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int
     panel = Panel.objects.select_related("call__program").get(call=call)
     program = call.program
     criteria = list(program.criteria.order_by("order", "pk"))
-    criteria_by_id = {c.pk: c for c in criteria}
     weight_sum = sum((c.weight for c in criteria), ZERO)
 
     apps_qs = Application.objects.filter(call=call, state__in=EVALUATION_STATES)
@@ -164,68 +186,14 @@ def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int
                          total=total, spread=(max(totals) - min(totals)) if totals else None,
                          joint=app.n_partners > 0, grant=grant,
                          grant_by_year=split_by_year(grant, eligible_by_year.get(app.pk, {})))
-        row.too_few = row.n_scores < panel.min_scorers
-        row.disagreement = row.spread is not None and row.spread > panel.spread_threshold
-        if total is None:
-            row.failed.append(_("noch keine vollständige Bewertung"))
-        else:
-            for c in criteria:
-                if c.threshold is not None and app_means[c.pk] < c.threshold:
-                    row.failed.append(_("„%(c)s“ unter der Schwelle %(t)s") % {"c": c.name, "t": c.threshold})
-            if panel.total_threshold is not None and total < panel.total_threshold:
-                row.failed.append(_("Gesamtbewertung unter der Schwelle %(t)s") % {"t": panel.total_threshold})
+        row.too_few = domain.too_few_scorers(panel, row.n_scores)
+        row.disagreement = domain.large_disagreement(panel, row.spread)
+        row.failed = domain.failed_thresholds(panel=panel, criteria=criteria, means=app_means, total=total)
         rows.append(row)
 
-    chain = [r for r in (panel.tie_breaks or []) if isinstance(r, str)]
-    above = [r for r in rows if r.above_threshold]
-    above.sort(key=lambda r: (-r.total, *(_tie_key(rule, r) for rule in chain), r.application.case_number or ""))
-    left = budget
-    years_left = dict(year_budgets)
-    previous = None
-    for position, row in enumerate(above, 1):
-        row.position = position
-        if previous is not None and previous.total == row.total:
-            for rule in chain:
-                if _tie_key(rule, previous) != _tie_key(rule, row):
-                    row.tie_break = _tie_label(rule, criteria_by_id)
-                    break
-            else:
-                row.tie_break = _("Aktenzeichen")
-        fits_total = row.grant <= left
-        short_years = [y for y, amount in row.grant_by_year.items()
-                       if years_left and amount > years_left.get(y, ZERO)]
-        if fits_total and not short_years:
-            row.outcome = DecisionOutcome.RECOMMENDED
-            left -= row.grant
-            for y, amount in row.grant_by_year.items():
-                if y in years_left:
-                    years_left[y] -= amount
-            row.explanation = _("Platz %(p)d, %(s)s Punkte: empfohlen; danach verbleiben %(b)s.") % {
-                "p": position, "s": row.total.quantize(Decimal("0.01")), "b": format_eur(left)}
-        else:
-            row.outcome = DecisionOutcome.RESERVE
-            if not fits_total:
-                why = _("die Zuwendung von %(g)s übersteigt die verbleibenden Mittel von %(b)s um %(d)s") % {
-                    "g": format_eur(row.grant), "b": format_eur(left), "d": format_eur(row.grant - left)}
-            else:
-                y = short_years[0]
-                why = _("der Anteil %(g)s im Haushaltsjahr %(y)d übersteigt die verbleibende Tranche von %(b)s") % {
-                    "g": format_eur(row.grant_by_year[y]), "y": y, "b": format_eur(years_left.get(y, ZERO))}
-            row.explanation = _("Platz %(p)d, %(s)s Punkte: Nachrückliste, weil %(why)s.") % {
-                "p": position, "s": row.total.quantize(Decimal("0.01")), "why": why}
-        row.budget_left = left
-        row.years_left = dict(years_left)
-        previous = row
-    below = sorted((r for r in rows if not r.above_threshold),
-                   key=lambda r: (r.total is None, -(r.total or ZERO), r.application.case_number or ""))
-    for row in below:
-        row.explanation = _("Nicht empfohlen: %(why)s.") % {"why": "; ".join(row.failed)}
-    rows = above + below
+    rows = domain.recommend(rows, panel=panel, criteria=criteria, budget=budget, year_budgets=year_budgets)
     if exclude_for_user is not None:
-        # The list is computed for everyone alike; a member only does not see the rows of
-        # applications they are excluded from (their places and outcomes stay as they are).
-        hidden = excluded_application_ids(exclude_for_user, panel.pk)
-        rows = [r for r in rows if r.application.pk not in hidden]
+        rows = _visible_rows(exclude_for_user, panel, rows)
     return Ranking(call=call, panel=panel, criteria=criteria, budget=budget, year_budgets=dict(year_budgets),
                    rows=rows, what_if=what_if)
 
@@ -237,7 +205,8 @@ def member_assignments(user, call_id: int) -> QuerySet[Assignment]:
 
 
 def member_panels(user) -> QuerySet[Panel]:
-    return Panel.objects.filter(members__user=user).select_related("call").order_by("-call__opens_at")
+    return (Panel.objects.filter(members__user=user).select_related("call")
+            .annotate(closed_session_id=closed_session_id()).order_by("-call__opens_at"))
 
 
 def assignment_for_scoring(user, application_id: int) -> Assignment:
@@ -271,15 +240,13 @@ def sheets_of(application_id: int) -> QuerySet[ScoreSheet]:
 
 
 def sheets_visible_to(user, application: Application) -> QuerySet[ScoreSheet]:
-    """Staff see every sheet of an application; a panel member who is not excluded from it sees the
-    submitted sheets only (drafts stay private to keep scoring independent); anyone else gets 404."""
-    qs = sheets_of(application.pk).order_by("assignment__member__user__last_name", "pk")
-    if is_staff_member(user):
-        return qs
-    panel = get_object_or_404(visible_panels(user), call_id=application.call_id)
-    if application.pk in excluded_application_ids(user, panel.pk):
+    """Everyone's sheets of an application, for whoever may see them (`jury.view_scores_of_application`:
+    the ministry, and the chair once they declared themselves free of conflict and submitted their own
+    sheet); anyone else gets 404. Drafts stay private to the ministry, to keep scoring independent."""
+    if not user.has_perm("jury.view_scores_of_application", application):
         raise Http404
-    return qs.filter(state=SheetState.SUBMITTED)
+    qs = sheets_of(application.pk).order_by("assignment__member__user__last_name", "pk")
+    return qs if is_staff_member(user) else qs.filter(state=SheetState.SUBMITTED)
 
 
 def visible_panels(user) -> QuerySet[Panel]:
@@ -288,12 +255,6 @@ def visible_panels(user) -> QuerySet[Panel]:
         return Panel.objects.select_related("call", "chair").order_by("-call__opens_at")
     return (Panel.objects.filter(Q(pk__in=PanelMember.objects.filter(user=user).values("panel_id")) | Q(chair=user))
             .select_related("call", "chair").order_by("-call__opens_at"))
-
-
-def excluded_application_ids(user, panel_id: int) -> set[int]:
-    """The applications of a panel the user is excluded from (one query)."""
-    return set(Assignment.objects.filter(member__panel_id=panel_id, member__user=user, excluded=True)
-               .values_list("application_id", flat=True))
 
 
 def panel_applications(panel: Panel) -> QuerySet[Application]:
@@ -307,3 +268,112 @@ def panel_applications(panel: Panel) -> QuerySet[Application]:
             .select_related("lead").prefetch_related(Prefetch("jury_assignments", queryset=rows,
                                                               to_attr="panel_rows"))
             .order_by("case_number", "pk"))
+
+
+def _visible_rows(user, panel: Panel, rows: list[RankingRow]) -> list[RankingRow]:
+    """The list is computed for everyone alike; a viewer only does not see the rows they may not
+    (`jury.view_ranking_row`: the applications they are excluded from); places and outcomes stay."""
+    hidden = hidden_application_ids(user, panel.pk)
+    return [r for r in rows if r.application.pk not in hidden]
+
+
+# ---------------------------------------------------------------- the recorded result of a closed session
+
+
+def _dec(value) -> Decimal | None:
+    return Decimal(value) if value not in (None, "") else None
+
+
+def conflicts_of(panel: Panel) -> list[dict]:
+    """Every exclusion of the panel (automatic and declared), for the minutes."""
+    rows = (Assignment.objects.filter(member__panel=panel, excluded=True)
+            .select_related("member__user", "application").order_by("application__case_number", "member_id"))
+    return [{"application": a.application_id, "case_number": a.application.case_number,
+             "member": a.member.user.display_name, "kind": a.exclusion_kind, "reason": a.exclusion_reason}
+            for a in rows]
+
+
+def to_snapshot(result: Ranking, decisions: dict, conflicts: list[dict]) -> dict:
+    """The whole recorded result of a session, as stored when it closes: the one source of the closed
+    list, the minutes and every document."""
+    rows = []
+    for row in result.rows:
+        decision = decisions.get(row.application.pk)
+        rows.append({
+            "application": row.application.pk, "case_number": row.application.case_number,
+            "title": row.application.title, "position": row.position, "n_scores": row.n_scores,
+            "means": {str(cid): str(m) if m is not None else None for cid, m in row.means.items()},
+            "total": str(row.total) if row.total is not None else None,
+            "spread": str(row.spread) if row.spread is not None else None,
+            "joint": row.joint, "grant": str(row.grant),
+            "grant_by_year": {str(y): str(a) for y, a in row.grant_by_year.items()},
+            "failed": [str(f) for f in row.failed], "too_few": row.too_few, "disagreement": row.disagreement,
+            "computed": row.outcome, "outcome": decision.outcome if decision else row.outcome,
+            "justification": decision.justification if decision else "",
+            "tie_break": str(row.tie_break),
+            "budget_left": str(row.budget_left) if row.budget_left is not None else None,
+            "years_left": {str(y): str(a) for y, a in row.years_left.items()},
+            "explanation": str(row.explanation)})
+    return {"version": 2, "rows": rows, "budget": str(result.budget),
+            "year_budgets": {str(y): str(a) for y, a in result.year_budgets.items()},
+            "criteria": [{"id": c.pk, "name": c.name, "weight": str(c.weight)} for c in result.criteria],
+            "conflicts": conflicts}
+
+
+@dataclass
+class SnapshotCriterion:
+    pk: int
+    name: str
+    weight: Decimal
+
+
+def from_snapshot(session: Session) -> Ranking:
+    """The recorded result of a closed session, rebuilt from its snapshot (numbers and outcomes as
+    recorded; the applications themselves are read for their names)."""
+    data = session.snapshot or {}
+    panel = session.panel
+    call = panel.call
+    applications = Application.objects.select_related("lead").in_bulk([r["application"] for r in data.get("rows", [])])
+    criteria = [SnapshotCriterion(pk=c["id"], name=c["name"], weight=Decimal(c["weight"]))
+                for c in data.get("criteria", [])]
+    rows = []
+    for r in data.get("rows", []):
+        application = applications.get(r["application"])
+        if application is None:
+            continue
+        computed = r.get("computed") or r["outcome"]
+        rows.append(RankingRow(
+            application=application, n_scores=r.get("n_scores", 0),
+            means={int(cid): _dec(m) for cid, m in r.get("means", {}).items()},
+            total=_dec(r.get("total")), spread=_dec(r.get("spread")), joint=r.get("joint", False),
+            grant=Decimal(r["grant"]),
+            grant_by_year={int(y): Decimal(a) for y, a in r.get("grant_by_year", {}).items()},
+            failed=list(r.get("failed", [])), too_few=r.get("too_few", False),
+            disagreement=r.get("disagreement", False), position=r.get("position"), outcome=computed,
+            tie_break=r.get("tie_break", ""), budget_left=_dec(r.get("budget_left")),
+            years_left={int(y): Decimal(a) for y, a in r.get("years_left", {}).items()},
+            explanation=r.get("explanation", ""), decision=r["outcome"], justification=r.get("justification", "")))
+    return Ranking(call=call, panel=panel, criteria=criteria, budget=Decimal(data.get("budget", call.total_budget)),
+                   year_budgets={int(y): Decimal(a) for y, a in data.get("year_budgets", {}).items()},
+                   rows=rows, session=session, conflicts=list(data.get("conflicts", [])))
+
+
+def closed_session_of(panel: Panel) -> Session | None:
+    """The panel's closed session (its recorded result), if any; no query when the panel was read with
+    `closed_session_id` annotated and the evaluation is still open."""
+    if hasattr(panel, "closed_session_id"):
+        if panel.closed_session_id is None:
+            return None
+        return Session.objects.select_related("panel__call", "closed_by").get(pk=panel.closed_session_id)
+    return (Session.objects.filter(panel=panel, state=SessionState.CLOSED).select_related("panel__call", "closed_by")
+            .order_by("-closed_at").first())
+
+
+def result_for(*, panel: Panel, viewer, budget: Decimal | None = None) -> Ranking:
+    """The list a viewer sees on every page, API answer and document: the recorded result once a session
+    is closed, the live list before (or a what-if, which never shows a recorded result)."""
+    closed = closed_session_of(panel) if budget is None else None
+    result = from_snapshot(closed) if closed is not None else ranking(call=panel.call, budget=budget)
+    if viewer is not None:
+        result.rows = _visible_rows(viewer, panel, result.rows)
+    return result

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from accounts.enums import Role
 from accounts.models import User
-from accounts.rules import is_case_worker
 from applications import services as application_services
 from applications.enums import ApplicationState
 from applications.models import Application
@@ -20,12 +19,30 @@ from outbox.services import enqueue
 from .enums import AffiliationKind, DecisionOutcome, Declaration, ExclusionKind, SessionState, SheetState
 from .exceptions import JuryError
 from .models import Affiliation, Assignment, Decision, Panel, PanelMember, Score, ScoreSheet, Session
-from .rules import is_chair, may_score
 
 
 def _require(allowed, message):
     if not allowed:
         raise JuryError(message)
+
+
+def closed_session(panel_id: int) -> Session | None:
+    """The closed session of a panel, if any: once a session is closed the evaluation is frozen."""
+    return Session.objects.filter(panel_id=panel_id, state=SessionState.CLOSED).order_by("-closed_at").first()
+
+
+def lock_open_evaluation(panel_id: int) -> Panel:
+    """The one guard of every write of the evaluation (sheet, declaration, score, assignment, decision).
+
+    Locks the panel (lock order: panel, then session, assignment, sheet) and refuses once a session of
+    the panel is closed: closing freezes the whole evaluation, not only the sheets that exist.
+    """
+    panel = Panel.objects.select_for_update().get(pk=panel_id)
+    closed = closed_session(panel_id)
+    if closed is not None:
+        raise JuryError(_("Die Jurysitzung vom %(d)s ist geschlossen; die Bewertung dieses Aufrufs ist "
+                          "abgeschlossen und kann nicht mehr geändert werden.") % {"d": f"{closed.held_on:%d.%m.%Y}"})
+    return panel
 
 
 def _evaluation_applications(panel: Panel):
@@ -35,7 +52,7 @@ def _evaluation_applications(panel: Panel):
 # ---------------------------------------------------------------- panel and conflicts
 
 def add_member(*, actor: User, panel: Panel, user: User) -> PanelMember:
-    _require(is_case_worker(actor), _("Nur die Sachbearbeitung stellt die Jury zusammen."))
+    _require(actor.has_perm("jury.manage_panel", panel), _("Nur die Sachbearbeitung stellt die Jury zusammen."))
     _require(user.has_role(Role.JURY), _("Die Person hat nicht die Rolle „Jurymitglied“."))
     with transaction.atomic():
         member, created = PanelMember.objects.get_or_create(panel=panel, user=user)
@@ -46,7 +63,7 @@ def add_member(*, actor: User, panel: Panel, user: User) -> PanelMember:
 
 def add_affiliation(*, actor: User, member: PanelMember, kind: str, municipality=None, organisation: str = "",
                     function: str = "") -> Affiliation:
-    _require(is_case_worker(actor), _("Nur die Sachbearbeitung pflegt Zugehörigkeiten."))
+    _require(actor.has_perm("jury.manage_panel", member.panel), _("Nur die Sachbearbeitung pflegt Zugehörigkeiten."))
     if kind == AffiliationKind.MUNICIPALITY and municipality is None:
         raise JuryError(_("Bitte nennen Sie die Kommune."), field="municipality")
     with transaction.atomic():
@@ -109,10 +126,13 @@ def declare(*, user: User, application_id: int, conflict: bool, reason: str = ""
     if conflict and not reason:
         raise JuryError(_("Bitte begründen Sie die Befangenheit."), field="reason")
     with transaction.atomic():
-        assignment = (Assignment.objects.select_for_update().select_related("member__user", "application")
-                      .filter(member__user=user, application_id=application_id).first())
-        if assignment is None:
+        panel_id = (Assignment.objects.filter(member__user=user, application_id=application_id)
+                    .values_list("member__panel_id", flat=True).first())
+        if panel_id is None:
             raise JuryError(_("Dieser Antrag ist Ihnen nicht zugewiesen."))
+        lock_open_evaluation(panel_id)
+        assignment = (Assignment.objects.select_for_update().select_related("member__user", "application")
+                      .get(member__user=user, application_id=application_id))
         if assignment.excluded:
             raise JuryError(_("Sie sind von diesem Antrag ausgeschlossen."))
         if assignment.declaration != Declaration.PENDING:
@@ -139,8 +159,9 @@ def declare(*, user: User, application_id: int, conflict: bool, reason: str = ""
 
 def start_evaluation(*, actor: User, panel: Panel) -> int:
     """Move every eligible application of the call into the jury's evaluation."""
-    _require(is_case_worker(actor), _("Nur die Sachbearbeitung startet die Bewertung."))
+    _require(actor.has_perm("jury.manage_panel", panel), _("Nur die Sachbearbeitung startet die Bewertung."))
     with transaction.atomic():
+        lock_open_evaluation(panel.pk)
         ids = list(Application.objects.filter(call_id=panel.call_id, state=ApplicationState.ELIGIBLE)
                    .values_list("pk", flat=True))
         for application_id in ids:
@@ -150,8 +171,9 @@ def start_evaluation(*, actor: User, panel: Panel) -> int:
 
 
 def assign(*, actor: User, member: PanelMember, application_id: int) -> Assignment:
-    _require(is_case_worker(actor), _("Nur die Sachbearbeitung weist Anträge zu."))
+    _require(actor.has_perm("jury.manage_panel", member.panel), _("Nur die Sachbearbeitung weist Anträge zu."))
     with transaction.atomic():
+        lock_open_evaluation(member.panel_id)
         application = Application.objects.select_for_update().get(pk=application_id)
         _require(application.call_id == member.panel.call_id and application.state == ApplicationState.IN_EVALUATION,
                  _("Dieser Antrag ist nicht in der Bewertung dieser Jury."))
@@ -170,8 +192,12 @@ def assign(*, actor: User, member: PanelMember, application_id: int) -> Assignme
 
 
 def unassign(*, actor: User, assignment_id: int) -> Assignment:
-    _require(is_case_worker(actor), _("Nur die Sachbearbeitung hebt Zuweisungen auf."))
+    _require(actor.has_perm("jury.manage_panel"), _("Nur die Sachbearbeitung hebt Zuweisungen auf."))
     with transaction.atomic():
+        panel_id = Assignment.objects.filter(pk=assignment_id).values_list("member__panel_id", flat=True).first()
+        if panel_id is None:
+            raise JuryError(_("Diese Zuweisung gibt es nicht."))
+        lock_open_evaluation(panel_id)
         assignment = Assignment.objects.select_for_update().select_related("member__user").get(pk=assignment_id)
         sheet = ScoreSheet.objects.filter(assignment=assignment).first()
         if sheet is not None and sheet.state == SheetState.SUBMITTED:
@@ -195,10 +221,10 @@ def auto_assign(*, actor: User, panel: Panel, per_application: int | None = None
     possible scorers are served first; each takes the least-loaded members. Returns a summary with
     the applications that could not get enough scorers.
     """
-    _require(is_case_worker(actor), _("Nur die Sachbearbeitung weist Anträge zu."))
+    _require(actor.has_perm("jury.manage_panel", panel), _("Nur die Sachbearbeitung weist Anträge zu."))
     needed = per_application or panel.min_scorers
     with transaction.atomic():
-        Panel.objects.select_for_update().get(pk=panel.pk)
+        lock_open_evaluation(panel.pk)
         sync_exclusions(actor=actor, panel=panel)
         members = list(panel.members.select_related("user").annotate(
             load=Count("assignments", filter=Q(assignments__assigned=True,
@@ -274,9 +300,13 @@ def save_scores(*, user: User, application_id: int, values: dict[int, tuple], su
     `values` maps criterion id → (value, comment). Criteria not given keep what they had.
     """
     with transaction.atomic():
+        panel_id = (Assignment.objects.filter(member__user=user, application_id=application_id)
+                    .values_list("member__panel_id", flat=True).first())
+        _require(panel_id is not None, _("Sie können diesen Antrag nicht bewerten."))
+        lock_open_evaluation(panel_id)
         assignment = (Assignment.objects.select_for_update().select_related("member__panel__call__program")
                       .filter(member__user=user, application_id=application_id).first())
-        _require(assignment is not None and may_score(user, assignment),
+        _require(assignment is not None and user.has_perm("jury.score_application", assignment),
                  _("Sie können diesen Antrag nicht bewerten."))
         sheet, _created = ScoreSheet.objects.get_or_create(assignment=assignment)
         sheet = ScoreSheet.objects.select_for_update().get(pk=sheet.pk)
@@ -317,11 +347,16 @@ def save_scores(*, user: User, application_id: int, values: dict[int, tuple], su
 
 
 def reopen_scores(*, actor: User, sheet_id: int, reason: str) -> ScoreSheet:
-    _require(is_case_worker(actor), _("Nur die Sachbearbeitung kann Bewertungen wieder öffnen."))
+    _require(actor.has_perm("jury.reopen_scores"), _("Nur die Sachbearbeitung kann Bewertungen wieder öffnen."))
     reason = (reason or "").strip()
     if not reason:
         raise JuryError(_("Bitte begründen Sie, warum die Bewertung wieder geöffnet wird."), field="reason")
     with transaction.atomic():
+        panel_id = (ScoreSheet.objects.filter(pk=sheet_id).values_list("assignment__member__panel_id", flat=True)
+                    .first())
+        if panel_id is None:
+            raise JuryError(_("Diesen Bewertungsbogen gibt es nicht."))
+        lock_open_evaluation(panel_id)
         sheet = ScoreSheet.objects.select_for_update().select_related("assignment__member__user",
                                                                       "assignment__application").get(pk=sheet_id)
         if sheet.final:
@@ -339,10 +374,10 @@ def reopen_scores(*, actor: User, sheet_id: int, reason: str) -> ScoreSheet:
 # ---------------------------------------------------------------- session
 
 def open_session(*, actor: User, panel: Panel, held_on: dt.date) -> Session:
-    _require(is_chair(actor, panel) or is_case_worker(actor),
+    _require(actor.has_perm("jury.open_session", panel),
              _("Nur der Vorsitz oder die Sachbearbeitung eröffnet die Sitzung."))
     with transaction.atomic():
-        Panel.objects.select_for_update().get(pk=panel.pk)  # one opener at a time
+        lock_open_evaluation(panel.pk)  # one opener at a time; none after the evaluation was closed
         existing = Session.objects.filter(panel=panel, state=SessionState.OPEN).first()
         if existing:
             return existing
@@ -358,13 +393,18 @@ def record_decision(*, actor: User, session_id: int, application_id: int, outcom
         raise JuryError(_("Unbekannte Entscheidung."), field="outcome")
     justification = (justification or "").strip()
     with transaction.atomic():
+        panel_id = Session.objects.filter(pk=session_id).values_list("panel_id", flat=True).first()
+        _require(panel_id is not None, _("Diese Sitzung gibt es nicht."))
+        lock_open_evaluation(panel_id)
         session = Session.objects.select_for_update().select_related("panel__call").get(pk=session_id)
-        _require(is_chair(actor, session.panel), _("Nur der Vorsitz hält die Entscheidungen fest."))
         _require(session.state == SessionState.OPEN, _("Die Sitzung ist geschlossen."))
         rows = {r.application.pk: r for r in ranking(call=session.panel.call).rows}
         row = rows.get(application_id)
         if row is None:
             raise JuryError(_("Dieser Antrag ist nicht in der Bewertung dieser Jury."))
+        _require(actor.has_perm("jury.record_decision", row.application),
+                 _("Nur der Vorsitz hält die Entscheidungen fest, und nicht zu Anträgen, von denen er "
+                   "ausgeschlossen ist."))
         if outcome != row.outcome and not justification:
             raise JuryError(_("Eine Abweichung von der berechneten Liste (%(c)s) muss schriftlich begründet werden.")
                             % {"c": DecisionOutcome(row.outcome).label}, field="justification")
@@ -380,22 +420,24 @@ def record_decision(*, actor: User, session_id: int, application_id: int, outcom
 def close_session(*, actor: User, session_id: int, notes: str = "") -> Session:
     """Close the session: every application in evaluation takes the decided (or computed) outcome,
     all scores become final, and the ranking list and minutes are rendered after commit."""
-    from .selectors import ranking
+    from .selectors import conflicts_of, from_snapshot, ranking, to_snapshot
 
     with transaction.atomic():
+        panel_id = Session.objects.filter(pk=session_id).values_list("panel_id", flat=True).first()
+        _require(panel_id is not None, _("Diese Sitzung gibt es nicht."))
+        Panel.objects.select_for_update().get(pk=panel_id)  # lock order: panel, then session
         session = Session.objects.select_for_update().select_related("panel__call").get(pk=session_id)
-        _require(is_chair(actor, session.panel), _("Nur der Vorsitz schließt die Sitzung."))
+        _require(actor.has_perm("jury.close_session", session.panel), _("Nur der Vorsitz schließt die Sitzung."))
         if session.state != SessionState.OPEN:
             raise JuryError(_("Die Sitzung ist bereits geschlossen."))
         result = ranking(call=session.panel.call)
         decided = {d.application_id: d for d in session.decisions.all()}
-        snapshot = []
         for row in result.rows:
             app = row.application
             decision = decided.get(app.pk)
             if decision is None:
-                decision = Decision.objects.create(session=session, application=app, computed=row.outcome,
-                                                   outcome=row.outcome, decided_by=actor)
+                decision = decided[app.pk] = Decision.objects.create(
+                    session=session, application=app, computed=row.outcome, outcome=row.outcome, decided_by=actor)
             elif decision.outcome != row.outcome and not decision.justification:
                 # The list changed after the decision was recorded: it now deviates without a reason.
                 raise JuryError(_("Die Rangliste hat sich seit der Entscheidung zu %(c)s geändert; bitte "
@@ -404,21 +446,19 @@ def close_session(*, actor: User, session_id: int, notes: str = "") -> Session:
                 application_services.conclude_evaluation(actor=actor, application_id=app.pk,
                                                          outcome=decision.outcome,
                                                          reason=decision.justification)
-            snapshot.append({"application": app.pk, "case_number": app.case_number, "position": row.position,
-                             "total": str(row.total) if row.total is not None else None,
-                             "computed": row.outcome, "outcome": decision.outcome,
-                             "justification": decision.justification, "grant": str(row.grant),
-                             "explanation": row.explanation})
+        # One snapshot of the recorded decisions: the closed list, the minutes and every document read it.
+        snapshot = to_snapshot(result, decided, conflicts_of(session.panel))
         ScoreSheet.objects.filter(assignment__member__panel=session.panel).update(final=True)
         session.close()
         session.closed_at = timezone.now()
         session.closed_by = actor
         session.notes = (notes or "").strip()
-        session.snapshot = {"rows": snapshot, "budget": str(result.budget), "committed": str(result.committed)}
+        session.snapshot = snapshot
         session.save(update_fields=["state", "closed_at", "closed_by", "notes", "snapshot"])
+        recorded = from_snapshot(session)
         record(actor=actor, action="jury.session_closed", obj=session.panel.call, from_state=SessionState.OPEN,
-               to_state=session.state, data={"session": session.pk, "recommended": len(result.recommended),
-                                             "reserve": len(result.reserve)})
+               to_state=session.state, data={"session": session.pk, "recommended": len(recorded.recommended),
+                                             "reserve": len(recorded.reserve)})
         enqueue(task="jury.tasks.render_session_documents", key=f"session-documents:{session.pk}",
                 kwargs={"session_id": session.pk}, obj=session.panel.call,
                 label=f"Rangliste und Niederschrift der Jurysitzung {session.pk}")

@@ -10,16 +10,15 @@ def render_session_documents(*, session_id: int) -> list[str]:
     """Render the ranking list (PDF, CSV, XLSX) and the minutes of a closed session. Safe to run twice."""
     from . import documents
     from .models import Session, SessionDocument
-    from .selectors import ranking
+    from .selectors import from_snapshot
 
-    session = Session.objects.select_related("panel__call__program", "panel__chair").get(pk=session_id)
-    result = ranking(call=session.panel.call)
-    outcomes = {d.application_id: d.outcome for d in session.decisions.all()}
+    session = Session.objects.select_related("panel__call__program", "panel__chair", "closed_by").get(pk=session_id)
+    result = from_snapshot(session)  # every document from the one recorded snapshot
     makers = {
-        SessionDocument.Kind.RANKING_PDF: lambda: documents.ranking_pdf(result, session=session, outcomes=outcomes),
-        SessionDocument.Kind.MINUTES_PDF: lambda: documents.minutes_pdf(session, result),
-        SessionDocument.Kind.RANKING_CSV: lambda: documents.ranking_csv(result, outcomes),
-        SessionDocument.Kind.RANKING_XLSX: lambda: documents.ranking_xlsx(result, outcomes),
+        SessionDocument.Kind.RANKING_PDF: lambda: documents.ranking_pdf(result),
+        SessionDocument.Kind.MINUTES_PDF: lambda: documents.minutes_pdf(result),
+        SessionDocument.Kind.RANKING_CSV: lambda: documents.ranking_csv(result),
+        SessionDocument.Kind.RANKING_XLSX: lambda: documents.ranking_xlsx(result),
     }
     done = set(session.documents.values_list("kind", flat=True))
     for kind, make in makers.items():

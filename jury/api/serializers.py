@@ -27,7 +27,6 @@ from grants.models import Call, Criterion
 
 from ..enums import AffiliationKind, DecisionOutcome
 from ..models import Affiliation, Assignment, Decision, Panel, PanelMember, Score, ScoreSheet, Session, SessionDocument
-from ..rules import may_score
 
 
 def decimal(places: int, **kwargs):
@@ -222,7 +221,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_may_score(self, obj) -> bool:
-        return bool(may_score(self.context["request"].user, obj))
+        return self.context["request"].user.has_perm("jury.score_application", obj)
 
 
 class StaffAssignmentSerializer(serializers.ModelSerializer):
@@ -373,11 +372,19 @@ class RankingRowSerializer(serializers.Serializer):
     failed = serializers.ListField(child=serializers.CharField(), help_text=_("Verfehlte Schwellen"))
     grant = money()
     grant_by_year = serializers.SerializerMethodField()
-    outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
+    outcome = serializers.ChoiceField(source="final_outcome", choices=DecisionOutcome.choices, help_text=_(
+        "Die festgehaltene Entscheidung der Jury (nach dem Schließen der Sitzung), sonst das berechnete Ergebnis"))
+    computed_outcome = serializers.ChoiceField(source="outcome", choices=DecisionOutcome.choices,
+                                               help_text=_("Das berechnete Ergebnis der Liste"))
+    decided = serializers.SerializerMethodField(help_text=_("Ob die Jury über den Antrag entschieden hat"))
+    justification = serializers.CharField(help_text=_("Begründung einer Abweichung von der berechneten Liste"))
     tie_break = serializers.CharField(help_text=_("Wodurch ein Gleichstand mit dem Platz davor gelöst wurde"))
     budget_left = money(allow_null=True)
     years_left = serializers.SerializerMethodField()
     explanation = serializers.CharField()
+
+    def get_decided(self, obj) -> bool:
+        return obj.decision is not None
 
     @extend_schema_field(MeanSerializer(many=True))
     def get_means(self, obj):
@@ -398,6 +405,8 @@ class RankingSerializer(serializers.Serializer):
     what_if = serializers.BooleanField(help_text=_("Ob mit einem anderen Budget gerechnet wurde (nichts gespeichert)"))
     budget = money()
     committed = money(help_text=_("Summe der Zuwendungen der empfohlenen Anträge (dieser Liste)"))
+    session = serializers.IntegerField(source="session.pk", allow_null=True, default=None, help_text=_(
+        "Die geschlossene Sitzung, deren festgehaltenes Ergebnis die Liste zeigt (sonst leer: die laufende Liste)"))
     year_budgets = serializers.SerializerMethodField()
     criteria = CriterionSerializer(many=True)
     rows = RankingRowSerializer(many=True)

@@ -19,7 +19,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.api import IsCaseWorker, with_defaults
-from accounts.rules import is_case_worker, is_staff_member
+from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.files import private_file_response
 from applications.models import Application
@@ -29,7 +29,7 @@ from jury.documents import CONTENT_TYPES
 from .. import selectors, services
 from ..enums import Declaration, SheetState
 from ..models import Assignment, Decision, Panel, PanelMember, Score, ScoreSheet, Session, SessionDocument
-from ..rules import is_chair
+from ..rules import hidden_application_ids
 from . import serializers as s
 
 ERRORS = {
@@ -94,7 +94,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         user = self.request.user
         if user.is_authenticated:
             context["member_panel_ids"] = set(PanelMember.objects.filter(user=user).values_list("panel_id", flat=True))
-            context["is_case_worker"] = bool(is_case_worker(user))
+            context["is_case_worker"] = user.has_perm("jury.manage_panel")
         return context
 
     def _detail(self, panel_pk, status_code=status.HTTP_200_OK):
@@ -172,7 +172,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def workload(self, request, pk=None):
         panel = self.get_object()
-        if not (is_staff_member(request.user) or is_chair(request.user, panel)):
+        if not request.user.has_perm("jury.view_workload", panel):
             _deny(_("Den Arbeitsstand sehen nur das Ministerium und der Vorsitz."))
         return Response(s.WorkloadSerializer(selectors.workload(panel), many=True).data)
 
@@ -188,12 +188,11 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         panel = self.get_object()
         query = _parse(s.RankingQuerySerializer, request.query_params)
         budget = query.get("budget")
-        if budget is not None and not is_staff_member(request.user):
+        if not request.user.has_perm("jury.view_ranking", panel):
+            _deny(_("Die Rangliste sehen nur das Ministerium und die Jury."))
+        if budget is not None and not request.user.has_perm("jury.calculate_what_if", panel):
             _deny(_("Eine Was-wäre-wenn-Rechnung steht nur dem Ministerium zur Verfügung."))
-        result = selectors.ranking(call=panel.call, budget=budget)
-        hidden = selectors.excluded_application_ids(request.user, panel.pk)
-        if hidden:
-            result.rows = [row for row in result.rows if row.application.pk not in hidden]
+        result = selectors.result_for(panel=panel, viewer=request.user, budget=budget)
         return Response(s.RankingSerializer(result).data)
 
     # ------------------------------------------------------------ sessions
@@ -210,7 +209,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     @sessions.mapping.post
     def open_session(self, request, pk=None):
         panel = self.get_object()
-        if not (is_chair(request.user, panel) or is_case_worker(request.user)):
+        if not request.user.has_perm("jury.open_session", panel):
             _deny(_("Nur der Vorsitz oder die Sachbearbeitung eröffnet die Sitzung."))
         data = _parse(s.SessionOpenSerializer, request.data)
         existed = panel.sessions.filter(state="open").exists()
@@ -411,19 +410,11 @@ def _sessions_for(user):
                 "application", "decided_by").order_by("application__case_number", "pk")), "documents"))
 
 
-def _may_download(user, hidden: set[int]) -> bool:
-    """The documents list every application with its scores: not for a member excluded from any of them.
-
-    Only called for a session of `_sessions_for(user)`: the user already sits on (or chairs) the panel.
-    """
-    return bool(is_staff_member(user) or not hidden)
-
-
 def _session_response(request, session_pk, status_code=status.HTTP_200_OK) -> Response:
     session = get_object_or_404(_sessions_for(request.user), pk=session_pk)
-    hidden = selectors.excluded_application_ids(request.user, session.panel_id)
-    context = {"request": request, "may_download": _may_download(request.user, hidden),
-               "hidden_application_ids": hidden}
+    hidden = hidden_application_ids(request.user, session.panel_id)
+    context = {"request": request, "hidden_application_ids": hidden,
+               "may_download": request.user.has_perm("jury.download_session_documents", session)}
     return Response(s.SessionSerializer(session, context=context).data, status=status_code)
 
 
@@ -447,7 +438,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return _session_response(request, self.get_object().pk)
 
     def _chair_only(self, session):
-        if not is_chair(self.request.user, session.panel):
+        if not self.request.user.has_perm("jury.close_session", session.panel):
             _deny(_("Nur der Vorsitz hält die Entscheidungen fest und schließt die Sitzung."))
 
     @extend_schema(summary=_("Entscheidung zu einem Antrag festhalten"), description=_(
@@ -458,8 +449,9 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         session = self.get_object()
         self._chair_only(session)
         data = _parse(s.DecisionInputSerializer, request.data)
-        if data["application"] in selectors.excluded_application_ids(request.user, session.panel_id):
-            raise Http404
+        application = get_object_or_404(Application, pk=data["application"], call_id=session.panel.call_id)
+        if not request.user.has_perm("jury.record_decision", application):
+            raise Http404  # the chair is excluded from it: they must not even learn of it
         services.record_decision(actor=request.user, session_id=session.pk, application_id=data["application"],
                                  outcome=data["outcome"], justification=data["justification"])
         return _session_response(request, session.pk)
@@ -483,7 +475,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<kind>[a-z_]+)", url_name="document")
     def document(self, request, pk=None, kind=None):
         session = self.get_object()
-        if not _may_download(request.user, selectors.excluded_application_ids(request.user, session.panel_id)):
+        if not request.user.has_perm("jury.download_session_documents", session):
             _deny(_("Die Sitzungsdokumente zeigen auch Anträge, von denen Sie ausgeschlossen sind; sie stehen "
                     "Ihnen daher nicht zur Verfügung."))
         document = get_object_or_404(session.documents, kind=kind)

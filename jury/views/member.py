@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.rules import is_case_worker, is_jury_member, is_staff_member
+from accounts.rules import is_jury_member, is_staff_member
+from applications.enums import EVALUATION_STATES
 from applications.financing import figures_for
+from applications.models import Application
 
 from .. import selectors, services
 from ..enums import Declaration, SheetState
@@ -17,6 +19,7 @@ from ..exceptions import JuryError
 from ..forms import DeclarationForm, ScoreForm, add_jury_error, format_points
 
 STATUS = {
+    "closed": (gettext_lazy("Bewertung abgeschlossen"), "info"),
     "pending": (gettext_lazy("Erklärung ausstehend"), "warning"),
     "todo": (gettext_lazy("zu bewerten"), "info"),
     "draft": (gettext_lazy("Entwurf gespeichert"), "info"),
@@ -52,18 +55,23 @@ def workspace(request):
     calls = []
     for panel in selectors.member_panels(user):
         items = []
+        closed = panel.closed_session_id is not None
         for assignment in selectors.member_assignments(user, panel.call_id):
             status = _status(assignment)
+            if closed and status != "submitted":
+                status = "closed"  # the closed session froze the whole evaluation: nothing is open any more
             label, variant = STATUS[status]
             items.append({"assignment": assignment, "application": assignment.application, "status": status,
                           "label": label, "variant": variant})
         done = sum(1 for i in items if i["status"] == "submitted")
-        calls.append({"panel": panel, "call": panel.call, "items": items, "done": done, "open": len(items) - done,
+        n_open = sum(1 for i in items if i["status"] not in ("submitted", "closed"))
+        calls.append({"panel": panel, "call": panel.call, "items": items, "done": done, "open": n_open,
+                      "closed": closed,
                       "is_chair": panel.chair_id == user.pk})
     # Staff see every panel, to reach its management page (panels are set up in the admin).
     staff_panels = selectors.visible_panels(user) if staff else None
     return render(request, "jury/workspace.html", {
-        "calls": calls, "staff_panels": staff_panels, "may_manage": is_case_worker(user)})
+        "calls": calls, "staff_panels": staff_panels, "may_manage": user.has_perm("jury.manage_panel")})
 
 
 @login_required
@@ -76,6 +84,9 @@ def declare(request, app_id: int):
         return _target(assignment)
     if not assignment.assigned:
         raise Http404
+    if services.closed_session(assignment.member.panel_id) is not None:
+        messages.info(request, _("Die Jurysitzung ist geschlossen; die Bewertung dieses Aufrufs ist abgeschlossen."))
+        return redirect("jury:workspace")
     application = assignment.application
     form = DeclarationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -135,7 +146,8 @@ def score(request, app_id: int):
                     return redirect("jury:workspace")
                 return _target(following)
             return redirect("jury:score", app_id=application.pk)
-    frozen = sheet is not None and (sheet.state == SheetState.SUBMITTED or sheet.final)
+    closed = services.closed_session(assignment.member.panel_id) is not None
+    frozen = closed or (sheet is not None and (sheet.state == SheetState.SUBMITTED or sheet.final))
     rows = []
     for criterion, value_field, comment_field in form.rows():
         saved = scores.get(criterion.pk)
@@ -144,6 +156,20 @@ def score(request, app_id: int):
                      "needs_comment": saved is not None and services.needs_comment(saved.value, criterion)
                      and not saved.comment})
     return render(request, "jury/score.html", {
-        "assignment": assignment, "application": application, "sheet": sheet, "frozen": frozen, "form": form,
+        "assignment": assignment, "application": application, "sheet": sheet, "frozen": frozen, "closed": closed,
+        "form": form,
         "rows": rows, "figures": figures_for(application), "partners": list(application.partners.all()),
         "topics": list(application.topics.all())}, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def sheets(request, app_id: int):
+    """Everyone's sheets of one application (`jury.view_scores_of_application`: the ministry, and the chair
+    once declared free of conflict with their own sheet submitted); 404 for anyone else."""
+    application = get_object_or_404(Application.objects.select_related("lead"), pk=app_id,
+                                    state__in=EVALUATION_STATES)
+    sheets = list(selectors.sheets_visible_to(request.user, application))
+    criteria = list(application.call.program.criteria.order_by("order", "pk"))
+    rows = [{"sheet": sheet, "scores": [next((s for s in sheet.scores.all() if s.criterion_id == c.pk), None)
+                                         for c in criteria]} for sheet in sheets]
+    return render(request, "jury/sheets.html", {"application": application, "criteria": criteria, "rows": rows})

@@ -5,25 +5,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from accounts.rules import is_staff_member
-
 from .. import documents, selectors
 from ..enums import DecisionOutcome
 from ..forms import WhatIfForm
-from ..rules import may_see_ranking
-
-
-def may_see(user, panel) -> bool:
-    """Staff, panel members and the chair see the ranking."""
-    return bool(may_see_ranking(user, panel))
 
 
 def visible_ranking(request, panel, *, budget=None):
-    """The ranking as this user may see it: members miss the rows of applications they are excluded from."""
-    if not may_see(request.user, panel):
+    """The list as this user may see it (`jury.view_ranking`): the recorded result once the session is
+    closed; rows the user may not see (`jury.view_ranking_row`) are left out."""
+    if not request.user.has_perm("jury.view_ranking", panel):
         raise PermissionDenied
-    viewer = None if is_staff_member(request.user) else request.user
-    return selectors.ranking(call=panel.call, budget=budget, exclude_for_user=viewer)
+    return selectors.result_for(panel=panel, viewer=request.user, budget=budget)
 
 
 def summary(result) -> dict:
@@ -38,7 +30,7 @@ def summary(result) -> dict:
 @login_required
 def ranking(request, call_id: int):
     panel = selectors.panel_for_call(call_id)
-    staff = is_staff_member(request.user)
+    staff = request.user.has_perm("jury.calculate_what_if", panel)
     what_if_form = None
     budget = None
     if staff:
@@ -49,7 +41,7 @@ def ranking(request, call_id: int):
     return render(request, "jury/ranking.html", {
         "panel": panel, "call": panel.call, "result": result, "summary": summary(result),
         "what_if_form": what_if_form, "staff": staff, "outcome_labels": dict(DecisionOutcome.choices),
-        "n_columns": 12 + len(result.criteria)})
+        "n_columns": 13 + len(result.criteria)})
 
 
 def _download(content: bytes, *, content_type: str, filename: str) -> HttpResponse:

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.rules import is_case_worker
 from applications.files import private_file_response
 from applications.models import Application
 
@@ -20,8 +19,7 @@ from ..enums import DecisionOutcome, SessionState
 from ..exceptions import JuryError
 from ..forms import CloseSessionForm, DecisionForm, OpenSessionForm, add_jury_error
 from ..models import Session, SessionDocument
-from ..rules import is_chair, may_download_session_documents
-from .ranking import may_see, summary, visible_ranking
+from .ranking import summary, visible_ranking
 
 
 def _decision_form(application_id: int, decision=None, computed: str = "", data=None) -> DecisionForm:
@@ -34,15 +32,17 @@ def _decision_form(application_id: int, decision=None, computed: str = "", data=
 def session(request, call_id: int):
     panel = selectors.panel_for_call(call_id)
     user = request.user
-    if not may_see(user, panel):
+    if not user.has_perm("jury.view_ranking", panel):
         raise PermissionDenied
     sessions = list(panel.sessions.select_related("closed_by").prefetch_related("documents", "decisions")
                     .order_by("-opened_at"))
     current = next((s for s in sessions if s.state == SessionState.OPEN), None)
-    chair = is_chair(user, panel)
-    context = {"panel": panel, "call": panel.call, "current": current, "chair": chair,
-               "closed": [s for s in sessions if s.state == SessionState.CLOSED],
-               "may_open": current is None and (chair or is_case_worker(user)),
+    chair = user.has_perm("jury.close_session", panel)
+    closed = [s for s in sessions if s.state == SessionState.CLOSED]
+    context = {"panel": panel, "call": panel.call, "current": current, "chair": chair, "closed": closed,
+               "may_open": current is None and not closed and user.has_perm("jury.open_session", panel),
+               "may_download": user.has_perm("jury.download_session_documents", panel),
+               "workload": selectors.workload(panel) if user.has_perm("jury.view_workload", panel) else None,
                "open_form": OpenSessionForm(initial={"held_on": timezone.localdate()}),
                "outcome_labels": dict(DecisionOutcome.choices)}
     if current is not None:
@@ -52,7 +52,8 @@ def session(request, call_id: int):
         context["summary"] = summary(result)
         context["rows"] = [{"row": r, "decision": decisions.get(r.application.pk),
                             "form": _decision_form(r.application.pk, decisions.get(r.application.pk), r.outcome)
-                            if chair else None} for r in result.rows]
+                            if user.has_perm("jury.record_decision", r.application) else None}
+                           for r in result.rows]
     return render(request, "jury/session.html", context)
 
 
@@ -60,7 +61,7 @@ def session(request, call_id: int):
 @require_POST
 def open_session(request, call_id: int):
     panel = selectors.panel_for_call(call_id)
-    if not (is_chair(request.user, panel) or is_case_worker(request.user)):
+    if not request.user.has_perm("jury.open_session", panel):
         raise PermissionDenied
     form = OpenSessionForm(request.POST)
     if not form.is_valid():
@@ -77,7 +78,7 @@ def open_session(request, call_id: int):
 
 def _chairs_session(request, session_id: int) -> Session:
     session = get_object_or_404(Session.objects.select_related("panel__call"), pk=session_id)
-    if not is_chair(request.user, session.panel):
+    if not request.user.has_perm("jury.close_session", session.panel):
         raise PermissionDenied
     return session
 
@@ -85,11 +86,16 @@ def _chairs_session(request, session_id: int) -> Session:
 @login_required
 @require_POST
 def decide(request, session_id: int, app_id: int):
-    session = _chairs_session(request, session_id)
-    case_number = (Application.objects.filter(pk=app_id, call_id=session.panel.call_id)
-                   .values_list("case_number", flat=True).first())
-    if case_number is None:
+    session = get_object_or_404(Session.objects.select_related("panel__call"), pk=session_id)
+    application = Application.objects.filter(pk=app_id, call_id=session.panel.call_id).first()
+    if application is None:
         raise Http404
+    if not request.user.has_perm("jury.record_decision", application):
+        # An excluded chair must not even learn the application's place: 404 like every door.
+        if request.user.has_perm("jury.close_session", session.panel):
+            raise Http404
+        raise PermissionDenied
+    case_number = application.case_number
     form = _decision_form(app_id, data=request.POST)
     decision, error = None, None
     if form.is_valid():
@@ -139,7 +145,7 @@ def close(request, session_id: int):
 @login_required
 def document(request, document_id: int):
     doc = get_object_or_404(SessionDocument.objects.select_related("session__panel__call"), pk=document_id)
-    if not may_download_session_documents(request.user, doc.session.panel):
+    if not request.user.has_perm("jury.download_session_documents", doc.session):
         raise PermissionDenied
     name = f"{doc.kind.replace('_', '-')}-sitzung-{doc.session_id}.{doc.extension}"
     return private_file_response(doc.file, name, content_type=CONTENT_TYPES[doc.extension])

@@ -8,23 +8,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.rules import is_staff_member
 from applications.enums import ApplicationState
 from applications.models import Application
 
-from .. import selectors, services
+from .. import domain, selectors, services
 from ..enums import SheetState
 from ..exceptions import JuryError
 from ..forms import AssignForm, AutoAssignForm, ReopenForm
 from ..models import Assignment, ScoreSheet
-from ..rules import may_manage_panel
 
 
 def _panel(request, call_id: int, *, manage: bool = False):
-    allowed = may_manage_panel(request.user) if manage else is_staff_member(request.user)
-    if not allowed:
+    panel = selectors.panel_for_call(call_id)
+    if not request.user.has_perm("jury.manage_panel" if manage else "jury.view_panel", panel):
         raise PermissionDenied
-    return selectors.panel_for_call(call_id)
+    return panel
 
 
 def _assign_form(panel, data=None):
@@ -52,13 +50,13 @@ def panel(request, call_id: int):
         applications.append({"application": application, "assigned": assigned, "excluded": excluded,
                              "n_submitted": sum(1 for a in assigned if a["submitted"]),
                              "short": application.state == ApplicationState.IN_EVALUATION
-                             and len(assigned) < panel.min_scorers})
+                             and domain.too_few_scorers(panel, len(assigned))})
     members = list(selectors.workload(panel))
     for member in members:
         member.n_open = member.n_assigned - member.n_done
     return render(request, "jury/panel.html", {
         "panel": panel, "call": panel.call, "members": members, "applications": applications,
-        "may_manage": may_manage_panel(request.user), "assign_form": _assign_form(panel),
+        "may_manage": request.user.has_perm("jury.manage_panel", panel), "assign_form": _assign_form(panel),
         "auto_form": AutoAssignForm(initial={"per_application": panel.min_scorers}),
         "n_eligible": sum(1 for a in applications if a["application"].state == ApplicationState.ELIGIBLE)})
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from jury.models import Panel, ScoreSheet, Session
 from tests.browser.conftest import assert_accessible, log_in
 from tests.factories import staff_user
-from tests.jury import test_views as tv
+from tests.jury import factories as tv
 
 pytestmark = pytest.mark.browser
 

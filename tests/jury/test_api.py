@@ -161,8 +161,9 @@ MATRIX = [
      (404, 400, 400, 404, 404, 404)),
     ("submit scores", lambda w: ("post", f"{API}applications/{w.app.pk}/scores/submit/", {}),
      (404, 400, 400, 404, 404, 404)),
+    # Only the ministry and the chair (declared, own sheet submitted) see everyone's sheets (issue 10.3).
     ("all sheets", lambda w: ("get", f"{API}applications/{w.app.pk}/sheets/", None),
-     (200, 200, 200, 404, 404, 404)),
+     (200, 200, 404, 404, 404, 404)),
     ("reopen sheet", lambda w: ("post", f"{API}sheets/{w.sheet('member').pk}/reopen/", {"reason": "Tippfehler"}),
      (200, 403, 403, 403, 403, 403)),
     ("ranking", lambda w: ("get", f"{API}panels/{w.panel.pk}/ranking/", None), (200, 200, 200, 200, 404, 404)),
@@ -432,13 +433,17 @@ def test_sheets_of_an_application(world):
     staff_sheets = world.client("staff").get(f"{API}applications/{world.app.pk}/sheets/").data
     assert {s["member"] for s in staff_sheets} == {world.members["member"].pk, world.members["chair"].pk}
     assert {s["state"] for s in staff_sheets} == {"submitted"}
-    # A draft is the staff's to see, not the other members'.
+    # The chair, declared and with their own sheet submitted, sees the overview; a member never does.
+    chair_sheets = world.client("chair").get(f"{API}applications/{world.app.pk}/sheets/").data
+    assert {s["member"] for s in chair_sheets} == {world.members["member"].pk, world.members["chair"].pk}
+    assert world.client("member").get(f"{API}applications/{world.app.pk}/sheets/").status_code == 404
+    # Reopened, the chair's own sheet is no longer submitted: no one else's scores until it is again.
     services.reopen_scores(actor=world.users["staff"], sheet_id=world.sheet("chair").pk, reason="Nachtrag")
-    member_sheets = world.client("member").get(f"{API}applications/{world.app.pk}/sheets/").data
-    assert [s["member"] for s in member_sheets] == [world.members["member"].pk]
+    assert world.client("chair").get(f"{API}applications/{world.app.pk}/sheets/").status_code == 404
     assert len(world.client("staff").get(f"{API}applications/{world.app.pk}/sheets/").data) == 2
-    # The excluded member's submitted sheet of app3 is visible to the panel (they are not excluded there).
-    app3 = world.client("member").get(f"{API}applications/{world.app3.pk}/sheets/").data
+    # The chair has not declared for app3: the excluded member's submitted sheet stays hidden from them.
+    assert world.client("chair").get(f"{API}applications/{world.app3.pk}/sheets/").status_code == 404
+    app3 = world.client("staff").get(f"{API}applications/{world.app3.pk}/sheets/").data
     assert [s["member"] for s in app3] == [world.members["excluded"].pk]
     assert [sc["value"] for sc in app3[0]["scores"]] == ["5.0", "5.0"]
 
@@ -512,7 +517,7 @@ def test_chair_deviation_needs_a_justification(world):
     response = chair.post(url, {"application": world.app2.pk, "outcome": "maybe"}, format="json")
     assert response.status_code == 400 and "outcome" in response.data
     response = chair.post(url, {"application": 999999, "outcome": "reserve"}, format="json")
-    assert response.status_code == 400 and "detail" in response.data
+    assert response.status_code == 404 and "detail" in response.data
 
 
 def test_close_moves_application_states_and_freezes_scores(world, django_capture_on_commit_callbacks):
@@ -611,7 +616,7 @@ QUERY_URLS = [
     ("staff", lambda w, s: f"{API}panels/{w.panel.pk}/ranking/?budget=250000"),
     ("member", lambda w, s: f"{API}panels/{w.panel.pk}/ranking/"),
     ("excluded", lambda w, s: f"{API}panels/{w.panel.pk}/ranking/"),
-    ("member", lambda w, s: f"{API}applications/{w.app.pk}/sheets/"),
+    ("chair", lambda w, s: f"{API}applications/{w.app.pk}/sheets/"),
     ("staff", lambda w, s: f"{API}applications/{w.app.pk}/sheets/"),
     ("chair", lambda w, s: f"{API}sessions/{s.pk}/"),
     ("excluded", lambda w, s: f"{API}sessions/{s.pk}/"),
@@ -621,7 +626,7 @@ QUERY_URLS = [
 
 @pytest.mark.parametrize(("role", "make_url"), QUERY_URLS, ids=[
     "panels-member", "panels-staff", "panel-detail", "own-assignments", "panel-assignments", "workload",
-    "ranking-staff", "ranking-what-if", "ranking-member", "ranking-excluded", "sheets-member", "sheets-staff",
+    "ranking-staff", "ranking-what-if", "ranking-member", "ranking-excluded", "sheets-chair", "sheets-staff",
     "session-chair", "session-excluded", "sessions"])
 def test_query_count_does_not_grow_with_rows(world, role, make_url):
     session = _grow(world, 1)

@@ -177,7 +177,7 @@ def test_session_deviation_needs_justification_and_close_moves_states(worker, dj
     with pytest.raises(JuryError, match="bereits geschlossen"):
         services.close_session(actor=chair, session_id=session.pk)
     member = PanelMember.objects.filter(panel=panel).first()
-    with pytest.raises(JuryError, match="endgültig"):
+    with pytest.raises(JuryError, match="ist geschlossen"):
         services.save_scores(user=member.user, application_id=top.pk, values={})
 
 
@@ -211,7 +211,7 @@ def test_session_documents_show_the_decisions(worker, django_capture_on_commit_c
         services.close_session(actor=chair, session_id=session.pk)
     docs = {d.kind: d for d in SessionDocument.objects.filter(session=session)}
     with docs["ranking_pdf"].file.open("rb") as f:
-        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(f.read())).pages)
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(f.read())).pages).split())
     assert top.case_number in text and other.case_number in text and "200.000,00" in text
     with docs["minutes_pdf"].file.open("rb") as f:
         minutes = "".join(p.extract_text() for p in PdfReader(io.BytesIO(f.read())).pages)

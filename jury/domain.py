@@ -1,0 +1,107 @@
+"""The jury's domain decisions, as plain functions on the figures a selector read: too few scorers, large
+disagreement, thresholds, the tie-break chain and the budget-constrained recommendation (the list *skips*,
+it does not stop). Selectors read; these decide; views and templates only show the result."""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from grants.money import ZERO, format_eur
+
+from .enums import DecisionOutcome, TieBreak
+
+
+def too_few_scorers(panel, n_scores: int) -> bool:
+    """Fewer independent scores (or assigned scorers) than the panel's minimum."""
+    return n_scores < panel.min_scorers
+
+
+def large_disagreement(panel, spread: Decimal | None) -> bool:
+    """The members' totals lie further apart than the panel's spread threshold: discuss in the session."""
+    return spread is not None and spread > panel.spread_threshold
+
+
+def failed_thresholds(*, panel, criteria, means: dict[int, Decimal], total: Decimal | None) -> list[str]:
+    """Why an application cannot be recommended: incomplete scores, a criterion or the total below its threshold."""
+    if total is None:
+        return [_("noch keine vollständige Bewertung")]
+    failed = [_("„%(c)s“ unter der Schwelle %(t)s") % {"c": c.name, "t": c.threshold}
+              for c in criteria if c.threshold is not None and means[c.pk] < c.threshold]
+    if panel.total_threshold is not None and total < panel.total_threshold:
+        failed.append(_("Gesamtbewertung unter der Schwelle %(t)s") % {"t": panel.total_threshold})
+    return failed
+
+
+def _tie_key(rule: str, row):
+    if rule.startswith("criterion:"):
+        mean = row.means.get(int(rule.split(":", 1)[1]))
+        return -(mean if mean is not None else Decimal("-1"))
+    if rule == TieBreak.JOINT_FIRST:
+        return 0 if row.joint else 1
+    if rule == TieBreak.LOWER_GRANT:
+        return row.grant
+    if rule == TieBreak.EARLIER_SUBMISSION:
+        return row.application.submitted_at
+    return 0
+
+
+def _tie_label(rule: str, criteria_by_id) -> str:
+    if rule.startswith("criterion:"):
+        criterion = criteria_by_id.get(int(rule.split(":", 1)[1]))
+        return _("höhere Bewertung in „%(c)s“") % {"c": criterion.name if criterion else rule}
+    try:
+        return str(TieBreak(rule).label)
+    except ValueError:
+        return rule
+
+
+def recommend(rows: list, *, panel, criteria, budget: Decimal, year_budgets: dict[int, Decimal]) -> list:
+    """Order the rows and recommend down the list while the budget and every budget year's tranche cover
+    the grant; an application that does not fit goes to the reserve list and the list goes on. Each row
+    gets its place, outcome, tie-break and explanation; returns the rows above the thresholds in order,
+    then the rest."""
+    chain = [r for r in (panel.tie_breaks or []) if isinstance(r, str)]
+    above = [r for r in rows if r.above_threshold]
+    above.sort(key=lambda r: (-r.total, *(_tie_key(rule, r) for rule in chain), r.application.case_number or ""))
+    left = budget
+    years_left = dict(year_budgets)
+    previous = None
+    for position, row in enumerate(above, 1):
+        row.position = position
+        if previous is not None and previous.total == row.total:
+            for rule in chain:
+                if _tie_key(rule, previous) != _tie_key(rule, row):
+                    row.tie_break = _tie_label(rule, {c.pk: c for c in criteria})
+                    break
+            else:
+                row.tie_break = _("Aktenzeichen")
+        fits_total = row.grant <= left
+        short_years = [y for y, amount in row.grant_by_year.items()
+                       if years_left and amount > years_left.get(y, ZERO)]
+        if fits_total and not short_years:
+            row.outcome = DecisionOutcome.RECOMMENDED
+            left -= row.grant
+            for y, amount in row.grant_by_year.items():
+                if y in years_left:
+                    years_left[y] -= amount
+            row.explanation = _("Platz %(p)d, %(s)s Punkte: empfohlen; danach verbleiben %(b)s.") % {
+                "p": position, "s": row.total.quantize(Decimal("0.01")), "b": format_eur(left)}
+        else:
+            row.outcome = DecisionOutcome.RESERVE
+            if not fits_total:
+                why = _("die Zuwendung von %(g)s übersteigt die verbleibenden Mittel von %(b)s um %(d)s") % {
+                    "g": format_eur(row.grant), "b": format_eur(left), "d": format_eur(row.grant - left)}
+            else:
+                y = short_years[0]
+                why = _("der Anteil %(g)s im Haushaltsjahr %(y)d übersteigt die verbleibende Tranche von %(b)s") % {
+                    "g": format_eur(row.grant_by_year[y]), "y": y, "b": format_eur(years_left.get(y, ZERO))}
+            row.explanation = _("Platz %(p)d, %(s)s Punkte: Nachrückliste, weil %(why)s.") % {
+                "p": position, "s": row.total.quantize(Decimal("0.01")), "why": why}
+        row.budget_left = left
+        row.years_left = dict(years_left)
+        previous = row
+    below = sorted((r for r in rows if not r.above_threshold),
+                   key=lambda r: (r.total is None, -(r.total or ZERO), r.application.case_number or ""))
+    for row in below:
+        row.explanation = _("Nicht empfohlen: %(why)s.") % {"why": "; ".join(row.failed)}
+    return above + below
