@@ -98,7 +98,8 @@ def test_workspace_query_count_does_not_grow(client, jury, django_assert_max_num
         assignment = assign(member, app)
         ScoreSheet.objects.create(assignment=assignment)
     c = login(client, member.user)
-    # 7: asking for a permission by name reads the user's model permissions once (ModelBackend).
+    # 8: asking for a permission by name reads the user's model permissions once (ModelBackend), and the
+    # session's second-factor check asks whether the user has TOTP (accounts.mfa).
     with django_assert_max_num_queries(8):
         assert c.get(reverse("jury:workspace")).status_code == 200
 
