@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from grants.money import ZERO, format_eur, money_sum, proportional_grant, to_money
+from foundation.amounts import ZERO, format_eur, money_sum, to_money
+from grants.money import proportional_grant
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def split_by_year(total: Decimal, weights: dict[int, Decimal]) -> dict[int, Deci
 
     Cents are handed out by the largest remainder, so the parts always add up to the total.
     """
-    from grants.money import CENT
+    from foundation.amounts import CENT
 
     weight_sum = sum(weights.values(), ZERO)
     if not weights or weight_sum <= 0:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "foundation",
     "audit",
     "accounts",
     "grants",
@@ -103,7 +104,7 @@ TEMPLATES = [
     }
 ]
 WSGI_APPLICATION = "config.wsgi.application"
-FORM_RENDERER = "config.forms.KernFormRenderer"
+FORM_RENDERER = "foundation.forms.KernFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -234,7 +235,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "foundation.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Starke Heimat Hessen – Förderportal API",

@@ -6,7 +6,7 @@ import io
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from grants.money import format_amount_input
+from foundation.amounts import format_amount_input
 
 from .enums import DecisionOutcome
 from .selectors import Ranking
@@ -69,7 +69,7 @@ def ranking_xlsx(result: Ranking, outcomes=None) -> bytes:
 
 
 def _render(template: str, context: dict) -> bytes:
-    from applications.pdf import render_pdf
+    from foundation.pdf import render_pdf
 
     with translation.override("de"):
         return render_pdf(render_to_string(template, {**context, "created": timezone.localtime()}))

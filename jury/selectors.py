@@ -13,8 +13,8 @@ from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.financing import split_by_year
 from applications.models import Application, CostLine
+from foundation.amounts import ZERO, format_eur
 from grants.models import Call
-from grants.money import ZERO, format_eur
 
 from .enums import DecisionOutcome, Declaration, SheetState, TieBreak
 from .models import Assignment, Panel, PanelMember, Score, ScoreSheet

@@ -19,8 +19,8 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from foundation.amounts import to_money
 from grants.models import Call
-from grants.money import to_money
 
 from .selectors import dashboard as selectors
 

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from accounts.enums import MunicipalityKind
 from accounts.models import Municipality
 from accounts.rules import is_case_worker, is_staff_member
+from foundation.amounts import format_amount_input
 from grants.models import Call
-from grants.money import format_amount_input
 from grants.selectors import calls_for_staff
 
 from .. import selectors, services

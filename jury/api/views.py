@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -21,8 +21,9 @@ from rest_framework.response import Response
 from accounts.api import IsCaseWorker, with_defaults
 from accounts.rules import is_case_worker, is_staff_member
 from applications.enums import EVALUATION_STATES
-from applications.files import private_file_response
 from applications.models import Application
+from foundation.api import ERRORS
+from foundation.files import private_file_response
 from grants.models import Criterion
 from jury.documents import CONTENT_TYPES
 
@@ -32,11 +33,6 @@ from ..models import Assignment, Decision, Panel, PanelMember, Score, ScoreSheet
 from ..rules import is_chair
 from . import serializers as s
 
-ERRORS = {
-    400: OpenApiResponse(description=_("Ungültige Eingabe oder Schritt im Status nicht möglich")),
-    403: OpenApiResponse(description=_("Keine Berechtigung")),
-    404: OpenApiResponse(description=_("Nicht gefunden")),
-}
 KIND = OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=SessionDocument.Kind.values,
                         description=_("Art des Sitzungsdokuments"))
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.rules import is_case_worker
-from applications.files import private_file_response
 from applications.models import Application
+from foundation.files import private_file_response
 
 from .. import selectors, services
 from ..documents import CONTENT_TYPES

@@ -31,8 +31,9 @@ from applications.enums import DECIDABLE_STATES
 from applications.enums import ApplicationState as AS
 from applications.models import Application, CostLine
 from audit.services import record
+from foundation.amounts import ZERO, floor_cents, format_eur, to_money
 from grants.models import Call, CallBudgetYear
-from grants.money import ZERO, floor_cents, format_eur, proportional_grant, to_money
+from grants.money import proportional_grant
 
 from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
 from ..exceptions import PaymentsError

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.notifications import notify
 from audit.services import record
-from grants.money import ZERO, proportional_grant
+from foundation.amounts import ZERO
+from grants.money import proportional_grant
 
 from ..enums import (
     OPEN_DISBURSEMENT_STATES,

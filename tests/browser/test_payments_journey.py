@@ -23,8 +23,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from applications.enums import ApplicationState as AS
+from foundation.amounts import format_amount_input, format_eur
 from grants.models import FundingProgram
-from grants.money import format_amount_input, format_eur
 from payments.enums import DecisionState, DisbursementKind, DisbursementState, GrantState, ProofKind, ProofState
 from payments.models import Decision, DisbursementRequest, Grant, Notice, PaymentRun, ProofOfUse, Settlement
 from payments.services import disbursements as disbursement_services
