@@ -13,6 +13,7 @@ from rest_framework import renderers, serializers, viewsets
 from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
+from foundation.exports import CONTENT_TYPES
 from grants.models import Call, FundingProgram
 
 from .. import exports
@@ -154,7 +155,7 @@ class CSVRenderer(_FileRenderer):
 
 
 class XLSXRenderer(_FileRenderer):
-    media_type = exports.CONTENT_TYPES["xlsx"]
+    media_type = CONTENT_TYPES["xlsx"]
     format = "xlsx"
 
 
@@ -188,7 +189,7 @@ class ExportViewSet(viewsets.GenericViewSet):
                       "mit = + - @ beginnen, erhalten ein vorangestelltes Apostroph."),
         parameters=[KIND, CALL, PROGRAM, FORMAT],
         responses={(200, "text/csv"): OpenApiTypes.BINARY,
-                   (200, exports.CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY, **ERRORS})
+                   (200, CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY, **ERRORS})
     def retrieve(self, request, pk=None, format=None):  # noqa: A002 (DRF's name for the suffix)
         fmt = getattr(request.accepted_renderer, "format", None)
         if fmt not in ("csv", "xlsx"):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from applications import services
 from applications.enums import ApplicationState as S
-from applications.models import Attachment
+from applications.models import Application, Attachment
 from tests.factories import (
     ApplicationFactory,
     MunicipalityFactory,
@@ -242,7 +242,25 @@ def test_staff_list_filters_and_csv(client, call):
     assert single[1].title in html and single[0].title not in html
     csv = b"".join(c.get(reverse("applications:staff-call-csv", args=[call.pk]), {"joint": "single"})
                    .streaming_content).decode()
-    assert csv.count("\n") == 3 and "180.000,00" in csv and joint[0].case_number not in csv
+    assert csv.count("\n") == 3 and "180000,00" in csv and joint[0].case_number not in csv
+
+
+INJECTION = '=HYPERLINK("http://x","y")'
+
+
+def test_staff_csv_neutralises_formulas_in_titles(client, call):
+    """Defect 11: an application title that a spreadsheet would run as a formula gets an apostrophe."""
+    import csv as csv_module
+    import io
+
+    (application,) = _submitted(call, 1)
+    Application.objects.filter(pk=application.pk).update(title=INJECTION)
+    c = login(client, staff_user("case_worker"))
+    text = b"".join(c.get(reverse("applications:staff-call-csv", args=[call.pk])).streaming_content
+                    ).decode("utf-8-sig")
+    rows = list(csv_module.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1][1] == "'" + INJECTION
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
 def test_staff_list_is_for_staff_only(client, call, applicant):
