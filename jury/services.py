@@ -310,7 +310,7 @@ def save_scores(*, user: User, application_id: int, values: dict[int, tuple], su
             sheet.submitted_at = timezone.now()
             sheet.save(update_fields=["state", "submitted_at"])
             record(actor=user, action="jury.scores_submitted", obj=assignment.application, from_state=source,
-                   to_state=sheet.state, data={"member": user.email,
+                   to_state=sheet.state, states_of=sheet, data={"member": user.email,
                                                "scores": {str(cid): str(s.value) for cid, s in existing.items()}})
     return sheet
 
@@ -330,7 +330,7 @@ def reopen_scores(*, actor: User, sheet_id: int, reason: str) -> ScoreSheet:
         sheet.reopen()
         sheet.save(update_fields=["state"])
         record(actor=actor, action="jury.scores_reopened", obj=sheet.assignment.application,
-               from_state=SheetState.SUBMITTED, to_state=sheet.state, reason=reason,
+               from_state=SheetState.SUBMITTED, to_state=sheet.state, states_of=sheet, reason=reason,
                data={"member": sheet.assignment.member.user.email})
     return sheet
 
@@ -417,7 +417,7 @@ def close_session(*, actor: User, session_id: int, notes: str = "") -> Session:
         session.save(update_fields=["state", "closed_at", "closed_by", "notes", "snapshot"])
         record(actor=actor, action="jury.session_closed", obj=session.panel.call, from_state=SessionState.OPEN,
                to_state=session.state, data={"session": session.pk, "recommended": len(result.recommended),
-                                             "reserve": len(result.reserve)})
+                                             "reserve": len(result.reserve)}, states_of=session)
         from .tasks import render_session_documents
 
         transaction.on_commit(lambda: render_session_documents.delay(session_id=session.pk))

@@ -142,6 +142,7 @@ def prepare_decision(*, actor: User, application_id: int, kind: str, reasons: st
             grant_amount=application.grant_amount if kind == DecisionKind.APPROVE else ZERO,
             years=years, reasons=reasons, prepared_by=actor)
         record(actor=actor, action="decision.prepared", obj=application, to_state=decision.state, reason=reasons,
+               states_of=decision,
                data={"decision": decision.pk, "kind": kind, "grant": str(decision.grant_amount), "years": years})
         notify(recipients=role_addresses("approver"),
                subject=lambda: _("%(case)s: Entscheidung zur Bestätigung") % {"case": application.case_number},
@@ -166,7 +167,7 @@ def discard_decision(*, actor: User, decision_id: int, reason: str) -> Decision:
         decision.discard_reason = reason
         decision.save(update_fields=["state", "discard_reason"])
         record(actor=actor, action="decision.discarded", obj=decision.application, from_state=source,
-               to_state=target, reason=reason, data={"decision": decision.pk})
+               to_state=target, reason=reason, data={"decision": decision.pk}, states_of=decision)
     return decision
 
 
@@ -248,6 +249,7 @@ def confirm_decision(*, actor: User, decision_id: int) -> Decision:
             raise PaymentsError(_("Vier-Augen-Prinzip: Vorbereitung und Bestätigung müssen von zwei "
                                   "verschiedenen Personen stammen.")) from None
         record(actor=actor, action="decision.confirmed", obj=application, from_state=source, to_state=target,
+               states_of=decision,
                data={"decision": decision.pk, "kind": decision.kind, "prepared_by": decision.prepared_by_id,
                      "grant": grant.pk if grant else None})
         _dispatch_notice(decision, grant)

@@ -179,6 +179,7 @@ def confirm_settlement(*, actor: User, settlement_id: int, today: dt.date | None
         settlement.confirmed_by, settlement.confirmed_at = actor, timezone.now()
         settlement.save(update_fields=["state", "confirmed_by", "confirmed_at"])
         record(actor=actor, action="settlement.confirmed", obj=grant, from_state=source, to_state=target,
+               states_of=settlement,
                data={"settlement": settlement.pk, "final": str(settlement.final_amount),
                      "difference": str(settlement.difference), "outcome": settlement.outcome})
         g_source, g_target = run_transition(grant, "settle", actor)
@@ -215,6 +216,7 @@ def _final_payment(grant: Grant, settlement: Settlement, approver: User) -> Disb
     grant.requested_amount += settlement.difference
     grant.save(update_fields=["requested_amount"])
     record(actor=approver, action="disbursement.final_payment", obj=grant, to_state=DisbursementState.RELEASED,
+           states_of=payment,
            data={"disbursement": payment.pk, "number": number, "amount": str(settlement.difference)})
     return payment
 
@@ -250,5 +252,6 @@ def discard_settlement(*, actor: User, settlement_id: int, reason: str) -> Settl
         settlement.note = "\n".join(filter(None, [settlement.note, _("Verworfen: %(r)s") % {"r": reason}]))
         settlement.save(update_fields=["state", "note"])
         record(actor=actor, action="settlement.discarded", obj=grant, from_state=source, to_state=target,
+               states_of=settlement,
                reason=reason, data={"settlement": settlement.pk})
     return settlement
