@@ -33,7 +33,7 @@ from applications.models import Application, CostLine
 from audit.services import record
 from foundation.amounts import ZERO, floor_cents, format_eur, to_money
 from grants.models import Call, CallBudgetYear
-from grants.money import proportional_grant
+from grants.money import proportional_grant, range_error
 
 from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
 from ..exceptions import PaymentsError
@@ -124,14 +124,9 @@ def prepare_decision(*, actor: User, application_id: int, kind: str, reasons: st
         if kind == DecisionKind.APPROVE:
             grant = application.grant_amount
             require(grant > 0, _("Der Finanzierungsplan ergibt keine Zuwendung."))
-            if grant < program.min_grant:
-                raise PaymentsError(_("Die Zuwendung von %(g)s liegt um %(d)s unter der Mindestzuwendung von %(m)s.")
-                                    % {"g": format_eur(grant), "d": format_eur(program.min_grant - grant),
-                                       "m": format_eur(program.min_grant)})
-            if grant > program.max_grant:
-                raise PaymentsError(_("Die Zuwendung von %(g)s liegt um %(d)s über der Höchstzuwendung von %(m)s.")
-                                    % {"g": format_eur(grant), "d": format_eur(grant - program.max_grant),
-                                       "m": format_eur(program.max_grant)})
+            out_of_range = range_error(grant, minimum=program.min_grant, maximum=program.max_grant)
+            if out_of_range:
+                raise PaymentsError(out_of_range)
             _require_years_exist(application.call, plan_years(application))
             split = grant_split(grant, eligible_by_year(application))
             require(bool(split), _("Der Finanzierungsplan enthält keine zuwendungsfähigen Ausgaben."))

@@ -1,7 +1,7 @@
 """proofs: the final settlement (Schlussabrechnung), prepared by a case worker, confirmed by an approver.
 
 final grant = funding rate × actual eligible costs of the accepted final proof, rounded down to the
-cent, at most the Höchstbetrag (grants.money.proportional_grant); difference = final − paid so far.
+cent, at most the Höchstbetrag (grants.money.compute_grant); difference = final − paid so far.
 """
 
 import datetime as dt
@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.notifications import notify
 from audit.services import record
 from foundation.amounts import ZERO
-from grants.money import proportional_grant
+from grants.money import compute_grant
 
 from ..enums import (
     OPEN_DISBURSEMENT_STATES,
@@ -86,8 +86,8 @@ def settlement_preview(grant: Grant) -> SettlementFigures:
     if proof is None:
         raise PaymentsError(_("Der Verwendungsnachweis ist noch nicht geprüft und angenommen."))
     rate = grant.funding_rate
-    computed = proportional_grant(rate=rate, eligible_costs=proof.eligible_costs, maximum=Decimal("1e13"))
-    final = proportional_grant(rate=rate, eligible_costs=proof.eligible_costs, maximum=grant.amount)
+    rule = compute_grant(rate=rate, eligible_costs=proof.eligible_costs, maximum=grant.amount)
+    computed, final = rule.uncapped, rule.grant
     paid = grant.paid_amount
     difference = final - paid
     outcome = (SettlementOutcome.BALANCED if difference == 0 else

@@ -7,6 +7,7 @@ from django.utils import timezone
 from applications.enums import ApplicationState
 from applications.models import Application, CostLine
 from grants.models import CallBudgetYear, Criterion
+from grants.money import eligible_costs_for
 from jury.enums import Declaration, SheetState
 from jury.models import Assignment, Panel, PanelMember, Score, ScoreSheet
 from tests.factories import CallFactory, MunicipalityFactory, UserFactory
@@ -30,9 +31,7 @@ def application_in_evaluation(call, *, grant, years=None, partners=(), n=[0]):  
     """An application in evaluation whose eligible costs give exactly `grant` (90 %)."""
     n[0] += 1
     grant = Decimal(grant)
-    eligible = (grant / Decimal("0.9")).quantize(Decimal("0.01"))
-    while (eligible * Decimal("0.9")).quantize(Decimal("0.01"), rounding="ROUND_DOWN") < grant:
-        eligible += Decimal("0.01")
+    eligible = eligible_costs_for(rate=call.program.funding_rate, grant=grant)
     app = Application.objects.create(
         call=call, lead=MunicipalityFactory(), title=f"Projekt {n[0]}", created_by=UserFactory(),
         state=ApplicationState.IN_EVALUATION, case_number=f"T-{n[0]:05d}",
