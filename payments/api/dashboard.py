@@ -8,11 +8,12 @@
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, serializers, viewsets
 from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
+from foundation.api import ERRORS as BASE_ERRORS
 from foundation.exports import CONTENT_TYPES
 from grants.models import Call, FundingProgram
 
@@ -20,10 +21,7 @@ from .. import exports
 from ..selectors import dashboard as selectors
 from ..views.dashboard import export_scope
 
-ERRORS = {
-    403: OpenApiResponse(description=_("Keine Berechtigung")),
-    404: OpenApiResponse(description=_("Nicht gefunden")),
-}
+ERRORS = {status: answer for status, answer in BASE_ERRORS.items() if status != 400}  # reads only
 
 
 # ---------------------------------------------------------------- serializers (shape data only)
