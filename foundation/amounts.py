@@ -10,6 +10,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
+MONEY = {"max_digits": 14, "decimal_places": 2}  # every money column: models.DecimalField(..., **MONEY)
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # fits every money column (14 digits); no real grant comes near it

@@ -17,9 +17,7 @@ from django.db.models import BigIntegerField, DecimalField, ExpressionWrapper, F
 from django.db.models.functions import Cast, Least, Round
 from django.utils.translation import gettext as _
 
-from foundation.amounts import CENT, ZERO, floor_cents, format_eur, to_money
-
-from .models import MONEY
+from foundation.amounts import CENT, MONEY, ZERO, floor_cents, format_eur, to_money
 
 
 @dataclass(frozen=True)
