@@ -37,6 +37,13 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def validated_input(serializer_class, data, **context):
+    """Parse a request body with an input serializer; invalid input raises (→ 400 with the field errors)."""
+    serializer = serializer_class(data=data, context=context)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def money(**kwargs):
     """A read-only amount in an answer: a decimal string with two places ("1234.56")."""
     return serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True, **kwargs)

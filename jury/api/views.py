@@ -23,6 +23,7 @@ from accounts.rules import is_case_worker, is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.models import Application
 from foundation.api import ERRORS
+from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
 from grants.models import Criterion
 from jury.documents import CONTENT_TYPES
@@ -38,12 +39,6 @@ KIND = OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=SessionDocument
 
 
 # ---------------------------------------------------------------- scoping (a guessed id gives 404)
-
-
-def _parse(serializer_class, data, **context):
-    serializer = serializer_class(data=data, context=context)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _deny(message):

@@ -25,6 +25,7 @@ from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from foundation.api import ERRORS, MAX_ID, AmountField, RejectUnknownFieldsMixin, money
+from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
 
 from ..enums import DisbursementState
@@ -39,12 +40,6 @@ class MayRunPayments(BasePermission):
 
     def has_permission(self, request, view):
         return bool(may_run_payments(request.user))
-
-
-def _parse(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _id_param(value) -> int | None:

@@ -19,6 +19,7 @@ from accounts.api import with_defaults
 from accounts.selectors import approved_municipality_ids
 from foundation.amounts import AmountError, parse_amount
 from foundation.api import ERRORS
+from foundation.api import validated_input as _parse
 
 from ..models import BaseRate, ProofCostLine, ProofOfUse, Recovery, Settlement
 from ..rules import (
@@ -53,12 +54,6 @@ MayConfirmSettlement = _permission(may_confirm_settlement,
                                    _("Nur die Anordnungsbefugten bestätigen die Schlussabrechnung."))
 MayWaiveInterest = _permission(may_waive_interest, _("Nur die Anordnungsbefugten können auf Zinsen verzichten."))
 MayMaintainBaseRates = _permission(may_maintain_base_rates, _("Nur die Mitarbeitenden der Zahlungsabwicklung."))
-
-
-def _parse(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 LINES = Prefetch("cost_lines", queryset=ProofCostLine.objects.order_by("budget_year", "position", "pk"))
