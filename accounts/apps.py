@@ -7,9 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Konten und Kommunen")
 
     def ready(self):
-        from audit.labels import register_states
-
         from . import signals  # noqa: F401
-        from .enums import MembershipState
-
-        register_states(MembershipState)

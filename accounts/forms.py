@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import KernFormMixin
+from foundation.forms import KernFormMixin
 
 from .selectors import municipalities_for_choice
 

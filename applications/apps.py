@@ -6,9 +6,3 @@ class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("Anträge")
 
-    def ready(self):
-        from audit.labels import register_states
-
-        from .enums import ApplicationState
-
-        register_states(ApplicationState)

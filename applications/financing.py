@@ -1,4 +1,4 @@
-"""The financing plan's figures and the program's money rules (pure functions, no database)."""
+"""The financing plan's figures (pure functions, no database); the grant rule itself is grants.money."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from grants.money import ZERO, format_eur, money_sum, proportional_grant, to_money
+from foundation.amounts import ZERO, format_eur, money_sum
+from grants.money import compute_grant
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Figures:
 
 def compute_figures(*, rate: Decimal, min_grant: Decimal, max_grant: Decimal,
                     lines: list[Line], third_party: list[Decimal]) -> Figures:
-    """grant = rate × eligible costs, rounded down to the cent, capped at the maximum.
+    """The financing plan's sums; the grant itself is grants.money.compute_grant.
 
     errors: rules that block submission (grant below the minimum, over-financing).
     notes: information (the cap applied, and what the municipality pays on top).
@@ -57,8 +58,8 @@ def compute_figures(*, rate: Decimal, min_grant: Decimal, max_grant: Decimal,
     total = money_sum(line.amount for line in lines)
     eligible = money_sum(line.amount for line in lines if line.eligible)
     third = money_sum(third_party)
-    uncapped = proportional_grant(rate=rate, eligible_costs=eligible, maximum=Decimal("1e15"))
-    grant = min(uncapped, to_money(max_grant))
+    rule = compute_grant(rate=rate, eligible_costs=eligible, maximum=max_grant, minimum=min_grant)
+    grant = rule.grant
     own_share = total - grant - third
 
     by_year: dict[int, dict[str, Decimal]] = defaultdict(lambda: {"total": ZERO, "eligible": ZERO})
@@ -68,19 +69,12 @@ def compute_figures(*, rate: Decimal, min_grant: Decimal, max_grant: Decimal,
             by_year[line.budget_year]["eligible"] += line.amount
 
     figures = Figures(total_costs=total, eligible_costs=eligible, third_party_funds=third, grant=grant,
-                      own_share=own_share, uncapped_grant=uncapped, capped=uncapped > grant,
+                      own_share=own_share, uncapped_grant=rule.uncapped, capped=rule.capped,
                       by_year=dict(sorted(by_year.items())))
-    if grant < min_grant:
-        figures.errors.append(
-            _("Die berechnete Zuwendung von %(grant)s liegt um %(gap)s unter der Mindestzuwendung "
-              "von %(min)s.") % {"grant": format_eur(grant), "gap": format_eur(min_grant - grant),
-                                  "min": format_eur(min_grant)})
-    if figures.capped:
-        figures.notes.append(
-            _("Die rechnerische Zuwendung von %(raw)s übersteigt die Höchstzuwendung von %(max)s um "
-              "%(over)s. Die Zuwendung wird auf %(max)s begrenzt; Ihr Eigenanteil erhöht sich "
-              "entsprechend.") % {"raw": format_eur(uncapped), "max": format_eur(max_grant),
-                                  "over": format_eur(uncapped - grant)})
+    if rule.below_minimum:
+        figures.errors.append(rule.minimum_error())
+    if rule.capped:
+        figures.notes.append(rule.cap_note())
     if own_share < 0:
         figures.errors.append(
             _("Zuwendung und Drittmittel übersteigen die Gesamtausgaben um %(over)s "
@@ -105,7 +99,7 @@ def split_by_year(total: Decimal, weights: dict[int, Decimal]) -> dict[int, Deci
 
     Cents are handed out by the largest remainder, so the parts always add up to the total.
     """
-    from grants.money import CENT
+    from foundation.amounts import CENT
 
     weight_sum = sum(weights.values(), ZERO)
     if not weights or weight_sum <= 0:

@@ -1,68 +1,10 @@
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import municipalities_for_choice
-from config.forms import KernFormMixin, apply_kern_classes
-from grants.money import format_amount_input, parse_amount
+from foundation.forms import AmountField, DateInput, KernFormMixin, apply_kern_classes
 
 from .enums import AttachmentKind, CostCategory
-
-
-class AmountField(forms.CharField):
-    """Euro amount, typed in German format; cleaned to Decimal.
-
-    allow_zero: 0,00 is a valid amount (e.g. own funds spent so far); blank_as_zero: an empty field
-    means 0,00 (actual costs of a line nobody filled in) instead of "no value".
-    """
-
-    MAX = Decimal("9999999999.99")
-
-    def __init__(self, *, allow_zero: bool = False, blank_as_zero: bool = False, **kwargs):
-        self.allow_zero = allow_zero or blank_as_zero
-        self.blank_as_zero = blank_as_zero
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, str) or value is None:
-            return value
-        return format_amount_input(value)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return Decimal("0.00") if self.blank_as_zero else None
-        try:
-            amount = parse_amount(value)
-        except ValueError:
-            raise forms.ValidationError(_("Bitte geben Sie einen Betrag in Euro an, z. B. 12.500,00."),
-                                        code="invalid") from None
-        if amount < 0 and self.allow_zero:
-            raise forms.ValidationError(_("Beträge dürfen nicht negativ sein."), code="min")
-        if amount <= 0 and not self.allow_zero:
-            raise forms.ValidationError(_("Der Betrag muss größer als 0 sein."), code="min")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise forms.ValidationError(_("Höchstens zwei Nachkommastellen (Cent)."), code="cents")
-        if amount > self.MAX:
-            raise forms.ValidationError(_("Der Betrag ist zu groß."), code="max")
-        return amount.quantize(Decimal("0.01"))
-
-    def has_changed(self, initial, data):
-        # Compare amounts, not texts: "0,00", "" (with blank_as_zero) and an empty initial value agree,
-        # so an untouched extra formset line counts as unchanged.
-        try:
-            return self.to_python(initial if initial is not None else "") != self.to_python(data)
-        except forms.ValidationError:
-            return True
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class NewApplicationForm(KernFormMixin, forms.Form):

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Municipality
-from grants.models import MONEY, Call, Topic
+from foundation.amounts import MONEY
+from grants.models import Call, Topic
 
 from . import rules as app_rules
 from .enums import DECIDABLE_STATES, WITHDRAWABLE_STATES, ApplicationState, AttachmentKind, CostCategory

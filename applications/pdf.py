@@ -3,14 +3,10 @@
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from foundation.pdf import render_pdf
+
 from .financing import figures_for
 from .models import Application
-
-
-def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported lazily: heavy, only workers need it
-
-    return HTML(string=html).write_pdf()
 
 
 def receipt_pdf(application: Application, *, version: int) -> tuple[bytes, dict]:

@@ -8,7 +8,7 @@ after commit.
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -23,8 +23,8 @@ from accounts.models import Municipality, User
 from accounts.notifications import notify
 from accounts.rules import is_approved_member
 from audit.services import record
+from foundation.amounts import AmountError, parse_amount
 from grants.models import Call
-from grants.money import to_money
 from grants.services import freeze_call, next_case_number
 from outbox.services import enqueue
 
@@ -135,16 +135,9 @@ def _validate_dates(application: Application, start: dt.date | None, end: dt.dat
 
 def _parse_amount(raw, field: str) -> Decimal:
     try:
-        value = Decimal(str(raw).strip().replace(" ", ""))
-    except (InvalidOperation, ValueError):
-        raise ApplicationError(_("„%(v)s“ ist kein gültiger Betrag.") % {"v": raw}, field=field) from None
-    if not value.is_finite() or value <= 0:
-        raise ApplicationError(_("Beträge müssen größer als 0 sein."), field=field)
-    if value != value.quantize(Decimal("0.01")):
-        raise ApplicationError(_("Beträge haben höchstens zwei Nachkommastellen."), field=field)
-    if value >= Decimal("1e12"):
-        raise ApplicationError(_("Der Betrag ist unplausibel hoch."), field=field)
-    return to_money(value)
+        return parse_amount(raw, allow_zero=False, decimal_point=True)
+    except AmountError as exc:
+        raise ApplicationError(exc.message, field=field) from None
 
 
 def _validate_lines(application, start, end, cost_lines: list[CostLineInput]) -> list[CostLine]:

@@ -1,9 +1,13 @@
 """German wording of audit actions and states for the case timeline.
 
-Apps register their state choices in AppConfig.ready(); actions are listed here so that the
-timeline reads as sentences, not codes. An unknown action is shown as its code.
+A state's label belongs to its model: it is looked up by (model, value) in the model's `state`
+field choices (its TextChoices), never by the value alone — "approved" is "Bewilligt" for an
+application and "Bestätigt" for a membership. Actions are listed here so that the timeline reads
+as sentences, not codes. An unknown action is shown as its code.
 """
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS = {
@@ -45,17 +49,16 @@ ACTION_LABELS = {
     "api_token.created": _("API-Schlüssel erzeugt"),
     "api_token.revoked": _("API-Schlüssel widerrufen"),
 }
-_STATE_LABELS: dict[str, str] = {}
-
-
-def register_states(choices) -> None:
-    for value, label in choices.choices:
-        _STATE_LABELS.setdefault(value, label)
 
 
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
-def state_label(state: str) -> str:
-    return str(_STATE_LABELS.get(state, state))
+def state_label(model_label: str, state: str) -> str:
+    """The label of `state` in the choices of the model named "app_label.modelname"; the value if unknown."""
+    try:
+        field = apps.get_model(model_label)._meta.get_field("state")
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return state
+    return str(dict(field.flatchoices).get(state, state))

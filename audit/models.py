@@ -22,6 +22,9 @@ class AuditEntry(models.Model):
     object_id = models.PositiveBigIntegerField()
     from_state = models.CharField(_("Von Status"), max_length=50, blank=True)
     to_state = models.CharField(_("Nach Status"), max_length=50, blank=True)
+    # The model whose states from_state/to_state are ("jury.scoresheet" on an application's entry);
+    # blank: the entry's own object.
+    state_model = models.CharField(_("Status von"), max_length=100, blank=True)
     reason = models.TextField(_("Begründung"), blank=True)
     data = models.JSONField(_("Daten"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
@@ -41,16 +44,23 @@ class AuditEntry(models.Model):
         return action_label(self.action)
 
     @property
+    def state_model_label(self) -> str:
+        if self.state_model:
+            return self.state_model
+        ct = ContentType.objects.get_for_id(self.content_type_id)  # cached
+        return f"{ct.app_label}.{ct.model}"
+
+    @property
     def from_state_label(self) -> str:
         from .labels import state_label
 
-        return state_label(self.from_state)
+        return state_label(self.state_model_label, self.from_state)
 
     @property
     def to_state_label(self) -> str:
         from .labels import state_label
 
-        return state_label(self.to_state)
+        return state_label(self.state_model_label, self.to_state)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -5,8 +5,15 @@ from .models import AuditEntry
 
 
 def record(*, actor, action: str, obj: models.Model, from_state: str = "", to_state: str = "",
-           reason: str = "", data: dict | None = None) -> AuditEntry:
-    """Write one audit entry. Call inside the transaction of the change it describes."""
+           reason: str = "", data: dict | None = None, states_of: models.Model | None = None) -> AuditEntry:
+    """Write one audit entry. Call inside the transaction of the change it describes.
+
+    states_of: the object whose states from_state/to_state are, when it is not `obj` (a score sheet's
+    submission recorded on the application's timeline); the timeline labels them by that model.
+    """
+    state_model = ""
+    if states_of is not None and (from_state or to_state):
+        state_model = states_of._meta.concrete_model._meta.label_lower
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
@@ -14,6 +21,7 @@ def record(*, actor, action: str, obj: models.Model, from_state: str = "", to_st
         object_id=obj.pk,
         from_state=from_state or "",
         to_state=to_state or "",
+        state_model=state_model,
         reason=reason or "",
         data=data or {},
     )

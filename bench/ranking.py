@@ -32,6 +32,7 @@ def build():
     from accounts.models import Municipality
     from applications.models import Application, CostLine
     from grants.models import Criterion
+    from grants.money import uncapped_grant
     from jury.models import Assignment, Panel, PanelMember, Score, ScoreSheet
     from tests.factories import CallFactory, LandkreisFactory, UserFactory
 
@@ -52,7 +53,8 @@ def build():
         Application(call=call, lead=munis[i], title=f"Projekt {i}", created_by=user, state="in_evaluation",
                     case_number=f"B-{i:05d}", submitted_at=timezone.now(),
                     total_costs=Decimal(200000 + i * 100), eligible_costs=Decimal(200000 + i * 100),
-                    grant_amount=(Decimal(200000 + i * 100) * Decimal("0.9")).quantize(Decimal("0.01")))
+                    grant_amount=uncapped_grant(rate=call.program.funding_rate,
+                                                eligible_costs=Decimal(200000 + i * 100)))
         for i in range(N_APPLICATIONS))
     CostLine.objects.bulk_create(
         CostLine(application=a, category="investment", description="x", budget_year=2027 + j,

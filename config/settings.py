@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "foundation",
     "audit",
     "outbox",
     "accounts",
@@ -73,17 +74,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "config.middleware.RequestSizeLimitMiddleware",
+    "foundation.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "config.middleware.LanguageMiddleware",
+    "foundation.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "config.middleware.PrivatePagesMiddleware",
+    "foundation.middleware.PrivatePagesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
@@ -101,13 +102,13 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "config.context_processors.navigation",
+                "foundation.context_processors.navigation",
             ],
         },
     }
 ]
 WSGI_APPLICATION = "config.wsgi.application"
-FORM_RENDERER = "config.forms.KernFormRenderer"
+FORM_RENDERER = "foundation.forms.KernFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -196,7 +197,7 @@ MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "20"))
 MAX_ATTACHMENTS = int(os.environ.get("MAX_ATTACHMENTS", "20"))
 MAX_ATTACHMENTS_TOTAL_MB = int(os.environ.get("MAX_ATTACHMENTS_TOTAL_MB", "100"))
 # A request body larger than one upload plus the form around it is refused before it is read
-# (config.middleware.RequestSizeLimitMiddleware).
+# (foundation.middleware.RequestSizeLimitMiddleware).
 MAX_REQUEST_MB = MAX_UPLOAD_MB + 1
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = (MAX_UPLOAD_MB + 5) * 1024 * 1024
@@ -256,7 +257,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "foundation.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Starke Heimat Hessen – Förderportal API",
@@ -326,7 +327,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-# Browser features this portal never uses (config.middleware.PrivatePagesMiddleware sends it).
+# Browser features this portal never uses (foundation.middleware.PrivatePagesMiddleware sends it).
 PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), "
                       "fullscreen=(self), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
                       "midi=(), payment=(), picture-in-picture=(), publickey-credentials-get=(), "

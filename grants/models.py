@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from foundation.amounts import MONEY
+
 from .enums import CallState
 from .exceptions import CallFrozenError
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class FundingProgram(models.Model):

@@ -6,10 +6,3 @@ class JuryConfig(AppConfig):
     name = "jury"
     verbose_name = _("Jury")
 
-    def ready(self):
-        from audit.labels import register_states
-
-        from .enums import DecisionOutcome, SessionState, SheetState
-
-        for choices in (SheetState, SessionState, DecisionOutcome):
-            register_states(choices)

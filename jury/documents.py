@@ -1,75 +1,47 @@
 """The ranking list and the minutes of a session: PDF (WeasyPrint), CSV and XLSX."""
 
-import csv
-import io
-
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from grants.money import format_amount_input
+from foundation.exports import CONTENT_TYPES as SPREADSHEET_TYPES
+from foundation.exports import INT, MONEY, NUMBER, TEXT, Column, csv_bytes, xlsx_bytes
 
 from .enums import ExclusionKind
 from .selectors import Ranking
 
 # What a stored session document is served as.
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-HEADER = ["Platz", "Aktenzeichen", "Titel", "Antragstellende Kommune", "Gemeinschaftsvorhaben",
-          "Bewertungen", "Gesamtbewertung", "Spannweite", "Zuwendung", "Ergebnis", "Gleichstand gelöst durch",
-          "Verbleibende Mittel", "Erläuterung"]
+CONTENT_TYPES = {"pdf": "application/pdf", **SPREADSHEET_TYPES}
 
 
-def ranking_rows(result: Ranking) -> list[list]:
-    rows = []
-    for r in result.rows:
-        outcome = r.final_outcome_label
-        rows.append([r.position or "", r.application.case_number, r.application.title, r.application.lead.name,
-                     "ja" if r.joint else "nein", r.n_scores,
-                     f"{r.total:.2f}".replace(".", ",") if r.total is not None else "",
-                     f"{r.spread:.2f}".replace(".", ",") if r.spread is not None else "",
-                     format_amount_input(r.grant), outcome, r.tie_break,
-                     format_amount_input(r.budget_left) if r.budget_left is not None else "", r.explanation])
-    return rows
+def ranking_columns() -> tuple[Column, ...]:
+    """The ranking list's columns; "Ergebnis" is the jury's recorded decision once the session is closed."""
+    return (
+        Column("Platz", INT, lambda r: r.position),
+        Column("Aktenzeichen", TEXT, lambda r: r.application.case_number),
+        Column("Titel", TEXT, lambda r: r.application.title),
+        Column("Antragstellende Kommune", TEXT, lambda r: r.application.lead.name),
+        Column("Gemeinschaftsvorhaben", TEXT, lambda r: "ja" if r.joint else "nein"),
+        Column("Bewertungen", INT, lambda r: r.n_scores),
+        Column("Gesamtbewertung", NUMBER, lambda r: r.total),
+        Column("Spannweite", NUMBER, lambda r: r.spread),
+        Column("Zuwendung", MONEY, lambda r: r.grant),
+        Column("Ergebnis", TEXT, lambda r: r.final_outcome_label),
+        Column("Gleichstand gelöst durch", TEXT, lambda r: r.tie_break),
+        Column("Verbleibende Mittel", MONEY, lambda r: r.budget_left),
+        Column("Erläuterung", TEXT, lambda r: r.explanation),
+    )
 
 
 def ranking_csv(result: Ranking) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(HEADER)
-    writer.writerows(ranking_rows(result))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(ranking_columns(), result.rows)
 
 
 def ranking_xlsx(result: Ranking) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Rangliste"
-    sheet.append(HEADER)
-    for r, values in zip(result.rows, ranking_rows(result), strict=True):
-        values[6] = r.total  # numbers stay numbers in the spreadsheet
-        values[7] = r.spread
-        values[8] = r.grant
-        values[11] = r.budget_left
-        sheet.append(values)
-    for column in ("G", "H"):
-        for cell in sheet[column][1:]:
-            cell.number_format = "0.00"
-    for column in ("I", "L"):
-        for cell in sheet[column][1:]:
-            cell.number_format = '#,##0.00 "€"'
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes("Rangliste", ranking_columns(), result.rows)
 
 
 def _render(template: str, context: dict) -> bytes:
-    from applications.pdf import render_pdf
+    from foundation.pdf import render_pdf
 
     with translation.override("de"):
         return render_pdf(render_to_string(template, {**context, "created": timezone.localtime()}))

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from grants.money import ZERO, format_eur
+from foundation.amounts import ZERO, format_eur
 
 from .enums import DecisionOutcome, TieBreak
 

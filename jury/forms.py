@@ -5,9 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.forms import DateInput
-from config.forms import KernFormMixin, apply_kern_classes
-from grants.money import parse_amount
+from foundation.amounts import AmountError, parse_amount
+from foundation.forms import DateInput, KernFormMixin, apply_kern_classes
 
 from .enums import DecisionOutcome
 from .exceptions import JuryError
@@ -146,15 +145,8 @@ class WhatIfForm(KernFormMixin, forms.Form):
     def clean_budget(self):
         try:
             amount = parse_amount(self.cleaned_data["budget"])
-        except ValueError:
-            raise forms.ValidationError(_("Bitte geben Sie einen Betrag in Euro an, z. B. 12.000.000,00."),
-                                        code="invalid") from None
-        if amount < 0:
-            raise forms.ValidationError(_("Das Budget darf nicht negativ sein."), code="min")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise forms.ValidationError(_("Höchstens zwei Nachkommastellen (Cent)."), code="cents")
-        if amount >= Decimal("10") ** 12:
-            raise forms.ValidationError(_("Der Betrag ist zu groß."), code="max")
+        except AmountError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
         return amount
 
 

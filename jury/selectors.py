@@ -24,8 +24,8 @@ from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.financing import split_by_year
 from applications.models import Application, CostLine
+from foundation.amounts import ZERO
 from grants.models import Call
-from grants.money import ZERO
 
 from . import domain
 from .enums import DecisionOutcome, Declaration, SessionState, SheetState

@@ -341,7 +341,7 @@ def save_scores(*, user: User, application_id: int, values: dict[int, tuple], su
             sheet.submitted_at = timezone.now()
             sheet.save(update_fields=["state", "submitted_at"])
             record(actor=user, action="jury.scores_submitted", obj=assignment.application, from_state=source,
-                   to_state=sheet.state, data={"member": user.email,
+                   to_state=sheet.state, states_of=sheet, data={"member": user.email,
                                                "scores": {str(cid): str(s.value) for cid, s in existing.items()}})
     return sheet
 
@@ -366,7 +366,7 @@ def reopen_scores(*, actor: User, sheet_id: int, reason: str) -> ScoreSheet:
         sheet.reopen()
         sheet.save(update_fields=["state"])
         record(actor=actor, action="jury.scores_reopened", obj=sheet.assignment.application,
-               from_state=SheetState.SUBMITTED, to_state=sheet.state, reason=reason,
+               from_state=SheetState.SUBMITTED, to_state=sheet.state, states_of=sheet, reason=reason,
                data={"member": sheet.assignment.member.user.email})
     return sheet
 
@@ -458,7 +458,7 @@ def close_session(*, actor: User, session_id: int, notes: str = "") -> Session:
         recorded = from_snapshot(session)
         record(actor=actor, action="jury.session_closed", obj=session.panel.call, from_state=SessionState.OPEN,
                to_state=session.state, data={"session": session.pk, "recommended": len(recorded.recommended),
-                                             "reserve": len(recorded.reserve)})
+                                             "reserve": len(recorded.reserve)}, states_of=session)
         enqueue(task="jury.tasks.render_session_documents", key=f"session-documents:{session.pk}",
                 kwargs={"session_id": session.pk}, obj=session.panel.call,
                 label=f"Rangliste und Niederschrift der Jurysitzung {session.pk}")

@@ -12,12 +12,9 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from importlib import import_module
 
-        from audit.labels import ACTION_LABELS, register_states
+        from audit.labels import ACTION_LABELS
 
         from . import enums, rules  # noqa: F401  (registers permissions)
 
-        for choices in (enums.DecisionState, enums.GrantState, enums.DisbursementState, enums.PaymentRunState,
-                        enums.ProofState, enums.RecoveryState):
-            register_states(choices)
         for area in AREAS:
             ACTION_LABELS.update(getattr(import_module(f"payments.services.{area}"), "AUDIT_LABELS", {}))

@@ -1,44 +1,21 @@
 """CSV and XLSX exports of grants, payments and recoveries for the ministry.
 
-CSV is made for Excel in a German locale: semicolon-separated, UTF-8 with BOM, decimal comma
-(``1234,56``, no thousands separator), dates ``dd.mm.yyyy``; it is streamed row by row.
-XLSX keeps amounts as numbers with a euro number format and dates as dates.
-Text that a spreadsheet would run as a formula (starting with = + - @, tab or carriage return)
-is prefixed with an apostrophe in both formats.
+The columns are declared here; the writing (German CSV, typed XLSX, the formula guard) is
+foundation.exports, the one writer every spreadsheet goes through.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from foundation.exports import DATE, INT, MONEY, TEXT, Column, download
 from grants.models import Call
-from grants.money import to_money
 
 from .selectors import dashboard as selectors
-
-TEXT, MONEY, DATE, INT = "text", "money", "date", "int"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-EURO_FORMAT = '#,##0.00 "€"'
-DATE_FORMAT = "DD.MM.YYYY"
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    kind: str
-    value: Callable
 
 
 @dataclass(frozen=True)
@@ -47,9 +24,6 @@ class Export:
     sheet: str
     columns: tuple[Column, ...]
     rows: Callable[[QuerySet[Call]], QuerySet]
-
-    def headers(self) -> list[str]:
-        return [str(c.header) for c in self.columns]
 
 
 def _topic(g) -> str:
@@ -92,98 +66,11 @@ EXPORTS = {
 }
 
 
-def guard(text) -> str:
-    """Text a spreadsheet must never run as a formula gets a leading apostrophe."""
-    text = "" if text is None else str(text)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def german_amount(value) -> str:
-    """1234.5 → "1234,50" (Excel in German reads this as a number)."""
-    if value is None:
-        return ""
-    return f"{to_money(value):.2f}".replace(".", ",")
-
-
-def _csv_cell(kind: str, value) -> str:
-    if value is None:
-        return ""
-    if kind == MONEY:
-        return german_amount(value)
-    if kind == DATE:
-        return value.strftime("%d.%m.%Y")
-    if kind == INT:
-        return str(int(value))
-    return guard(value)
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_rows(export: Export, calls: QuerySet[Call]) -> Iterator[str]:
-    """The CSV, one line at a time (for StreamingHttpResponse); the first line starts with the BOM."""
-    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow([guard(h) for h in export.headers()])
-    for obj in export.rows(calls).iterator(chunk_size=500):
-        yield writer.writerow([_csv_cell(c.kind, c.value(obj)) for c in export.columns])
-
-
-def xlsx_bytes(export: Export, calls: QuerySet[Call]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(export.sheet)
-    bold = Font(bold=True)
-
-    def cell(value, *, number_format=None, font=None):
-        c = WriteOnlyCell(sheet, value=value)
-        if number_format:
-            c.number_format = number_format
-        if font:
-            c.font = font
-        return c
-
-    sheet.append([cell(guard(h), font=bold) for h in export.headers()])
-    for obj in export.rows(calls).iterator(chunk_size=500):
-        row = []
-        for column in export.columns:
-            value = column.value(obj)
-            if value is None:
-                row.append(cell(None))
-            elif column.kind == MONEY:
-                row.append(cell(Decimal(value), number_format=EURO_FORMAT))
-            elif column.kind == DATE:
-                row.append(cell(value if isinstance(value, dt.date) else None, number_format=DATE_FORMAT))
-            elif column.kind == INT:
-                row.append(cell(int(value)))
-            else:
-                row.append(cell(guard(value)))
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def filename(kind: str, fmt: str, *, suffix: str = "") -> str:
-    names = {"grants": "zuwendungen", "payments": "auszahlungen", "recoveries": "rueckforderungen"}
-    return f"{names[kind]}{suffix}.{fmt}"
+FILENAMES = {"grants": "zuwendungen", "payments": "auszahlungen", "recoveries": "rueckforderungen"}
 
 
 def response(kind: str, fmt: str, calls: QuerySet[Call], *, suffix: str = ""):
     """The download as an HTTP response: CSV streamed, XLSX built in memory."""
-    from django.http import HttpResponse, StreamingHttpResponse
-
     export = EXPORTS[kind]
-    if fmt == "csv":
-        resp = StreamingHttpResponse(csv_rows(export, calls), content_type=CONTENT_TYPES["csv"])
-    else:
-        resp = HttpResponse(xlsx_bytes(export, calls), content_type=CONTENT_TYPES["xlsx"])
-    resp["Content-Disposition"] = f'attachment; filename="{filename(kind, fmt, suffix=suffix)}"'
-    resp["Cache-Control"] = "private, no-store"
-    resp["X-Content-Type-Options"] = "nosniff"
-    return resp
-
+    return download(fmt, filename=f"{FILENAMES[kind]}{suffix}", columns=export.columns,
+                    rows=export.rows(calls).iterator(chunk_size=500), sheet=export.sheet)

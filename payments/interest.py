@@ -24,7 +24,7 @@ from decimal import Decimal, localcontext
 
 from django.utils.translation import gettext as _
 
-from grants.money import ZERO, floor_cents, format_eur
+from foundation.amounts import ZERO, floor_cents, format_eur
 
 from .exceptions import PaymentsError
 

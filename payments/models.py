@@ -1,6 +1,7 @@
 """Grants, notices, disbursements, payment runs, proof of use, settlement and recovery.
 
-Money is ``Decimal`` with two places (``grants.models.MONEY``); rounding lives in ``grants.money``.
+Money is ``Decimal`` with two places (``foundation.amounts.MONEY``); rounding lives in
+``foundation.amounts``, the grant rule in ``grants.money``.
 Counters on ``Grant`` (requested, paid) and on the call's budget (``committed``) are changed only by
 services under a row lock, and database constraints refuse any state that would over-commit or
 over-pay, even if a bug in Python let it through.
@@ -17,7 +18,8 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from accounts.models import Municipality
 from applications.enums import CostCategory
 from applications.models import Application
-from grants.models import MONEY, Call, CallBudgetYear
+from foundation.amounts import MONEY
+from grants.models import Call, CallBudgetYear
 
 from . import rules as pay_rules
 from .enums import (

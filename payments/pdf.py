@@ -2,7 +2,7 @@
 
 Each notice is rendered from one dict of figures; the same dict (made JSON-safe) is stored with the
 notice, so the stored figures are exactly the figures the document shows. WeasyPrint is imported
-lazily (applications.pdf.render_pdf); the text is German whatever the active language.
+lazily (foundation.pdf.render_pdf); the text is German whatever the active language.
 """
 
 import datetime as dt
@@ -12,8 +12,8 @@ from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from applications.pdf import render_pdf
-from grants.money import ZERO
+from foundation.amounts import ZERO
+from foundation.pdf import render_pdf
 
 from .enums import ProofKind
 from .models import Decision, Grant

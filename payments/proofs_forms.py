@@ -5,9 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.enums import CostCategory
-from applications.forms import AmountField, DateInput
-from config.forms import KernFormMixin, apply_kern_classes
-from grants.money import parse_amount
+from foundation.amounts import parse_amount
+from foundation.forms import AmountField, DateInput, KernFormMixin, apply_kern_classes
 
 from .exceptions import PaymentsError
 
@@ -109,7 +108,7 @@ class RateField(forms.CharField):
         if value in self.empty_values:
             return None
         try:
-            return parse_amount(str(value).replace("%", ""))
+            return parse_amount(str(value).replace("%", ""), allow_negative=True)
         except ValueError:
             raise forms.ValidationError(_("Bitte geben Sie den Zinssatz in Prozent an, z. B. 3,37 oder -0,88."),
                                         code="invalid") from None

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from applications.pdf import render_pdf
+from foundation.pdf import render_pdf
 
 from .exceptions import PaymentsError
 from .interest import OFFICIAL_BASE_RATES

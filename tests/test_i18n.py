@@ -2,7 +2,7 @@
 
 - With the language cookie set to "en" (what the footer's switch does) pages, allauth's pages and
   form errors come out in English; without it, or with any other value, everything is German —
-  the browser's Accept-Language is deliberately ignored (config.middleware.LanguageMiddleware).
+  the browser's Accept-Language is deliberately ignored (foundation.middleware.LanguageMiddleware).
 - The English catalogue is complete (no empty or fuzzy entry, placeholders and markup kept), the
   committed .mo files match their .po files, and the formal-German overrides of allauth's strings
   survive the regeneration by scripts/i18n.sh.

@@ -14,6 +14,7 @@ from accounts.api import MunicipalityBriefSerializer
 from accounts.models import Municipality
 from accounts.selectors import approved_municipality_ids
 from audit.models import AuditEntry
+from foundation.api import MAX_ID, AmountField, RejectUnknownFieldsMixin, money
 from grants.models import Call, Topic
 
 from .. import rules as app_rules
@@ -21,42 +22,6 @@ from ..enums import ApplicationState, AttachmentKind, CostCategory
 from ..financing import figures_for
 from ..models import Application, Attachment, CostLine, Receipt, ThirdPartyFunding
 from ..selectors import STAFF_SORTS
-
-MAX_ID = (
-    2**63 - 1
-)  # BigAutoField; larger numbers are refused here rather than overflow in the database
-
-
-def money(**kwargs):
-    return serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True, **kwargs)
-
-
-@extend_schema_field(
-    {"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$", "example": "1234.56"}
-)
-class AmountField(serializers.CharField):
-    """An amount in euros as a decimal string ("1234.56"); checked by the service."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 30)
-        super().__init__(**kwargs)
-
-
-class RejectUnknownFieldsMixin:
-    """A key the endpoint does not know is an error, not silently ignored (e.g. "state")."""
-
-    def to_internal_value(self, data):
-        if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {
-                        name: [_("Dieses Feld ist unbekannt oder kann nicht geändert werden.")]
-                        for name in unknown
-                    }
-                )
-        return super().to_internal_value(data)
-
 
 # ---------------------------------------------------------------- small building blocks
 

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -20,19 +19,15 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from accounts.api import IsCaseWorker, IsStaffMember, with_defaults
+from foundation.api import ERRORS
+from foundation.files import private_pdf_response
 
 from .. import rules as app_rules
 from .. import selectors, services
-from ..files import private_pdf_response
 from ..models import Application
 from . import serializers as s
 
 PDF = {(200, "application/pdf"): OpenApiTypes.BINARY}
-ERRORS = {
-    400: OpenApiResponse(description=_("Ungültige Eingabe oder Schritt im Status nicht möglich")),
-    403: OpenApiResponse(description=_("Keine Berechtigung")),
-    404: OpenApiResponse(description=_("Nicht gefunden")),
-}
 DETAIL = {200: s.ApplicationDetailSerializer, **ERRORS}
 ATTACHMENT_ID = OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)
 VERSION = OpenApiParameter(

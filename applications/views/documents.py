@@ -4,9 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from foundation.files import private_pdf_response
+
 from .. import rules as app_rules
 from .. import selectors
-from ..files import private_pdf_response
 
 
 @login_required

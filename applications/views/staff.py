@@ -1,12 +1,9 @@
 """The ministry's workspace for the formal check."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,13 +11,14 @@ from django.views.decorators.http import require_POST
 from accounts.enums import MunicipalityKind
 from accounts.models import Municipality
 from accounts.rules import is_case_worker, is_staff_member
+from foundation.exports import download
 from grants.models import Call
-from grants.money import format_amount_input
 from grants.selectors import calls_for_staff
 
 from .. import selectors, services
 from ..enums import ApplicationState
 from ..exceptions import ApplicationError
+from ..exports import CALL_APPLICATIONS
 from ..forms import ReasonForm, ReturnForm, StaffFilterForm
 
 
@@ -62,36 +60,14 @@ def call_applications(request, call_pk: int):
         "call": call, "form": form, "page": page, "query": query.urlencode()})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def call_applications_csv(request, call_pk: int):
     _require_staff(request)
     call = get_object_or_404(Call.objects.select_related("program"), pk=call_pk)
     _form, filters = _filter_form(request, call)
     qs = selectors.staff_applications(call_id=call.pk, **filters)
-    writer = csv.writer(_Echo(), delimiter=";")
-
-    def rows():
-        yield "\ufeff" + writer.writerow([str(h) for h in (
-            _("Aktenzeichen"), _("Titel"), _("Antragstellende Kommune"), _("AGS"), _("Landkreis"),
-            _("Partnerkommunen"), _("Themenbereiche"), _("Status"), _("Eingang"), _("Gesamtausgaben"),
-            _("Zuwendungsfähige Ausgaben"), _("Beantragte Zuwendung"), _("Eigenanteil"))])
-        for a in qs.iterator(chunk_size=500):
-            yield writer.writerow([
-                a.case_number, a.title, a.lead.name, a.lead.official_key,
-                a.lead.landkreis.name if a.lead.landkreis else "", a.n_partners,
-                ", ".join(str(t.number) for t in a.topics.all()), a.get_state_display(),
-                a.submitted_at.strftime("%d.%m.%Y %H:%M") if a.submitted_at else "",
-                format_amount_input(a.total_costs), format_amount_input(a.eligible_costs),
-                format_amount_input(a.grant_amount), format_amount_input(a.own_share)])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="antraege-aufruf-{call.pk}.csv"'
-    return response
+    return download("csv", filename=f"antraege-aufruf-{call.pk}", columns=CALL_APPLICATIONS,
+                    rows=qs.iterator(chunk_size=500))
 
 
 @login_required

@@ -12,17 +12,10 @@ from rest_framework.reverse import reverse
 
 from accounts.api import MunicipalityBriefSerializer
 from accounts.models import Municipality, User
-from applications.api.serializers import (
-    MAX_ID,
-    CostLineSerializer,
-    FiguresSerializer,
-    LeadSerializer,
-    RejectUnknownFieldsMixin,
-    TopicBriefSerializer,
-    money,
-)
+from applications.api.serializers import CostLineSerializer, FiguresSerializer, LeadSerializer, TopicBriefSerializer
 from applications.financing import figures_for
 from applications.models import Application
+from foundation.api import MAX_ID, RejectUnknownFieldsMixin, money
 from grants.models import Call, Criterion
 
 from ..enums import AffiliationKind, DecisionOutcome

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -21,8 +21,10 @@ from rest_framework.response import Response
 from accounts.api import IsCaseWorker, with_defaults
 from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
-from applications.files import private_file_response
 from applications.models import Application
+from foundation.api import ERRORS
+from foundation.api import validated_input as _parse
+from foundation.files import private_file_response
 from grants.models import Criterion
 from jury.documents import CONTENT_TYPES
 
@@ -32,22 +34,11 @@ from ..models import Assignment, Decision, Panel, PanelMember, Score, ScoreSheet
 from ..rules import hidden_application_ids
 from . import serializers as s
 
-ERRORS = {
-    400: OpenApiResponse(description=_("Ungültige Eingabe oder Schritt im Status nicht möglich")),
-    403: OpenApiResponse(description=_("Keine Berechtigung")),
-    404: OpenApiResponse(description=_("Nicht gefunden")),
-}
 KIND = OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=SessionDocument.Kind.values,
                         description=_("Art des Sitzungsdokuments"))
 
 
 # ---------------------------------------------------------------- scoping (a guessed id gives 404)
-
-
-def _parse(serializer_class, data, **context):
-    serializer = serializer_class(data=data, context=context)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _deny(message):

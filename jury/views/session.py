@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications.files import private_file_response
 from applications.models import Application
+from foundation.files import private_file_response
 
 from .. import selectors, services
 from ..documents import CONTENT_TYPES

@@ -8,21 +8,20 @@
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, serializers, viewsets
 from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
+from foundation.api import ERRORS as BASE_ERRORS
+from foundation.exports import CONTENT_TYPES
 from grants.models import Call, FundingProgram
 
 from .. import exports
 from ..selectors import dashboard as selectors
 from ..views.dashboard import export_scope
 
-ERRORS = {
-    403: OpenApiResponse(description=_("Keine Berechtigung")),
-    404: OpenApiResponse(description=_("Nicht gefunden")),
-}
+ERRORS = {status: answer for status, answer in BASE_ERRORS.items() if status != 400}  # reads only
 
 
 # ---------------------------------------------------------------- serializers (shape data only)
@@ -154,7 +153,7 @@ class CSVRenderer(_FileRenderer):
 
 
 class XLSXRenderer(_FileRenderer):
-    media_type = exports.CONTENT_TYPES["xlsx"]
+    media_type = CONTENT_TYPES["xlsx"]
     format = "xlsx"
 
 
@@ -188,7 +187,7 @@ class ExportViewSet(viewsets.GenericViewSet):
                       "mit = + - @ beginnen, erhalten ein vorangestelltes Apostroph."),
         parameters=[KIND, CALL, PROGRAM, FORMAT],
         responses={(200, "text/csv"): OpenApiTypes.BINARY,
-                   (200, exports.CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY, **ERRORS})
+                   (200, CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY, **ERRORS})
     def retrieve(self, request, pk=None, format=None):  # noqa: A002 (DRF's name for the suffix)
         fmt = getattr(request.accepted_renderer, "format", None)
         if fmt not in ("csv", "xlsx"):

@@ -10,7 +10,7 @@ The same services as the pages: rule violations are PaymentsError → 400 {"deta
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -18,21 +18,15 @@ from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_approver, is_case_worker
-from applications.files import private_pdf_response
 from applications.models import Application
+from foundation.api import ERRORS
+from foundation.files import private_pdf_response
 
 from ..enums import DecisionKind, DecisionState
 from ..models import Commitment, Decision, Grant, Notice
 from ..rules import is_grantee
 from ..selectors import decisions as selectors
 from ..services import decisions as services
-
-ERRORS = {
-    400: OpenApiResponse(description=_("Ungültige Eingabe oder Schritt im Status nicht möglich")),
-    403: OpenApiResponse(description=_("Keine Berechtigung")),
-    404: OpenApiResponse(description=_("Nicht gefunden")),
-}
-
 
 # ---------------------------------------------------------------- serializers (shape data only)
 

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -25,8 +24,9 @@ from rest_framework.response import Response
 from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
-from applications.api.serializers import MAX_ID, AmountField, RejectUnknownFieldsMixin, money
-from applications.files import private_file_response
+from foundation.api import ERRORS, MAX_ID, AmountField, RejectUnknownFieldsMixin, money
+from foundation.api import validated_input as _parse
+from foundation.files import private_file_response
 
 from ..enums import DisbursementState
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
@@ -34,24 +34,12 @@ from ..rules import may_run_payments
 from ..selectors import disbursements as selectors
 from ..services import disbursements as services
 
-ERRORS = {
-    400: OpenApiResponse(description=_("Ungültige Eingabe oder Schritt im Status nicht möglich")),
-    403: OpenApiResponse(description=_("Keine Berechtigung")),
-    404: OpenApiResponse(description=_("Nicht gefunden")),
-}
-
 
 class MayRunPayments(BasePermission):
     message = _("Zahlungsläufe bearbeiten nur Sachbearbeitung und Anordnungsbefugte.")
 
     def has_permission(self, request, view):
         return bool(may_run_payments(request.user))
-
-
-def _parse(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _id_param(value) -> int | None:

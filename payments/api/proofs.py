@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -17,6 +17,9 @@ from rest_framework.response import Response
 
 from accounts.api import with_defaults
 from accounts.selectors import approved_municipality_ids
+from foundation.amounts import AmountError, parse_amount
+from foundation.api import ERRORS
+from foundation.api import validated_input as _parse
 
 from ..models import BaseRate, ProofCostLine, ProofOfUse, Recovery, Settlement
 from ..rules import (
@@ -32,12 +35,6 @@ from ..services import proofs as services
 from ..services import proofs_recovery as recovery_services
 from ..services import proofs_settlement as settlement_services
 from . import proofs_serializers as s
-
-ERRORS = {
-    400: OpenApiResponse(description=_("Ungültige Eingabe oder Schritt im Status nicht möglich")),
-    403: OpenApiResponse(description=_("Keine Berechtigung")),
-    404: OpenApiResponse(description=_("Nicht gefunden")),
-}
 
 
 def _permission(predicate, message):
@@ -57,12 +54,6 @@ MayConfirmSettlement = _permission(may_confirm_settlement,
                                    _("Nur die Anordnungsbefugten bestätigen die Schlussabrechnung."))
 MayWaiveInterest = _permission(may_waive_interest, _("Nur die Anordnungsbefugten können auf Zinsen verzichten."))
 MayMaintainBaseRates = _permission(may_maintain_base_rates, _("Nur die Mitarbeitenden der Zahlungsabwicklung."))
-
-
-def _parse(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 LINES = Prefetch("cost_lines", queryset=ProofCostLine.objects.order_by("budget_year", "position", "pk"))
@@ -291,17 +282,12 @@ class RecoveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 def _amount(text):
-    from decimal import Decimal, InvalidOperation
-
     from ..exceptions import PaymentsError
 
     try:
-        amount = Decimal(str(text))
-    except InvalidOperation:
-        raise PaymentsError(_("Bitte geben Sie einen Betrag an, z. B. \"1234.56\"."), field="amount") from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise PaymentsError(_("Höchstens zwei Nachkommastellen (Cent)."), field="amount")
-    return amount
+        return parse_amount(text, allow_zero=False, decimal_point=True)
+    except AmountError as exc:
+        raise PaymentsError(exc.message, field="amount") from None
 
 
 # ---------------------------------------------------------------- staff: base rates

@@ -6,8 +6,8 @@ Money is a decimal string with two places ("1234.56"); rates a decimal string in
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from applications.api.serializers import AmountField, RejectUnknownFieldsMixin, money
 from applications.enums import CostCategory
+from foundation.api import AmountField, RejectUnknownFieldsMixin, money
 
 from ..models import BaseRate, Grant, ProofCostLine, ProofOfUse, Recovery, RecoveryPayment, Settlement
 

@@ -41,8 +41,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Municipality
 from applications.models import Application
+from foundation.amounts import ZERO
 from grants.models import Call, CallBudgetYear, FundingProgram, Topic
-from grants.money import ZERO
 
 from ..enums import DecisionState, DisbursementState, PaymentRunState, ProofState, RecoveryState
 from ..models import Decision, DisbursementRequest, Grant, ProofOfUse, Recovery, RecoveryPayment, Settlement
@@ -305,7 +305,7 @@ def _item(kind, application, *, detail="", date=None, object_id=0) -> ActionItem
 
 def cases_needing_action(*, calls: QuerySet[Call], today: dt.date | None = None) -> list[ActionGroup]:
     """What staff must do next, per kind, oldest first. Five queries whatever the number of cases."""
-    from grants.money import format_eur
+    from foundation.amounts import format_eur
 
     today = today or timezone.localdate()
     call_ids = calls.order_by().values("pk")

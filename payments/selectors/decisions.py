@@ -17,8 +17,8 @@ from applications.enums import DECIDABLE_STATES
 from applications.enums import ApplicationState as AS
 from applications.financing import split_by_year
 from applications.models import Application, CostLine
+from foundation.amounts import format_eur, to_money
 from grants.models import Call, CallBudgetYear
-from grants.money import format_eur, to_money
 
 from ..enums import DecisionState
 from ..models import Decision, Grant, Notice

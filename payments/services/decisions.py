@@ -31,8 +31,9 @@ from applications.enums import DECIDABLE_STATES
 from applications.enums import ApplicationState as AS
 from applications.models import Application, CostLine
 from audit.services import record
+from foundation.amounts import ZERO, floor_cents, format_eur, to_money
 from grants.models import Call, CallBudgetYear
-from grants.money import ZERO, floor_cents, format_eur, proportional_grant, to_money
+from grants.money import proportional_grant, range_error
 from outbox.services import enqueue
 
 from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
@@ -124,14 +125,9 @@ def prepare_decision(*, actor: User, application_id: int, kind: str, reasons: st
         if kind == DecisionKind.APPROVE:
             grant = application.grant_amount
             require(grant > 0, _("Der Finanzierungsplan ergibt keine Zuwendung."))
-            if grant < program.min_grant:
-                raise PaymentsError(_("Die Zuwendung von %(g)s liegt um %(d)s unter der Mindestzuwendung von %(m)s.")
-                                    % {"g": format_eur(grant), "d": format_eur(program.min_grant - grant),
-                                       "m": format_eur(program.min_grant)})
-            if grant > program.max_grant:
-                raise PaymentsError(_("Die Zuwendung von %(g)s liegt um %(d)s über der Höchstzuwendung von %(m)s.")
-                                    % {"g": format_eur(grant), "d": format_eur(grant - program.max_grant),
-                                       "m": format_eur(program.max_grant)})
+            out_of_range = range_error(grant, minimum=program.min_grant, maximum=program.max_grant)
+            if out_of_range:
+                raise PaymentsError(out_of_range)
             _require_years_exist(application.call, plan_years(application))
             split = grant_split(grant, eligible_by_year(application))
             require(bool(split), _("Der Finanzierungsplan enthält keine zuwendungsfähigen Ausgaben."))
@@ -142,6 +138,7 @@ def prepare_decision(*, actor: User, application_id: int, kind: str, reasons: st
             grant_amount=application.grant_amount if kind == DecisionKind.APPROVE else ZERO,
             years=years, reasons=reasons, prepared_by=actor)
         record(actor=actor, action="decision.prepared", obj=application, to_state=decision.state, reason=reasons,
+               states_of=decision,
                data={"decision": decision.pk, "kind": kind, "grant": str(decision.grant_amount), "years": years})
         notify(recipients=role_addresses("approver"),
                subject=lambda: _("%(case)s: Entscheidung zur Bestätigung") % {"case": application.case_number},
@@ -166,7 +163,7 @@ def discard_decision(*, actor: User, decision_id: int, reason: str) -> Decision:
         decision.discard_reason = reason
         decision.save(update_fields=["state", "discard_reason"])
         record(actor=actor, action="decision.discarded", obj=decision.application, from_state=source,
-               to_state=target, reason=reason, data={"decision": decision.pk})
+               to_state=target, reason=reason, data={"decision": decision.pk}, states_of=decision)
     return decision
 
 
@@ -248,6 +245,7 @@ def confirm_decision(*, actor: User, decision_id: int) -> Decision:
             raise PaymentsError(_("Vier-Augen-Prinzip: Vorbereitung und Bestätigung müssen von zwei "
                                   "verschiedenen Personen stammen.")) from None
         record(actor=actor, action="decision.confirmed", obj=application, from_state=source, to_state=target,
+               states_of=decision,
                data={"decision": decision.pk, "kind": decision.kind, "prepared_by": decision.prepared_by_id,
                      "grant": grant.pk if grant else None})
         _dispatch_notice(decision, grant)

@@ -10,7 +10,7 @@ when a payment run is confirmed (``grant_paid_within_requested`` / ``grant_paid_
 import datetime as dt
 import hashlib
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.files.base import ContentFile
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Municipality, User
 from accounts.notifications import notify
 from audit.services import record
-from grants.money import ZERO, format_eur, to_money
+from foundation.amounts import ZERO, AmountError, format_eur, parse_amount
 
 from .. import schedule, sepa
 from ..enums import DisbursementKind, DisbursementState, GrantState, PaymentRunState
@@ -67,15 +67,9 @@ def _d(day: dt.date) -> str:
 
 def _amount(value, *, field: str, allow_zero: bool = False) -> Decimal:
     try:
-        amount = to_money(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise PaymentsError(_("Bitte geben Sie einen Betrag in Euro an, z. B. 12.500,00."), field=field) from None
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise PaymentsError(_("Der Betrag muss größer als 0,00 € sein.") if not allow_zero
-                            else _("Der Betrag darf nicht negativ sein."), field=field)
-    if amount >= Decimal("10000000000000"):
-        raise PaymentsError(_("Dieser Betrag ist zu groß."), field=field)
-    return amount
+        return parse_amount(value, allow_zero=allow_zero, decimal_point=True)
+    except AmountError as exc:
+        raise PaymentsError(exc.message, field=field) from None
 
 
 def window_end(grant: Grant, today: dt.date) -> dt.date:

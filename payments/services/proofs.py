@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.notifications import notify
 from applications.enums import CostCategory
 from audit.services import record
-from grants.money import ZERO, money_sum
+from foundation.amounts import ZERO, AmountError, money_sum, parse_amount
 
 from ..enums import GrantState, ProofKind, ProofState
 from ..exceptions import PaymentsError
@@ -53,7 +53,6 @@ AUDIT_LABELS = {
 }
 
 OPEN_PROOF_STATES = (ProofState.DUE, ProofState.RETURNED)
-MAX_AMOUNT = Decimal("9999999999.99")
 
 
 def _url(path: str) -> str:
@@ -177,16 +176,9 @@ def _lock_proof(proof_id: int) -> tuple[ProofOfUse, Grant]:
 
 def _check_amount(amount, field: str) -> Decimal:
     try:
-        amount = Decimal(amount)
-    except Exception:  # noqa: BLE001 — any non-number is a user error
-        raise PaymentsError(_("Bitte geben Sie einen Betrag in Euro an, z. B. 12.500,00."), field=field) from None
-    if not amount.is_finite() or amount < 0:
-        raise PaymentsError(_("Beträge dürfen nicht negativ sein."), field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise PaymentsError(_("Höchstens zwei Nachkommastellen (Cent)."), field=field)
-    if amount > MAX_AMOUNT:
-        raise PaymentsError(_("Der Betrag ist zu groß."), field=field)
-    return amount
+        return parse_amount(amount, decimal_point=True)
+    except AmountError as exc:
+        raise PaymentsError(exc.message, field=field) from None
 
 
 def _years(proof: ProofOfUse, grant: Grant) -> range:

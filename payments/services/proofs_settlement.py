@@ -1,7 +1,7 @@
 """proofs: the final settlement (Schlussabrechnung), prepared by a case worker, confirmed by an approver.
 
 final grant = funding rate × actual eligible costs of the accepted final proof, rounded down to the
-cent, at most the Höchstbetrag (grants.money.proportional_grant); difference = final − paid so far.
+cent, at most the Höchstbetrag (grants.money.compute_grant); difference = final − paid so far.
 """
 
 import datetime as dt
@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.notifications import notify
 from audit.services import record
-from grants.money import ZERO, proportional_grant
+from foundation.amounts import ZERO
+from grants.money import compute_grant
 from outbox.services import enqueue
 
 from ..enums import (
@@ -86,8 +87,8 @@ def settlement_preview(grant: Grant) -> SettlementFigures:
     if proof is None:
         raise PaymentsError(_("Der Verwendungsnachweis ist noch nicht geprüft und angenommen."))
     rate = grant.funding_rate
-    computed = proportional_grant(rate=rate, eligible_costs=proof.eligible_costs, maximum=Decimal("1e13"))
-    final = proportional_grant(rate=rate, eligible_costs=proof.eligible_costs, maximum=grant.amount)
+    rule = compute_grant(rate=rate, eligible_costs=proof.eligible_costs, maximum=grant.amount)
+    computed, final = rule.uncapped, rule.grant
     paid = grant.paid_amount
     difference = final - paid
     outcome = (SettlementOutcome.BALANCED if difference == 0 else
@@ -179,6 +180,7 @@ def confirm_settlement(*, actor: User, settlement_id: int, today: dt.date | None
         settlement.confirmed_by, settlement.confirmed_at = actor, timezone.now()
         settlement.save(update_fields=["state", "confirmed_by", "confirmed_at"])
         record(actor=actor, action="settlement.confirmed", obj=grant, from_state=source, to_state=target,
+               states_of=settlement,
                data={"settlement": settlement.pk, "final": str(settlement.final_amount),
                      "difference": str(settlement.difference), "outcome": settlement.outcome})
         g_source, g_target = run_transition(grant, "settle", actor)
@@ -215,6 +217,7 @@ def _final_payment(grant: Grant, settlement: Settlement, approver: User) -> Disb
     grant.requested_amount += settlement.difference
     grant.save(update_fields=["requested_amount"])
     record(actor=approver, action="disbursement.final_payment", obj=grant, to_state=DisbursementState.RELEASED,
+           states_of=payment,
            data={"disbursement": payment.pk, "number": number, "amount": str(settlement.difference)})
     return payment
 
@@ -249,5 +252,6 @@ def discard_settlement(*, actor: User, settlement_id: int, reason: str) -> Settl
         settlement.note = "\n".join(filter(None, [settlement.note, _("Verworfen: %(r)s") % {"r": reason}]))
         settlement.save(update_fields=["state", "note"])
         record(actor=actor, action="settlement.discarded", obj=grant, from_state=source, to_state=target,
+               states_of=settlement,
                reason=reason, data={"settlement": settlement.pk})
     return settlement

@@ -20,11 +20,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.rules import is_approver, is_case_worker, is_staff_member
 from applications.enums import DECIDABLE_STATES
-from applications.files import private_pdf_response
 from applications.financing import figures_for
-from applications.forms import AmountField, DateInput
 from applications.models import Application
-from config.forms import KernFormMixin
+from foundation.files import private_pdf_response
+from foundation.forms import AmountField, DateInput, KernFormMixin
 from grants.models import Call
 from grants.selectors import calls_for_staff
 

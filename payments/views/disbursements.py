@@ -22,11 +22,10 @@ from django.views.decorators.http import require_POST
 from accounts.models import Municipality
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
-from applications.files import private_file_response
-from applications.forms import AmountField, DateInput
 from audit.selectors import timeline_for
-from config.forms import KernFormMixin
-from grants.money import format_amount_input
+from foundation.amounts import format_amount_input
+from foundation.files import private_file_response
+from foundation.forms import AmountField, DateInput, KernFormMixin
 
 from ..enums import PAYABLE_STATES, DisbursementState, PaymentRunState
 from ..exceptions import PaymentsError

@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications.files import private_pdf_response
+from foundation.files import private_pdf_response
 
 from ..enums import ProofKind, RecoveryState
 from ..exceptions import PaymentsError

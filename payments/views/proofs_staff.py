@@ -314,7 +314,7 @@ def recovery_payment(request, pk: int):
 
 
 def _eur(value) -> str:
-    from grants.money import format_eur
+    from foundation.amounts import format_eur
 
     return format_eur(value)
 

@@ -903,3 +903,21 @@ def test_queries_timeline(django_assert_max_num_queries, call, lead, applicant):
         5,
         add,
     )
+
+
+# ---------------------------------------------------------------- defect 7: amounts never cause a 500
+
+JUNK_AMOUNTS = ["1e30", "1e-30", "NaN", "Infinity", "-5", "abc", "1" * 27, "1.234,567"]
+
+
+@pytest.mark.parametrize("amount", JUNK_AMOUNTS)
+@pytest.mark.parametrize("part", ["cost_lines", "third_party"])
+def test_junk_amounts_are_400_with_a_message_not_500(complete, applicant, amount, part):
+    line = ({"category": "investment", "description": "Server", "budget_year": 2027, "amount": amount}
+            if part == "cost_lines" else {"source": "Bund", "amount": amount})
+    before = list(complete.cost_lines.values_list("description", "amount"))
+    response = token_client(applicant).patch(url(complete), {part: [line]}, format="json")
+    assert response.status_code == 400
+    assert response.data["field"] == f"{part}[0].amount"
+    assert response.data["detail"]
+    assert list(complete.cost_lines.values_list("description", "amount")) == before

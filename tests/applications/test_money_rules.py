@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 
 from applications.financing import Line, compute_figures
-from grants.money import format_eur, parse_amount, proportional_grant
+from foundation.amounts import format_eur, parse_amount
+from grants.money import proportional_grant
 
 RATE = Decimal("0.9")
 MIN = Decimal("100000.00")

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from applications import services
 from applications.enums import ApplicationState as S
-from applications.models import Attachment
+from applications.models import Application, Attachment
 from tests.factories import (
     ApplicationFactory,
     MunicipalityFactory,
@@ -124,6 +124,24 @@ def test_edit_form_with_bad_amount_saves_nothing(client, draft, applicant):
     assert draft.title != "X" and not draft.cost_lines.exists()
 
 
+@pytest.mark.parametrize("amount", ["1e30", "1e-30", "NaN", "Infinity", "-5", "abc", "1" * 27, "1.234,567"])
+@pytest.mark.parametrize("page", ["edit", "calculate"])
+def test_junk_amounts_in_the_form_and_live_preview_are_messages_not_500(client, draft, applicant, amount, page):
+    data = {"title": "X", "costs-TOTAL_FORMS": "1", "costs-INITIAL_FORMS": "0", "costs-MIN_NUM_FORMS": "0",
+            "costs-MAX_NUM_FORMS": "200", "costs-0-category": "investment", "costs-0-description": "L",
+            "costs-0-budget_year": "2027", "costs-0-amount": amount, "costs-0-eligible": "on",
+            "third-TOTAL_FORMS": "0", "third-INITIAL_FORMS": "0", "third-MIN_NUM_FORMS": "0",
+            "third-MAX_NUM_FORMS": "50"}
+    response = login(client, applicant).post(reverse(f"applications:{page}", args=[draft.pk]), data,
+                                             HTTP_HX_REQUEST="true")
+    assert response.status_code == (400 if page == "edit" else 200)
+    if page == "edit":
+        html = response.content.decode()
+        assert any(w in html for w in ("kein gültiger Betrag", "nicht negativ", "größer als 0", "zu groß",
+                                       "Nachkommastellen"))
+    assert not draft.cost_lines.exists()
+
+
 def test_live_calculation_shows_grant_and_minimum_shortfall(client, draft, applicant):
     data = {"costs-TOTAL_FORMS": "1", "costs-INITIAL_FORMS": "0", "costs-MIN_NUM_FORMS": "0",
             "costs-MAX_NUM_FORMS": "200", "costs-0-category": "investment", "costs-0-description": "L",
@@ -224,7 +242,25 @@ def test_staff_list_filters_and_csv(client, call):
     assert single[1].title in html and single[0].title not in html
     csv = b"".join(c.get(reverse("applications:staff-call-csv", args=[call.pk]), {"joint": "single"})
                    .streaming_content).decode()
-    assert csv.count("\n") == 3 and "180.000,00" in csv and joint[0].case_number not in csv
+    assert csv.count("\n") == 3 and "180000,00" in csv and joint[0].case_number not in csv
+
+
+INJECTION = '=HYPERLINK("http://x","y")'
+
+
+def test_staff_csv_neutralises_formulas_in_titles(client, call):
+    """Defect 11: an application title that a spreadsheet would run as a formula gets an apostrophe."""
+    import csv as csv_module
+    import io
+
+    (application,) = _submitted(call, 1)
+    Application.objects.filter(pk=application.pk).update(title=INJECTION)
+    c = login(client, staff_user("case_worker"))
+    text = b"".join(c.get(reverse("applications:staff-call-csv", args=[call.pk])).streaming_content
+                    ).decode("utf-8-sig")
+    rows = list(csv_module.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1][1] == "'" + INJECTION
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
 def test_staff_list_is_for_staff_only(client, call, applicant):

@@ -15,7 +15,7 @@ reaches for the first time.
 
 import datetime as dt
 import re
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -23,8 +23,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from applications.enums import ApplicationState as AS
+from foundation.amounts import format_amount_input, format_eur
 from grants.models import FundingProgram
-from grants.money import format_amount_input, format_eur
+from grants.money import proportional_grant
 from payments.enums import DecisionState, DisbursementKind, DisbursementState, GrantState, ProofKind, ProofState
 from payments.models import Decision, DisbursementRequest, Grant, Notice, PaymentRun, ProofOfUse, Settlement
 from payments.services import disbursements as disbursement_services
@@ -262,8 +263,8 @@ def test_money_journey_from_approval_to_closed_grant(browser, live_server, page)
         assert ProofOfUse.objects.get(pk=final.pk).state == ProofState.ACCEPTED
 
         # Final grant: 90 % of the actual eligible costs, rounded down to the cent (at most the maximum).
-        final_amount = min((actual_eligible * Decimal("0.9")).quantize(Decimal("0.01"), rounding=ROUND_DOWN),
-                           grant.amount)
+        final_amount = proportional_grant(rate=grant.funding_rate, eligible_costs=actual_eligible,
+                                          maximum=grant.amount)
         assert final_amount == Decimal("111111.10")  # 123.456,78 × 0,9 = 111.111,102
         difference = final_amount - Decimal("50000.00")
         assert difference > 0  # less spent than planned, but more than paid out: a final payment

@@ -573,3 +573,25 @@ def test_score_page_is_read_only_after_the_session(client, session_setup):
     html = login(client, user).get(reverse("jury:score", args=[first.pk])).content.decode()
     assert "die Bewertungen sind endgültig" in html and "<select" not in html
     assert Score.objects.filter(sheet=sheet).count() == 2
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_ranking_downloads_neutralise_formulas_in_titles(client, fmt):
+    """Defect 11: a title a spreadsheet would run as a formula is written with a leading apostrophe."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    injection = '=HYPERLINK("http://x","y")'
+    call, panel, first, second = scored_call()
+    Application.objects.filter(pk=first.pk).update(title=injection)
+    response = login(client, staff_user()).get(reverse(f"jury:ranking-{fmt}", args=[call.pk]))
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    else:
+        rows = [["" if v is None else str(v) for v in row]
+                for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)]
+    titles = {row[1]: row[2] for row in rows[1:]}
+    assert titles[first.case_number] == "'" + injection
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)

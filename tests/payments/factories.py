@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from applications.enums import ApplicationState
 from applications.models import Application, CostLine
+from foundation.amounts import floor_cents
 from grants.models import Call, CallBudgetYear
+from grants.money import uncapped_grant
 from payments.enums import DecisionKind, DecisionState, GrantState
 from payments.models import BankAccount, Commitment, Decision, Grant
 from tests.factories import CallFactory, MunicipalityFactory, UserFactory, member_of, staff_user
@@ -32,9 +34,9 @@ def make_grant(*, call=None, lead=None, eligible="200000.00", amount=None, state
     call = call or CallFactory()
     lead = lead or MunicipalityFactory()
     eligible = Decimal(eligible)
-    amount = Decimal(amount) if amount is not None else (eligible * Decimal("0.9")).quantize(Decimal("0.01"),
-                                                                                              rounding="ROUND_DOWN")
-    retained = (amount * Decimal(retained_percent) / 100).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    rate = call.program.funding_rate
+    amount = Decimal(amount) if amount is not None else uncapped_grant(rate=rate, eligible_costs=eligible)
+    retained = floor_cents(amount * Decimal(retained_percent) / 100)
     preparer, approver = staff_user("case_worker"), staff_user("approver")
     app = Application.objects.create(
         call=call, lead=lead, title=f"Smartes Projekt {n}", created_by=UserFactory(),
@@ -53,13 +55,13 @@ def make_grant(*, call=None, lead=None, eligible="200000.00", amount=None, state
                                 budget_year=year, amount=line)
         by_year[year] = part
     decision = Decision.objects.create(
-        application=app, kind=DecisionKind.APPROVE, state=DecisionState.CONFIRMED, funding_rate=Decimal("0.9"),
+        application=app, kind=DecisionKind.APPROVE, state=DecisionState.CONFIRMED, funding_rate=rate,
         eligible_costs=eligible, grant_amount=amount, years={str(y): str(a) for y, a in by_year.items()},
         prepared_by=preparer, confirmed_by=approver, confirmed_at=timezone.now())
     program = call.program
     appeal_ends = issued_on + dt.timedelta(days=31) if issued_on else None
     grant = Grant.objects.create(
-        application=app, call=call, decision=decision, state=state, funding_rate=Decimal("0.9"),
+        application=app, call=call, decision=decision, state=state, funding_rate=rate,
         eligible_costs=eligible, amount=amount, retained_amount=retained, project_start=start, project_end=end,
         disbursement_window_months=window_months, appeal_period_months=program.appeal_period_months,
         interim_proof_months=program.interim_proof_months, final_proof_months=program.final_proof_months,

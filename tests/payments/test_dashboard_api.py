@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from payments import exports
+from foundation import exports as writer
 from tests.factories import UserFactory, member_of, staff_user
 from tests.payments.test_dashboard import money_world
 
@@ -94,7 +94,7 @@ def test_export_csv_by_suffix(world, api):
 def test_export_xlsx_by_query_param(world, api):
     response = api.get(f"/api/v1/staff/payments/exports/recoveries/?call={world.call.pk}&format=xlsx")
     assert response.status_code == 200
-    assert response["Content-Type"] == exports.CONTENT_TYPES["xlsx"]
+    assert response["Content-Type"] == writer.CONTENT_TYPES["xlsx"]
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert sheet.cell(row=1, column=1).value == "Aktenzeichen"
     assert sheet.max_row == 3
@@ -122,6 +122,6 @@ def test_schema_lists_the_endpoints(db):
     assert "/api/v1/staff/payments/dashboard/{id}/" in paths
     assert "/api/v1/staff/payments/program-dashboard/{id}/" in paths
     export = paths["/api/v1/staff/payments/exports/{id}/"]["get"]
-    assert {"text/csv", exports.CONTENT_TYPES["xlsx"]} <= set(export["responses"]["200"]["content"])
+    assert {"text/csv", writer.CONTENT_TYPES["xlsx"]} <= set(export["responses"]["200"]["content"])
     totals = schema["components"]["schemas"]["DashboardFigures"]["properties"]["paid"]
     assert totals["type"] == "string" and totals["format"] == "decimal"

@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from applications.models import Application
-from payments import exports
+from foundation import exports as writer
 from payments.enums import DisbursementState
 from tests.factories import staff_user
 from tests.payments.test_dashboard import disbursement, money_world, recovery
@@ -46,7 +46,7 @@ def get_csv(client, kind, query=""):
 def get_xlsx(client, kind, query=""):
     response = client.get(reverse("payments:dashboard-export", args=[kind, "xlsx"]) + query)
     assert response.status_code == 200
-    assert response["Content-Type"] == exports.CONTENT_TYPES["xlsx"]
+    assert response["Content-Type"] == writer.CONTENT_TYPES["xlsx"]
     book = load_workbook(io.BytesIO(response.content))
     return book.worksheets[0]
 
@@ -112,7 +112,7 @@ def test_grants_xlsx_numbers_are_numbers(world, staff_client):
     assert g1[3].value == "'=HYPERLINK(\"http://x\";\"klick\")" and g1[3].data_type == "s"
     amount = g1[7]
     assert amount.data_type == "n" and D(str(amount.value)) == D("180000")
-    assert amount.number_format == exports.EURO_FORMAT
+    assert amount.number_format == writer.EURO_FORMAT
     assert D(str(g1[9].value)) == D("70000") and D(str(g1[11].value)) == D("5000")
     assert g1[10].value is None
 
@@ -122,8 +122,8 @@ def test_payments_and_recoveries_xlsx(world, staff_client):
     rows = list(sheet.iter_rows(min_row=2))
     assert len(rows) == 4
     first = rows[0]
-    assert first[0].value.date() == dt.date(2027, 5, 10) and first[0].number_format == exports.DATE_FORMAT
-    assert D(str(first[4].value)) == D("50000") and first[4].number_format == exports.EURO_FORMAT
+    assert first[0].value.date() == dt.date(2027, 5, 10) and first[0].number_format == writer.DATE_FORMAT
+    assert D(str(first[4].value)) == D("50000") and first[4].number_format == writer.EURO_FORMAT
     assert isinstance(first[6].value, int)
     rec = get_xlsx(staff_client, "recoveries", f"?call={world.call.pk}")
     values = {r[0].value: r for r in rec.iter_rows(min_row=2)}
@@ -146,10 +146,10 @@ def test_a_cent_amount_keeps_its_cents(world, staff_client):
     ("Bad Homburg", "Bad Homburg"), ("", ""), (None, ""), ("a=b", "a=b"),
 ])
 def test_formula_guard(value, expected):
-    assert exports.guard(value) == expected
+    assert writer.guard(value) == expected
 
 
 def test_german_amount():
-    assert exports.german_amount(D("1234567.8")) == "1234567,80"
-    assert exports.german_amount(D("0")) == "0,00"
-    assert exports.german_amount(None) == ""
+    assert writer.german_amount(D("1234567.8")) == "1234567,80"
+    assert writer.german_amount(D("0")) == "0,00"
+    assert writer.german_amount(None) == ""

@@ -16,6 +16,7 @@ from applications.enums import ApplicationState as AS
 from applications.models import Application, CostLine
 from audit.models import AuditEntry
 from grants.models import Call, CallBudgetYear
+from grants.money import eligible_costs_for
 from payments import tasks
 from payments.enums import DecisionKind, DecisionState, GrantState, NoticeKind, ProofKind, ProofState
 from payments.exceptions import PaymentsError
@@ -34,9 +35,7 @@ def decidable(call, *, grant="150000.00", years=None, state=AS.RECOMMENDED, lead
     split over budget years by ``years`` ({year: share})."""
     _n[0] += 1
     grant = Decimal(grant)
-    eligible = (grant / Decimal("0.9")).quantize(Decimal("0.01"))
-    while (eligible * Decimal("0.9")).quantize(Decimal("0.01"), rounding="ROUND_DOWN") < grant:
-        eligible += Decimal("0.01")
+    eligible = eligible_costs_for(rate=call.program.funding_rate, grant=grant)
     app = Application.objects.create(
         call=call, lead=lead or MunicipalityFactory(), title=f"Smarte Region {_n[0]}", summary="Sensoren im Ort.",
         created_by=UserFactory(), state=state, case_number=f"SHH2-2027-{_n[0]:04d}",

@@ -171,3 +171,30 @@ def test_staff_list_endpoints_query_count(url, django_assert_max_num_queries):
     make(5)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert api.get(url).json()["count"] == 6
+
+
+JUNK_AMOUNTS = ["1e30", "1e-30", "NaN", "Infinity", "-5", "abc", "1" * 27, "1.234,567"]
+
+
+@pytest.mark.parametrize("amount", JUNK_AMOUNTS)
+def test_junk_proof_amounts_are_400_not_500(amount):
+    """Defect 7 on the proof-of-use doors: the line amounts and the recovery payment use the one parser."""
+    grant = ended_grant()
+    proof = final_proof(grant)
+    api = _client(grant.grantee)
+    line = api.get(f"/api/v1/payments/proofs/{proof.pk}/").json()["lines"][0]
+    response = api.patch(f"/api/v1/payments/proofs/{proof.pk}/", {"lines": [{"id": line["id"], "amount": amount}]},
+                         format="json")
+    assert response.status_code == 400 and response.json()["field"] == "lines.0.amount"
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("amount", JUNK_AMOUNTS)
+def test_junk_recovery_payment_amounts_are_400_not_500(amount):
+    grant = ended_grant(state=GrantState.RECOVERY_OPEN)
+    recovery = Recovery.objects.create(grant=grant, principal=D("10000.00"), interest_from=dt.date(2023, 12, 1),
+                                       due_on=dt.date(2024, 1, 1), created_by=staff_user("approver"))
+    response = _client(staff_user("case_worker")).post(f"/api/v1/staff/payments/recoveries/{recovery.pk}/payments/",
+                                                       {"received_on": "2024-08-15", "amount": amount}, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "amount"
+    assert response.json()["detail"]

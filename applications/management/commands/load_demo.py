@@ -21,7 +21,6 @@ from accounts.enums import MembershipState
 from accounts.models import Membership, Municipality, User
 from applications.enums import AttachmentKind, CostCategory
 from applications.models import Application
-from applications.pdf import render_pdf
 from applications.services import (
     CostLineInput,
     add_attachment,
@@ -29,6 +28,7 @@ from applications.services import (
     submit_application,
     update_application,
 )
+from foundation.pdf import render_pdf
 from grants.models import Call, CallBudgetYear, Criterion, FundingProgram, Topic
 from grants.services import publish_call
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from grants.money import format_eur
+from foundation.amounts import format_eur
 
 register = template.Library()
 
