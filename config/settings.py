@@ -221,8 +221,30 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Real faults (docs/operations.md): a task is acknowledged only after it ran (acks_late), and a
+# worker child killed mid-task (OOM killer, SIGKILL) puts its message back in the queue instead
+# of losing it. A whole worker lost: Redis hands its unacknowledged messages to another worker
+# after the visibility timeout, which must be longer than the longest task (hard limit below)
+# plus the longest retry countdown (config.celery.RETRY_BACKOFF_MAX), or tasks would run twice.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_TIME_LIMIT = 900
+CELERY_TASK_SOFT_TIME_LIMIT = 840
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 1800,
+    # A broker that does not answer fails a publish after seconds, not after TCP's minutes.
+    "socket_connect_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# On a lost broker connection, running acks_late tasks are cancelled and redelivered (their
+# acknowledgement could not reach the broker anyway); Celery 6 makes this the default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Recycle a worker child by its memory (WeasyPrint grows with every rendering), not after a
+# few hundred tasks: most tasks are small mails, which would otherwise recycle the children
+# that render PDFs many times a day. In KiB; checked after each task.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 512_000
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Scheduled jobs, in Europe/Berlin (CELERY_TIMEZONE); the DatabaseScheduler copies them into its tables on start.
