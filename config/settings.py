@@ -128,7 +128,10 @@ PAYMENTS_DEBTOR_NAME = os.environ.get("PAYMENTS_DEBTOR_NAME", "Land Hessen – H
 PAYMENTS_DEBTOR_IBAN = os.environ.get("PAYMENTS_DEBTOR_IBAN", "DE02500105170137075030")
 PAYMENTS_DEBTOR_BIC = os.environ.get("PAYMENTS_DEBTOR_BIC", "")  # empty: derived from a German IBAN
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A cache outage degrades (misses, nothing stored, rate limits not enforced) instead of
+    # answering 500; dead Redis costs a request at most 0.5 s (config/cache.py).
+    CACHES = {"default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
