@@ -7,6 +7,7 @@ from django.urls import resolve
 
 from config import health
 from tests.redis_server import free_port, private_redis  # noqa: F401  (fixture)
+from tests.services import require_postgres
 
 
 @pytest.fixture
@@ -106,3 +107,39 @@ def test_a_degraded_readiness_passes_the_probe(live_server, settings, monkeypatc
     settings.ALLOWED_HOSTS = ["foerderung.example.de"]
     assert health.main(["--ready", f"{live_server.url}/healthz/ready/"]) == 0
     assert health.main(["--live", f"{live_server.url}/healthz/live/"]) == 0
+
+
+def test_kept_open_database_connections_are_checked_before_reuse(settings):
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0  # why the check matters
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("health_checks", [True, False])
+def test_after_a_database_restart_the_next_request_reconnects(client, health_checks):
+    """The server ends the kept-open connection (as a restart does: pg_terminate_backend); with
+    CONN_HEALTH_CHECKS the next request reconnects, without it that request fails."""
+    import psycopg
+    from django.db import close_old_connections, connection
+
+    require_postgres()
+    connection.settings_dict["CONN_HEALTH_CHECKS"] = health_checks
+    connection.close()  # the next connect reads the setting
+    try:
+        close_old_connections()  # what every real request starts with (the test client skips it)
+        assert client.get("/healthz/ready/").status_code == 200
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        close_old_connections()
+        status = client.get("/healthz/ready/").status_code
+    finally:
+        connection.settings_dict["CONN_HEALTH_CHECKS"] = True
+        connection.close()
+    assert status == (200 if health_checks else 503)
