@@ -1,12 +1,15 @@
 """Celery is configured for real faults (docs/operations.md), and RETRY_POLICY retries what the
 outside world causes — a restarted database included — and nothing else."""
 
+from pathlib import Path
 from unittest import mock
 
 import kombu.exceptions
 import pytest
 import redis.exceptions
+import yaml
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from accounts.tasks import send_email
@@ -43,6 +46,10 @@ def test_children_are_recycled_by_memory_not_every_few_mails():
     conf = celery_app.conf
     assert conf.worker_max_tasks_per_child >= 1000
     assert 100_000 <= conf.worker_max_memory_per_child <= 2_000_000  # KiB
+    # One home for the limits: the compose worker command does not override them.
+    worker = yaml.safe_load((Path(settings.BASE_DIR) / "docker-compose.yml").read_text())["services"]["worker"]
+    assert not [arg for arg in worker["command"] if arg.startswith(("--max-tasks-per-child", "--max-memory-per-child",
+                                                                     "--time-limit", "--soft-time-limit"))]
 
 
 def test_retryable_covers_database_storage_and_broker_errors():

@@ -207,3 +207,33 @@ def test_an_upload_that_fails_after_writing_leaves_no_orphan(client, draft, appl
                                 "file": SimpleUploadedFile("beschluss.pdf", minimal_pdf())})
     assert response.status_code == 500
     assert files_under(default_storage.location) == before
+
+
+def test_a_failing_read_raises_storage_unavailable_but_a_missing_file_stays_missing(storage, monkeypatch):
+    import builtins
+
+    name = storage.save("e/f.pdf", ContentFile(b"x"))
+    with pytest.raises(FileNotFoundError):
+        storage.open("e/none.pdf")
+    with monkeypatch.context() as patch:
+        patch.setattr(builtins, "open", Boom(errno.EIO))
+        with pytest.raises(StorageUnavailable) as raised:
+            storage.open(name)
+    assert raised.value.errno == errno.EIO
+
+
+def test_a_download_from_an_unreadable_volume_answers_503(client, draft, applicant, monkeypatch):
+    from applications import services
+
+    attachment = services.add_attachment(actor=applicant, application_id=draft.pk, kind="council_resolution",
+                                         upload=SimpleUploadedFile("b.pdf", minimal_pdf()))
+    client.force_login(applicant)
+
+    def unreadable(self, name, mode="rb"):  # what _open raises when the volume gives EIO (test above)
+        raise StorageUnavailable(errno.EIO, "Input/output error")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SafeFileSystemStorage, "_open", unreadable)
+        response = client.get(reverse("applications:attachment-download", args=[draft.pk, attachment.pk]))
+    assert response.status_code == 503
+    assert "Der Dateispeicher ist vorübergehend nicht verfügbar" in response.content.decode()
