@@ -63,10 +63,12 @@ class SafeFileSystemStorage(FileSystemStorage):
             temporary = self._write_temporary(directory, os.path.basename(full_path), content)
         except OSError as exc:
             raise _unavailable(exc, "write", full_path) from exc
+        published = False
         try:
             while True:
                 try:
                     self._publish(temporary, full_path)
+                    published = True
                     break
                 except FileExistsError:
                     # Taken since get_available_name() looked: pick another name, as Django does.
@@ -74,6 +76,8 @@ class SafeFileSystemStorage(FileSystemStorage):
                     full_path = self.path(name)
             _fsync_directory(directory)
         except OSError as exc:
+            if published:  # not durable, and no row will point to it: take it back
+                _delete([full_path], reason="its directory could not be synced")
             raise _unavailable(exc, "rename", full_path) from exc
         finally:
             with contextlib.suppress(FileNotFoundError):
@@ -207,12 +211,12 @@ def _remember_for_rollback(full_path: str, using: str = DEFAULT_DB_ALIAS) -> Non
     new_files.add(full_path, connection.savepoint_ids)
 
 
-def _delete(paths: list[str]) -> None:
+def _delete(paths: list[str], reason: str = "its transaction was rolled back") -> None:
     for path in paths:
         try:
             os.remove(path)
-            logger.info("removed %s: its transaction was rolled back", path)
+            logger.info("removed %s: %s", path, reason)
         except FileNotFoundError:
             pass
         except OSError as exc:
-            logger.warning("could not remove %s after a rollback (an orphan for verify_files): %s", path, exc)
+            logger.warning("could not remove %s (%s; an orphan for verify_files): %s", path, reason, exc)

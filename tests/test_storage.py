@@ -88,6 +88,22 @@ def test_a_failing_volume_raises_storage_unavailable_and_leaves_nothing(storage,
     assert files_under(storage.location) == set()
 
 
+def test_a_failing_directory_fsync_takes_the_new_name_back(storage, monkeypatch):
+    real_fsync = os.fsync
+    calls = []
+
+    def fsync_fails_the_second_time(fd):  # first the file, then its directory
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(errno.EIO, "Input/output error")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync_fails_the_second_time)
+    with pytest.raises(StorageUnavailable):
+        storage.save("g/h.pdf", ContentFile(b"content"))
+    assert files_under(storage.location) == set()
+
+
 def test_a_file_system_without_hard_links_still_gets_an_atomic_rename(storage, monkeypatch):
     monkeypatch.setattr(os, "link", Boom(errno.EPERM))
     name = storage.save("c/d.pdf", ContentFile(b"content"))
