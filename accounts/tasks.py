@@ -2,7 +2,9 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 
+from config.celery import RETRY_POLICY
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+
+@shared_task(**RETRY_POLICY)
 def send_email(*, to: str, subject: str, body: str) -> None:
     send_mail(f"[Starke Heimat Hessen] {subject}", body, settings.DEFAULT_FROM_EMAIL, [to])

@@ -33,7 +33,7 @@ from .enums import ApplicationState as S
 from .enums import AttachmentKind, CostCategory
 from .exceptions import ApplicationError
 from .financing import figures_for
-from .models import Application, Attachment, CostLine, ThirdPartyFunding
+from .models import Application, Attachment, CostLine, Receipt, ThirdPartyFunding
 from .uploads import check_pdf, stored_name
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -365,11 +365,25 @@ def submit_application(*, actor: User, application_id: int, now: dt.datetime | N
     return application
 
 
+def receipt_promise(application: Application, version: int) -> dict:
+    """The outbox entry for the receipt of one (re)submission (also used by reconciliation)."""
+    return {"task": "applications.tasks.render_receipt", "key": f"receipt:{application.pk}:{version}",
+            "kwargs": {"application_id": application.pk, "version": version}, "obj": application,
+            "label": f"Eingangsbestätigung {application.case_number} (Fassung {version})"}
+
+
+def missing_receipts():
+    """Reconciliation: every submitted application without the receipt of its current submission."""
+    from django.db.models import Exists, OuterRef
+
+    has_receipt = Receipt.objects.filter(application=OuterRef("pk"), version=OuterRef("submissions"))
+    for application in (Application.objects.filter(submissions__gt=0).exclude(case_number=None)
+                        .exclude(Exists(has_receipt)).order_by("pk")):
+        yield receipt_promise(application, application.submissions)
+
+
 def _after_submission(application: Application) -> None:
-    version = application.submissions
-    enqueue(task="applications.tasks.render_receipt", key=f"receipt:{application.pk}:{version}",
-            kwargs={"application_id": application.pk, "version": version}, obj=application,
-            label=f"Eingangsbestätigung {application.case_number} (Fassung {version})")
+    enqueue(**receipt_promise(application, application.submissions))
     _notify_state(application, _applicant_addresses(application) + _case_worker_addresses())
 
 

@@ -1,11 +1,60 @@
-"""The Celery app. With no REDIS_URL set, tasks run in-process (see settings)."""
+"""The Celery app, and the one retry policy every task uses.
+
+With no REDIS_URL set, tasks run in-process (see settings). The settings that make tasks
+survive real faults (a killed worker child, a lost broker connection, a restarted database)
+live in config/settings.py under "Celery"; docs/operations.md explains them per fault.
+
+Retry policy
+------------
+``RETRYABLE`` is the one tuple of exceptions that mean "the outside world is briefly not
+there": the file system or a socket (``OSError``, which includes SMTP errors and
+``foundation.storage.StorageUnavailable``), the database connection (Django's
+``OperationalError``/``InterfaceError``: a restart, a killed backend, a deadlock or a
+serialization failure) and the Redis broker (redis-py's and kombu's connection errors).
+Any other exception is a bug or a domain refusal and is not retried.
+
+``RETRY_POLICY`` is applied to a task as ``@shared_task(**RETRY_POLICY)``: exponential
+backoff from 30 s (30, 60, 120, 240, 480, then every 600 s), full jitter so that tasks
+waiting on the same outage do not return all at once, and ``max_retries=24``: about 1¾ h of
+retrying on average (jitter draws each wait from 0 … its cap), so an outage of an hour is
+outlasted. After the last retry the outbox sweeper takes over.
+
+The cap is 600 s, not an hour, on purpose: a retried task waits in the worker *unacknowledged*
+(acks_late) until its countdown has passed and it has run, and Redis redelivers any message
+unacknowledged for longer than the visibility timeout (``broker_transport_options``), which
+would run it twice. So RETRY_BACKOFF_MAX + task_time_limit must stay below the visibility
+timeout (600 + 900 < 1800); tests/test_celery_settings.py checks that.
+"""
 
 import os
 
+import kombu.exceptions
+import redis.exceptions
 from celery import Celery
+from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("shh")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+RETRYABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    OperationalError,
+    InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
+RETRY_BACKOFF = 30
+RETRY_BACKOFF_MAX = 600
+MAX_RETRIES = 24
+
+RETRY_POLICY = {
+    "autoretry_for": RETRYABLE,
+    "retry_backoff": RETRY_BACKOFF,
+    "retry_backoff_max": RETRY_BACKOFF_MAX,
+    "retry_jitter": True,
+    "max_retries": MAX_RETRIES,
+}

@@ -1,13 +1,23 @@
-"""Health check for load balancers and container orchestration: ``GET /healthz/``.
+"""Health checks for load balancers and container orchestration: liveness and readiness.
 
-The view answers 200 ``{"status": "ok"}`` when the database answers a query and the cache
-can store and return a value, else 503 with which check failed (no error details: the
-endpoint is public). It needs no login and touches no session.
+``GET /healthz/live/``   liveness: the process answers requests. Touches neither database nor
+                         cache, so a database outage never makes an orchestrator restart healthy
+                         web processes. Always 200 ``{"status": "ok"}``.
+``GET /healthz/ready/``  readiness: may this process receive traffic? The database must answer a
+                         query (503 ``{"status": "error", ...}`` otherwise). The cache is reported
+                         but not required: the portal works without it (foundation/cache.py), so a
+                         cache outage alone answers 200 ``{"status": "degraded", "checks": ...}``
+                         and keeps the web in the load balancer. 200 ``{"status": "ok"}`` when
+                         both answer.
+``GET /healthz/``        the readiness check, kept for existing probes.
 
-``python -m config.health [URL]`` is the container's health check command (see
-docker-compose.yml): it requests the view on the local gunicorn with a ``Host`` header taken
-from ALLOWED_HOSTS and ``X-Forwarded-Proto: https`` (as the TLS-terminating proxy sends it),
-so neither ALLOWED_HOSTS nor SECURE_SSL_REDIRECT turn the probe away, and exits 0 on 200.
+No error details (the endpoints are public), no login, no session.
+
+``python -m config.health [--ready | --live] [URL]`` is the container's health check command
+(docker-compose.yml uses ``--ready``): it requests the view on the local gunicorn with a ``Host``
+header taken from ALLOWED_HOSTS and ``X-Forwarded-Proto: https`` (as the TLS-terminating proxy
+sends it), so neither ALLOWED_HOSTS nor SECURE_SSL_REDIRECT turn the probe away, and exits 0 on
+200 (a degraded readiness included).
 """
 
 import logging
@@ -25,7 +35,9 @@ from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PROBE_URL = "http://127.0.0.1:8000/healthz/"
+PROBE_BASE = "http://127.0.0.1:8000"
+PROBE_PATHS = {"--ready": "/healthz/ready/", "--live": "/healthz/live/"}
+DEFAULT_PROBE_URL = PROBE_BASE + PROBE_PATHS["--ready"]
 
 
 def database_ok() -> bool:
@@ -45,19 +57,30 @@ def cache_ok() -> bool:
         ok = cache.get(key) == "ok"
         cache.delete(key)
         return ok
-    except Exception:  # e.g. redis.ConnectionError
-        logger.exception("health check: cache unavailable")
+    except Exception:  # e.g. redis.ConnectionError from a cache backend that is not resilient
+        logger.warning("health check: cache unavailable", exc_info=True)
         return False
 
 
 @never_cache
 @require_safe
-def healthz(request):
+def live(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_safe
+def ready(request):
     checks = {"database": database_ok(), "cache": cache_ok()}
     if all(checks.values()):
         return JsonResponse({"status": "ok"})
     report = {name: "ok" if ok else "error" for name, ok in checks.items()}
+    if checks["database"]:
+        return JsonResponse({"status": "degraded", "checks": report})
     return JsonResponse({"status": "error", "checks": report}, status=503)
+
+
+healthz = ready  # /healthz/: the readiness check under its old name
 
 
 def probe_host(allowed_hosts: str) -> str:
@@ -90,5 +113,20 @@ def probe(url: str = DEFAULT_PROBE_URL, timeout: float = 5.0) -> int:
         return 1
 
 
+def main(argv: list[str]) -> int:
+    """``[--ready | --live] [URL]``: the URL defaults to the chosen check on the local gunicorn."""
+    mode = "--ready"
+    urls = []
+    for arg in argv:
+        if arg in PROBE_PATHS:
+            mode = arg
+        elif arg.startswith(("http://", "https://")):
+            urls.append(arg)
+        else:
+            print(f"usage: python -m config.health [--ready | --live] [URL] (not {arg!r})", file=sys.stderr)
+            return 2
+    return probe(urls[-1] if urls else PROBE_BASE + PROBE_PATHS[mode])
+
+
 if __name__ == "__main__":
-    sys.exit(probe(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_PROBE_URL))
+    sys.exit(main(sys.argv[1:]))

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
+    "foundation.middleware.StorageUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +115,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # A kept-open connection is tested before a request reuses it: after a database restart
+        # the first request reconnects instead of failing on the dead connection.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -129,7 +133,10 @@ PAYMENTS_DEBTOR_NAME = os.environ.get("PAYMENTS_DEBTOR_NAME", "Land Hessen – H
 PAYMENTS_DEBTOR_IBAN = os.environ.get("PAYMENTS_DEBTOR_IBAN", "DE02500105170137075030")
 PAYMENTS_DEBTOR_BIC = os.environ.get("PAYMENTS_DEBTOR_BIC", "")  # empty: derived from a German IBAN
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A cache outage degrades (misses, nothing stored, rate limits not enforced) instead of
+    # answering 500; dead Redis costs a request at most 0.5 s (foundation/cache.py).
+    CACHES = {"default": {"BACKEND": "foundation.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -176,7 +183,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+    # Temporary name, fsync, atomic rename; removed again if its transaction rolls back; a full
+    # or read-only volume answers 503 with a clear message (foundation/storage.py).
+    "default": {"BACKEND": "foundation.storage.SafeFileSystemStorage",
                 "OPTIONS": {"location": MEDIA_ROOT, "base_url": None}},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
                     if DEBUG else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -220,8 +229,30 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Real faults (docs/operations.md): a task is acknowledged only after it ran (acks_late), and a
+# worker child killed mid-task (OOM killer, SIGKILL) puts its message back in the queue instead
+# of losing it. A whole worker lost: Redis hands its unacknowledged messages to another worker
+# after the visibility timeout, which must be longer than the longest task (hard limit below)
+# plus the longest retry countdown (config.celery.RETRY_BACKOFF_MAX), or tasks would run twice.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_TIME_LIMIT = 900
+CELERY_TASK_SOFT_TIME_LIMIT = 840
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 1800,
+    # A broker that does not answer fails a publish after seconds, not after TCP's minutes.
+    "socket_connect_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# On a lost broker connection, running acks_late tasks are cancelled and redelivered (their
+# acknowledgement could not reach the broker anyway); Celery 6 makes this the default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Recycle a worker child by its memory (WeasyPrint grows with every rendering), not after a
+# few hundred tasks: most tasks are small mails, which would otherwise recycle the children
+# that render PDFs many times a day. In KiB; checked after each task.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 512_000
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Scheduled jobs, in Europe/Berlin (CELERY_TIMEZONE); the DatabaseScheduler copies them into its tables on start.

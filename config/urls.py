@@ -13,7 +13,9 @@ from config import health
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("healthz/", health.healthz, name="healthz"),
+    path("healthz/", health.healthz, name="healthz"),  # = readiness, for existing probes
+    path("healthz/live/", health.live, name="healthz-live"),
+    path("healthz/ready/", health.ready, name="healthz-ready"),
     path("", account_views.home, name="home"),
     path("barrierefreiheit/", TemplateView.as_view(template_name="pages/accessibility.html"),
          name="accessibility"),

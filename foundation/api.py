@@ -22,7 +22,11 @@ ERRORS = {
 
 def exception_handler(exc, context):
     from .errors import DomainError
+    from .storage import StorageUnavailable
 
+    if isinstance(exc, StorageUnavailable):  # a full or read-only volume: try again later, never a 500
+        return Response({"detail": str(exc.message)}, status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": "300"})
     if isinstance(exc, DomainError):
         body = {"detail": exc.message}
         if exc.field:

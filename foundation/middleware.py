@@ -67,3 +67,28 @@ class RequestSizeLimitMiddleware:
                 return JsonResponse({"detail": message}, status=413)
             return render(request, "413.html", {"message": message}, status=413)
         return self.get_response(request)
+
+
+class StorageUnavailableMiddleware:
+    """A full, read-only or missing file volume (foundation.storage.StorageUnavailable) is answered with
+    503 and a clear message — a page, or JSON under /api/ — never with a 500. The transaction of the
+    request has rolled back by then, and the storage removed the file it had written."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from foundation.storage import StorageUnavailable
+
+        if not isinstance(exception, StorageUnavailable):
+            return None
+        message = str(StorageUnavailable.message)
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": message}, status=503)
+        else:
+            response = render(request, "503.html", {"message": message}, status=503)
+        response["Retry-After"] = "300"
+        return response

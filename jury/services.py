@@ -18,7 +18,17 @@ from outbox.services import enqueue
 
 from .enums import AffiliationKind, DecisionOutcome, Declaration, ExclusionKind, SessionState, SheetState
 from .exceptions import JuryError
-from .models import Affiliation, Assignment, Decision, Panel, PanelMember, Score, ScoreSheet, Session
+from .models import (
+    Affiliation,
+    Assignment,
+    Decision,
+    Panel,
+    PanelMember,
+    Score,
+    ScoreSheet,
+    Session,
+    SessionDocument,
+)
 
 
 def _require(allowed, message):
@@ -459,7 +469,22 @@ def close_session(*, actor: User, session_id: int, notes: str = "") -> Session:
         record(actor=actor, action="jury.session_closed", obj=session.panel.call, from_state=SessionState.OPEN,
                to_state=session.state, data={"session": session.pk, "recommended": len(recorded.recommended),
                                              "reserve": len(recorded.reserve)}, states_of=session)
-        enqueue(task="jury.tasks.render_session_documents", key=f"session-documents:{session.pk}",
-                kwargs={"session_id": session.pk}, obj=session.panel.call,
-                label=f"Rangliste und Niederschrift der Jurysitzung {session.pk}")
+        enqueue(**session_documents_promise(session))
     return session
+
+
+def session_documents_promise(session: Session) -> dict:
+    """The outbox entry for the documents of a closed session (also used by reconciliation)."""
+    return {"task": "jury.tasks.render_session_documents", "key": f"session-documents:{session.pk}",
+            "kwargs": {"session_id": session.pk}, "obj": session.panel.call,
+            "label": f"Rangliste und Niederschrift der Jurysitzung {session.pk}"}
+
+
+def missing_session_documents():
+    """Reconciliation: every closed session that lacks one of its documents."""
+    from django.db.models import Count
+
+    kinds = len(SessionDocument.Kind.values)
+    for session in (Session.objects.filter(state=SessionState.CLOSED).select_related("panel__call")
+                    .annotate(n=Count("documents")).filter(n__lt=kinds).order_by("pk")):
+        yield session_documents_promise(session)

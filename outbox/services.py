@@ -48,6 +48,22 @@ def enqueue(*, task: str, key: str, kwargs: dict | None = None, label: str = "",
     return message
 
 
+def promise_again(*, task: str, key: str, kwargs: dict | None = None, label: str = "", obj=None) -> str:
+    """Reconciliation: make sure the work for `key` runs — "created" (never promised), "reset" (done or
+    failed, but its result is missing) or "pending" (already on its way; the sweeper drives it)."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(key=key[:255]).first()
+        if message is None:
+            enqueue(task=task, key=key, kwargs=kwargs, label=label, obj=obj)
+            return "created"
+        if message.state in (State.DONE, State.FAILED):
+            message.state, message.attempts, message.due_at, message.done_at = State.PENDING, 0, timezone.now(), None
+            message.save(update_fields=["state", "attempts", "due_at", "done_at"])
+            transaction.on_commit(partial(dispatch, message.pk), robust=True)
+            return "reset"
+    return "pending"
+
+
 def dispatch(message_id: int) -> bool:
     """Hand one row to Celery. Never raises: a broker outage leaves the row to the sweeper."""
     from .tasks import run

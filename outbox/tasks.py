@@ -1,9 +1,13 @@
 from celery import shared_task
 
+from config.celery import RETRY_POLICY
 
-@shared_task(name="outbox.run", acks_late=True, reject_on_worker_lost=True)
+
+@shared_task(name="outbox.run", acks_late=True, reject_on_worker_lost=True, **RETRY_POLICY)
 def run(*, outbox_id: int):
-    """Run one outbox row (safe to deliver any number of times)."""
+    """Run one outbox row (safe to deliver any number of times). A task that fails is recorded on its
+    row and re-queued by the sweeper; when even that cannot be written (the database is away), Celery
+    retries the delivery (config.celery.RETRY_POLICY)."""
     from .services import run_message
 
     return run_message(outbox_id=outbox_id)

@@ -289,13 +289,26 @@ def _approve(*, actor, call, budget_years, decision, application) -> Grant:
 
 
 def _dispatch_notice(decision: Decision, grant: Grant | None) -> None:
-    if grant is not None:
-        enqueue(task="payments.render_grant_notice", key=f"notice:grant:{grant.pk}",
-                kwargs={"grant_id": grant.pk}, obj=grant, label=f"Zuwendungsbescheid {grant.case_number}")
-    else:
-        enqueue(task="payments.render_rejection_notice", key=f"notice:rejection:{decision.pk}",
-                kwargs={"decision_id": decision.pk}, obj=decision.application,
-                label=f"Ablehnungsbescheid {decision.application.case_number}")
+    enqueue(**(grant_notice_promise(grant) if grant is not None else rejection_notice_promise(decision)))
+
+
+def grant_notice_promise(grant: Grant) -> dict:
+    """The outbox entries of notices (also used by reconciliation, payments/services/reconcile.py)."""
+    return {"task": "payments.render_grant_notice", "key": f"notice:grant:{grant.pk}",
+            "kwargs": {"grant_id": grant.pk}, "obj": grant, "label": f"Zuwendungsbescheid {grant.case_number}"}
+
+
+def rejection_notice_promise(decision: Decision) -> dict:
+    return {"task": "payments.render_rejection_notice", "key": f"notice:rejection:{decision.pk}",
+            "kwargs": {"decision_id": decision.pk}, "obj": decision.application,
+            "label": f"Ablehnungsbescheid {decision.application.case_number}"}
+
+
+def amendment_notice_promise(grant: Grant, *, number: int, reason: str, old: dict) -> dict:
+    return {"task": "payments.render_amendment_notice", "key": f"notice:amendment:{grant.pk}:{number}",
+            "kwargs": {"grant_id": grant.pk, "amendment": number, "reason": reason, "old_amount": old["amount"],
+                       "old_project_end": old["project_end"], "old_eligible_costs": old.get("eligible_costs")},
+            "obj": grant, "label": f"Änderungsbescheid {number} zu {grant.case_number}"}
 
 
 # ---------------------------------------------------------------- notices (called by the render tasks)
@@ -468,10 +481,7 @@ def amend_grant(*, actor: User, grant_id: int, reason: str, amount: Decimal | No
                      "new": {"amount": str(new_amount), "project_end": new_end.isoformat(),
                              "retained": str(new_retained), "eligible_costs": str(new_eligible)},
                      "delta_by_year": {str(y): str(d) for y, d in delta.items()}})
-        enqueue(task="payments.render_amendment_notice", key=f"notice:amendment:{grant.pk}:{number}",
-                kwargs={"grant_id": grant.pk, "amendment": number, "reason": reason, "old_amount": old["amount"],
-                        "old_project_end": old["project_end"], "old_eligible_costs": old["eligible_costs"]},
-                obj=grant, label=f"Änderungsbescheid {number} zu {grant.case_number}")
+        enqueue(**amendment_notice_promise(grant, number=number, reason=reason, old=old))
     return grant
 
 

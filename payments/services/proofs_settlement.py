@@ -232,8 +232,7 @@ def _open_recovery(grant: Grant, settlement: Settlement, approver: User, today: 
     record(actor=approver, action="recovery.created", obj=recovery, to_state=recovery.state,
            data={"principal": str(recovery.principal), "interest_from": recovery.interest_from.isoformat(),
                  "due_on": recovery.due_on.isoformat()})
-    enqueue(task="payments.render_recovery_notice", key=f"notice:recovery:{recovery.pk}",
-            kwargs={"recovery_id": recovery.pk}, obj=recovery, label=f"Rückforderungsbescheid {grant.case_number}")
+    enqueue(**recovery_notice_promise(recovery))
     return recovery
 
 
@@ -255,3 +254,10 @@ def discard_settlement(*, actor: User, settlement_id: int, reason: str) -> Settl
                states_of=settlement,
                reason=reason, data={"settlement": settlement.pk})
     return settlement
+
+
+def recovery_notice_promise(recovery: Recovery) -> dict:
+    """The outbox entry of a recovery decision (also used by reconciliation)."""
+    return {"task": "payments.render_recovery_notice", "key": f"notice:recovery:{recovery.pk}",
+            "kwargs": {"recovery_id": recovery.pk}, "obj": recovery,
+            "label": f"Rückforderungsbescheid {recovery.grant.case_number}"}
