@@ -7,15 +7,23 @@ from .models import Call, CaseNumberSequence, FundingProgram
 
 
 def next_case_number(*, program: FundingProgram, year: int) -> str:
-    """Next case number of a program and year. Must run inside the caller's transaction."""
-    seq = CaseNumberSequence.objects.select_for_update().filter(program=program, year=year).first()
+    """Next case number of a program and year. Must run inside the caller's transaction.
+
+    Programs whose case numbers look alike (same template and prefix, e.g. a later round set up as a
+    new program) count on one shared sequence — that of the oldest of them — so their numbers never
+    collide.
+    """
+    counter = (FundingProgram.objects.filter(case_number_template=program.case_number_template,
+                                             case_number_prefix=program.case_number_prefix)
+               .order_by("pk").first() or program)
+    seq = CaseNumberSequence.objects.select_for_update().filter(program=counter, year=year).first()
     if seq is None:
         try:
             with transaction.atomic():
-                CaseNumberSequence.objects.create(program=program, year=year, last=0)
+                CaseNumberSequence.objects.create(program=counter, year=year, last=0)
         except IntegrityError:
             pass
-        seq = CaseNumberSequence.objects.select_for_update().get(program=program, year=year)
+        seq = CaseNumberSequence.objects.select_for_update().get(program=counter, year=year)
     seq.last += 1
     seq.save(update_fields=["last"])
     return program.format_case_number(year=year, seq=seq.last)

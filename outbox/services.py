@@ -10,6 +10,7 @@ message finds the row done and does nothing.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from datetime import timedelta
 from functools import partial
@@ -125,10 +126,26 @@ def _run_at_most_once(outbox_id: int):
             message = OutboxMessage.objects.select_for_update().get(pk=outbox_id)
             _record_failure(message, exc)
         return None
-    with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().get(pk=outbox_id)
-        _mark_done(message, result)
+    _mark_done_after_the_fact(outbox_id, result)
     return result
+
+
+def _mark_done_after_the_fact(outbox_id: int, result, *, tries: int = 5) -> None:
+    """The mail is out: record that, even if the database connection broke meanwhile (reconnect and
+    try again), so the row does not stay "begun, not finished"."""
+    from django.db import InterfaceError, OperationalError, connection
+
+    for attempt in range(tries):
+        try:
+            with transaction.atomic():
+                message = OutboxMessage.objects.select_for_update().get(pk=outbox_id)
+                _mark_done(message, result)
+            return
+        except (OperationalError, InterfaceError):
+            if attempt == tries - 1:
+                raise
+            connection.close()  # the next query opens a new connection
+            time.sleep(min(2 ** attempt, 10))
 
 
 def _jsonable(result):

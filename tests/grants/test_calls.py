@@ -55,3 +55,17 @@ def test_window_order_is_a_database_constraint(call):
     call.closes_at = call.opens_at - dt.timedelta(seconds=1)
     with pytest.raises((ValidationError, IntegrityError)), transaction.atomic():
         call.save()
+
+
+@pytest.mark.django_db
+def test_programs_with_the_same_case_number_pattern_share_one_sequence():
+    """Two programs with the same template and prefix (a later round set up anew) never give the same
+    case number (found by bench/faults.py: the second program's first submission answered 500)."""
+    from grants.services import next_case_number
+    from tests.factories import ProgramFactory
+
+    first, second = ProgramFactory(), ProgramFactory()
+    numbers = [next_case_number(program=p, year=2027) for p in (first, second, first, second)]
+    assert len(set(numbers)) == 4
+    other = ProgramFactory(case_number_prefix="ANDERS")
+    assert next_case_number(program=other, year=2027).startswith("ANDERS-2027-0001")
