@@ -71,8 +71,9 @@ def dispatch(message_id: int) -> bool:
 
     try:
         run.apply_async(kwargs={"outbox_id": message_id})
-    except Exception:  # broker down, connection refused, …: the sweeper tries again at its next minute
-        logger.warning("outbox: could not hand over message %s; the sweeper will retry", message_id, exc_info=True)
+    except Exception as exc:  # broker down, connection refused, …: the sweeper tries again at its next minute
+        logger.warning("outbox: could not hand over message %s (%s); the sweeper will retry", message_id,
+                       exc.__class__.__name__)
         try:
             OutboxMessage.objects.filter(pk=message_id, state=State.PENDING).update(due_at=timezone.now())
         except Exception:  # the database is away too: the lease runs out and the sweeper finds it then

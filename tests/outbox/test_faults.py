@@ -44,8 +44,9 @@ def stack(settings):
 
 def fresh_connections():
     """Drop pooled broker connections of this process (as after a fork) so the new broker URL is used."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    from kombu import pools
+
+    pools.reset()  # closes and forgets kombu's process-wide pools (else a closed one is handed out again)
     celery_app._after_fork()
 
 
