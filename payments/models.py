@@ -11,6 +11,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -521,7 +523,9 @@ class Settlement(FSMModelMixin, models.Model):
             models.CheckConstraint(condition=~Q(confirmed_by=F("prepared_by")), name="settlement_four_eyes"),
             models.CheckConstraint(condition=Q(actual_eligible_costs__gte=0, final_amount__gte=0, paid_before__gte=0),
                                    name="settlement_money_non_negative"),
-            models.CheckConstraint(condition=Q(difference=F("final_amount") - F("paid_before")),
+            # Compared in whole cents: SQLite keeps decimals as floats, where 180000.10 − 162000.20 ≠ 17999.90.
+            models.CheckConstraint(condition=Exact(Round(F("difference") * 100),
+                                                   Round(F("final_amount") * 100) - Round(F("paid_before") * 100)),
                                    name="settlement_difference_consistent"),
             models.CheckConstraint(
                 condition=~Q(outcome=SettlementOutcome.RECOVERY) | Q(ineffective_from__isnull=False),

@@ -477,3 +477,13 @@ def test_overdue_reminder_at_most_once_a_week_and_case_workers_informed(django_c
     # a submitted proof is no longer reminded
     ProofOfUse.objects.filter(pk=proof.pk).update(state=ProofState.SUBMITTED)
     assert services.remind_proofs(today=due + dt.timedelta(days=30))["overdue"] == []
+
+
+def test_settlement_with_cents_runs_on_the_demo_database():
+    """Defect 8: on SQLite, amounts with cents (180.000,10 − 162.000,20) broke the difference constraint."""
+    grant = ended_grant(eligible="200000.12")  # 90 % → 180.000,10
+    settlement, _p, _a = _confirmed(grant, lines=["100000.06", "100000.06"], paid="162000.20")
+    assert (settlement.final_amount, settlement.paid_before, settlement.difference) == (
+        D("180000.10"), D("162000.20"), D("17999.90"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Settlement.objects.filter(pk=settlement.pk).update(difference=D("17999.91"))
