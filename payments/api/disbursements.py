@@ -70,11 +70,12 @@ class DisbursementPersonSerializer(serializers.Serializer):
 class BankAccountSerializer(serializers.ModelSerializer):
     municipality_name = serializers.CharField(source="municipality.name", read_only=True)
     current = serializers.SerializerMethodField(help_text=_("Die aktuelle Bankverbindung (nicht ersetzt)"))
+    created_at = serializers.DateTimeField(source="prepared_at", read_only=True)
 
     class Meta:
         model = BankAccount
         fields = ["id", "municipality", "municipality_name", "holder", "iban", "bic", "bank_name", "created_at",
-                  "replaced_at", "current"]
+                  "confirmed_at", "replaced_at", "current"]
         read_only_fields = fields
 
     def get_current(self, obj) -> bool:
@@ -132,7 +133,8 @@ class DisbursementReasonSerializer(RejectUnknownFieldsMixin, serializers.Seriali
 class RunSerializer(serializers.ModelSerializer):
     total = money()
     state_display = serializers.CharField(source="get_state_display", read_only=True)
-    created_by = DisbursementPersonSerializer(read_only=True)
+    created_by = DisbursementPersonSerializer(source="prepared_by", read_only=True)
+    created_at = serializers.DateTimeField(source="prepared_at", read_only=True)
     confirmed_by = DisbursementPersonSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -224,7 +226,7 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
     def get_queryset(self):
         user = self.request.user
         qs = BankAccount.objects.select_related("municipality").order_by("municipality__name", "municipality_id",
-                                                                         "-created_at", "-pk")
+                                                                         "-prepared_at", "-pk")
         if not is_staff_member(user):
             qs = qs.filter(municipality_id__in=approved_municipality_ids(user))
         if "municipality" in self.request.query_params:
@@ -241,6 +243,16 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         account = services.change_bank_account(actor=request.user, municipality_id=data["municipality"],
                                                holder=data["holder"], iban=data["iban"], bic=data["bic"])
         return Response(BankAccountSerializer(account).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Bankverbindung bestätigen (zweite Person)"), request=None,
+                   responses={200: BankAccountSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        account = self.get_object()
+        if not request.user.has_perm("payments.confirm_bank_account", account):
+            raise PermissionDenied(_("Bankverbindungen bestätigt eine zweite Person aus dem Ministerium."))
+        account = services.confirm_bank_account(actor=request.user, account_id=account.pk)
+        return Response(BankAccountSerializer(account).data)
 
 
 # ---------------------------------------------------------------- staff

@@ -28,8 +28,8 @@ from accounts.models import User
 from accounts.notifications import notify
 from accounts.rules import is_approver, is_case_worker
 from applications.enums import DECIDABLE_STATES
-from applications.enums import ApplicationState as AS
 from applications.models import Application, CostLine
+from applications.services import decide_application
 from audit.services import record
 from grants.models import Call, CallBudgetYear
 from grants.money import ZERO, floor_cents, format_eur, proportional_grant, to_money
@@ -41,6 +41,7 @@ from ..rules import is_grantee
 from ..schedule import appeal_end, today
 from ..selectors.decisions import budget_shortfalls, grant_split
 from .common import grantee_addresses, lock_grant, require, role_addresses, run_transition, store_notice
+from .four_eyes import confirm_as_second_person
 from .proofs import schedule_proofs
 
 AUDIT_LABELS = {
@@ -219,33 +220,20 @@ def confirm_decision(*, actor: User, decision_id: int) -> Decision:
         if decision.state == DecisionState.CONFIRMED:
             return decision
         require(decision.state == DecisionState.PREPARED, _("Diese Entscheidung wurde verworfen."))
-        require(decision.prepared_by_id != actor.pk,
-                _("Vier-Augen-Prinzip: Wer eine Entscheidung vorbereitet hat, kann sie nicht selbst bestätigen."))
         application = (Application.objects.select_for_update(of=("self",)).select_related("lead")
                        .get(pk=decision.application_id))
         if application.state not in DECIDABLE_STATES:
             raise PaymentsError(_("Der Antrag ist im Status „%(state)s“; die Entscheidung kann nicht mehr bestätigt "
                                   "werden. Bitte verwerfen Sie sie.") % {"state": application.get_state_display()})
-        source, target = run_transition(decision, "confirm", actor)
-        decision.confirmed_by = actor
-        decision.confirmed_at = timezone.now()
+        source, target = confirm_as_second_person(
+            decision, actor=actor,
+            message=_("Vier-Augen-Prinzip: Wer eine Entscheidung vorbereitet hat, kann sie nicht selbst bestätigen."))
         grant = None
         if decision.kind == DecisionKind.APPROVE:
             grant = _approve(actor=actor, call=call, budget_years=budget_years, decision=decision,
                              application=application)
         else:
-            app_source, app_target = application.state, AS.REJECTED
-            application.reject()
-            application.decision_reason = decision.reasons
-            application.save(update_fields=["state", "decision_reason", "updated_at"])
-            record(actor=actor, action="application.rejected", obj=application, from_state=app_source,
-                   to_state=app_target, reason=decision.reasons)
-        try:
-            with transaction.atomic():
-                decision.save(update_fields=["state", "confirmed_by", "confirmed_at"])
-        except IntegrityError:
-            raise PaymentsError(_("Vier-Augen-Prinzip: Vorbereitung und Bestätigung müssen von zwei "
-                                  "verschiedenen Personen stammen.")) from None
+            decide_application(actor=actor, application_id=application.pk, approve=False, reason=decision.reasons)
         record(actor=actor, action="decision.confirmed", obj=application, from_state=source, to_state=target,
                data={"decision": decision.pk, "kind": decision.kind, "prepared_by": decision.prepared_by_id,
                      "grant": grant.pk if grant else None})
@@ -279,11 +267,7 @@ def _approve(*, actor, call, budget_years, decision, application) -> Grant:
     Commitment.objects.bulk_create(
         Commitment(grant=grant, budget_year=budget_years[year], year=year, amount=amount)
         for year, amount in sorted(by_year.items()))
-    app_source = application.state
-    application.approve()
-    application.save(update_fields=["state", "updated_at"])
-    record(actor=actor, action="application.approved", obj=application, from_state=app_source,
-           to_state=application.state, data={"grant": str(total)})
+    decide_application(actor=actor, application_id=application.pk, approve=True, data={"grant": str(total)})
     record(actor=actor, action="grant.created", obj=grant, to_state=grant.state,
            data={"amount": str(total), "retained": str(retained), "years": decision.years})
     return grant

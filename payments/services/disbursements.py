@@ -13,6 +13,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
@@ -29,19 +30,22 @@ from grants.money import ZERO, format_eur, to_money
 from .. import schedule, sepa
 from ..enums import DisbursementKind, DisbursementState, GrantState, PaymentRunState
 from ..exceptions import PaymentsError
-from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
+from ..models import BankAccount, BlockedIban, DisbursementRequest, Grant, PaymentRun
 from ..rules import (
+    may_confirm_bank_account,
     may_edit_bank_account,
     may_release_disbursement,
     may_request_disbursement,
     may_run_payments,
 )
-from ..selectors.disbursements import current_bank_account
+from ..selectors.disbursements import current_bank_account, payout_accounts
 from .common import grantee_addresses, lock_grant, require, role_addresses, run_transition
+from .four_eyes import confirm_as_second_person
 
 AUDIT_LABELS = {
     "bank_account.changed": gettext_lazy("Bankverbindung geändert"),
     "bank_account.created": gettext_lazy("Bankverbindung erfasst"),
+    "bank_account.confirmed": gettext_lazy("Bankverbindung bestätigt (Vier-Augen-Prinzip)"),
     "disbursement.requested": gettext_lazy("Mittelabruf gestellt"),
     "disbursement.checked": gettext_lazy("Mittelabruf sachlich richtig gezeichnet"),
     "disbursement.released": gettext_lazy("Auszahlung angeordnet"),
@@ -86,10 +90,24 @@ def window_end(grant: Grant, today: dt.date) -> dt.date:
 # ---------------------------------------------------------------- bank accounts
 
 
+def blocked_iban_reason(iban: str) -> str:
+    """Why no grant money may go to ``iban`` (empty: it may): the Land's own paying account or the block list."""
+    if iban == sepa.normalise_iban(settings.PAYMENTS_DEBTOR_IBAN):
+        return _("Die IBAN %(iban)s ist das Konto des Landes, von dem die Zuwendungen gezahlt werden. Bitte geben "
+                 "Sie das Konto der Kommune an.") % {"iban": iban}
+    blocked = {sepa.normalise_iban(i) for i in getattr(settings, "PAYMENTS_BLOCKED_IBANS", ())}
+    if iban in blocked or BlockedIban.objects.filter(iban=iban).exists():
+        return _("Die IBAN %(iban)s ist für Auszahlungen gesperrt. Bitte wenden Sie sich an das Ministerium.") % {
+            "iban": iban}
+    return ""
+
+
 def change_bank_account(*, actor: User, municipality_id: int, holder: str, iban: str, bic: str = "") -> BankAccount:
     """Record a municipality's payout account; a change keeps the old row (replaced_at) as history.
 
-    A changed payout account is a fraud signal: the case workers get a mail after commit.
+    A changed payout account is a fraud signal: the case workers get a mail after commit, and no money
+    goes to the new account until a second person (staff) confirms it (``confirm_bank_account``); until
+    then payouts use the last confirmed account. The Land's own account and blocked IBANs are refused.
     Sending the same details again changes nothing.
     """
     holder = " ".join(str(holder or "").split())
@@ -99,6 +117,7 @@ def change_bank_account(*, actor: User, municipality_id: int, holder: str, iban:
         raise PaymentsError(_("Der Kontoinhaber darf höchstens 70 Zeichen lang sein."), field="holder")
     iban = sepa.normalise_iban(iban)
     bic = sepa.normalise_bic(bic)
+    require(not blocked_iban_reason(iban), blocked_iban_reason(iban), field="iban")
     with transaction.atomic():
         municipality = Municipality.objects.select_for_update().filter(pk=municipality_id).first()
         require(municipality is not None and may_edit_bank_account(actor, municipality),
@@ -112,7 +131,7 @@ def change_bank_account(*, actor: User, municipality_id: int, holder: str, iban:
             old.replaced_at = now
             old.save(update_fields=["replaced_at"])
         account = BankAccount.objects.create(municipality=municipality, holder=holder, iban=iban, bic=bic,
-                                             bank_name=sepa.bank_name_for(iban)[:200], created_by=actor)
+                                             bank_name=sepa.bank_name_for(iban)[:200], prepared_by=actor)
         record(actor=actor, action="bank_account.changed" if old else "bank_account.created", obj=account,
                data={"municipality": municipality.pk, "old_iban": old.iban if old else "", "new_iban": iban,
                      "old_holder": old.holder if old else "", "new_holder": holder})
@@ -120,6 +139,36 @@ def change_bank_account(*, actor: User, municipality_id: int, holder: str, iban:
                subject=lambda: _("Bankverbindung geändert: %(m)s") % {"m": municipality.name},
                template=MAIL.format("bank_account_changed"),
                context={"municipality": municipality, "account": account, "old": old, "actor": actor})
+    return account
+
+
+def confirm_bank_account(*, actor: User, account_id: int) -> BankAccount:
+    """A second person (staff, not the one who entered it) confirms the current account; money may then go to it."""
+    with transaction.atomic():
+        account = BankAccount.objects.select_for_update().select_related("municipality").filter(pk=account_id).first()
+        require(account is not None, _("Diese Bankverbindung gibt es nicht."))
+        if account.confirmed_at is not None:
+            return account
+        require(may_confirm_bank_account(actor), _("Bankverbindungen bestätigen nur Sachbearbeitung und "
+                                                   "Anordnungsbefugte."))
+        require(account.replaced_at is None, _("Diese Bankverbindung wurde inzwischen ersetzt; bitte bestätigen Sie "
+                                               "die aktuelle."))
+        require(not blocked_iban_reason(account.iban), blocked_iban_reason(account.iban))
+        confirm_as_second_person(
+            account, actor=actor, transition=None,
+            message=_("Vier-Augen-Prinzip: Wer die Bankverbindung erfasst hat, kann sie nicht selbst bestätigen."))
+        record(actor=actor, action="bank_account.confirmed", obj=account,
+               data={"municipality": account.municipality_id, "iban": account.iban, "holder": account.holder})
+    return account
+
+
+def payout_account_for(municipality: Municipality) -> BankAccount:
+    """The confirmed, not blocked account money for ``municipality`` goes to; refuses with the reason otherwise."""
+    account = payout_accounts([municipality.pk]).get(municipality.pk)
+    require(account is not None, _("Für %(m)s gibt es noch keine bestätigte Bankverbindung. Eine neue oder geänderte "
+                                   "Bankverbindung muss eine zweite Person (Sachbearbeitung) bestätigen, bevor Geld "
+                                   "darauf fließt.") % {"m": municipality.name})
+    require(not blocked_iban_reason(account.iban), blocked_iban_reason(account.iban))
     return account
 
 
@@ -222,6 +271,7 @@ def release_disbursement(*, actor: User, disbursement_id: int) -> DisbursementRe
                                   "gezeichnet. Die Auszahlung muss eine andere Person anordnen."))
         if d.state == DisbursementState.CHECKED and not may_release_disbursement(actor):
             raise PaymentsError(_("Auszahlungen ordnen nur Anordnungsbefugte (Rolle „Bewilligung/Anordnung“) an."))
+        payout_account_for(d.grant.application.lead)
         source, target = run_transition(d, "release", actor)
         d.released_by, d.released_at = actor, timezone.now()
         try:
@@ -295,6 +345,13 @@ def create_payment_run(*, actor: User, execution_date: dt.date, disbursement_ids
     if execution_date > today + relativedelta(months=3):
         raise PaymentsError(_("Der Ausführungstag darf höchstens drei Monate in der Zukunft liegen."),
                             field="execution_date")
+    if not schedule.is_target2_business_day(execution_date):
+        raise PaymentsError(_("Der %(day)s ist kein Bankarbeitstag (TARGET2): an Wochenenden, Neujahr, Karfreitag, "
+                              "Ostermontag, am 1. Mai und an den Weihnachtsfeiertagen werden keine Überweisungen "
+                              "ausgeführt. Nächster Bankarbeitstag: %(next)s.")
+                            % {"day": _d(execution_date),
+                               "next": _d(schedule.next_target2_business_day(execution_date))},
+                            field="execution_date")
     ids = None if disbursement_ids is None else sorted({int(i) for i in disbursement_ids})
     if ids is not None and not ids:
         raise PaymentsError(_("Bitte wählen Sie mindestens eine angeordnete Zahlung."), field="disbursements")
@@ -310,11 +367,12 @@ def create_payment_run(*, actor: User, execution_date: dt.date, disbursement_ids
                                   "kein Zahlungslauf erstellt; bitte laden Sie die Seite neu.")
                                 % {"list": ", ".join(str(d) for d in not_released) or _("unbekannte Zahlungen")},
                                 field="disbursements")
-        accounts = {a.municipality_id: a for a in BankAccount.objects.filter(
-            municipality_id__in={d.grant.application.lead_id for d in items}, replaced_at__isnull=True)}
+        accounts = {m: a for m, a in payout_accounts(d.grant.application.lead_id for d in items).items()
+                    if not blocked_iban_reason(a.iban)}
         missing = [d for d in items if d.grant.application.lead_id not in accounts]
         if missing:
-            raise PaymentsError(_("Ohne Bankverbindung: %(list)s. Es wurde kein Zahlungslauf erstellt.")
+            raise PaymentsError(_("Ohne bestätigte (nicht gesperrte) Bankverbindung: %(list)s. Es wurde kein "
+                                  "Zahlungslauf erstellt.")
                                 % {"list": ", ".join(f"{d} ({d.grant.application.lead.name})" for d in missing)})
         number = (PaymentRun.objects.aggregate(m=Max("number"))["m"] or 0) + 1
         message_id = f"SHH-ZL-{number:06d}-{uuid.uuid4().hex[:12]}"
@@ -329,7 +387,7 @@ def create_payment_run(*, actor: User, execution_date: dt.date, disbursement_ids
         xml = sepa.build_pain001(message_id=message_id, execution_date=execution_date, transfers=transfers)
         total = sum((d.amount for d in items), ZERO)
         run = PaymentRun(number=number, execution_date=execution_date, message_id=message_id,
-                         sha256=hashlib.sha256(xml).hexdigest(), total=total, count=len(items), created_by=actor)
+                         sha256=hashlib.sha256(xml).hexdigest(), total=total, count=len(items), prepared_by=actor)
         run.file.save(f"zahlungslauf-{number}.xml", ContentFile(xml), save=False)
         try:
             with transaction.atomic():
@@ -359,7 +417,10 @@ def _lock_run(run_id: int) -> PaymentRun:
 
 def confirm_payment_run(*, actor: User, run_id: int, paid_on: dt.date,
                         today: dt.date | None = None) -> PaymentRun:
-    """The bank executed the run: every item is paid, the grants' paid amounts grow. A second confirm is harmless."""
+    """The bank executed the run: every item is paid, the grants' paid amounts grow. A second confirm is harmless.
+
+    Four eyes: a second person — never the one who created the run — confirms it, on or after its execution date.
+    """
     require(may_run_payments(actor), _("Zahlungsläufe bestätigen nur Sachbearbeitung und Anordnungsbefugte."))
     today = today or schedule.today()
     with transaction.atomic():
@@ -369,17 +430,22 @@ def confirm_payment_run(*, actor: User, run_id: int, paid_on: dt.date,
         require(run.state == PaymentRunState.EXPORTED, _("Ein stornierter Zahlungslauf kann nicht bestätigt werden."))
         if not isinstance(paid_on, dt.date):
             raise PaymentsError(_("Bitte geben Sie an, wann die Bank den Lauf ausgeführt hat."), field="paid_on")
+        require(actor.pk != run.prepared_by_id,
+                _("Vier-Augen-Prinzip: Sie haben diesen Zahlungslauf erstellt. Die Ausführung muss eine andere "
+                  "Person bestätigen."))
         if paid_on > today:
             raise PaymentsError(_("Das Auszahlungsdatum darf nicht in der Zukunft liegen."), field="paid_on")
-        if paid_on < run.created_at.date() - dt.timedelta(days=1):
-            raise PaymentsError(_("Das Auszahlungsdatum liegt vor der Erstellung des Zahlungslaufs (%(d)s).")
-                                % {"d": _d(timezone.localdate(run.created_at))}, field="paid_on")
+        if paid_on < run.execution_date:
+            raise PaymentsError(_("Das Auszahlungsdatum liegt vor dem Ausführungstag des Zahlungslaufs (%(d)s). "
+                                  "Bestätigen Sie die Ausführung erst, wenn die Bank den Lauf ausgeführt hat.")
+                                % {"d": _d(run.execution_date)}, field="paid_on")
         grant_ids = sorted(set(run.items.values_list("grant_id", flat=True)))
         grants = {gid: lock_grant(gid) for gid in grant_ids}
         items = list(run.items.select_for_update(of=("self",)).order_by("pk"))
-        source, target = run_transition(run, "confirm", actor)
-        run.confirmed_by, run.confirmed_at = actor, timezone.now()
-        run.save(update_fields=["state", "confirmed_by", "confirmed_at"])
+        source, target = confirm_as_second_person(
+            run, actor=actor,
+            message=_("Vier-Augen-Prinzip: Sie haben diesen Zahlungslauf erstellt. Die Ausführung muss eine andere "
+                      "Person bestätigen."))
         for d in items:
             d_source, d_target = run_transition(d, "mark_paid", actor)
             d.paid_on = paid_on
@@ -450,7 +516,7 @@ def remind_unpaid(*, today: dt.date | None = None) -> int:
     now = timezone.now()
     due = (Q(state=DisbursementState.RELEASED, released_at__lt=now - dt.timedelta(days=UNPAID_AFTER_DAYS))
            | Q(state=DisbursementState.IN_PAYMENT_RUN, payment_run__state=PaymentRunState.EXPORTED,
-               payment_run__created_at__lt=now - dt.timedelta(days=UNCONFIRMED_AFTER_DAYS)))
+               payment_run__prepared_at__lt=now - dt.timedelta(days=UNCONFIRMED_AFTER_DAYS)))
     with transaction.atomic():
         rows = list(DisbursementRequest.objects.select_for_update(of=("self",), skip_locked=True)
                     .filter(due).filter(Q(unpaid_reminder_sent_on__isnull=True) | Q(unpaid_reminder_sent_on__lt=today))

@@ -41,7 +41,7 @@ AUDIT_LABELS = {
     "grant.settled": gettext_lazy("Zuwendung abgerechnet"),
     "grant.closed": gettext_lazy("Zuwendung abgeschlossen"),
     "grant.recovery_opened": gettext_lazy("Rückforderung eröffnet"),
-    "disbursement.final_payment": gettext_lazy("Schlusszahlung angeordnet"),
+    "disbursement.final_payment": gettext_lazy("Schlusszahlung zur Prüfung und Anordnung angelegt"),
     "recovery.created": gettext_lazy("Rückforderung festgesetzt"),
     "recovery.notice_stored": gettext_lazy("Rückforderungsbescheid erstellt"),
     "recovery.payment_recorded": gettext_lazy("Zahlungseingang zur Rückforderung erfasst"),

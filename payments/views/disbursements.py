@@ -28,6 +28,7 @@ from audit.selectors import timeline_for
 from config.forms import KernFormMixin
 from grants.money import format_amount_input
 
+from .. import schedule
 from ..enums import PAYABLE_STATES, DisbursementState, PaymentRunState
 from ..exceptions import PaymentsError
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
@@ -139,7 +140,7 @@ def grant_disbursements(request, grant_id: int):
     grant = _visible_grant(request, grant_id)
     may_request = bool(may_request_disbursement(request.user, grant))
     form = DisbursementForm(request.POST or None) if may_request else None
-    today = timezone.localdate()
+    today = schedule.today()
     if request.method == "POST":
         if not may_request:
             raise PermissionDenied
@@ -169,7 +170,7 @@ def grant_disbursements(request, grant_id: int):
 def bank_accounts(request):
     """Members: their municipalities' payout accounts. Staff: every municipality with an account, recent first."""
     staff = bool(is_staff_member(request.user))
-    qs = BankAccount.objects.filter(replaced_at__isnull=True).select_related("municipality", "created_by")
+    qs = BankAccount.objects.filter(replaced_at__isnull=True).select_related("municipality", "prepared_by")
     if not staff:
         ids = approved_municipality_ids(request.user)
         municipalities = list(Municipality.objects.filter(pk__in=ids).order_by("name"))
@@ -180,7 +181,7 @@ def bank_accounts(request):
     else:
         since = timezone.now() - dt.timedelta(days=RECENT_CHANGE_DAYS)
         accounts = qs.annotate(changed=Exists(BankAccount.objects.filter(
-            municipality_id=OuterRef("municipality_id"), replaced_at__gte=since))).order_by("-created_at")[:500]
+            municipality_id=OuterRef("municipality_id"), replaced_at__gte=since))).order_by("-prepared_at")[:500]
         rows = [{"municipality": a.municipality, "account": a, "changed": a.changed} for a in accounts]
     return render(request, "payments/disbursements/bank_accounts.html", {"rows": rows, "is_staff": staff})
 
@@ -189,8 +190,8 @@ def bank_accounts(request):
 def bank_account(request, municipality_id: int):
     municipality = _visible_municipality(request, municipality_id)
     member = municipality.pk in approved_municipality_ids(request.user)
-    history = list(BankAccount.objects.filter(municipality=municipality).select_related("created_by")
-                   .order_by("-created_at", "-pk"))
+    history = list(BankAccount.objects.filter(municipality=municipality).select_related("prepared_by")
+                   .order_by("-prepared_at", "-pk"))
     current = next((a for a in history if a.replaced_at is None), None)
     form = None
     if member:
@@ -208,8 +209,8 @@ def bank_account(request, municipality_id: int):
                 if current is not None and account.pk == current.pk:
                     messages.info(request, _("Die Bankverbindung ist unverändert."))
                 else:
-                    messages.success(request, _("Die Bankverbindung wurde gespeichert. Künftige Auszahlungen gehen an "
-                                                "%(iban)s; das Ministerium wurde informiert.")
+                    messages.success(request, _("Die Bankverbindung wurde gespeichert. Sobald das Ministerium sie "
+                                                "bestätigt hat, gehen künftige Auszahlungen an %(iban)s.")
                                      % {"iban": account.iban})
                 return redirect("payments:bank-account", municipality_id=municipality.pk)
     elif request.method == "POST":
@@ -217,6 +218,23 @@ def bank_account(request, municipality_id: int):
     return render(request, "payments/disbursements/bank_account.html", {
         "municipality": municipality, "current": current, "history": [a for a in history if a is not current],
         "form": form})
+
+
+@login_required
+@require_POST
+def bank_account_confirm(request, pk: int):
+    """Staff confirm a new or changed account as the second person; from then on money goes to it."""
+    account = get_object_or_404(BankAccount, pk=pk)
+    if not request.user.has_perm("payments.confirm_bank_account", account):
+        raise PermissionDenied
+    try:
+        services.confirm_bank_account(actor=request.user, account_id=account.pk)
+    except PaymentsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Die Bankverbindung %(iban)s ist bestätigt; Auszahlungen gehen ab jetzt an sie.")
+                         % {"iban": account.iban})
+    return redirect("payments:bank-account", municipality_id=account.municipality_id)
 
 
 # ---------------------------------------------------------------- staff: check and release
@@ -317,7 +335,8 @@ def runs(request):
 @login_required
 def run_create(request):
     _require_staff(request, run=True)
-    form = RunCreateForm(request.POST or None, initial={"execution_date": timezone.localdate() + dt.timedelta(days=1)})
+    next_day = schedule.next_target2_business_day(schedule.today() + dt.timedelta(days=1))
+    form = RunCreateForm(request.POST or None, initial={"execution_date": next_day})
     released = list(selectors.disbursements_for_staff().filter(state=DisbursementState.RELEASED)
                     .annotate(bank_changed=_recently_changed()))
     accounts = {a.municipality_id: a for a in BankAccount.objects.filter(
@@ -377,9 +396,7 @@ def run_confirm(request, pk: int):
     if run.state != PaymentRunState.EXPORTED:
         messages.info(request, _("Dieser Zahlungslauf ist bereits %(s)s.") % {"s": run.get_state_display()})
         return redirect("payments:payment-run", pk=run.pk)
-    form = RunConfirmForm(request.POST or None, initial={"paid_on": max(min(run.execution_date,
-                                                                          timezone.localdate()),
-                                                                      timezone.localdate(run.created_at))})
+    form = RunConfirmForm(request.POST or None, initial={"paid_on": run.execution_date})
     if request.method == "POST" and form.is_valid():
         try:
             services.confirm_payment_run(actor=request.user, run_id=run.pk, paid_on=form.cleaned_data["paid_on"])
@@ -417,6 +434,7 @@ urlpatterns = [
     path("mittelabrufe/zuwendung/<int:grant_id>/", grant_disbursements, name="grant-disbursements"),
     path("bankverbindungen/", bank_accounts, name="bank-accounts"),
     path("bankverbindungen/<int:municipality_id>/", bank_account, name="bank-account"),
+    path("bankverbindungen/konto/<int:pk>/bestaetigen/", bank_account_confirm, name="bank-account-confirm"),
     path("auszahlung/mittelabrufe/", queue, name="disbursement-queue"),
     path("auszahlung/mittelabrufe/<int:pk>/", detail, name="disbursement"),
     path("auszahlung/mittelabrufe/<int:pk>/pruefen/", check, name="disbursement-check"),

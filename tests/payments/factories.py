@@ -77,5 +77,6 @@ def make_grant(*, call=None, lead=None, eligible="200000.00", amount=None, state
     grant.grantee = member_of(lead)
     if with_bank_account:
         BankAccount.objects.create(municipality=lead, holder=lead.name[:70], iban="DE89370400440532013000",
-                                   bic="COBADEFFXXX", created_by=grant.grantee)
+                                   bic="COBADEFFXXX", prepared_by=grant.grantee, confirmed_by=grant.preparer,
+                                   confirmed_at=timezone.now())
     return grant

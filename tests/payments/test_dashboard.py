@@ -56,7 +56,7 @@ def payment_run(*, state=PaymentRunState.CONFIRMED, user=None, execution_date=dt
     n = _run_numbers[0]
     return PaymentRun.objects.create(
         number=n, state=state, execution_date=execution_date, message_id=f"MSG-{n}", file="payment_runs/x.xml",
-        sha256="0" * 64, total=D("1.00"), count=1, created_by=user or staff_user("case_worker"))
+        sha256="0" * 64, total=D("1.00"), count=1, prepared_by=user or staff_user("case_worker"))
 
 
 def disbursement(grant, state, amount, *, paid_on=None, run=None, kind=DisbursementKind.INSTALMENT,

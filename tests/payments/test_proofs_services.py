@@ -26,6 +26,7 @@ from payments.exceptions import PaymentsError
 from payments.interest import OFFICIAL_BASE_RATES
 from payments.models import BaseRate, DisbursementRequest, Notice, ProofOfUse, Recovery, Settlement
 from payments.recovery_pdf import recovery_notice_pdf
+from payments.services import disbursements
 from payments.services import proofs as services
 from payments.tasks.proofs import render_recovery_notice
 from tests.factories import MunicipalityFactory, UserFactory, member_of, staff_user
@@ -230,10 +231,19 @@ def test_equal_costs_with_retained_instalment_release_the_final_payment():
     settlement, preparer, approver = _confirmed(grant, lines=["100000.00", "100000.00"], paid="162000.00")
     assert settlement.outcome == SettlementOutcome.FINAL_PAYMENT and settlement.difference == D("18000.00")
     payment = DisbursementRequest.objects.get(grant=grant)
+    # defect 4: the final payment is not released at once; it takes the normal check and release (two people)
     assert (payment.kind, payment.state, payment.amount) == (
-        DisbursementKind.FINAL_PAYMENT, DisbursementState.RELEASED, D("18000.00"))
-    assert (payment.requested_by, payment.checked_by, payment.released_by) == (preparer, preparer, approver)
+        DisbursementKind.FINAL_PAYMENT, DisbursementState.REQUESTED, D("18000.00"))
+    assert (payment.requested_by, payment.checked_by, payment.released_by) == (approver, None, None)
     assert payment.purpose == "Schlusszahlung"
+    with pytest.raises(PaymentsError):
+        disbursements.release_disbursement(actor=approver, disbursement_id=payment.pk)
+    disbursements.check_disbursement(actor=preparer, disbursement_id=payment.pk)
+    with pytest.raises(PaymentsError, match="Vier-Augen"):
+        disbursements.release_disbursement(actor=preparer, disbursement_id=payment.pk)
+    payment = disbursements.release_disbursement(actor=approver, disbursement_id=payment.pk)
+    assert (payment.state, payment.checked_by, payment.released_by) == (DisbursementState.RELEASED, preparer,
+                                                                        approver)
     assert grant.state == GrantState.SETTLED
     assert (grant.final_amount, grant.requested_amount, grant.paid_amount) == (
         D("180000.00"), D("180000.00"), D("162000.00"))

@@ -19,6 +19,7 @@ from applications.models import Application, CostLine
 from grants.enums import CallState
 from grants.models import Call, CallBudgetYear, FundingProgram
 from grants.services import next_case_number
+from payments import schedule
 from payments.enums import DecisionKind
 from payments.selectors.disbursements import current_bank_account
 from payments.services import decisions, disbursements
@@ -58,19 +59,23 @@ class Command(BaseCommand):
         render_grant_notice(grant_id=grant.pk)  # normally after commit via Celery; safe to run twice
         decisions.waive_appeal(actor=applicant, grant_id=grant.pk)
         if current_bank_account(grant.application.lead_id) is None:
-            disbursements.change_bank_account(actor=applicant, municipality_id=grant.application.lead_id,
-                                              holder=grant.application.lead.name[:70],
-                                              iban="DE89 3704 0044 0532 0130 00")
+            account = disbursements.change_bank_account(actor=applicant, municipality_id=grant.application.lead_id,
+                                                        holder=grant.application.lead.name[:70],
+                                                        iban="DE89 3704 0044 0532 0130 00")
+            disbursements.confirm_bank_account(actor=worker, account_id=account.pk)
         today = timezone.localdate()
+        bank_day = today  # the last TARGET2 business day up to today: the demo run was executed on it
+        while not schedule.is_target2_business_day(bank_day):
+            bank_day -= dt.timedelta(days=1)
         first = disbursements.request_disbursement(
             actor=applicant, grant_id=grant.pk, amount=Decimal("120000.00"),
             purpose="Abschlagsrechnung Leuchtenköpfe und Steuerungsmodule (Los 1)",
             needed_on=today + dt.timedelta(days=14), own_spending=Decimal("13400.00"))
         disbursements.check_disbursement(actor=worker, disbursement_id=first.pk)
         disbursements.release_disbursement(actor=approver, disbursement_id=first.pk)
-        run = disbursements.create_payment_run(actor=worker, execution_date=today + dt.timedelta(days=1),
-                                               disbursement_ids=[first.pk])
-        disbursements.confirm_payment_run(actor=worker, run_id=run.pk, paid_on=today)
+        run = disbursements.create_payment_run(actor=worker, execution_date=bank_day, disbursement_ids=[first.pk],
+                                               today=bank_day)
+        disbursements.confirm_payment_run(actor=approver, run_id=run.pk, paid_on=bank_day)
         disbursements.request_disbursement(
             actor=applicant, grant_id=grant.pk, amount=Decimal("85000.00"),
             purpose="Datenplattform: erste Teilleistung", needed_on=today + dt.timedelta(days=30),
