@@ -358,6 +358,9 @@ class DisbursementRequest(FSMModelMixin, models.Model):
     amount = models.DecimalField(_("Betrag"), **MONEY)
     purpose = models.TextField(_("Verwendungszweck (wofür das Geld benötigt wird)"))
     needed_on = models.DateField(_("Benötigt zum"))
+    budget_year = models.PositiveSmallIntegerField(
+        _("Haushaltsjahr"), null=True, blank=True,
+        help_text=_("Das Haushaltsjahr, dessen Mittelbindung die Zahlung trägt (leer nur bei Altdaten)."))
     own_spending = models.DecimalField(_("Bisher verausgabte Eigenmittel"), default=0, **MONEY)
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("beantragt am"), auto_now_add=True)

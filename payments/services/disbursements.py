@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -202,6 +202,7 @@ def request_disbursement(*, actor: User, grant_id: int, amount, purpose: str, ne
                                   "Auszahlung benötigt werden: spätestens zum %(last)s. Bitte rufen Sie dieses Geld "
                                   "später ab.") % {"n": grant.disbursement_window_months, "last": _d(last)},
                                 field="needed_on")
+        _require_within_period(grant, needed_on)
         account = current_bank_account(grant.application.lead_id)
         require(account is not None, _("Für %(m)s ist keine Bankverbindung hinterlegt. Bitte erfassen Sie zuerst die "
                                        "Bankverbindung der Kommune.") % {"m": grant.application.lead.name})
@@ -214,13 +215,14 @@ def request_disbursement(*, actor: User, grant_id: int, amount, purpose: str, ne
                                         "total": format_eur(grant.amount),
                                         "retained": format_eur(grant.retained_amount),
                                         "requested": format_eur(grant.requested_amount)}, field="amount")
+        _require_committed_year(grant, needed_on.year, amount)
         number = (DisbursementRequest.objects.filter(grant=grant).aggregate(m=Max("number"))["m"] or 0) + 1
         try:
             with transaction.atomic():
                 Grant.objects.filter(pk=grant.pk).update(requested_amount=F("requested_amount") + amount)
                 disbursement = DisbursementRequest.objects.create(
                     grant=grant, number=number, kind=DisbursementKind.INSTALMENT, amount=amount, purpose=purpose,
-                    needed_on=needed_on, own_spending=own_spending, requested_by=actor)
+                    needed_on=needed_on, budget_year=needed_on.year, own_spending=own_spending, requested_by=actor)
         except IntegrityError:
             raise PaymentsError(_("Der Betrag übersteigt, was von der Zuwendung noch abgerufen werden kann."),
                                 field="amount") from None
@@ -236,6 +238,35 @@ def request_disbursement(*, actor: User, grant_id: int, amount, purpose: str, ne
                subject=lambda: _("Neuer Mittelabruf %(c)s / %(n)s") % {"c": grant.case_number, "n": number},
                template=MAIL.format("requested"), context={"d": disbursement, "grant": grant})
     return disbursement
+
+
+def _require_within_period(grant: Grant, needed_on: dt.date) -> None:
+    """Money is paid only for payments due inside the grant's funding period (Bewilligungszeitraum)."""
+    if not grant.project_start <= needed_on <= grant.project_end:
+        raise PaymentsError(_("Der %(day)s liegt außerhalb des Bewilligungszeitraums (%(start)s bis %(end)s). Mittel "
+                              "können nur für Zahlungen abgerufen werden, die in diesem Zeitraum fällig werden.")
+                            % {"day": _d(needed_on), "start": _d(grant.project_start), "end": _d(grant.project_end)},
+                            field="needed_on")
+
+
+def _require_committed_year(grant: Grant, year: int, amount: Decimal) -> None:
+    """The payment is booked to budget year ``year``; the grant's commitment for that year must carry it
+    (commitment − what is already requested for that year, rejected requests aside)."""
+    commitments = {c.year: c.amount for c in grant.commitments.all()}
+    listing = ", ".join(f"{y}: {format_eur(a)}" for y, a in sorted(commitments.items())) or "–"
+    committed = commitments.get(year, ZERO)
+    if committed <= 0:
+        raise PaymentsError(_("Für das Haushaltsjahr %(year)d sind für diese Zuwendung keine Mittel gebunden "
+                              "(Mittelbindungen: %(list)s). Bitte rufen Sie das Geld für ein Datum in einem Jahr mit "
+                              "Mittelbindung ab.") % {"year": year, "list": listing}, field="needed_on")
+    booked = (DisbursementRequest.objects.filter(grant=grant, budget_year=year)
+              .exclude(state=DisbursementState.REJECTED).aggregate(s=Sum("amount"))["s"] or ZERO)
+    if booked + amount > committed:
+        raise PaymentsError(_("Für das Haushaltsjahr %(year)d sind für diese Zuwendung %(committed)s gebunden, davon "
+                              "sind %(booked)s bereits abgerufen; für dieses Jahr können höchstens noch %(left)s "
+                              "abgerufen werden (Mittelbindungen: %(list)s).")
+                            % {"year": year, "committed": format_eur(committed), "booked": format_eur(booked),
+                               "left": format_eur(max(committed - booked, ZERO)), "list": listing}, field="amount")
 
 
 def _lock_disbursement(disbursement_id: int) -> DisbursementRequest:

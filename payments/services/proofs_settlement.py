@@ -209,7 +209,7 @@ def _final_payment(grant: Grant, settlement: Settlement, approver: User) -> Disb
     payment = DisbursementRequest.objects.create(
         grant=grant, number=number, kind=DisbursementKind.FINAL_PAYMENT, state=DisbursementState.REQUESTED,
         amount=settlement.difference, purpose=_("Schlusszahlung"), needed_on=timezone.localdate(), own_spending=ZERO,
-        requested_by=approver)
+        budget_year=grant.commitments.aggregate(y=Max("year"))["y"], requested_by=approver)
     grant.requested_amount += settlement.difference
     grant.save(update_fields=["requested_amount"])
     record(actor=approver, action="disbursement.final_payment", obj=grant, to_state=DisbursementState.REQUESTED,

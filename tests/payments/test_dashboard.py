@@ -412,3 +412,10 @@ def test_overview_queries_are_constant(db, django_assert_max_num_queries):
     with django_assert_max_num_queries(5):
         groups = selectors.cases_needing_action(calls=Call.objects.filter(pk=call.pk))
     assert sum(len(g.items) for g in groups) == 150  # 50 requests, 50 overdue proofs, 50 overdue recoveries
+
+
+def test_paid_money_is_booked_to_its_budget_year_not_the_payment_date(world):
+    d = disbursement(world.g2, DisbursementState.PAID, "1.00", paid_on=dt.date(2029, 1, 2))
+    DisbursementRequest.objects.filter(pk=d.pk).update(budget_year=2028)
+    years = _by(selectors.money_overview(calls=Call.objects.filter(pk=world.call.pk)).years, "year")
+    assert 2029 not in years and years[2028].paid == D("120001.00")

@@ -213,3 +213,10 @@ def test_payment_run_api_refuses_a_weekend_execution_date():
         day += dt.timedelta(days=1)
     r = api(staff_user("case_worker")).post(RUNS, {"execution_date": day.isoformat()}, format="json")
     assert r.status_code == 400 and "kein Bankarbeitstag" in r.data["detail"]
+
+
+def test_api_refuses_money_before_the_funding_period():
+    grant = make_grant(start=schedule.today() + dt.timedelta(days=30), end=dt.date(2028, 12, 31))
+    r = api(grant.grantee).post(MINE, body(grant), format="json")
+    assert r.status_code == 400 and r.data["field"] == "needed_on" and "Bewilligungszeitraum" in r.data["detail"]
+    assert not DisbursementRequest.objects.exists()

@@ -128,7 +128,7 @@ def test_request_refused_unless_payable(state):
     (dt.date(2027, 12, 31), 2, dt.date(2028, 2, 29)),
 ])
 def test_n_month_rule_at_its_edge(today, months, last_ok):
-    grant = make_grant(window_months=months)
+    grant = make_grant(window_months=months, start=dt.date(2027, 1, 1), years={2027: "1", 2028: "1"})
     assert request(grant, needed_on=last_ok, today=today).needed_on == last_ok
     with pytest.raises(PaymentsError) as exc:
         request(grant, needed_on=last_ok + dt.timedelta(days=1), today=today)
@@ -522,3 +522,37 @@ def test_the_lands_own_account_and_blocked_accounts_are_refused(settings):
         svc.change_bank_account(actor=grant.grantee, municipality_id=lead.pk, holder="X",
                                 iban="DE12500105170648489890")
     assert BankAccount.objects.filter(municipality=lead).count() == 1
+
+
+# ---------------------------------------------------------------- defect 5: funding period and budget years
+
+
+@pytest.mark.parametrize(("today", "needed_on", "fragment"), [
+    (dt.date(2027, 2, 15), dt.date(2027, 2, 26), "01.03.2027 bis 31.12.2028"),  # before the period starts
+    (dt.date(2028, 12, 20), dt.date(2029, 1, 5), "01.03.2027 bis 31.12.2028"),  # after it ends
+])
+def test_money_outside_the_funding_period_is_refused(today, needed_on, fragment):
+    grant = make_grant(years={2027: "1", 2028: "1", 2029: "1"})
+    with pytest.raises(PaymentsError) as exc:
+        request(grant, needed_on=needed_on, today=today)
+    assert exc.value.field == "needed_on" and "Bewilligungszeitraum" in exc.value.message
+    assert fragment in exc.value.message
+    assert not DisbursementRequest.objects.exists()
+
+
+def test_money_only_for_a_budget_year_with_a_commitment_and_within_it():
+    grant = make_grant(years={2027: "1"})  # 180.000 € committed in 2027 only, period until 2028
+    with pytest.raises(PaymentsError) as exc:
+        request(grant, needed_on=dt.date(2028, 1, 10), today=dt.date(2027, 12, 20))
+    assert "Haushaltsjahr 2028" in exc.value.message and "2027: 180.000,00\xa0€" in exc.value.message
+    split = make_grant(years={2027: "1", 2028: "1"})  # 90.000 € a year
+    first = request(split, "80000.00", needed_on=dt.date(2027, 12, 30), today=dt.date(2027, 12, 20))
+    assert first.budget_year == 2027
+    with pytest.raises(PaymentsError) as exc:
+        request(split, "20000.00", needed_on=dt.date(2027, 12, 30), today=dt.date(2027, 12, 20))
+    assert exc.value.field == "amount" and "höchstens noch 10.000,00\xa0€" in exc.value.message
+    assert request(split, "20000.00", needed_on=dt.date(2028, 1, 5), today=dt.date(2027, 12, 20)).budget_year == 2028
+    # a rejected request frees its year again
+    svc.reject_disbursement(actor=staff_user("case_worker"), disbursement_id=first.pk, reason="falsch")
+    assert request(split, "90000.00", needed_on=dt.date(2027, 12, 30), today=dt.date(2027, 12, 20)).amount == \
+        Decimal("90000.00")

@@ -299,3 +299,14 @@ def test_bank_account_page_refuses_the_lands_own_account(client, settings):
     response = c.post(url, {"holder": "Land", "iban": settings.PAYMENTS_DEBTOR_IBAN, "bic": ""})
     assert response.status_code == 200 and "Konto des Landes" in response.content.decode()
     assert BankAccount.objects.filter(municipality=grant.application.lead).count() == 1
+
+
+def test_page_refuses_money_for_a_year_without_commitment(client):
+    grant = make_grant(start=dt.date(2026, 1, 1), years={2026: "1"})  # today (2027) has no commitment
+    c = login(client, grant.grantee)
+    needed = schedule.today() + dt.timedelta(days=5)
+    response = c.post(reverse("payments:grant-disbursements", args=[grant.pk]),
+                      {"amount": "100,00", "needed_on": needed.isoformat(), "purpose": "x", "own_spending": "0"})
+    page = response.content.decode()
+    assert response.status_code == 200 and f"Haushaltsjahr {needed.year}" in page and "keine Mittel gebunden" in page
+    assert not DisbursementRequest.objects.exists()
