@@ -36,6 +36,7 @@ from .enums import (
     SettlementOutcome,
 )
 from .four_eyes import FourEyes
+from .idempotency import IdempotencyKey  # noqa: F401  (registered with the payments app)
 
 RATE = {"max_digits": 5, "decimal_places": 4}
 User = settings.AUTH_USER_MODEL

@@ -22,6 +22,7 @@ from applications.files import private_pdf_response
 from applications.models import Application
 
 from ..enums import DecisionKind, DecisionState
+from ..idempotency import idempotent_api
 from ..models import Commitment, Decision, Grant, Notice
 from ..rules import is_grantee
 from ..selectors import decisions as selectors
@@ -171,6 +172,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     def _detail(self, pk, status_code=status.HTTP_200_OK):
         return Response(GrantDecisionSerializer(self.get_queryset().get(pk=pk)).data, status=status_code)
 
+    @idempotent_api("payments.decision.prepare")
     def create(self, request, *args, **kwargs):
         if not is_case_worker(request.user):
             raise PermissionDenied(_("Nur die Sachbearbeitung bereitet Förderentscheidungen vor."))
@@ -187,6 +189,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         "mit dem fehlenden Betrag abgelehnt. Ein zweiter Aufruf ändert nichts."),
         request=None, responses={200: GrantDecisionSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.decision.confirm")
     def confirm(self, request, pk=None):
         decision = self.get_object()
         if not is_approver(request.user):

@@ -29,6 +29,7 @@ from applications.api.serializers import MAX_ID, AmountField, RejectUnknownField
 from applications.files import private_file_response
 
 from ..enums import DisbursementState
+from ..idempotency import idempotent_api
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
 from ..rules import may_run_payments
 from ..selectors import disbursements as selectors
@@ -197,6 +198,7 @@ class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
             qs = qs.filter(grant_id=grant) if grant else qs.none()
         return qs
 
+    @idempotent_api("payments.disbursement.request")
     def create(self, request, *args, **kwargs):
         data = _parse(DisbursementInputSerializer, request.data)
         grant = Grant.objects.filter(pk=data["grant"], application__lead_id__in=approved_municipality_ids(
@@ -288,6 +290,7 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         "Sachbearbeitung; nicht die Person, die den Abruf gestellt hat."), request=None,
         responses={200: StaffDisbursementSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.disbursement.check")
     def check(self, request, pk=None):
         return self._respond(services.check_disbursement(actor=request.user, disbursement_id=self.get_object().pk))
 
@@ -295,6 +298,7 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         "Anordnungsbefugte; nie die Person, die sachlich richtig gezeichnet hat (Vier-Augen-Prinzip)."),
         request=None, responses={200: StaffDisbursementSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.disbursement.release")
     def release(self, request, pk=None):
         return self._respond(services.release_disbursement(actor=request.user, disbursement_id=self.get_object().pk))
 
@@ -335,6 +339,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def _detail(self, run, code=status.HTTP_200_OK):
         return Response(RunDetailSerializer(self.get_queryset().get(pk=run.pk)).data, status=code)
 
+    @idempotent_api("payments.payment_run.create")
     def create(self, request, *args, **kwargs):
         data = _parse(RunInputSerializer, request.data)
         run = services.create_payment_run(actor=request.user, execution_date=data["execution_date"],
@@ -345,6 +350,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         "Verbucht alle Zahlungen als ausgezahlt; eine zweite Bestätigung ändert nichts."),
         request=RunConfirmSerializer, responses={200: RunDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.payment_run.confirm")
     def confirm(self, request, pk=None):
         run = self.get_object()
         data = _parse(RunConfirmSerializer, request.data)

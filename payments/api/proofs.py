@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from accounts.api import with_defaults
 from accounts.selectors import approved_municipality_ids
 
+from ..idempotency import idempotent_api
 from ..models import BaseRate, ProofCostLine, ProofOfUse, Recovery, Settlement
 from ..rules import (
     is_money_staff,
@@ -199,6 +200,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(summary=_("Schlussabrechnung vorbereiten (Sachbearbeitung)"), request=s.PrepareSettlementSerializer,
                    responses={201: s.SettlementSerializer, **ERRORS})
     @action(detail=False, methods=["post"])
+    @idempotent_api("payments.settlement.prepare")
     def prepare(self, request):
         data = _parse(s.PrepareSettlementSerializer, request.data)
         settlement = settlement_services.prepare_settlement(
@@ -209,6 +211,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(summary=_("Schlussabrechnung bestätigen (andere Person, Anordnung)"), request=None,
                    responses={200: s.SettlementSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.settlement.confirm")
     def confirm(self, request, pk=None):
         settlement = self.get_object()
         settlement_services.confirm_settlement(actor=request.user, settlement_id=settlement.pk)
@@ -273,6 +276,7 @@ class RecoveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(summary=_("Zahlungseingang erfassen"), request=s.RecordPaymentSerializer,
                    responses={201: s.RecoveryDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.recovery.payment")
     def payments(self, request, pk=None):
         recovery = self.get_object()
         data = _parse(s.RecordPaymentSerializer, request.data)

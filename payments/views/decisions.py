@@ -30,6 +30,7 @@ from grants.selectors import calls_for_staff
 
 from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
 from ..exceptions import PaymentsError
+from ..idempotency import idempotent_page
 from ..models import Decision
 from ..rules import is_grantee
 from ..selectors import decisions as selectors
@@ -155,6 +156,7 @@ def case(request, app_pk: int):
 
 @login_required
 @require_POST
+@idempotent_page("payments.decision.prepare")
 def prepare(request, app_pk: int):
     application = _staff_application(request, app_pk)
     if not is_case_worker(request.user):
@@ -181,6 +183,7 @@ def _staff_decision(request, pk: int) -> Decision:
 
 
 @login_required
+@idempotent_page("payments.decision.confirm")
 def confirm(request, pk: int):
     decision = _staff_decision(request, pk)
     if not is_approver(request.user):

@@ -31,6 +31,7 @@ from grants.money import format_amount_input
 from .. import schedule
 from ..enums import PAYABLE_STATES, DisbursementState, PaymentRunState
 from ..exceptions import PaymentsError
+from ..idempotency import idempotent_page, not_done
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
 from ..rules import (
     can_check_disbursement,
@@ -136,6 +137,7 @@ def grants(request):
 
 
 @login_required
+@idempotent_page("payments.disbursement.request")
 def grant_disbursements(request, grant_id: int):
     grant = _visible_grant(request, grant_id)
     may_request = bool(may_request_disbursement(request.user, grant))
@@ -285,13 +287,14 @@ def _act(request, pk: int, fn, success: str):
         fn(actor=request.user, disbursement_id=d.pk)
     except PaymentsError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, success % {"d": str(d)})
+        return not_done(redirect("payments:disbursement", pk=d.pk))
+    messages.success(request, success % {"d": str(d)})
     return redirect("payments:disbursement", pk=d.pk)
 
 
 @login_required
 @require_POST
+@idempotent_page("payments.disbursement.check")
 def check(request, pk: int):
     return _act(request, pk, services.check_disbursement,
                 _("Mittelabruf %(d)s ist sachlich richtig gezeichnet. Eine andere Person ordnet die Auszahlung an."))
@@ -299,6 +302,7 @@ def check(request, pk: int):
 
 @login_required
 @require_POST
+@idempotent_page("payments.disbursement.release")
 def release(request, pk: int):
     return _act(request, pk, services.release_disbursement,
                 _("Die Auszahlung für %(d)s ist angeordnet; sie geht in den nächsten Zahlungslauf."))
@@ -333,14 +337,14 @@ def runs(request):
 
 
 @login_required
+@idempotent_page("payments.payment_run.create")
 def run_create(request):
     _require_staff(request, run=True)
     next_day = schedule.next_target2_business_day(schedule.today() + dt.timedelta(days=1))
     form = RunCreateForm(request.POST or None, initial={"execution_date": next_day})
     released = list(selectors.disbursements_for_staff().filter(state=DisbursementState.RELEASED)
                     .annotate(bank_changed=_recently_changed()))
-    accounts = {a.municipality_id: a for a in BankAccount.objects.filter(
-        municipality_id__in={d.grant.application.lead_id for d in released}, replaced_at__isnull=True)}
+    accounts = selectors.payout_accounts(d.grant.application.lead_id for d in released)
     chosen = None
     if request.method == "POST":
         chosen = {int(v) for v in request.POST.getlist("disbursements") if v.isdigit() and len(v) < 19}
@@ -390,6 +394,7 @@ def run_file(request, pk: int):
 
 
 @login_required
+@idempotent_page("payments.payment_run.confirm")
 def run_confirm(request, pk: int):
     _require_staff(request, run=True)
     run = _run(request, pk)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from ..enums import DecisionState, ProofState, RecoveryState, SettlementOutcome
 from ..exceptions import PaymentsError
+from ..idempotency import idempotent_page
 from ..models import BaseRate, Grant
 from ..proofs_forms import (
     AcceptForm,
@@ -133,6 +134,7 @@ def settlement_list(request):
 
 
 @login_required
+@idempotent_page("payments.settlement.prepare")
 def settlement_prepare(request, grant_id: int):
     _require(may_prepare_settlement(request.user))
     grant = get_object_or_404(Grant.objects.select_related("application__lead", "call__program"), pk=grant_id)
@@ -191,6 +193,7 @@ def settlement_detail(request, pk: int):
 
 
 @login_required
+@idempotent_page("payments.settlement.confirm")
 def settlement_confirm(request, pk: int):
     """The approver's confirmation page (four-eyes); POST confirms."""
     _require(may_confirm_settlement(request.user))
@@ -279,6 +282,7 @@ def recovery_detail(request, pk: int):
 
 
 @login_required
+@idempotent_page("payments.recovery.payment")
 def recovery_payment(request, pk: int):
     """Record a received payment: first POST shows the split (interest first), the second records it."""
     _require(may_manage_recovery(request.user))

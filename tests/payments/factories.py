@@ -80,3 +80,13 @@ def make_grant(*, call=None, lead=None, eligible="200000.00", amount=None, state
                                    bic="COBADEFFXXX", prepared_by=grant.grantee, confirmed_by=grant.preparer,
                                    confirmed_at=timezone.now())
     return grant
+
+
+
+def api_as(user):
+    """A DRF test client logged in as ``user``."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
