@@ -34,6 +34,16 @@ def _not_the(person_field: str):
     return check
 
 
+def _in_state(*states: str):
+    """A predicate: ``obj`` is in one of ``states`` (no object yet: no objection)."""
+
+    @rules.predicate(name=f"in_state_{'_'.join(states)}")
+    def check(user, obj):
+        return obj is None or obj.state in states
+
+    return check
+
+
 # Four eyes (payments.four_eyes.FourEyes): the second person is never the one who prepared.
 is_second_person = _not_the("prepared_by")
 is_not_requester = _not_the("requested_by")
@@ -43,17 +53,17 @@ is_money_staff = is_case_worker | is_approver
 
 may_view_grant = is_staff_member | is_grantee
 may_prepare_decision = is_case_worker
-may_confirm_decision = is_approver & is_second_person
+may_confirm_decision = is_approver & is_second_person & _in_state("prepared")
 may_request_disbursement = is_grantee
-may_check_disbursement = is_case_worker & is_not_requester
-may_release_disbursement = is_approver & is_not_checker
+may_check_disbursement = is_case_worker & is_not_requester & _in_state("requested")
+may_release_disbursement = is_approver & is_not_checker & _in_state("checked")
 may_run_payments = is_money_staff
-may_confirm_payment_run = is_money_staff & is_second_person
+may_confirm_payment_run = is_money_staff & is_second_person & _in_state("exported")
 may_confirm_bank_account = is_money_staff & is_second_person
 may_submit_proof = is_grantee
 may_check_proof = is_case_worker
 may_prepare_settlement = is_case_worker
-may_confirm_settlement = is_approver & is_second_person
+may_confirm_settlement = is_approver & is_second_person & _in_state("prepared")
 may_manage_recovery = is_money_staff
 may_waive_interest = is_approver
 may_maintain_base_rates = is_money_staff

@@ -132,8 +132,7 @@ def _case_context(request, application: Application, prepare_form=None) -> dict:
         "timeline": selectors.case_timeline(application),
         "prepare_form": prepare_form or (PrepareForm(initial={"kind": DecisionKind.APPROVE}) if may_prepare else None),
         "may_prepare": may_prepare,
-        "may_confirm": live is not None and live.state == DecisionState.PREPARED and is_approver(user)
-        and live.prepared_by_id != user.pk,
+        "may_confirm": live is not None and user.has_perm("payments.confirm_decision", live),
         "may_discard": live is not None and live.state == DecisionState.PREPARED
         and (is_case_worker(user) or is_approver(user)),
         "may_amend": grant is not None and is_approver(user) and grant.state in services.AMENDABLE_STATES,

@@ -34,9 +34,7 @@ from ..exceptions import PaymentsError
 from ..idempotency import idempotent_page, not_done
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
 from ..rules import (
-    can_check_disbursement,
     can_reject_disbursement,
-    can_release_disbursement,
     may_request_disbursement,
     may_run_payments,
 )
@@ -250,8 +248,8 @@ def queue(request):
         .annotate(bank_changed=_recently_changed()))
     user = request.user
     for d in rows:
-        d.may_check = d.state == DisbursementState.REQUESTED and can_check_disbursement(d, user)
-        d.may_release = d.state == DisbursementState.CHECKED and can_release_disbursement(d, user)
+        d.may_check = user.has_perm("payments.check_disbursement", d)
+        d.may_release = user.has_perm("payments.release_disbursement", d)
         d.own_check = d.state == DisbursementState.CHECKED and d.checked_by_id == user.pk
     return render(request, "payments/disbursements/queue.html", {
         "to_check": [d for d in rows if d.state == DisbursementState.REQUESTED],
@@ -273,8 +271,8 @@ def detail(request, pk: int, reject_form=None):
     return render(request, "payments/disbursements/detail.html", {
         "d": d, "grant": grant, "timeline": timeline_for(d),
         "account": d.bank_account or selectors.current_bank_account(grant.application.lead_id),
-        "may_check": d.state == DisbursementState.REQUESTED and can_check_disbursement(d, user),
-        "may_release": d.state == DisbursementState.CHECKED and can_release_disbursement(d, user),
+        "may_check": user.has_perm("payments.check_disbursement", d),
+        "may_release": user.has_perm("payments.release_disbursement", d),
         "own_check": d.state == DisbursementState.CHECKED and d.checked_by_id == user.pk,
         "may_reject": d.state in (DisbursementState.REQUESTED, DisbursementState.CHECKED)
         and can_reject_disbursement(d, user),

@@ -186,8 +186,7 @@ def settlement_detail(request, pk: int):
     recovery = getattr(settlement, "recovery", None) if settlement.state == DecisionState.CONFIRMED else None
     return render(request, "payments/proofs/settlement_detail.html", {
         "settlement": settlement, "grant": settlement.grant, "recovery": recovery,
-        "may_confirm": settlement.state == DecisionState.PREPARED and may_confirm_settlement(user)
-        and user.pk != settlement.prepared_by_id,
+        "may_confirm": user.has_perm("payments.confirm_settlement", settlement),
         "own": user.pk == settlement.prepared_by_id,
         "may_discard": settlement.state == DecisionState.PREPARED and may_prepare_settlement(user)})
 
