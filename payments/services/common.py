@@ -3,6 +3,7 @@
 import hashlib
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 from django_fsm import has_transition_perm
@@ -46,6 +47,14 @@ def store_notice(*, application, grant, kind: str, pdf_bytes: bytes, figures: di
     notice.file.save(f"notice-{version}.pdf", ContentFile(pdf_bytes), save=False)
     notice.save()
     return notice
+
+
+def run_task_after_commit(task_name: str, **kwargs) -> None:
+    """Queue the Celery task ``task_name`` once the transaction commits. The task is looked up by its name,
+    so services never import tasks (tasks import services, never the other way round)."""
+    from celery import current_app
+
+    transaction.on_commit(lambda: current_app.tasks[task_name].delay(**kwargs))
 
 
 def grantee_addresses(application) -> list[str]:

@@ -40,7 +40,15 @@ from ..models import Commitment, Decision, Grant, Notice
 from ..rules import is_grantee
 from ..schedule import appeal_end, today
 from ..selectors.decisions import budget_shortfalls, grant_split
-from .common import grantee_addresses, lock_grant, require, role_addresses, run_transition, store_notice
+from .common import (
+    grantee_addresses,
+    lock_grant,
+    require,
+    role_addresses,
+    run_task_after_commit,
+    run_transition,
+    store_notice,
+)
 from .four_eyes import confirm_as_second_person
 from .proofs import schedule_proofs
 
@@ -274,12 +282,10 @@ def _approve(*, actor, call, budget_years, decision, application) -> Grant:
 
 
 def _dispatch_notice(decision: Decision, grant: Grant | None) -> None:
-    from ..tasks.decisions import render_grant_notice, render_rejection_notice
-
     if grant is not None:
-        transaction.on_commit(lambda: render_grant_notice.delay(grant_id=grant.pk))
+        run_task_after_commit("payments.render_grant_notice", grant_id=grant.pk)
     else:
-        transaction.on_commit(lambda: render_rejection_notice.delay(decision_id=decision.pk))
+        run_task_after_commit("payments.render_rejection_notice", decision_id=decision.pk)
 
 
 # ---------------------------------------------------------------- notices (called by the render tasks)
@@ -452,11 +458,9 @@ def amend_grant(*, actor: User, grant_id: int, reason: str, amount: Decimal | No
                      "new": {"amount": str(new_amount), "project_end": new_end.isoformat(),
                              "retained": str(new_retained), "eligible_costs": str(new_eligible)},
                      "delta_by_year": {str(y): str(d) for y, d in delta.items()}})
-        from ..tasks.decisions import render_amendment_notice
-
-        transaction.on_commit(lambda: render_amendment_notice.delay(
-            grant_id=grant.pk, amendment=number, reason=reason, old_amount=old["amount"],
-            old_project_end=old["project_end"], old_eligible_costs=old["eligible_costs"]))
+        run_task_after_commit("payments.render_amendment_notice", grant_id=grant.pk, amendment=number, reason=reason,
+                              old_amount=old["amount"], old_project_end=old["project_end"],
+                              old_eligible_costs=old["eligible_costs"])
     return grant
 
 

@@ -33,7 +33,7 @@ from ..enums import (
 from ..exceptions import PaymentsError
 from ..models import DisbursementRequest, Grant, ProofOfUse, Recovery, Settlement
 from ..rules import may_confirm_settlement, may_prepare_settlement
-from .common import grantee_addresses, lock_grant, require, run_transition
+from .common import grantee_addresses, lock_grant, require, run_task_after_commit, run_transition
 from .four_eyes import confirm_as_second_person
 
 
@@ -227,9 +227,7 @@ def _open_recovery(grant: Grant, settlement: Settlement, approver: User, today: 
     record(actor=approver, action="recovery.created", obj=recovery, to_state=recovery.state,
            data={"principal": str(recovery.principal), "interest_from": recovery.interest_from.isoformat(),
                  "due_on": recovery.due_on.isoformat()})
-    from ..tasks.proofs import render_recovery_notice
-
-    transaction.on_commit(lambda: render_recovery_notice.delay(recovery_id=recovery.pk))
+    run_task_after_commit("payments.render_recovery_notice", recovery_id=recovery.pk)
     return recovery
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from payments.enums import GrantState, ProofKind
 from payments.models import BaseRate, Grant, ProofOfUse
 from payments.services import proofs as services
+from payments.services import proofs_recovery as recovery_svc
 from tests.factories import staff_user
 from tests.payments.factories import make_grant
 
@@ -53,6 +54,6 @@ def accepted_final(grant: Grant, eligible_by_line: list[str], checker=None) -> P
 
 
 def seed_rates(*extra):
-    services.seed_base_rates()
+    recovery_svc.seed_base_rates()
     for valid_from, rate in extra:
         BaseRate.objects.get_or_create(valid_from=valid_from, defaults={"rate": rate})
