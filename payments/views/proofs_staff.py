@@ -205,8 +205,9 @@ def settlement_confirm(request, pk: int):
             error = exc.message
         else:
             messages.success(request, {
-                SettlementOutcome.FINAL_PAYMENT: _("Bestätigt. Die Schlusszahlung ist angeordnet und geht mit dem "
-                                                   "nächsten Zahlungslauf hinaus."),
+                SettlementOutcome.FINAL_PAYMENT: _("Bestätigt. Die Schlusszahlung ist angelegt; sie wird wie jeder "
+                                                   "Mittelabruf sachlich richtig gezeichnet und von einer zweiten "
+                                                   "Person angeordnet."),
                 SettlementOutcome.BALANCED: _("Bestätigt. Die Zuwendung ist abgeschlossen."),
                 SettlementOutcome.RECOVERY: _("Bestätigt. Die Rückforderung ist eröffnet; der Rückforderungsbescheid "
                                               "wird erstellt."),

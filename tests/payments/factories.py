@@ -19,6 +19,18 @@ from tests.factories import CallFactory, MunicipalityFactory, UserFactory, membe
 
 _counter = [0]
 
+# A TARGET2 business day inside the funding period of make_grant's default grant (01.03.2027 – 31.12.2028,
+# committed in 2027): the money tests run as if it were today.
+MONEY_TODAY = dt.date(2027, 4, 1)
+
+
+def pin_money_today(monkeypatch) -> dt.date:
+    """Make payments.schedule.today() (the date services and pages use) return MONEY_TODAY."""
+    from payments import schedule
+
+    monkeypatch.setattr(schedule, "today", lambda: MONEY_TODAY)
+    return MONEY_TODAY
+
 
 def make_grant(*, call=None, lead=None, eligible="200000.00", amount=None, state=GrantState.FINAL,
                years=None, retained_percent="0", window_months=2, start=dt.date(2027, 3, 1),
