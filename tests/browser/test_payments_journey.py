@@ -30,7 +30,7 @@ from payments.models import Decision, DisbursementRequest, Grant, Notice, Paymen
 from payments.services import disbursements as disbursement_services
 from tests.browser.conftest import TIMEOUT_MS, assert_accessible, log_in
 from tests.factories import CallFactory, MunicipalityFactory, member_of, staff_user
-from tests.payments.test_decisions import decidable
+from tests.payments.factories import decidable
 
 pytestmark = pytest.mark.browser
 

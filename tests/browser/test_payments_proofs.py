@@ -21,7 +21,7 @@ from payments.services import proofs as services
 from payments.services import proofs_recovery as recovery_svc
 from payments.services import proofs_settlement as settlement_svc
 from tests.factories import staff_user
-from tests.payments.test_proofs_support import TEST_RATES_2026, accepted_final, ended_grant, pay, seed_rates
+from tests.payments.factories import TEST_RATES_2026, accepted_final, ended_grant, pay, seed_rates
 
 from .conftest import accessibility_problems, log_in
 

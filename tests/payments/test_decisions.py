@@ -10,10 +10,9 @@ from unittest import mock
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from applications.enums import ApplicationState as AS
-from applications.models import Application, CostLine
+from applications.models import Application
 from audit.models import AuditEntry
 from grants.models import Call, CallBudgetYear
 from payments import tasks
@@ -24,33 +23,7 @@ from payments.pdf import grant_notice_html
 from payments.selectors import decisions as selectors
 from payments.services import decisions as services
 from tests.factories import CallFactory, MunicipalityFactory, UserFactory, member_of, staff_user
-
-_n = [0]
-
-
-def decidable(call, *, grant="150000.00", years=None, state=AS.RECOMMENDED, lead=None, start=dt.date(2027, 3, 1),
-              end=dt.date(2028, 12, 31)) -> Application:
-    """An application the ministry can decide on: eligible costs giving exactly ``grant`` (90 %),
-    split over budget years by ``years`` ({year: share})."""
-    _n[0] += 1
-    grant = Decimal(grant)
-    eligible = (grant / Decimal("0.9")).quantize(Decimal("0.01"))
-    while (eligible * Decimal("0.9")).quantize(Decimal("0.01"), rounding="ROUND_DOWN") < grant:
-        eligible += Decimal("0.01")
-    app = Application.objects.create(
-        call=call, lead=lead or MunicipalityFactory(), title=f"Smarte Region {_n[0]}", summary="Sensoren im Ort.",
-        created_by=UserFactory(), state=state, case_number=f"SHH2-2027-{_n[0]:04d}",
-        submitted_at=timezone.now(), start_date=start, end_date=end,
-        total_costs=eligible, eligible_costs=eligible, grant_amount=grant)
-    shares = {int(y): Decimal(s) for y, s in (years or {2027: "1"}).items()}
-    total = sum(shares.values())
-    left = eligible
-    for i, (year, share) in enumerate(sorted(shares.items())):
-        amount = left if i == len(shares) - 1 else (eligible * share / total).quantize(Decimal("0.01"))
-        left -= amount
-        CostLine.objects.create(application=app, category="investment", description=f"Sensoren {year}",
-                                budget_year=year, amount=amount)
-    return app
+from tests.payments.factories import decidable
 
 
 def approved(call=None, *, render=False, **kwargs) -> tuple[Grant, dict]:

@@ -9,8 +9,7 @@ from rest_framework.test import APIClient
 from payments.enums import GrantState, ProofState, RecoveryState, SettlementOutcome
 from payments.models import BaseRate, ProofOfUse, Recovery
 from tests.factories import MunicipalityFactory, member_of, staff_user
-
-from .test_proofs_support import accepted_final, ended_grant, final_proof, pay, seed_rates
+from tests.payments.factories import accepted_final, ended_grant, final_proof, pay, seed_rates
 
 pytestmark = pytest.mark.django_db
 D = Decimal

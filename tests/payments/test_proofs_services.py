@@ -32,8 +32,7 @@ from payments.services import proofs_recovery as recovery_svc
 from payments.services import proofs_settlement as settlement_svc
 from payments.tasks.proofs import render_recovery_notice
 from tests.factories import MunicipalityFactory, UserFactory, member_of, staff_user
-
-from .test_proofs_support import (
+from tests.payments.factories import (
     TEST_RATES_2026,
     accepted_final,
     ended_grant,

@@ -11,8 +11,7 @@ from payments.enums import DecisionState, GrantState, ProofState
 from payments.models import BaseRate, ProofOfUse, Recovery, Settlement
 from payments.services import proofs_recovery as recovery_svc
 from tests.factories import MunicipalityFactory, member_of, staff_user
-
-from .test_proofs_support import accepted_final, ended_grant, final_proof, pay, seed_rates, submit_final
+from tests.payments.factories import accepted_final, ended_grant, final_proof, pay, seed_rates, submit_final
 
 pytestmark = pytest.mark.django_db
 D = Decimal
