@@ -94,13 +94,16 @@ class Command(BaseCommand):
             program=program, title=TITLE, opens_at=opens, closes_at=closes, total_budget=Decimal("4000000.00"),
             state=CallState.CLOSED,
             description="Die erste Runde: die Jury hat entschieden, das Ministerium bewilligt und zahlt aus.")
-        for year, amount in ((2027, Decimal("2000000.00")), (2028, Decimal("2000000.00"))):
+        # the budget years are this year and the next, so that money is requested inside the funding period
+        # and booked to a committed year whatever day the demo is loaded
+        for year, amount in ((today.year, Decimal("2000000.00")), (today.year + 1, Decimal("2000000.00"))):
             CallBudgetYear.objects.create(call=call, year=year, amount=amount, chapter="07 02", title_code="883 01")
         Call.objects.filter(pk=call.pk).update(frozen_at=closes)  # its applications came in
         call.refresh_from_db()
         return call
 
     def _application(self, call, applicant, title, lead_hint, state, per_year):
+        first_year = min(call.budget_years.values_list("year", flat=True))
         if lead_hint == "kommune":
             lead = Membership.objects.filter(user=applicant).order_by("pk").first().municipality
         else:
@@ -112,10 +115,10 @@ class Command(BaseCommand):
             submitted_at=call.closes_at - dt.timedelta(days=3), submissions=1,
             summary="Modellprojekt mit offenen Schnittstellen, übertragbar auf andere Kommunen.",
             objectives="Weniger Energieverbrauch, bessere Dienste.", benefit="Spürbar im Alltag.",
-            transferability="Open Source, dokumentiert.", start_date=dt.date(2027, 1, 1),
-            end_date=dt.date(2028, 12, 31), declaration_not_started=True, declaration_own_share=True)
+            transferability="Open Source, dokumentiert.", start_date=dt.date(first_year, 1, 1),
+            end_date=dt.date(first_year + 1, 12, 31), declaration_not_started=True, declaration_own_share=True)
         app.topics.set(call.program.topics.filter(number__in=[8 if "Licht" in title or "Beleucht" in title else 1]))
-        for position, (year, amount) in enumerate(zip((2027, 2028), per_year, strict=True)):
+        for position, (year, amount) in enumerate(zip((first_year, first_year + 1), per_year, strict=True)):
             CostLine.objects.create(application=app, position=position, category=CostCategory.INVESTMENT,
                                     description=f"Umsetzung {year}", budget_year=year, amount=amount)
         figures = figures_for(app)
