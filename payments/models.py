@@ -194,6 +194,46 @@ class Grant(FSMModelMixin, models.Model):
         pass
 
 
+class Amendment(FSMModelMixin, FourEyes):
+    """A change of a grant (Änderungsbescheid): prepared by one person, confirmed by a second (approver).
+
+    Empty figures stay as they are. Only the confirmation changes the grant and commits money.
+    """
+
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="amendments")
+    state = FSMField(_("Status"), default=DecisionState.PREPARED, choices=DecisionState.choices, protected=True)
+    amount = models.DecimalField(_("Neuer Höchstbetrag"), null=True, blank=True, **MONEY)
+    eligible_costs = models.DecimalField(_("Neue zuwendungsfähige Ausgaben"), null=True, blank=True, **MONEY)
+    project_end = models.DateField(_("Neues Ende des Bewilligungszeitraums"), null=True, blank=True)
+    reason = models.TextField(_("Begründung"))
+    number = models.PositiveSmallIntegerField(_("Nummer der Änderung"), null=True, blank=True)
+    discard_reason = models.TextField(_("Grund des Verwerfens"), blank=True)
+
+    class Meta(FourEyes.Meta):
+        verbose_name = _("Änderung")
+        verbose_name_plural = _("Änderungen")
+        ordering = ["-prepared_at"]
+        constraints = [
+            *FourEyes.Meta.constraints,
+            models.UniqueConstraint(fields=["grant"], condition=Q(state=DecisionState.PREPARED),
+                                    name="amendment_one_prepared_per_grant"),
+            models.CheckConstraint(condition=~Q(reason=""), name="amendment_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.grant.case_number}: {self.get_state_display()}"
+
+    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.CONFIRMED,
+                permission=pay_rules.can_confirm_amendment)
+    def confirm(self):
+        pass
+
+    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.DISCARDED,
+                permission=pay_rules.can_discard_decision)
+    def discard(self):
+        pass
+
+
 class Commitment(models.Model):
     """The part of a grant committed against one budget year's tranche of the call."""
 

@@ -60,6 +60,8 @@ may_release_disbursement = is_approver & is_not_checker & _in_state("checked")
 may_run_payments = is_money_staff
 may_confirm_payment_run = is_money_staff & is_second_person & _in_state("exported")
 may_confirm_bank_account = is_money_staff & is_second_person
+may_prepare_amendment = is_money_staff
+may_confirm_amendment = is_approver & is_second_person & _in_state("prepared")
 may_submit_proof = is_grantee
 may_check_proof = is_case_worker
 may_prepare_settlement = is_case_worker
@@ -80,6 +82,8 @@ rules.add_perm("payments.release_disbursement", may_release_disbursement)
 rules.add_perm("payments.run_payments", may_run_payments)
 rules.add_perm("payments.confirm_payment_run", may_confirm_payment_run)
 rules.add_perm("payments.confirm_bank_account", may_confirm_bank_account)
+rules.add_perm("payments.prepare_amendment", may_prepare_amendment)
+rules.add_perm("payments.confirm_amendment", may_confirm_amendment)
 rules.add_perm("payments.submit_proof", may_submit_proof)
 rules.add_perm("payments.check_proof", may_check_proof)
 rules.add_perm("payments.prepare_settlement", may_prepare_settlement)
@@ -95,6 +99,10 @@ rules.add_perm("payments.view_dashboard", may_view_dashboard)
 # django-fsm calls permission(instance, user); these ask the predicates above with the object.
 def can_confirm_decision(instance, user):
     return may_confirm_decision(user, instance)
+
+
+def can_confirm_amendment(instance, user):
+    return may_confirm_amendment(user, instance)
 
 
 def can_discard_decision(instance, user):

@@ -46,8 +46,10 @@ from payments.models import (
     RecoveryPayment,
     Settlement,
 )
+from payments.services import decisions as decision_services
 from payments.services import proofs as services
 from payments.services import proofs_recovery as recovery_svc
+from payments.tasks import render_grant_notice
 from tests.factories import (
     ApplicationFactory,
     CallFactory,
@@ -258,6 +260,20 @@ def decidable(call, *, grant="150000.00", years=None, state=AS.RECOMMENDED, lead
         CostLine.objects.create(application=app, category="investment", description=f"Sensoren {year}",
                                 budget_year=year, amount=amount)
     return app
+
+
+def approved(call=None, *, render=False, **kwargs) -> tuple[Grant, dict]:
+    """Prepare and confirm an approval through the services; ``render``: also run the notice task
+    (what on_commit does outside a test transaction)."""
+    call = call or CallFactory()
+    app = decidable(call, **kwargs)
+    worker, approver = staff_user("case_worker"), staff_user("approver")
+    decision = decision_services.prepare_decision(actor=worker, application_id=app.pk, kind=DecisionKind.APPROVE)
+    decision_services.confirm_decision(actor=approver, decision_id=decision.pk)
+    if render:
+        render_grant_notice(grant_id=Grant.objects.get(application=app).pk)
+    return Grant.objects.get(application=app), {"worker": worker, "approver": approver, "app": app,
+                                                "decision": decision}
 
 
 # ---------------------------------------------------------------- proof of use and settlement

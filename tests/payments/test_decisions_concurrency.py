@@ -13,7 +13,7 @@ from payments.models import Commitment, Decision, Grant
 from payments.services import decisions as services
 from tests import services as machine
 from tests.factories import CallFactory, staff_user
-from tests.payments import test_decisions as td
+from tests.payments import factories as td
 from tests.services import run_parallel
 
 
