@@ -11,6 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from .enums import DecisionState
 
 
 class FourEyes(models.Model):
@@ -29,3 +32,29 @@ class FourEyes(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+
+class FourEyesStep(FSMModelMixin, FourEyes):
+    """A two-person step with a state: prepared → confirmed (by the second person) | discarded.
+
+    Decisions, settlements and amendments. Each names the permissions its transitions ask
+    (``CONFIRM_PERMISSION``, ``DISCARD_PERMISSION``, registered in payments/rules.py).
+    """
+
+    CONFIRM_PERMISSION = ""
+    DISCARD_PERMISSION = ""
+
+    state = FSMField(_("Status"), default=DecisionState.PREPARED, choices=DecisionState.choices, protected=True)
+
+    class Meta(FourEyes.Meta):
+        abstract = True
+
+    @transition(field="state", source=DecisionState.PREPARED, target=DecisionState.CONFIRMED,
+                permission=lambda obj, user: user.has_perm(obj.CONFIRM_PERMISSION, obj))
+    def confirm(self):
+        pass
+
+    @transition(field="state", source=DecisionState.PREPARED, target=DecisionState.DISCARDED,
+                permission=lambda obj, user: user.has_perm(obj.DISCARD_PERMISSION, obj))
+    def discard(self):
+        pass

@@ -35,20 +35,22 @@ from .enums import (
     RecoveryState,
     SettlementOutcome,
 )
-from .four_eyes import FourEyes
+from .four_eyes import FourEyes, FourEyesStep
 from .idempotency import IdempotencyKey  # noqa: F401  (registered with the payments app)
 
 RATE = {"max_digits": 5, "decimal_places": 4}
 User = settings.AUTH_USER_MODEL
 
 
-class Decision(FSMModelMixin, FourEyes):
+class Decision(FourEyesStep):
     """A decision on a recommended or reserve application, prepared by one person, confirmed by another."""
+
+    CONFIRM_PERMISSION = "payments.confirm_decision"
+    DISCARD_PERMISSION = "payments.discard_decision"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="grant_decisions",
                                     verbose_name=_("Antrag"))
     kind = models.CharField(_("Art"), max_length=10, choices=DecisionKind.choices)
-    state = FSMField(_("Status"), default=DecisionState.PREPARED, choices=DecisionState.choices, protected=True)
     funding_rate = models.DecimalField(_("Fördersatz"), **RATE)
     eligible_costs = models.DecimalField(_("Zuwendungsfähige Ausgaben"), **MONEY)
     grant_amount = models.DecimalField(_("Zuwendung (Höchstbetrag)"), **MONEY)
@@ -74,16 +76,6 @@ class Decision(FSMModelMixin, FourEyes):
 
     def __str__(self):
         return f"{self.application.case_number}: {self.get_kind_display()} ({self.get_state_display()})"
-
-    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.CONFIRMED,
-                permission=pay_rules.can_confirm_decision)
-    def confirm(self):
-        pass
-
-    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.DISCARDED,
-                permission=pay_rules.can_discard_decision)
-    def discard(self):
-        pass
 
 
 class Grant(FSMModelMixin, models.Model):
@@ -194,14 +186,16 @@ class Grant(FSMModelMixin, models.Model):
         pass
 
 
-class Amendment(FSMModelMixin, FourEyes):
+class Amendment(FourEyesStep):
     """A change of a grant (Änderungsbescheid): prepared by one person, confirmed by a second (approver).
 
     Empty figures stay as they are. Only the confirmation changes the grant and commits money.
     """
 
+    CONFIRM_PERMISSION = "payments.confirm_amendment"
+    DISCARD_PERMISSION = "payments.discard_amendment"
+
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="amendments")
-    state = FSMField(_("Status"), default=DecisionState.PREPARED, choices=DecisionState.choices, protected=True)
     amount = models.DecimalField(_("Neuer Höchstbetrag"), null=True, blank=True, **MONEY)
     eligible_costs = models.DecimalField(_("Neue zuwendungsfähige Ausgaben"), null=True, blank=True, **MONEY)
     project_end = models.DateField(_("Neues Ende des Bewilligungszeitraums"), null=True, blank=True)
@@ -222,16 +216,6 @@ class Amendment(FSMModelMixin, FourEyes):
 
     def __str__(self):
         return f"{self.grant.case_number}: {self.get_state_display()}"
-
-    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.CONFIRMED,
-                permission=pay_rules.can_confirm_amendment)
-    def confirm(self):
-        pass
-
-    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.DISCARDED,
-                permission=pay_rules.can_discard_decision)
-    def discard(self):
-        pass
 
 
 class Commitment(models.Model):
@@ -553,12 +537,14 @@ class ProofCostLine(models.Model):
         return f"{self.description} ({self.budget_year})"
 
 
-class Settlement(FSMModelMixin, FourEyes):
+class Settlement(FourEyesStep):
     """The final settlement of a grant from the checked final proof, prepared and confirmed by two people."""
+
+    CONFIRM_PERMISSION = "payments.confirm_settlement"
+    DISCARD_PERMISSION = "payments.discard_settlement"
 
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="settlements")
     proof = models.ForeignKey(ProofOfUse, on_delete=models.PROTECT, related_name="settlements")
-    state = FSMField(_("Status"), default=DecisionState.PREPARED, choices=DecisionState.choices, protected=True)
     actual_eligible_costs = models.DecimalField(_("Tatsächliche zuwendungsfähige Ausgaben"), **MONEY)
     final_amount = models.DecimalField(_("Endgültige Zuwendung"), **MONEY)
     paid_before = models.DecimalField(_("Bisher ausgezahlt"), **MONEY)
@@ -593,16 +579,6 @@ class Settlement(FSMModelMixin, FourEyes):
 
     def __str__(self):
         return f"{self.grant.case_number}: {self.get_outcome_display()}"
-
-    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.CONFIRMED,
-                permission=pay_rules.can_confirm_settlement)
-    def confirm(self):
-        pass
-
-    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.DISCARDED,
-                permission=pay_rules.can_prepare_settlement)
-    def discard(self):
-        pass
 
 
 class BaseRate(models.Model):

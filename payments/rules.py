@@ -84,6 +84,9 @@ rules.add_perm("payments.confirm_payment_run", may_confirm_payment_run)
 rules.add_perm("payments.confirm_bank_account", may_confirm_bank_account)
 rules.add_perm("payments.prepare_amendment", may_prepare_amendment)
 rules.add_perm("payments.confirm_amendment", may_confirm_amendment)
+rules.add_perm("payments.discard_decision", is_case_worker | is_approver)
+rules.add_perm("payments.discard_settlement", may_prepare_settlement)
+rules.add_perm("payments.discard_amendment", may_prepare_amendment)
 rules.add_perm("payments.submit_proof", may_submit_proof)
 rules.add_perm("payments.check_proof", may_check_proof)
 rules.add_perm("payments.prepare_settlement", may_prepare_settlement)
@@ -97,16 +100,7 @@ rules.add_perm("payments.view_dashboard", may_view_dashboard)
 
 
 # django-fsm calls permission(instance, user); these ask the predicates above with the object.
-def can_confirm_decision(instance, user):
-    return may_confirm_decision(user, instance)
 
-
-def can_confirm_amendment(instance, user):
-    return may_confirm_amendment(user, instance)
-
-
-def can_discard_decision(instance, user):
-    return is_case_worker(user) or is_approver(user)
 
 
 def can_check_disbursement(instance, user):
@@ -137,12 +131,6 @@ def can_check_proof(instance, user):
     return may_check_proof(user)
 
 
-def can_prepare_settlement(instance, user):
-    return may_prepare_settlement(user)
-
-
-def can_confirm_settlement(instance, user):
-    return may_confirm_settlement(user, instance)
 
 
 def can_manage_recovery(instance, user):

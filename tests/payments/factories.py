@@ -69,7 +69,9 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Decision
 
-    application = factory.SubFactory(ApplicationFactory, state=ApplicationState.APPROVED)
+    application = factory.SubFactory(ApplicationFactory, state=ApplicationState.APPROVED,
+                                     case_number=factory.Sequence(lambda n: f"SHH2-2026-{n + 5000:04d}"),
+                                     submitted_at=factory.LazyFunction(timezone.now))
     kind = DecisionKind.APPROVE
     state = DecisionState.CONFIRMED
     funding_rate = Decimal("0.9")

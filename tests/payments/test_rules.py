@@ -62,3 +62,17 @@ def test_payment_run_confirmation_matrix():
     PaymentRun.objects.filter(pk=run.pk).update(state="cancelled")
     run.refresh_from_db()
     assert staff_user("approver").has_perm("payments.confirm_payment_run", run) is False
+
+
+def test_two_person_steps_share_their_transitions_and_ask_named_permissions():
+    from payments.enums import DecisionState
+    from tests.payments.factories import DecisionFactory
+
+    preparer = staff_user("approver")
+    decision = DecisionFactory(state=DecisionState.PREPARED, prepared_by=preparer, confirmed_by=None,
+                               confirmed_at=None)
+    table = {preparer: (False, True), staff_user("approver"): (True, True), staff_user("case_worker"): (False, True)}
+    for user, (may_confirm, may_discard) in table.items():
+        assert has_transition_perm(decision.confirm, user) is may_confirm, user
+        assert user.has_perm("payments.confirm_decision", decision) is may_confirm, user
+        assert has_transition_perm(decision.discard, user) is may_discard, user
