@@ -2,21 +2,18 @@
 
 Data-safe: the creators of payment runs and bank accounts are renamed to prepared_by/prepared_at (no row
 is copied or dropped). Bank accounts recorded before this migration are left unconfirmed, so no money goes
-to them until staff confirm them. A payment run created and confirmed by the same person would break the
-new constraint: the migration stops and names it rather than changing who did what.
+to them until staff confirm them. A payment run created and confirmed by the same person (the defect this
+fixes) would break the new constraint: its confirmed_by is cleared — no second person confirmed it — while
+confirmed_at, the state and the audit entry "payment_run.confirmed" (which names who confirmed) stay.
 """
 
 from django.conf import settings
 from django.db import migrations, models
 
 
-def refuse_one_person_runs(apps, schema_editor):
+def clear_one_person_confirmations(apps, schema_editor):
     PaymentRun = apps.get_model("payments", "PaymentRun")
-    same = list(PaymentRun.objects.filter(confirmed_by=models.F("prepared_by")).values_list("number", flat=True))
-    if same:
-        raise RuntimeError(
-            f"Payment runs {same} were created and confirmed by the same person. Record who confirmed them "
-            "(a second person) before migrating; this migration does not guess.")
+    PaymentRun.objects.filter(confirmed_by=models.F("prepared_by")).update(confirmed_by=None)
 
 
 class Migration(migrations.Migration):
@@ -31,5 +28,5 @@ class Migration(migrations.Migration):
         migrations.RenameField("paymentrun", "created_at", "prepared_at"),
         migrations.RenameField("bankaccount", "created_by", "prepared_by"),
         migrations.RenameField("bankaccount", "created_at", "prepared_at"),
-        migrations.RunPython(refuse_one_person_runs, migrations.RunPython.noop),
+        migrations.RunPython(clear_one_person_confirmations, migrations.RunPython.noop),
     ]
