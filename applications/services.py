@@ -530,3 +530,26 @@ def conclude_evaluation(*, actor: User, application_id: int, outcome: str, reaso
                to_state=target, reason=application.decision_reason)
         _notify_state(application, _applicant_addresses(application))
     return application
+
+
+_DECISION_TRANSITIONS = {True: "approve", False: "reject"}
+
+
+def decide_application(*, actor: User, application_id: int, approve: bool, reason: str = "",
+                       data: dict | None = None) -> Application:
+    """recommended | reserve → approved | rejected, when the grant decision (payments) is confirmed.
+
+    The only way another app changes an application's state after the jury; payments calls it inside
+    its own transaction, under its own locks.
+    """
+    with transaction.atomic():
+        application = _lock(application_id)
+        source, target = _transition(application, _DECISION_TRANSITIONS[approve], actor)
+        fields = ["state", "updated_at"]
+        if not approve:
+            application.decision_reason = (reason or "").strip()
+            fields.append("decision_reason")
+        application.save(update_fields=fields)
+        record(actor=actor, action=f"application.{target}", obj=application, from_state=source, to_state=target,
+               reason=(reason or "").strip(), data=data or {})
+    return application

@@ -132,6 +132,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 PAYMENTS_DEBTOR_NAME = os.environ.get("PAYMENTS_DEBTOR_NAME", "Land Hessen – Hessisches Ministerium des Innern")
 PAYMENTS_DEBTOR_IBAN = os.environ.get("PAYMENTS_DEBTOR_IBAN", "DE02500105170137075030")
 PAYMENTS_DEBTOR_BIC = os.environ.get("PAYMENTS_DEBTOR_BIC", "")  # empty: derived from a German IBAN
+# IBANs no payment may go to (besides the Land's own account), comma separated.
+PAYMENTS_BLOCKED_IBANS = env_list("PAYMENTS_BLOCKED_IBANS")
 if REDIS_URL:
     # A cache outage degrades (misses, nothing stored, rate limits not enforced) instead of
     # answering 500; dead Redis costs a request at most 0.5 s (foundation/cache.py).

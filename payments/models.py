@@ -12,6 +12,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -35,38 +37,36 @@ from .enums import (
     RecoveryState,
     SettlementOutcome,
 )
+from .four_eyes import FourEyes, FourEyesStep
+from .idempotency import IdempotencyKey  # noqa: F401  (registered with the payments app)
 
 RATE = {"max_digits": 5, "decimal_places": 4}
 User = settings.AUTH_USER_MODEL
 
 
-class Decision(FSMModelMixin, models.Model):
+class Decision(FourEyesStep):
     """A decision on a recommended or reserve application, prepared by one person, confirmed by another."""
+
+    CONFIRM_PERMISSION = "payments.confirm_decision"
+    DISCARD_PERMISSION = "payments.discard_decision"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="grant_decisions",
                                     verbose_name=_("Antrag"))
     kind = models.CharField(_("Art"), max_length=10, choices=DecisionKind.choices)
-    state = FSMField(_("Status"), default=DecisionState.PREPARED, choices=DecisionState.choices, protected=True)
     funding_rate = models.DecimalField(_("Fördersatz"), **RATE)
     eligible_costs = models.DecimalField(_("Zuwendungsfähige Ausgaben"), **MONEY)
     grant_amount = models.DecimalField(_("Zuwendung (Höchstbetrag)"), **MONEY)
     years = models.JSONField(_("Zuwendung je Haushaltsjahr"), default=dict,
                              help_text=_("Haushaltsjahr → Betrag, aus dem Finanzierungsplan."))
     reasons = models.TextField(_("Begründung"), blank=True)
-    prepared_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("vorbereitet von"))
-    prepared_at = models.DateTimeField(_("vorbereitet am"), auto_now_add=True)
-    confirmed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
-                                     verbose_name=_("bestätigt von"))
-    confirmed_at = models.DateTimeField(_("bestätigt am"), null=True, blank=True)
     discard_reason = models.TextField(_("Grund des Verwerfens"), blank=True)
 
-    class Meta:
+    class Meta(FourEyes.Meta):
         verbose_name = _("Förderentscheidung")
         verbose_name_plural = _("Förderentscheidungen")
         ordering = ["-prepared_at"]
         constraints = [
-            models.CheckConstraint(condition=~Q(confirmed_by=F("prepared_by")), name="decision_four_eyes"),
+            *FourEyes.Meta.constraints,
             models.CheckConstraint(condition=Q(eligible_costs__gte=0, grant_amount__gte=0),
                                    name="decision_money_non_negative"),
             models.CheckConstraint(condition=~Q(kind=DecisionKind.REJECT) | ~Q(reasons=""),
@@ -78,16 +78,6 @@ class Decision(FSMModelMixin, models.Model):
 
     def __str__(self):
         return f"{self.application.case_number}: {self.get_kind_display()} ({self.get_state_display()})"
-
-    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.CONFIRMED,
-                permission=pay_rules.can_confirm_decision)
-    def confirm(self):
-        pass
-
-    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.DISCARDED,
-                permission=pay_rules.can_discard_decision)
-    def discard(self):
-        pass
 
 
 class Grant(FSMModelMixin, models.Model):
@@ -198,6 +188,38 @@ class Grant(FSMModelMixin, models.Model):
         pass
 
 
+class Amendment(FourEyesStep):
+    """A change of a grant (Änderungsbescheid): prepared by one person, confirmed by a second (approver).
+
+    Empty figures stay as they are. Only the confirmation changes the grant and commits money.
+    """
+
+    CONFIRM_PERMISSION = "payments.confirm_amendment"
+    DISCARD_PERMISSION = "payments.discard_amendment"
+
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="amendments")
+    amount = models.DecimalField(_("Neuer Höchstbetrag"), null=True, blank=True, **MONEY)
+    eligible_costs = models.DecimalField(_("Neue zuwendungsfähige Ausgaben"), null=True, blank=True, **MONEY)
+    project_end = models.DateField(_("Neues Ende des Bewilligungszeitraums"), null=True, blank=True)
+    reason = models.TextField(_("Begründung"))
+    number = models.PositiveSmallIntegerField(_("Nummer der Änderung"), null=True, blank=True)
+    discard_reason = models.TextField(_("Grund des Verwerfens"), blank=True)
+
+    class Meta(FourEyes.Meta):
+        verbose_name = _("Änderung")
+        verbose_name_plural = _("Änderungen")
+        ordering = ["-prepared_at"]
+        constraints = [
+            *FourEyes.Meta.constraints,
+            models.UniqueConstraint(fields=["grant"], condition=Q(state=DecisionState.PREPARED),
+                                    name="amendment_one_prepared_per_grant"),
+            models.CheckConstraint(condition=~Q(reason=""), name="amendment_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.grant.case_number}: {self.get_state_display()}"
+
+
 class Commitment(models.Model):
     """The part of a grant committed against one budget year's tranche of the call."""
 
@@ -261,23 +283,28 @@ class Notice(models.Model):
         raise PaymentsError(_("Ein erlassener Bescheid kann nicht gelöscht werden."))
 
 
-class BankAccount(models.Model):
-    """A municipality's bank account for payouts. A change is a new row; the old one is kept as history."""
+class BankAccount(FourEyes):
+    """A municipality's bank account for payouts. A change is a new row; the old one is kept as history.
+
+    Prepared by a member of the municipality, confirmed by a second person (staff) before any money goes
+    to it; until then payouts use the last confirmed account.
+    """
 
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="bank_accounts")
     holder = models.CharField(_("Kontoinhaber"), max_length=70)
     iban = models.CharField(_("IBAN"), max_length=34)
     bic = models.CharField(_("BIC"), max_length=11, blank=True)
     bank_name = models.CharField(_("Kreditinstitut"), max_length=200, blank=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("erfasst am"), auto_now_add=True)
     replaced_at = models.DateTimeField(_("ersetzt am"), null=True, blank=True)
 
-    class Meta:
+    class Meta(FourEyes.Meta):
         verbose_name = _("Bankverbindung")
         verbose_name_plural = _("Bankverbindungen")
-        ordering = ["municipality", "-created_at"]
+        ordering = ["municipality", "-prepared_at"]
         constraints = [
+            *FourEyes.Meta.constraints,
+            models.CheckConstraint(condition=Q(confirmed_by__isnull=True) | Q(confirmed_at__isnull=False),
+                                   name="bank_account_confirmed_has_date"),
             models.UniqueConstraint(fields=["municipality"], condition=Q(replaced_at__isnull=True),
                                     name="bank_account_one_current"),
             models.CheckConstraint(condition=Q(iban__regex=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"),
@@ -288,12 +315,31 @@ class BankAccount(models.Model):
         return f"{self.holder} {self.iban}"
 
 
+class BlockedIban(models.Model):
+    """An account no grant money may go to (besides settings.PAYMENTS_DEBTOR_IBAN and PAYMENTS_BLOCKED_IBANS)."""
+
+    iban = models.CharField(_("IBAN"), max_length=34, unique=True)
+    reason = models.CharField(_("Grund"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Gesperrte IBAN")
+        verbose_name_plural = _("Gesperrte IBANs")
+        ordering = ["iban"]
+
+    def __str__(self):
+        return self.iban
+
+
 def sepa_path(instance, filename):
     return f"payment_runs/{uuid.uuid4().hex}.xml"
 
 
-class PaymentRun(FSMModelMixin, models.Model):
-    """A batch of released disbursements exported as one SEPA credit transfer file (pain.001)."""
+class PaymentRun(FSMModelMixin, FourEyes):
+    """A batch of released disbursements exported as one SEPA credit transfer file (pain.001).
+
+    One person creates it (prepared_by), a second one confirms that the bank executed it (confirmed_by).
+    """
 
     number = models.PositiveIntegerField(_("Nummer"), unique=True)
     state = FSMField(_("Status"), default=PaymentRunState.EXPORTED, choices=PaymentRunState.choices,
@@ -304,23 +350,20 @@ class PaymentRun(FSMModelMixin, models.Model):
     sha256 = models.CharField(max_length=64)
     total = models.DecimalField(_("Summe"), **MONEY)
     count = models.PositiveIntegerField(_("Anzahl Zahlungen"))
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(_("Grund der Stornierung"), blank=True)
 
-    class Meta:
+    class Meta(FourEyes.Meta):
         verbose_name = _("Zahlungslauf")
         verbose_name_plural = _("Zahlungsläufe")
         ordering = ["-number"]
-        constraints = [models.CheckConstraint(condition=Q(total__gt=0, count__gt=0), name="payment_run_not_empty")]
+        constraints = [*FourEyes.Meta.constraints,
+                       models.CheckConstraint(condition=Q(total__gt=0, count__gt=0), name="payment_run_not_empty")]
 
     def __str__(self):
         return _("Zahlungslauf %(n)s") % {"n": self.number}
 
     @transition(field=state, source=PaymentRunState.EXPORTED, target=PaymentRunState.CONFIRMED,
-                permission=pay_rules.can_run_payments)
+                permission=pay_rules.can_confirm_payment_run)
     def confirm(self):
         pass
 
@@ -342,6 +385,9 @@ class DisbursementRequest(FSMModelMixin, models.Model):
     amount = models.DecimalField(_("Betrag"), **MONEY)
     purpose = models.TextField(_("Verwendungszweck (wofür das Geld benötigt wird)"))
     needed_on = models.DateField(_("Benötigt zum"))
+    budget_year = models.PositiveSmallIntegerField(
+        _("Haushaltsjahr"), null=True, blank=True,
+        help_text=_("Das Haushaltsjahr, dessen Mittelbindung die Zahlung trägt (leer nur bei Altdaten)."))
     own_spending = models.DecimalField(_("Bisher verausgabte Eigenmittel"), default=0, **MONEY)
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("beantragt am"), auto_now_add=True)
@@ -493,12 +539,14 @@ class ProofCostLine(models.Model):
         return f"{self.description} ({self.budget_year})"
 
 
-class Settlement(FSMModelMixin, models.Model):
+class Settlement(FourEyesStep):
     """The final settlement of a grant from the checked final proof, prepared and confirmed by two people."""
+
+    CONFIRM_PERMISSION = "payments.confirm_settlement"
+    DISCARD_PERMISSION = "payments.discard_settlement"
 
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="settlements")
     proof = models.ForeignKey(ProofOfUse, on_delete=models.PROTECT, related_name="settlements")
-    state = FSMField(_("Status"), default=DecisionState.PREPARED, choices=DecisionState.choices, protected=True)
     actual_eligible_costs = models.DecimalField(_("Tatsächliche zuwendungsfähige Ausgaben"), **MONEY)
     final_amount = models.DecimalField(_("Endgültige Zuwendung"), **MONEY)
     paid_before = models.DecimalField(_("Bisher ausgezahlt"), **MONEY)
@@ -510,20 +558,18 @@ class Settlement(FSMModelMixin, models.Model):
         help_text=_("Bei Rückforderung: Tag, ab dem der Bescheid unwirksam wurde (§ 49a Abs. 3 HVwVfG); "
                     "ab diesem Tag laufen die Zinsen."))
     note = models.TextField(_("Vermerk"), blank=True)
-    prepared_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    prepared_at = models.DateTimeField(auto_now_add=True)
-    confirmed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(FourEyes.Meta):
         verbose_name = _("Schlussabrechnung")
         verbose_name_plural = _("Schlussabrechnungen")
         ordering = ["-prepared_at"]
         constraints = [
-            models.CheckConstraint(condition=~Q(confirmed_by=F("prepared_by")), name="settlement_four_eyes"),
+            *FourEyes.Meta.constraints,
             models.CheckConstraint(condition=Q(actual_eligible_costs__gte=0, final_amount__gte=0, paid_before__gte=0),
                                    name="settlement_money_non_negative"),
-            models.CheckConstraint(condition=Q(difference=F("final_amount") - F("paid_before")),
+            # Compared in whole cents: SQLite keeps decimals as floats, where 180000.10 − 162000.20 ≠ 17999.90.
+            models.CheckConstraint(condition=Exact(Round(F("difference") * 100),
+                                                   Round(F("final_amount") * 100) - Round(F("paid_before") * 100)),
                                    name="settlement_difference_consistent"),
             models.CheckConstraint(
                 condition=~Q(outcome=SettlementOutcome.RECOVERY) | Q(ineffective_from__isnull=False),
@@ -535,16 +581,6 @@ class Settlement(FSMModelMixin, models.Model):
 
     def __str__(self):
         return f"{self.grant.case_number}: {self.get_outcome_display()}"
-
-    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.CONFIRMED,
-                permission=pay_rules.can_confirm_settlement)
-    def confirm(self):
-        pass
-
-    @transition(field=state, source=DecisionState.PREPARED, target=DecisionState.DISCARDED,
-                permission=pay_rules.can_prepare_settlement)
-    def discard(self):
-        pass
 
 
 class BaseRate(models.Model):

@@ -35,7 +35,7 @@ def recovery_notice_pdf(recovery: Recovery, *, issued_on: dt.date) -> tuple[byte
     except PaymentsError as exc:
         interest_to_date, rate_error = None, exc.message
     debtor = (BankAccount.objects.filter(municipality_id=application.lead_id, replaced_at__isnull=True)
-              .order_by("-created_at").first())
+              .order_by("-prepared_at").first())
     context = {
         "recovery": recovery, "grant": grant, "application": application, "settlement": settlement,
         "issued_on": issued_on, "interest_to_date": interest_to_date, "rate_error": rate_error,

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
@@ -29,3 +30,19 @@ def proof_due_dates(*, project_start: dt.date, project_end: dt.date, interim_mon
         dues.append((ProofKind.INTERIM, year, dt.date(year, 12, 31) + relativedelta(months=interim_months)))
     dues.append((ProofKind.FINAL, None, project_end + relativedelta(months=final_months)))
     return dues
+
+
+def is_target2_business_day(day: dt.date) -> bool:
+    """A TARGET2 (T2) settlement day: not Saturday or Sunday, 1 January, Good Friday, Easter Monday,
+    1 May, 25 or 26 December. SEPA credit transfers are executed on these days only."""
+    if day.weekday() >= 5 or (day.month, day.day) in {(1, 1), (5, 1), (12, 25), (12, 26)}:
+        return False
+    easter_sunday = easter(day.year)
+    return day not in (easter_sunday - dt.timedelta(days=2), easter_sunday + dt.timedelta(days=1))
+
+
+def next_target2_business_day(day: dt.date) -> dt.date:
+    """``day`` itself if it is a TARGET2 business day, else the next one."""
+    while not is_target2_business_day(day):
+        day += dt.timedelta(days=1)
+    return day

@@ -44,3 +44,29 @@ def chromium_path() -> str:
     if not path:
         unavailable("needs Chromium (apt-get install chromium)")
     return path
+
+
+def run_parallel(functions):
+    """Run the functions in threads that start at the same moment; returns their results (or exceptions)."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def runner(i, fn):
+        try:
+            barrier.wait()
+            results[i] = fn()
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(functions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results

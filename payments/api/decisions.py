@@ -8,6 +8,7 @@
 The same services as the pages: rule violations are PaymentsError → 400 {"detail", "field"}.
 """
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -23,7 +24,8 @@ from foundation.api import ERRORS
 from foundation.files import private_pdf_response
 
 from ..enums import DecisionKind, DecisionState
-from ..models import Commitment, Decision, Grant, Notice
+from ..idempotency import idempotent_api
+from ..models import Amendment, Commitment, Decision, Grant, Notice
 from ..rules import is_grantee
 from ..selectors import decisions as selectors
 from ..services import decisions as services
@@ -111,6 +113,17 @@ class GrantDetailSerializer(GrantListSerializer):
         return NoticeSerializer(obj.application.notices.order_by("version"), many=True, context=self.context).data
 
 
+class AmendmentSerializer(serializers.ModelSerializer):
+    prepared_by = serializers.CharField(source="prepared_by.display_name", read_only=True)
+    confirmed_by = serializers.CharField(source="confirmed_by.display_name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Amendment
+        fields = ["id", "grant", "state", "amount", "eligible_costs", "project_end", "reason", "number",
+                  "prepared_by", "prepared_at", "confirmed_by", "confirmed_at"]
+        read_only_fields = fields
+
+
 class AmendGrantSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True,
                                       min_value=0)
@@ -165,6 +178,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     def _detail(self, pk, status_code=status.HTTP_200_OK):
         return Response(GrantDecisionSerializer(self.get_queryset().get(pk=pk)).data, status=status_code)
 
+    @idempotent_api("payments.decision.prepare")
     def create(self, request, *args, **kwargs):
         if not is_case_worker(request.user):
             raise PermissionDenied(_("Nur die Sachbearbeitung bereitet Förderentscheidungen vor."))
@@ -181,6 +195,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         "mit dem fehlenden Betrag abgelehnt. Ein zweiter Aufruf ändert nichts."),
         request=None, responses={200: GrantDecisionSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.decision.confirm")
     def confirm(self, request, pk=None):
         decision = self.get_object()
         if not is_approver(request.user):
@@ -235,21 +250,38 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
         fresh = self.get_queryset().get(pk=grant.pk)
         return Response(GrantDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
-    @extend_schema(summary=_("Änderungsbescheid erlassen (Freigabe)"), description=_(
-        "Ändert Höchstbetrag und/oder Ende des Bewilligungszeitraums mit Begründung; mehr Mittel werden unter "
-        "Sperre gebunden. Der bisherige Bescheid bleibt unverändert, die Änderung erhält eine neue Fassung."),
-        request=AmendGrantSerializer, responses={200: GrantDetailSerializer, **ERRORS})
+    @extend_schema(summary=_("Änderung vorbereiten (Änderungsbescheid, erste Person)"), description=_(
+        "Höchstbetrag, zuwendungsfähige Ausgaben und/oder Ende des Bewilligungszeitraums mit Begründung. Eine "
+        "zweite Person (Bewilligung/Anordnung) bestätigt mit …/amendments/{id}/confirm/; erst dann werden Mittel "
+        "gebunden und der Änderungsbescheid erlassen."),
+        request=AmendGrantSerializer, responses={201: AmendmentSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.amendment.prepare")
     def amend(self, request, pk=None):
         grant = self.get_object()
-        if not is_approver(request.user):
-            raise PermissionDenied(IsApprover.message)
+        if not request.user.has_perm("payments.prepare_amendment"):
+            raise PermissionDenied(_("Änderungen bereiten Sachbearbeitung und Bewilligungsbehörde vor."))
         serializer = AmendGrantSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        services.amend_grant(actor=request.user, grant_id=grant.pk, reason=data["reason"],
-                             amount=data.get("amount"), project_end=data.get("project_end"),
-                             eligible_costs=data.get("eligible_costs"))
+        amendment = services.prepare_amendment(actor=request.user, grant_id=grant.pk, reason=data["reason"],
+                                               amount=data.get("amount"), project_end=data.get("project_end"),
+                                               eligible_costs=data.get("eligible_costs"))
+        return Response(AmendmentSerializer(amendment).data, status=201)
+
+    @extend_schema(summary=_("Änderung bestätigen (zweite Person, Änderungsbescheid)"), request=None,
+                   responses={200: GrantDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path=r"amendments/(?P<amendment_id>[0-9]{1,18})/confirm")
+    @idempotent_api("payments.amendment.confirm")
+    def confirm_amendment(self, request, pk=None, amendment_id=None):
+        grant = self.get_object()
+        amendment = Amendment.objects.filter(pk=amendment_id, grant=grant).first()
+        if amendment is None:
+            raise Http404
+        if not request.user.has_perm("payments.confirm_amendment", amendment):
+            raise PermissionDenied(_("Eine Änderung bestätigt eine zweite Person mit der Rolle "
+                                     "„Bewilligung/Anordnung“, nicht wer sie vorbereitet hat."))
+        services.confirm_amendment(actor=request.user, amendment_id=amendment.pk)
         fresh = self.get_queryset().get(pk=grant.pk)
         return Response(GrantDetailSerializer(fresh, context=self.get_serializer_context()).data)
 

@@ -29,6 +29,7 @@ from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
 
 from ..enums import DisbursementState
+from ..idempotency import idempotent_api
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
 from ..rules import may_run_payments
 from ..selectors import disbursements as selectors
@@ -58,11 +59,12 @@ class DisbursementPersonSerializer(serializers.Serializer):
 class BankAccountSerializer(serializers.ModelSerializer):
     municipality_name = serializers.CharField(source="municipality.name", read_only=True)
     current = serializers.SerializerMethodField(help_text=_("Die aktuelle Bankverbindung (nicht ersetzt)"))
+    created_at = serializers.DateTimeField(source="prepared_at", read_only=True)
 
     class Meta:
         model = BankAccount
         fields = ["id", "municipality", "municipality_name", "holder", "iban", "bic", "bank_name", "created_at",
-                  "replaced_at", "current"]
+                  "confirmed_at", "replaced_at", "current"]
         read_only_fields = fields
 
     def get_current(self, obj) -> bool:
@@ -120,7 +122,8 @@ class DisbursementReasonSerializer(RejectUnknownFieldsMixin, serializers.Seriali
 class RunSerializer(serializers.ModelSerializer):
     total = money()
     state_display = serializers.CharField(source="get_state_display", read_only=True)
-    created_by = DisbursementPersonSerializer(read_only=True)
+    created_by = DisbursementPersonSerializer(source="prepared_by", read_only=True)
+    created_at = serializers.DateTimeField(source="prepared_at", read_only=True)
     confirmed_by = DisbursementPersonSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -183,6 +186,7 @@ class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
             qs = qs.filter(grant_id=grant) if grant else qs.none()
         return qs
 
+    @idempotent_api("payments.disbursement.request")
     def create(self, request, *args, **kwargs):
         data = _parse(DisbursementInputSerializer, request.data)
         grant = Grant.objects.filter(pk=data["grant"], application__lead_id__in=approved_municipality_ids(
@@ -212,7 +216,7 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
     def get_queryset(self):
         user = self.request.user
         qs = BankAccount.objects.select_related("municipality").order_by("municipality__name", "municipality_id",
-                                                                         "-created_at", "-pk")
+                                                                         "-prepared_at", "-pk")
         if not is_staff_member(user):
             qs = qs.filter(municipality_id__in=approved_municipality_ids(user))
         if "municipality" in self.request.query_params:
@@ -229,6 +233,16 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         account = services.change_bank_account(actor=request.user, municipality_id=data["municipality"],
                                                holder=data["holder"], iban=data["iban"], bic=data["bic"])
         return Response(BankAccountSerializer(account).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Bankverbindung bestätigen (zweite Person)"), request=None,
+                   responses={200: BankAccountSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        account = self.get_object()
+        if not request.user.has_perm("payments.confirm_bank_account", account):
+            raise PermissionDenied(_("Bankverbindungen bestätigt eine zweite Person aus dem Ministerium."))
+        account = services.confirm_bank_account(actor=request.user, account_id=account.pk)
+        return Response(BankAccountSerializer(account).data)
 
 
 # ---------------------------------------------------------------- staff
@@ -264,6 +278,7 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         "Sachbearbeitung; nicht die Person, die den Abruf gestellt hat."), request=None,
         responses={200: StaffDisbursementSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.disbursement.check")
     def check(self, request, pk=None):
         return self._respond(services.check_disbursement(actor=request.user, disbursement_id=self.get_object().pk))
 
@@ -271,6 +286,7 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         "Anordnungsbefugte; nie die Person, die sachlich richtig gezeichnet hat (Vier-Augen-Prinzip)."),
         request=None, responses={200: StaffDisbursementSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.disbursement.release")
     def release(self, request, pk=None):
         return self._respond(services.release_disbursement(actor=request.user, disbursement_id=self.get_object().pk))
 
@@ -311,6 +327,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def _detail(self, run, code=status.HTTP_200_OK):
         return Response(RunDetailSerializer(self.get_queryset().get(pk=run.pk)).data, status=code)
 
+    @idempotent_api("payments.payment_run.create")
     def create(self, request, *args, **kwargs):
         data = _parse(RunInputSerializer, request.data)
         run = services.create_payment_run(actor=request.user, execution_date=data["execution_date"],
@@ -321,6 +338,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         "Verbucht alle Zahlungen als ausgezahlt; eine zweite Bestätigung ändert nichts."),
         request=RunConfirmSerializer, responses={200: RunDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.payment_run.confirm")
     def confirm(self, request, pk=None):
         run = self.get_object()
         data = _parse(RunConfirmSerializer, request.data)

@@ -21,6 +21,7 @@ from foundation.amounts import AmountError, parse_amount
 from foundation.api import ERRORS
 from foundation.api import validated_input as _parse
 
+from ..idempotency import idempotent_api
 from ..models import BaseRate, ProofCostLine, ProofOfUse, Recovery, Settlement
 from ..rules import (
     is_money_staff,
@@ -190,6 +191,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(summary=_("Schlussabrechnung vorbereiten (Sachbearbeitung)"), request=s.PrepareSettlementSerializer,
                    responses={201: s.SettlementSerializer, **ERRORS})
     @action(detail=False, methods=["post"])
+    @idempotent_api("payments.settlement.prepare")
     def prepare(self, request):
         data = _parse(s.PrepareSettlementSerializer, request.data)
         settlement = settlement_services.prepare_settlement(
@@ -200,6 +202,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(summary=_("Schlussabrechnung bestätigen (andere Person, Anordnung)"), request=None,
                    responses={200: s.SettlementSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.settlement.confirm")
     def confirm(self, request, pk=None):
         settlement = self.get_object()
         settlement_services.confirm_settlement(actor=request.user, settlement_id=settlement.pk)
@@ -264,6 +267,7 @@ class RecoveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(summary=_("Zahlungseingang erfassen"), request=s.RecordPaymentSerializer,
                    responses={201: s.RecoveryDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent_api("payments.recovery.payment")
     def payments(self, request, pk=None):
         recovery = self.get_object()
         data = _parse(s.RecordPaymentSerializer, request.data)

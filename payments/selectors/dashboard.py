@@ -7,7 +7,8 @@ whatever the number of grants. Definitions (also in docs/payments-dashboard.md):
 - committed: the calls' committed counter (Call.committed, CallBudgetYear.committed); per topic and
   Landkreis the sum of the grants' maximum amounts (Höchstbetrag).
 - paid: the sum of disbursements in state "paid" (instalments and final payments); per budget year
-  those whose ``paid_on`` falls in that calendar year.
+  those booked to it (``budget_year``, a year the grant has a commitment for; rows from before that
+  field: the calendar year of ``paid_on``).
 - recovered: the principal paid back on recoveries (Recovery.paid_principal); per budget year the
   principal part of the payments received (RecoveryPayment.to_principal) in that year.
 - left: budget − committed (what can still be committed).
@@ -196,7 +197,8 @@ def money_overview(*, calls: QuerySet[Call], per_call: bool = False) -> Overview
     call_ids = calls.values("pk")
 
     agg = calls.aggregate(budget=_sum("total_budget"), committed=_sum("committed"))
-    paid_years = {r["y"]: r["total"] for r in _paid(call_ids).annotate(y=ExtractYear("paid_on")).order_by()
+    booked_year = Coalesce("budget_year", ExtractYear("paid_on"))
+    paid_years = {r["y"]: r["total"] for r in _paid(call_ids).annotate(y=booked_year).order_by()
                   .values("y").annotate(total=_sum("amount"))}
     recovered = Recovery.objects.filter(grant__call__in=call_ids).aggregate(total=_sum("paid_principal"))["total"]
     totals = Figures(label=str(_("Gesamt")), budget=agg["budget"], committed=agg["committed"],

@@ -9,7 +9,17 @@ from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
 
 
 def current_bank_account(municipality_id: int) -> BankAccount | None:
+    """The account the municipality entered last (confirmed or not)."""
     return BankAccount.objects.filter(municipality_id=municipality_id, replaced_at__isnull=True).first()
+
+
+def payout_accounts(municipality_ids) -> dict[int, BankAccount]:
+    """Municipality id → the account money goes to: the last one a second person confirmed."""
+    accounts = {}
+    for account in (BankAccount.objects.filter(municipality_id__in=set(municipality_ids), confirmed_at__isnull=False)
+                    .order_by("municipality_id", "-confirmed_at", "-pk")):
+        accounts.setdefault(account.municipality_id, account)
+    return accounts
 
 
 def disbursements_for_staff():
@@ -26,7 +36,7 @@ def payable_grants_for(user):
 
 
 def runs_for_staff():
-    return PaymentRun.objects.select_related("created_by", "confirmed_by").order_by("-number")
+    return PaymentRun.objects.select_related("prepared_by", "confirmed_by").order_by("-number")
 
 
 def seen_by(user: User, municipality_id: int) -> bool:

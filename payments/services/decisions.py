@@ -3,7 +3,8 @@
 Writes (one function per use case, keyword-only, each in one transaction):
 prepare_decision, discard_decision, confirm_decision (four-eyes, budget commitment under locks),
 issue_grant_notice / issue_rejection_notice / issue_amendment_notice (called by the render tasks),
-amend_grant (Änderungsbescheid), waive_appeal (Rechtsbehelfsverzicht), finalize_due_notices.
+prepare_amendment / confirm_amendment / discard_amendment (Änderungsbescheid, four eyes),
+waive_appeal (Rechtsbehelfsverzicht), finalize_due_notices.
 
 Reads used by the pages and the API (budget per year, reserve list for moving up, scoped grants)
 are in payments.selectors.decisions.
@@ -28,8 +29,8 @@ from accounts.models import User
 from accounts.notifications import notify
 from accounts.rules import is_approver, is_case_worker
 from applications.enums import DECIDABLE_STATES
-from applications.enums import ApplicationState as AS
 from applications.models import Application, CostLine
+from applications.services import decide_application
 from audit.services import record
 from foundation.amounts import ZERO, floor_cents, format_eur, to_money
 from grants.models import Call, CallBudgetYear
@@ -38,11 +39,19 @@ from outbox.services import enqueue
 
 from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
 from ..exceptions import PaymentsError
-from ..models import Commitment, Decision, Grant, Notice
-from ..rules import is_grantee
+from ..models import Amendment, Commitment, Decision, Grant, Notice
+from ..rules import is_grantee, may_prepare_amendment
 from ..schedule import appeal_end, today
 from ..selectors.decisions import budget_shortfalls, grant_split
-from .common import grantee_addresses, lock_grant, require, role_addresses, run_transition, store_notice
+from .common import (
+    grantee_addresses,
+    lock_grant,
+    require,
+    role_addresses,
+    run_transition,
+    store_notice,
+)
+from .four_eyes import confirm_as_second_person
 from .proofs import schedule_proofs
 
 AUDIT_LABELS = {
@@ -53,7 +62,9 @@ AUDIT_LABELS = {
     "application.rejected": gettext_lazy("Antrag abgelehnt"),
     "grant.created": gettext_lazy("Zuwendung angelegt, Mittel gebunden"),
     "grant.notice_issued": gettext_lazy("Zuwendungsbescheid erlassen"),
-    "grant.amended": gettext_lazy("Zuwendung geändert (Änderungsbescheid)"),
+    "grant.amended": gettext_lazy("Zuwendung geändert (Änderungsbescheid, Vier-Augen-Prinzip)"),
+    "grant.amendment_prepared": gettext_lazy("Änderung vorbereitet"),
+    "grant.amendment_discarded": gettext_lazy("Änderung verworfen"),
     "grant.amendment_notice_issued": gettext_lazy("Änderungsbescheid erlassen"),
     "grant.appeal_waived": gettext_lazy("Rechtsbehelfsverzicht erklärt"),
     "grant.final": gettext_lazy("Bescheid bestandskräftig"),
@@ -217,33 +228,20 @@ def confirm_decision(*, actor: User, decision_id: int) -> Decision:
         if decision.state == DecisionState.CONFIRMED:
             return decision
         require(decision.state == DecisionState.PREPARED, _("Diese Entscheidung wurde verworfen."))
-        require(decision.prepared_by_id != actor.pk,
-                _("Vier-Augen-Prinzip: Wer eine Entscheidung vorbereitet hat, kann sie nicht selbst bestätigen."))
         application = (Application.objects.select_for_update(of=("self",)).select_related("lead")
                        .get(pk=decision.application_id))
         if application.state not in DECIDABLE_STATES:
             raise PaymentsError(_("Der Antrag ist im Status „%(state)s“; die Entscheidung kann nicht mehr bestätigt "
                                   "werden. Bitte verwerfen Sie sie.") % {"state": application.get_state_display()})
-        source, target = run_transition(decision, "confirm", actor)
-        decision.confirmed_by = actor
-        decision.confirmed_at = timezone.now()
+        source, target = confirm_as_second_person(
+            decision, actor=actor,
+            message=_("Vier-Augen-Prinzip: Wer eine Entscheidung vorbereitet hat, kann sie nicht selbst bestätigen."))
         grant = None
         if decision.kind == DecisionKind.APPROVE:
             grant = _approve(actor=actor, call=call, budget_years=budget_years, decision=decision,
                              application=application)
         else:
-            app_source, app_target = application.state, AS.REJECTED
-            application.reject()
-            application.decision_reason = decision.reasons
-            application.save(update_fields=["state", "decision_reason", "updated_at"])
-            record(actor=actor, action="application.rejected", obj=application, from_state=app_source,
-                   to_state=app_target, reason=decision.reasons)
-        try:
-            with transaction.atomic():
-                decision.save(update_fields=["state", "confirmed_by", "confirmed_at"])
-        except IntegrityError:
-            raise PaymentsError(_("Vier-Augen-Prinzip: Vorbereitung und Bestätigung müssen von zwei "
-                                  "verschiedenen Personen stammen.")) from None
+            decide_application(actor=actor, application_id=application.pk, approve=False, reason=decision.reasons)
         record(actor=actor, action="decision.confirmed", obj=application, from_state=source, to_state=target,
                states_of=decision,
                data={"decision": decision.pk, "kind": decision.kind, "prepared_by": decision.prepared_by_id,
@@ -278,11 +276,7 @@ def _approve(*, actor, call, budget_years, decision, application) -> Grant:
     Commitment.objects.bulk_create(
         Commitment(grant=grant, budget_year=budget_years[year], year=year, amount=amount)
         for year, amount in sorted(by_year.items()))
-    app_source = application.state
-    application.approve()
-    application.save(update_fields=["state", "updated_at"])
-    record(actor=actor, action="application.approved", obj=application, from_state=app_source,
-           to_state=application.state, data={"grant": str(total)})
+    decide_application(actor=actor, application_id=application.pk, approve=True, data={"grant": str(total)})
     record(actor=actor, action="grant.created", obj=grant, to_state=grant.state,
            data={"amount": str(total), "retained": str(retained), "years": decision.years})
     return grant
@@ -389,65 +383,123 @@ def _notify_grantee(application, notice, template, subject, grant=None) -> None:
 AMENDABLE_STATES = frozenset({GrantState.NOTICE_ISSUED, GrantState.FINAL, GrantState.IN_IMPLEMENTATION})
 
 
-def amend_grant(*, actor: User, grant_id: int, reason: str, amount: Decimal | None = None,
-                project_end: dt.date | None = None, eligible_costs: Decimal | None = None) -> Grant:
-    """An approver changes the maximum grant, the eligible costs and/or the project end, with a reason.
+def _amendment_figures(grant: Grant, program, *, amount, project_end, eligible_costs):
+    """The grant's figures after the change (amount, end, eligible costs, retained); refuses what the money
+    rules do not allow, with the reason."""
+    new_amount = grant.amount if amount is None else amount
+    new_end = grant.project_end if project_end is None else project_end
+    new_eligible = grant.eligible_costs if eligible_costs is None else eligible_costs
+    if new_amount == grant.amount and new_end == grant.project_end and new_eligible == grant.eligible_costs:
+        raise PaymentsError(_("Es wurde nichts geändert."))
+    if new_amount <= 0:
+        raise PaymentsError(_("Der Höchstbetrag muss größer als 0 sein."), field="amount")
+    if new_eligible <= 0:
+        raise PaymentsError(_("Die zuwendungsfähigen Ausgaben müssen größer als 0 sein."), field="eligible_costs")
+    ceiling = proportional_grant(rate=grant.funding_rate, eligible_costs=new_eligible, maximum=program.max_grant)
+    if new_amount > ceiling:
+        raise PaymentsError(
+            _("Der Höchstbetrag darf %(c)s (Fördersatz × zuwendungsfähige Ausgaben, höchstens die "
+              "Höchstzuwendung des Programms) nicht übersteigen; es sind %(d)s zu viel.")
+            % {"c": format_eur(ceiling), "d": format_eur(new_amount - ceiling)}, field="amount")
+    new_retained = floor_cents(new_amount * program.retained_instalment_percent / Decimal(100))
+    if grant.requested_amount > new_amount - new_retained:
+        raise PaymentsError(
+            _("Der Höchstbetrag kann nicht unter die bereits abgerufenen %(r)s (zuzüglich der einbehaltenen "
+              "Schlussrate %(k)s) sinken.") % {"r": format_eur(grant.requested_amount),
+                                                 "k": format_eur(new_retained)}, field="amount")
+    if new_end <= grant.project_start:
+        raise PaymentsError(_("Das Projektende muss nach dem Projektbeginn liegen."), field="project_end")
+    if new_end > program.period_end:
+        raise PaymentsError(_("Das Projektende muss im Förderzeitraum liegen (bis %(d)s).")
+                            % {"d": program.period_end.strftime("%d.%m.%Y")}, field="project_end")
+    return new_amount, new_end, new_eligible, new_retained
+
+
+def prepare_amendment(*, actor: User, grant_id: int, reason: str, amount: Decimal | None = None,
+                      project_end: dt.date | None = None, eligible_costs: Decimal | None = None) -> Amendment:
+    """A case worker or approver prepares a change of the maximum grant, the eligible costs and/or the
+    project end, with a reason; a second person (approver) confirms it (``confirm_amendment``).
 
     Anteilfinanzierung: the maximum grant stays at most rate × eligible costs (and the program's maximum),
-    so a higher grant needs higher eligible costs.
-
-    More money is committed against the call and the tranches under the same locks as an approval;
-    less is released. Never below what the municipality has already requested (plus the retained
-    instalment). The change is issued as a new notice version (kind amendment) by a task.
+    so a higher grant needs higher eligible costs. Never below what the municipality has already requested
+    (plus the retained instalment). A second click with the same figures returns the same amendment.
     """
-    require(is_approver(actor),
-            _("Nur die Bewilligungsbehörde (Rolle „Bewilligung/Anordnung“) erlässt Änderungsbescheide."))
-    require(has_totp(actor), _("Für diesen Schritt ist die Zwei-Faktor-Anmeldung (TOTP) Pflicht."))
+    require(may_prepare_amendment(actor), _("Änderungen bereiten Sachbearbeitung und Bewilligungsbehörde vor."))
     reason = (reason or "").strip()
     if not reason:
         raise PaymentsError(_("Bitte begründen Sie die Änderung."), field="reason")
-    if amount is not None:
-        amount = to_money(amount)
-    if eligible_costs is not None:
-        eligible_costs = to_money(eligible_costs)
-    try:
-        call_id = Grant.objects.values_list("call_id", flat=True).get(pk=grant_id)
-    except Grant.DoesNotExist:
-        raise PaymentsError(_("Diese Zuwendung existiert nicht.")) from None
+    amount = to_money(amount) if amount is not None else None
+    eligible_costs = to_money(eligible_costs) if eligible_costs is not None else None
     with transaction.atomic():
-        call, budget_years = _lock_budget(call_id)
         grant = lock_grant(grant_id)
         if grant.state not in AMENDABLE_STATES:
             raise PaymentsError(_("Im Status „%(state)s“ ist keine Änderung möglich.")
                                 % {"state": grant.get_state_display()})
+        _amendment_figures(grant, grant.call.program, amount=amount, project_end=project_end,
+                           eligible_costs=eligible_costs)
+        live = Amendment.objects.select_for_update().filter(grant=grant, state=DecisionState.PREPARED).first()
+        if live is not None:
+            if (live.amount, live.project_end, live.eligible_costs, live.reason) == (
+                    amount, project_end, eligible_costs, reason):
+                return live  # a second click
+            raise PaymentsError(_("Für diese Zuwendung liegt bereits eine vorbereitete Änderung vor. Bestätigen oder "
+                                  "verwerfen Sie sie zuerst."))
+        amendment = Amendment.objects.create(grant=grant, amount=amount, project_end=project_end,
+                                             eligible_costs=eligible_costs, reason=reason, prepared_by=actor)
+        record(actor=actor, action="grant.amendment_prepared", obj=grant, reason=reason,
+               data={"amendment": amendment.pk, "amount": str(amount) if amount is not None else None,
+                     "eligible_costs": str(eligible_costs) if eligible_costs is not None else None,
+                     "project_end": project_end.isoformat() if project_end else None})
+    return amendment
+
+
+def discard_amendment(*, actor: User, amendment_id: int, reason: str) -> Amendment:
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentsError(_("Bitte begründen Sie das Verwerfen."), field="reason")
+    with transaction.atomic():
+        amendment = Amendment.objects.select_for_update().filter(pk=amendment_id).first()
+        require(amendment is not None, _("Diese Änderung gibt es nicht."))
+        if amendment.state == DecisionState.DISCARDED:
+            return amendment
+        source, target = run_transition(amendment, "discard", actor)
+        amendment.discard_reason = reason
+        amendment.save(update_fields=["state", "discard_reason"])
+        record(actor=actor, action="grant.amendment_discarded", obj=amendment.grant, from_state=source,
+               to_state=target, reason=reason, data={"amendment": amendment.pk})
+    return amendment
+
+
+def confirm_amendment(*, actor: User, amendment_id: int) -> Grant:
+    """An approver — never the person who prepared it, with TOTP — confirms the change: more money is committed
+    against the call and the tranches under the same locks as an approval, less is released. The change is
+    issued as a new notice version (kind amendment) by a task. A second confirmation changes nothing.
+    """
+    require(is_approver(actor),
+            _("Nur die Bewilligungsbehörde (Rolle „Bewilligung/Anordnung“) erlässt Änderungsbescheide."))
+    require(has_totp(actor), _("Für diesen Schritt ist die Zwei-Faktor-Anmeldung (TOTP) Pflicht."))
+    ids = Amendment.objects.filter(pk=amendment_id).values_list("grant_id", "grant__call_id").first()
+    if ids is None:
+        raise PaymentsError(_("Diese Änderung gibt es nicht."))
+    grant_id, call_id = ids
+    with transaction.atomic():
+        call, budget_years = _lock_budget(call_id)
+        grant = lock_grant(grant_id)
+        amendment = Amendment.objects.select_for_update().get(pk=amendment_id)
+        if amendment.state == DecisionState.CONFIRMED:
+            return grant
+        require(amendment.state == DecisionState.PREPARED, _("Diese Änderung wurde verworfen."))
+        if grant.state not in AMENDABLE_STATES:
+            raise PaymentsError(_("Im Status „%(state)s“ ist keine Änderung möglich.")
+                                % {"state": grant.get_state_display()})
+        confirm_as_second_person(
+            amendment, actor=actor,
+            message=_("Vier-Augen-Prinzip: Wer die Änderung vorbereitet hat, kann sie nicht selbst bestätigen."))
+        amount, project_end, eligible_costs, reason = (amendment.amount, amendment.project_end,
+                                                       amendment.eligible_costs, amendment.reason)
         program = call.program
-        new_amount = grant.amount if amount is None else amount
-        new_end = grant.project_end if project_end is None else project_end
-        new_eligible = grant.eligible_costs if eligible_costs is None else eligible_costs
-        if new_amount == grant.amount and new_end == grant.project_end and new_eligible == grant.eligible_costs:
-            raise PaymentsError(_("Es wurde nichts geändert."))
-        if new_amount <= 0:
-            raise PaymentsError(_("Der Höchstbetrag muss größer als 0 sein."), field="amount")
-        if new_eligible <= 0:
-            raise PaymentsError(_("Die zuwendungsfähigen Ausgaben müssen größer als 0 sein."), field="eligible_costs")
-        ceiling = proportional_grant(rate=grant.funding_rate, eligible_costs=new_eligible,
-                                     maximum=program.max_grant)
-        if new_amount > ceiling:
-            raise PaymentsError(
-                _("Der Höchstbetrag darf %(c)s (Fördersatz × zuwendungsfähige Ausgaben, höchstens die "
-                  "Höchstzuwendung des Programms) nicht übersteigen; es sind %(d)s zu viel.")
-                % {"c": format_eur(ceiling), "d": format_eur(new_amount - ceiling)}, field="amount")
-        new_retained = floor_cents(new_amount * program.retained_instalment_percent / Decimal(100))
-        if grant.requested_amount > new_amount - new_retained:
-            raise PaymentsError(
-                _("Der Höchstbetrag kann nicht unter die bereits abgerufenen %(r)s (zuzüglich der einbehaltenen "
-                  "Schlussrate %(k)s) sinken.") % {"r": format_eur(grant.requested_amount),
-                                                     "k": format_eur(new_retained)}, field="amount")
-        if new_end <= grant.project_start:
-            raise PaymentsError(_("Das Projektende muss nach dem Projektbeginn liegen."), field="project_end")
-        if new_end > program.period_end:
-            raise PaymentsError(_("Das Projektende muss im Förderzeitraum liegen (bis %(d)s).")
-                                % {"d": program.period_end.strftime("%d.%m.%Y")}, field="project_end")
+        new_amount, new_end, new_eligible, new_retained = _amendment_figures(
+            grant, program, amount=amount, project_end=project_end, eligible_costs=eligible_costs)
         commitments = {c.year: c for c in grant.commitments.select_for_update()}
         old_split = {y: c.amount for y, c in commitments.items()}
         delta: dict[int, Decimal] = {}
@@ -476,8 +528,10 @@ def amend_grant(*, actor: User, grant_id: int, reason: str, amount: Decimal | No
                 from None
         schedule_proofs(grant)
         number = grant.amendment_count
+        amendment.number = number
+        amendment.save(update_fields=["number"])
         record(actor=actor, action="grant.amended", obj=grant, reason=reason,
-               data={"amendment": number, "old": old,
+               data={"amendment": number, "prepared_by": amendment.prepared_by_id, "old": old,
                      "new": {"amount": str(new_amount), "project_end": new_end.isoformat(),
                              "retained": str(new_retained), "eligible_costs": str(new_eligible)},
                      "delta_by_year": {str(y): str(d) for y, d in delta.items()}})

@@ -13,9 +13,10 @@ import uuid
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -29,19 +30,22 @@ from foundation.amounts import ZERO, AmountError, format_eur, parse_amount
 from .. import schedule, sepa
 from ..enums import DisbursementKind, DisbursementState, GrantState, PaymentRunState
 from ..exceptions import PaymentsError
-from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
+from ..models import BankAccount, BlockedIban, DisbursementRequest, Grant, PaymentRun
 from ..rules import (
+    may_confirm_bank_account,
     may_edit_bank_account,
     may_release_disbursement,
     may_request_disbursement,
     may_run_payments,
 )
-from ..selectors.disbursements import current_bank_account
+from ..selectors.disbursements import current_bank_account, payout_accounts
 from .common import grantee_addresses, lock_grant, require, role_addresses, run_transition
+from .four_eyes import confirm_as_second_person
 
 AUDIT_LABELS = {
     "bank_account.changed": gettext_lazy("Bankverbindung geändert"),
     "bank_account.created": gettext_lazy("Bankverbindung erfasst"),
+    "bank_account.confirmed": gettext_lazy("Bankverbindung bestätigt (Vier-Augen-Prinzip)"),
     "disbursement.requested": gettext_lazy("Mittelabruf gestellt"),
     "disbursement.checked": gettext_lazy("Mittelabruf sachlich richtig gezeichnet"),
     "disbursement.released": gettext_lazy("Auszahlung angeordnet"),
@@ -80,10 +84,24 @@ def window_end(grant: Grant, today: dt.date) -> dt.date:
 # ---------------------------------------------------------------- bank accounts
 
 
+def blocked_iban_reason(iban: str) -> str:
+    """Why no grant money may go to ``iban`` (empty: it may): the Land's own paying account or the block list."""
+    if iban == sepa.normalise_iban(settings.PAYMENTS_DEBTOR_IBAN):
+        return _("Die IBAN %(iban)s ist das Konto des Landes, von dem die Zuwendungen gezahlt werden. Bitte geben "
+                 "Sie das Konto der Kommune an.") % {"iban": iban}
+    blocked = {sepa.normalise_iban(i) for i in getattr(settings, "PAYMENTS_BLOCKED_IBANS", ())}
+    if iban in blocked or BlockedIban.objects.filter(iban=iban).exists():
+        return _("Die IBAN %(iban)s ist für Auszahlungen gesperrt. Bitte wenden Sie sich an das Ministerium.") % {
+            "iban": iban}
+    return ""
+
+
 def change_bank_account(*, actor: User, municipality_id: int, holder: str, iban: str, bic: str = "") -> BankAccount:
     """Record a municipality's payout account; a change keeps the old row (replaced_at) as history.
 
-    A changed payout account is a fraud signal: the case workers get a mail after commit.
+    A changed payout account is a fraud signal: the case workers get a mail after commit, and no money
+    goes to the new account until a second person (staff) confirms it (``confirm_bank_account``); until
+    then payouts use the last confirmed account. The Land's own account and blocked IBANs are refused.
     Sending the same details again changes nothing.
     """
     holder = " ".join(str(holder or "").split())
@@ -93,6 +111,7 @@ def change_bank_account(*, actor: User, municipality_id: int, holder: str, iban:
         raise PaymentsError(_("Der Kontoinhaber darf höchstens 70 Zeichen lang sein."), field="holder")
     iban = sepa.normalise_iban(iban)
     bic = sepa.normalise_bic(bic)
+    require(not blocked_iban_reason(iban), blocked_iban_reason(iban), field="iban")
     with transaction.atomic():
         municipality = Municipality.objects.select_for_update().filter(pk=municipality_id).first()
         require(municipality is not None and may_edit_bank_account(actor, municipality),
@@ -106,7 +125,7 @@ def change_bank_account(*, actor: User, municipality_id: int, holder: str, iban:
             old.replaced_at = now
             old.save(update_fields=["replaced_at"])
         account = BankAccount.objects.create(municipality=municipality, holder=holder, iban=iban, bic=bic,
-                                             bank_name=sepa.bank_name_for(iban)[:200], created_by=actor)
+                                             bank_name=sepa.bank_name_for(iban)[:200], prepared_by=actor)
         record(actor=actor, action="bank_account.changed" if old else "bank_account.created", obj=account,
                data={"municipality": municipality.pk, "old_iban": old.iban if old else "", "new_iban": iban,
                      "old_holder": old.holder if old else "", "new_holder": holder})
@@ -114,6 +133,36 @@ def change_bank_account(*, actor: User, municipality_id: int, holder: str, iban:
                subject=lambda: _("Bankverbindung geändert: %(m)s") % {"m": municipality.name},
                template=MAIL.format("bank_account_changed"),
                context={"municipality": municipality, "account": account, "old": old, "actor": actor})
+    return account
+
+
+def confirm_bank_account(*, actor: User, account_id: int) -> BankAccount:
+    """A second person (staff, not the one who entered it) confirms the current account; money may then go to it."""
+    with transaction.atomic():
+        account = BankAccount.objects.select_for_update().select_related("municipality").filter(pk=account_id).first()
+        require(account is not None, _("Diese Bankverbindung gibt es nicht."))
+        if account.confirmed_at is not None:
+            return account
+        require(may_confirm_bank_account(actor), _("Bankverbindungen bestätigen nur Sachbearbeitung und "
+                                                   "Anordnungsbefugte."))
+        require(account.replaced_at is None, _("Diese Bankverbindung wurde inzwischen ersetzt; bitte bestätigen Sie "
+                                               "die aktuelle."))
+        require(not blocked_iban_reason(account.iban), blocked_iban_reason(account.iban))
+        confirm_as_second_person(
+            account, actor=actor, transition=None,
+            message=_("Vier-Augen-Prinzip: Wer die Bankverbindung erfasst hat, kann sie nicht selbst bestätigen."))
+        record(actor=actor, action="bank_account.confirmed", obj=account,
+               data={"municipality": account.municipality_id, "iban": account.iban, "holder": account.holder})
+    return account
+
+
+def payout_account_for(municipality: Municipality) -> BankAccount:
+    """The confirmed, not blocked account money for ``municipality`` goes to; refuses with the reason otherwise."""
+    account = payout_accounts([municipality.pk]).get(municipality.pk)
+    require(account is not None, _("Für %(m)s gibt es noch keine bestätigte Bankverbindung. Eine neue oder geänderte "
+                                   "Bankverbindung muss eine zweite Person (Sachbearbeitung) bestätigen, bevor Geld "
+                                   "darauf fließt.") % {"m": municipality.name})
+    require(not blocked_iban_reason(account.iban), blocked_iban_reason(account.iban))
     return account
 
 
@@ -147,6 +196,7 @@ def request_disbursement(*, actor: User, grant_id: int, amount, purpose: str, ne
                                   "Auszahlung benötigt werden: spätestens zum %(last)s. Bitte rufen Sie dieses Geld "
                                   "später ab.") % {"n": grant.disbursement_window_months, "last": _d(last)},
                                 field="needed_on")
+        _require_within_period(grant, needed_on)
         account = current_bank_account(grant.application.lead_id)
         require(account is not None, _("Für %(m)s ist keine Bankverbindung hinterlegt. Bitte erfassen Sie zuerst die "
                                        "Bankverbindung der Kommune.") % {"m": grant.application.lead.name})
@@ -159,13 +209,14 @@ def request_disbursement(*, actor: User, grant_id: int, amount, purpose: str, ne
                                         "total": format_eur(grant.amount),
                                         "retained": format_eur(grant.retained_amount),
                                         "requested": format_eur(grant.requested_amount)}, field="amount")
+        _require_committed_year(grant, needed_on.year, amount)
         number = (DisbursementRequest.objects.filter(grant=grant).aggregate(m=Max("number"))["m"] or 0) + 1
         try:
             with transaction.atomic():
                 Grant.objects.filter(pk=grant.pk).update(requested_amount=F("requested_amount") + amount)
                 disbursement = DisbursementRequest.objects.create(
                     grant=grant, number=number, kind=DisbursementKind.INSTALMENT, amount=amount, purpose=purpose,
-                    needed_on=needed_on, own_spending=own_spending, requested_by=actor)
+                    needed_on=needed_on, budget_year=needed_on.year, own_spending=own_spending, requested_by=actor)
         except IntegrityError:
             raise PaymentsError(_("Der Betrag übersteigt, was von der Zuwendung noch abgerufen werden kann."),
                                 field="amount") from None
@@ -181,6 +232,35 @@ def request_disbursement(*, actor: User, grant_id: int, amount, purpose: str, ne
                subject=lambda: _("Neuer Mittelabruf %(c)s / %(n)s") % {"c": grant.case_number, "n": number},
                template=MAIL.format("requested"), context={"d": disbursement, "grant": grant})
     return disbursement
+
+
+def _require_within_period(grant: Grant, needed_on: dt.date) -> None:
+    """Money is paid only for payments due inside the grant's funding period (Bewilligungszeitraum)."""
+    if not grant.project_start <= needed_on <= grant.project_end:
+        raise PaymentsError(_("Der %(day)s liegt außerhalb des Bewilligungszeitraums (%(start)s bis %(end)s). Mittel "
+                              "können nur für Zahlungen abgerufen werden, die in diesem Zeitraum fällig werden.")
+                            % {"day": _d(needed_on), "start": _d(grant.project_start), "end": _d(grant.project_end)},
+                            field="needed_on")
+
+
+def _require_committed_year(grant: Grant, year: int, amount: Decimal) -> None:
+    """The payment is booked to budget year ``year``; the grant's commitment for that year must carry it
+    (commitment − what is already requested for that year, rejected requests aside)."""
+    commitments = {c.year: c.amount for c in grant.commitments.all()}
+    listing = ", ".join(f"{y}: {format_eur(a)}" for y, a in sorted(commitments.items())) or "–"
+    committed = commitments.get(year, ZERO)
+    if committed <= 0:
+        raise PaymentsError(_("Für das Haushaltsjahr %(year)d sind für diese Zuwendung keine Mittel gebunden "
+                              "(Mittelbindungen: %(list)s). Bitte rufen Sie das Geld für ein Datum in einem Jahr mit "
+                              "Mittelbindung ab.") % {"year": year, "list": listing}, field="needed_on")
+    booked = (DisbursementRequest.objects.filter(grant=grant, budget_year=year)
+              .exclude(state=DisbursementState.REJECTED).aggregate(s=Sum("amount"))["s"] or ZERO)
+    if booked + amount > committed:
+        raise PaymentsError(_("Für das Haushaltsjahr %(year)d sind für diese Zuwendung %(committed)s gebunden, davon "
+                              "sind %(booked)s bereits abgerufen; für dieses Jahr können höchstens noch %(left)s "
+                              "abgerufen werden (Mittelbindungen: %(list)s).")
+                            % {"year": year, "committed": format_eur(committed), "booked": format_eur(booked),
+                               "left": format_eur(max(committed - booked, ZERO)), "list": listing}, field="amount")
 
 
 def _lock_disbursement(disbursement_id: int) -> DisbursementRequest:
@@ -216,6 +296,7 @@ def release_disbursement(*, actor: User, disbursement_id: int) -> DisbursementRe
                                   "gezeichnet. Die Auszahlung muss eine andere Person anordnen."))
         if d.state == DisbursementState.CHECKED and not may_release_disbursement(actor):
             raise PaymentsError(_("Auszahlungen ordnen nur Anordnungsbefugte (Rolle „Bewilligung/Anordnung“) an."))
+        payout_account_for(d.grant.application.lead)
         source, target = run_transition(d, "release", actor)
         d.released_by, d.released_at = actor, timezone.now()
         try:
@@ -289,6 +370,13 @@ def create_payment_run(*, actor: User, execution_date: dt.date, disbursement_ids
     if execution_date > today + relativedelta(months=3):
         raise PaymentsError(_("Der Ausführungstag darf höchstens drei Monate in der Zukunft liegen."),
                             field="execution_date")
+    if not schedule.is_target2_business_day(execution_date):
+        raise PaymentsError(_("Der %(day)s ist kein Bankarbeitstag (TARGET2): an Wochenenden, Neujahr, Karfreitag, "
+                              "Ostermontag, am 1. Mai und an den Weihnachtsfeiertagen werden keine Überweisungen "
+                              "ausgeführt. Nächster Bankarbeitstag: %(next)s.")
+                            % {"day": _d(execution_date),
+                               "next": _d(schedule.next_target2_business_day(execution_date))},
+                            field="execution_date")
     ids = None if disbursement_ids is None else sorted({int(i) for i in disbursement_ids})
     if ids is not None and not ids:
         raise PaymentsError(_("Bitte wählen Sie mindestens eine angeordnete Zahlung."), field="disbursements")
@@ -304,11 +392,12 @@ def create_payment_run(*, actor: User, execution_date: dt.date, disbursement_ids
                                   "kein Zahlungslauf erstellt; bitte laden Sie die Seite neu.")
                                 % {"list": ", ".join(str(d) for d in not_released) or _("unbekannte Zahlungen")},
                                 field="disbursements")
-        accounts = {a.municipality_id: a for a in BankAccount.objects.filter(
-            municipality_id__in={d.grant.application.lead_id for d in items}, replaced_at__isnull=True)}
+        accounts = {m: a for m, a in payout_accounts(d.grant.application.lead_id for d in items).items()
+                    if not blocked_iban_reason(a.iban)}
         missing = [d for d in items if d.grant.application.lead_id not in accounts]
         if missing:
-            raise PaymentsError(_("Ohne Bankverbindung: %(list)s. Es wurde kein Zahlungslauf erstellt.")
+            raise PaymentsError(_("Ohne bestätigte (nicht gesperrte) Bankverbindung: %(list)s. Es wurde kein "
+                                  "Zahlungslauf erstellt.")
                                 % {"list": ", ".join(f"{d} ({d.grant.application.lead.name})" for d in missing)})
         number = (PaymentRun.objects.aggregate(m=Max("number"))["m"] or 0) + 1
         message_id = f"SHH-ZL-{number:06d}-{uuid.uuid4().hex[:12]}"
@@ -323,7 +412,7 @@ def create_payment_run(*, actor: User, execution_date: dt.date, disbursement_ids
         xml = sepa.build_pain001(message_id=message_id, execution_date=execution_date, transfers=transfers)
         total = sum((d.amount for d in items), ZERO)
         run = PaymentRun(number=number, execution_date=execution_date, message_id=message_id,
-                         sha256=hashlib.sha256(xml).hexdigest(), total=total, count=len(items), created_by=actor)
+                         sha256=hashlib.sha256(xml).hexdigest(), total=total, count=len(items), prepared_by=actor)
         run.file.save(f"zahlungslauf-{number}.xml", ContentFile(xml), save=False)
         try:
             with transaction.atomic():
@@ -353,7 +442,10 @@ def _lock_run(run_id: int) -> PaymentRun:
 
 def confirm_payment_run(*, actor: User, run_id: int, paid_on: dt.date,
                         today: dt.date | None = None) -> PaymentRun:
-    """The bank executed the run: every item is paid, the grants' paid amounts grow. A second confirm is harmless."""
+    """The bank executed the run: every item is paid, the grants' paid amounts grow. A second confirm is harmless.
+
+    Four eyes: a second person — never the one who created the run — confirms it, on or after its execution date.
+    """
     require(may_run_payments(actor), _("Zahlungsläufe bestätigen nur Sachbearbeitung und Anordnungsbefugte."))
     today = today or schedule.today()
     with transaction.atomic():
@@ -363,17 +455,22 @@ def confirm_payment_run(*, actor: User, run_id: int, paid_on: dt.date,
         require(run.state == PaymentRunState.EXPORTED, _("Ein stornierter Zahlungslauf kann nicht bestätigt werden."))
         if not isinstance(paid_on, dt.date):
             raise PaymentsError(_("Bitte geben Sie an, wann die Bank den Lauf ausgeführt hat."), field="paid_on")
+        require(actor.pk != run.prepared_by_id,
+                _("Vier-Augen-Prinzip: Sie haben diesen Zahlungslauf erstellt. Die Ausführung muss eine andere "
+                  "Person bestätigen."))
         if paid_on > today:
             raise PaymentsError(_("Das Auszahlungsdatum darf nicht in der Zukunft liegen."), field="paid_on")
-        if paid_on < run.created_at.date() - dt.timedelta(days=1):
-            raise PaymentsError(_("Das Auszahlungsdatum liegt vor der Erstellung des Zahlungslaufs (%(d)s).")
-                                % {"d": _d(timezone.localdate(run.created_at))}, field="paid_on")
+        if paid_on < run.execution_date:
+            raise PaymentsError(_("Das Auszahlungsdatum liegt vor dem Ausführungstag des Zahlungslaufs (%(d)s). "
+                                  "Bestätigen Sie die Ausführung erst, wenn die Bank den Lauf ausgeführt hat.")
+                                % {"d": _d(run.execution_date)}, field="paid_on")
         grant_ids = sorted(set(run.items.values_list("grant_id", flat=True)))
         grants = {gid: lock_grant(gid) for gid in grant_ids}
         items = list(run.items.select_for_update(of=("self",)).order_by("pk"))
-        source, target = run_transition(run, "confirm", actor)
-        run.confirmed_by, run.confirmed_at = actor, timezone.now()
-        run.save(update_fields=["state", "confirmed_by", "confirmed_at"])
+        source, target = confirm_as_second_person(
+            run, actor=actor,
+            message=_("Vier-Augen-Prinzip: Sie haben diesen Zahlungslauf erstellt. Die Ausführung muss eine andere "
+                      "Person bestätigen."))
         for d in items:
             d_source, d_target = run_transition(d, "mark_paid", actor)
             d.paid_on = paid_on
@@ -444,7 +541,7 @@ def remind_unpaid(*, today: dt.date | None = None) -> int:
     now = timezone.now()
     due = (Q(state=DisbursementState.RELEASED, released_at__lt=now - dt.timedelta(days=UNPAID_AFTER_DAYS))
            | Q(state=DisbursementState.IN_PAYMENT_RUN, payment_run__state=PaymentRunState.EXPORTED,
-               payment_run__created_at__lt=now - dt.timedelta(days=UNCONFIRMED_AFTER_DAYS)))
+               payment_run__prepared_at__lt=now - dt.timedelta(days=UNCONFIRMED_AFTER_DAYS)))
     with transaction.atomic():
         rows = list(DisbursementRequest.objects.select_for_update(of=("self",), skip_locked=True)
                     .filter(due).filter(Q(unpaid_reminder_sent_on__isnull=True) | Q(unpaid_reminder_sent_on__lt=today))

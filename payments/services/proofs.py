@@ -1,7 +1,7 @@
 """proofs: proof of use (interim and final), the staff check and the reminders.
 
-Settlement lives in proofs_settlement.py, recoveries and base rates in proofs_recovery.py; their
-names are re-exported here so that callers import one module.
+Settlement lives in proofs_settlement.py, recoveries and base rates in proofs_recovery.py; callers
+import them from there (no re-exports, so no module of the three imports another in a circle).
 """
 
 import datetime as dt
@@ -41,7 +41,7 @@ AUDIT_LABELS = {
     "grant.settled": gettext_lazy("Zuwendung abgerechnet"),
     "grant.closed": gettext_lazy("Zuwendung abgeschlossen"),
     "grant.recovery_opened": gettext_lazy("Rückforderung eröffnet"),
-    "disbursement.final_payment": gettext_lazy("Schlusszahlung angeordnet"),
+    "disbursement.final_payment": gettext_lazy("Schlusszahlung zur Prüfung und Anordnung angelegt"),
     "recovery.created": gettext_lazy("Rückforderung festgesetzt"),
     "recovery.notice_stored": gettext_lazy("Rückforderungsbescheid erstellt"),
     "recovery.payment_recorded": gettext_lazy("Zahlungseingang zur Rückforderung erfasst"),
@@ -415,29 +415,7 @@ def _mail_grantee(proof: ProofOfUse, template: str, subject, today: dt.date) -> 
                     "days_overdue": (today - proof.due_on).days,
                     "url": _url(f"/zuwendungen/nachweise/{proof.pk}/")})
 
-
-# Settlement, recoveries and base rates (re-exported; see those modules).
-from .proofs_recovery import (  # noqa: E402
-    add_base_rate,
-    base_rate_table,
-    correct_base_rate,
-    record_recovery_payment,
-    recovery_position,
-    seed_base_rates,
-    store_recovery_notice,
-    waive_interest,
-)
-from .proofs_settlement import (  # noqa: E402
-    confirm_settlement,
-    discard_settlement,
-    prepare_settlement,
-    settlement_preview,
-)
-
 __all__ = [
-    "AUDIT_LABELS", "ProofLineInput", "accept_proof", "add_base_rate", "base_rate_table", "confirm_settlement",
-    "correct_base_rate", "discard_settlement", "prefill_lines", "prepare_settlement", "proof_figures",
-    "record_recovery_payment", "recovery_position", "remind_proofs", "return_proof", "save_proof_draft",
-    "schedule_proofs", "seed_base_rates", "settlement_preview", "store_recovery_notice", "submission_problems",
-    "submit_proof", "waive_interest",
+    "AUDIT_LABELS", "ProofLineInput", "accept_proof", "prefill_lines", "proof_figures", "remind_proofs", "return_proof",
+    "save_proof_draft", "schedule_proofs", "submission_problems", "submit_proof",
 ]

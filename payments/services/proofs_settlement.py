@@ -36,6 +36,7 @@ from ..exceptions import PaymentsError
 from ..models import DisbursementRequest, Grant, ProofOfUse, Recovery, Settlement
 from ..rules import may_confirm_settlement, may_prepare_settlement
 from .common import grantee_addresses, lock_grant, require, run_transition
+from .four_eyes import confirm_as_second_person
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,6 @@ def confirm_settlement(*, actor: User, settlement_id: int, today: dt.date | None
         if settlement.state == DecisionState.CONFIRMED:
             return settlement
         require(settlement.state == DecisionState.PREPARED, _("Diese Schlussabrechnung wurde verworfen."))
-        require(actor.pk != settlement.prepared_by_id,
-                _("Vier-Augen-Prinzip: Wer die Schlussabrechnung vorbereitet hat, kann sie nicht selbst bestätigen."))
         problems = settlement_blockers(grant)
         if problems:
             raise PaymentsError(" ".join(problems))
@@ -176,9 +175,10 @@ def confirm_settlement(*, actor: User, settlement_id: int, today: dt.date | None
                                                                settlement.proof_id):
             raise PaymentsError(_("Die Zahlen haben sich seit der Vorbereitung geändert. Bitte verwerfen Sie die "
                                   "Schlussabrechnung und bereiten Sie sie neu vor."))
-        source, target = run_transition(settlement, "confirm", actor)
-        settlement.confirmed_by, settlement.confirmed_at = actor, timezone.now()
-        settlement.save(update_fields=["state", "confirmed_by", "confirmed_at"])
+        source, target = confirm_as_second_person(
+            settlement, actor=actor,
+            message=_("Vier-Augen-Prinzip: Wer die Schlussabrechnung vorbereitet hat, kann sie nicht selbst "
+                      "bestätigen."))
         record(actor=actor, action="settlement.confirmed", obj=grant, from_state=source, to_state=target,
                states_of=settlement,
                data={"settlement": settlement.pk, "final": str(settlement.final_amount),
@@ -206,17 +206,16 @@ def confirm_settlement(*, actor: User, settlement_id: int, today: dt.date | None
 
 
 def _final_payment(grant: Grant, settlement: Settlement, approver: User) -> DisbursementRequest:
-    """A released final payment for the next payment run (the disbursements area pays it and closes)."""
-    now = timezone.now()
+    """The final payment as a request for the normal four-eyes path: a case worker checks it, a second
+    person releases it, a payment run pays it (the disbursements area then closes the grant)."""
     number = (DisbursementRequest.objects.filter(grant=grant).aggregate(m=Max("number"))["m"] or 0) + 1
     payment = DisbursementRequest.objects.create(
-        grant=grant, number=number, kind=DisbursementKind.FINAL_PAYMENT, state=DisbursementState.RELEASED,
+        grant=grant, number=number, kind=DisbursementKind.FINAL_PAYMENT, state=DisbursementState.REQUESTED,
         amount=settlement.difference, purpose=_("Schlusszahlung"), needed_on=timezone.localdate(), own_spending=ZERO,
-        requested_by=settlement.prepared_by, checked_by=settlement.prepared_by, checked_at=now,
-        released_by=approver, released_at=now)
+        budget_year=grant.commitments.aggregate(y=Max("year"))["y"], requested_by=approver)
     grant.requested_amount += settlement.difference
     grant.save(update_fields=["requested_amount"])
-    record(actor=approver, action="disbursement.final_payment", obj=grant, to_state=DisbursementState.RELEASED,
+    record(actor=approver, action="disbursement.final_payment", obj=grant, to_state=DisbursementState.REQUESTED,
            states_of=payment,
            data={"disbursement": payment.pk, "number": number, "amount": str(settlement.difference)})
     return payment

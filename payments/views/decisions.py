@@ -29,7 +29,8 @@ from grants.selectors import calls_for_staff
 
 from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
 from ..exceptions import PaymentsError
-from ..models import Decision
+from ..idempotency import idempotent_page
+from ..models import Amendment, Decision
 from ..rules import is_grantee
 from ..selectors import decisions as selectors
 from ..services import decisions as services
@@ -130,11 +131,12 @@ def _case_context(request, application: Application, prepare_form=None) -> dict:
         "timeline": selectors.case_timeline(application),
         "prepare_form": prepare_form or (PrepareForm(initial={"kind": DecisionKind.APPROVE}) if may_prepare else None),
         "may_prepare": may_prepare,
-        "may_confirm": live is not None and live.state == DecisionState.PREPARED and is_approver(user)
-        and live.prepared_by_id != user.pk,
+        "may_confirm": live is not None and user.has_perm("payments.confirm_decision", live),
         "may_discard": live is not None and live.state == DecisionState.PREPARED
         and (is_case_worker(user) or is_approver(user)),
-        "may_amend": grant is not None and is_approver(user) and grant.state in services.AMENDABLE_STATES,
+        "may_amend": grant is not None and user.has_perm("payments.prepare_amendment")
+        and grant.state in services.AMENDABLE_STATES,
+        "amendments": list(grant.amendments.select_related("prepared_by", "confirmed_by")) if grant else [],
         "user_id": user.pk,
     }
 
@@ -154,6 +156,7 @@ def case(request, app_pk: int):
 
 @login_required
 @require_POST
+@idempotent_page("payments.decision.prepare")
 def prepare(request, app_pk: int):
     application = _staff_application(request, app_pk)
     if not is_case_worker(request.user):
@@ -180,6 +183,7 @@ def _staff_decision(request, pk: int) -> Decision:
 
 
 @login_required
+@idempotent_page("payments.decision.confirm")
 def confirm(request, pk: int):
     decision = _staff_decision(request, pk)
     if not is_approver(request.user):
@@ -223,27 +227,62 @@ def discard(request, pk: int):
 
 
 @login_required
+@idempotent_page("payments.amendment.prepare")
 def amend(request, grant_pk: int):
+    """Prepare a change (first person); an approver confirms it on the amendment page (second person)."""
     _require_staff(request)
-    if not is_approver(request.user):
+    if not request.user.has_perm("payments.prepare_amendment"):
         raise PermissionDenied
     grant = get_object_or_404(selectors.visible_grants(request.user).select_related("call__program"), pk=grant_pk)
     form = AmendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.amend_grant(actor=request.user, grant_id=grant.pk, reason=data["reason"],
-                                 amount=data["amount"], project_end=data["project_end"],
-                                 eligible_costs=data["eligible_costs"])
+            amendment = services.prepare_amendment(actor=request.user, grant_id=grant.pk, reason=data["reason"],
+                                                   amount=data["amount"], project_end=data["project_end"],
+                                                   eligible_costs=data["eligible_costs"])
         except PaymentsError as exc:
             _add_error(form, exc)
         else:
-            messages.success(request, _("Die Zuwendung ist geändert. Der Änderungsbescheid wird erstellt."))
-            return redirect("payments:decision-case", app_pk=grant.application_id)
+            messages.success(request, _("Die Änderung ist vorbereitet. Eine zweite Person mit der Rolle "
+                                        "„Bewilligung/Anordnung“ muss sie bestätigen; erst dann wird der "
+                                        "Änderungsbescheid erlassen."))
+            return redirect("payments:amendment", pk=amendment.pk)
     return render(request, "payments/decisions/amend.html", {
         "grant": grant, "application": grant.application, "form": form,
         "commitments": list(grant.commitments.order_by("year"))},
         status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@idempotent_page("payments.amendment.confirm")
+def amendment(request, pk: int):
+    """A prepared change: the approver (not the preparer) confirms it, or it is discarded with a reason."""
+    _require_staff(request)
+    item = get_object_or_404(Amendment.objects.select_related("grant__application", "prepared_by", "confirmed_by"),
+                             pk=pk)
+    discard_form = ReasonForm(request.POST if request.POST.get("action") == "discard" else None)
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "discard":
+                if not discard_form.is_valid():
+                    raise PaymentsError(_("Bitte begründen Sie das Verwerfen."))
+                services.discard_amendment(actor=request.user, amendment_id=item.pk,
+                                           reason=discard_form.cleaned_data["reason"])
+                messages.success(request, _("Die Änderung ist verworfen."))
+            else:
+                if not request.user.has_perm("payments.confirm_amendment", item):
+                    raise PermissionDenied
+                services.confirm_amendment(actor=request.user, amendment_id=item.pk)
+                messages.success(request, _("Die Änderung ist bestätigt. Der Änderungsbescheid wird erstellt."))
+        except PaymentsError as exc:
+            error = exc.message
+        else:
+            return redirect("payments:decision-case", app_pk=item.grant.application_id)
+    return render(request, "payments/decisions/amendment.html", {
+        "amendment": item, "grant": item.grant, "application": item.grant.application, "error": error,
+        "discard_form": discard_form}, status=400 if error else 200)
 
 
 # ---------------------------------------------------------------- municipality (and staff)
@@ -312,4 +351,5 @@ urlpatterns = [
     path("bewilligung/entscheidungen/<int:pk>/bestaetigen/", confirm, name="decision-confirm"),
     path("bewilligung/entscheidungen/<int:pk>/verwerfen/", discard, name="decision-discard"),
     path("bewilligung/zuwendungen/<int:grant_pk>/aendern/", amend, name="grant-amend"),
+    path("bewilligung/aenderungen/<int:pk>/", amendment, name="amendment"),
 ]

@@ -27,13 +27,13 @@ from foundation.amounts import format_amount_input
 from foundation.files import private_file_response
 from foundation.forms import AmountField, DateInput, KernFormMixin
 
+from .. import schedule
 from ..enums import PAYABLE_STATES, DisbursementState, PaymentRunState
 from ..exceptions import PaymentsError
+from ..idempotency import idempotent_page, not_done
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
 from ..rules import (
-    can_check_disbursement,
     can_reject_disbursement,
-    can_release_disbursement,
     may_request_disbursement,
     may_run_payments,
 )
@@ -134,11 +134,12 @@ def grants(request):
 
 
 @login_required
+@idempotent_page("payments.disbursement.request")
 def grant_disbursements(request, grant_id: int):
     grant = _visible_grant(request, grant_id)
     may_request = bool(may_request_disbursement(request.user, grant))
     form = DisbursementForm(request.POST or None) if may_request else None
-    today = timezone.localdate()
+    today = schedule.today()
     if request.method == "POST":
         if not may_request:
             raise PermissionDenied
@@ -168,7 +169,7 @@ def grant_disbursements(request, grant_id: int):
 def bank_accounts(request):
     """Members: their municipalities' payout accounts. Staff: every municipality with an account, recent first."""
     staff = bool(is_staff_member(request.user))
-    qs = BankAccount.objects.filter(replaced_at__isnull=True).select_related("municipality", "created_by")
+    qs = BankAccount.objects.filter(replaced_at__isnull=True).select_related("municipality", "prepared_by")
     if not staff:
         ids = approved_municipality_ids(request.user)
         municipalities = list(Municipality.objects.filter(pk__in=ids).order_by("name"))
@@ -179,7 +180,7 @@ def bank_accounts(request):
     else:
         since = timezone.now() - dt.timedelta(days=RECENT_CHANGE_DAYS)
         accounts = qs.annotate(changed=Exists(BankAccount.objects.filter(
-            municipality_id=OuterRef("municipality_id"), replaced_at__gte=since))).order_by("-created_at")[:500]
+            municipality_id=OuterRef("municipality_id"), replaced_at__gte=since))).order_by("-prepared_at")[:500]
         rows = [{"municipality": a.municipality, "account": a, "changed": a.changed} for a in accounts]
     return render(request, "payments/disbursements/bank_accounts.html", {"rows": rows, "is_staff": staff})
 
@@ -188,8 +189,8 @@ def bank_accounts(request):
 def bank_account(request, municipality_id: int):
     municipality = _visible_municipality(request, municipality_id)
     member = municipality.pk in approved_municipality_ids(request.user)
-    history = list(BankAccount.objects.filter(municipality=municipality).select_related("created_by")
-                   .order_by("-created_at", "-pk"))
+    history = list(BankAccount.objects.filter(municipality=municipality).select_related("prepared_by")
+                   .order_by("-prepared_at", "-pk"))
     current = next((a for a in history if a.replaced_at is None), None)
     form = None
     if member:
@@ -207,8 +208,8 @@ def bank_account(request, municipality_id: int):
                 if current is not None and account.pk == current.pk:
                     messages.info(request, _("Die Bankverbindung ist unverändert."))
                 else:
-                    messages.success(request, _("Die Bankverbindung wurde gespeichert. Künftige Auszahlungen gehen an "
-                                                "%(iban)s; das Ministerium wurde informiert.")
+                    messages.success(request, _("Die Bankverbindung wurde gespeichert. Sobald das Ministerium sie "
+                                                "bestätigt hat, gehen künftige Auszahlungen an %(iban)s.")
                                      % {"iban": account.iban})
                 return redirect("payments:bank-account", municipality_id=municipality.pk)
     elif request.method == "POST":
@@ -216,6 +217,23 @@ def bank_account(request, municipality_id: int):
     return render(request, "payments/disbursements/bank_account.html", {
         "municipality": municipality, "current": current, "history": [a for a in history if a is not current],
         "form": form})
+
+
+@login_required
+@require_POST
+def bank_account_confirm(request, pk: int):
+    """Staff confirm a new or changed account as the second person; from then on money goes to it."""
+    account = get_object_or_404(BankAccount, pk=pk)
+    if not request.user.has_perm("payments.confirm_bank_account", account):
+        raise PermissionDenied
+    try:
+        services.confirm_bank_account(actor=request.user, account_id=account.pk)
+    except PaymentsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Die Bankverbindung %(iban)s ist bestätigt; Auszahlungen gehen ab jetzt an sie.")
+                         % {"iban": account.iban})
+    return redirect("payments:bank-account", municipality_id=account.municipality_id)
 
 
 # ---------------------------------------------------------------- staff: check and release
@@ -229,8 +247,8 @@ def queue(request):
         .annotate(bank_changed=_recently_changed()))
     user = request.user
     for d in rows:
-        d.may_check = d.state == DisbursementState.REQUESTED and can_check_disbursement(d, user)
-        d.may_release = d.state == DisbursementState.CHECKED and can_release_disbursement(d, user)
+        d.may_check = user.has_perm("payments.check_disbursement", d)
+        d.may_release = user.has_perm("payments.release_disbursement", d)
         d.own_check = d.state == DisbursementState.CHECKED and d.checked_by_id == user.pk
     return render(request, "payments/disbursements/queue.html", {
         "to_check": [d for d in rows if d.state == DisbursementState.REQUESTED],
@@ -252,8 +270,8 @@ def detail(request, pk: int, reject_form=None):
     return render(request, "payments/disbursements/detail.html", {
         "d": d, "grant": grant, "timeline": timeline_for(d),
         "account": d.bank_account or selectors.current_bank_account(grant.application.lead_id),
-        "may_check": d.state == DisbursementState.REQUESTED and can_check_disbursement(d, user),
-        "may_release": d.state == DisbursementState.CHECKED and can_release_disbursement(d, user),
+        "may_check": user.has_perm("payments.check_disbursement", d),
+        "may_release": user.has_perm("payments.release_disbursement", d),
         "own_check": d.state == DisbursementState.CHECKED and d.checked_by_id == user.pk,
         "may_reject": d.state in (DisbursementState.REQUESTED, DisbursementState.CHECKED)
         and can_reject_disbursement(d, user),
@@ -266,13 +284,14 @@ def _act(request, pk: int, fn, success: str):
         fn(actor=request.user, disbursement_id=d.pk)
     except PaymentsError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, success % {"d": str(d)})
+        return not_done(redirect("payments:disbursement", pk=d.pk))
+    messages.success(request, success % {"d": str(d)})
     return redirect("payments:disbursement", pk=d.pk)
 
 
 @login_required
 @require_POST
+@idempotent_page("payments.disbursement.check")
 def check(request, pk: int):
     return _act(request, pk, services.check_disbursement,
                 _("Mittelabruf %(d)s ist sachlich richtig gezeichnet. Eine andere Person ordnet die Auszahlung an."))
@@ -280,6 +299,7 @@ def check(request, pk: int):
 
 @login_required
 @require_POST
+@idempotent_page("payments.disbursement.release")
 def release(request, pk: int):
     return _act(request, pk, services.release_disbursement,
                 _("Die Auszahlung für %(d)s ist angeordnet; sie geht in den nächsten Zahlungslauf."))
@@ -314,13 +334,14 @@ def runs(request):
 
 
 @login_required
+@idempotent_page("payments.payment_run.create")
 def run_create(request):
     _require_staff(request, run=True)
-    form = RunCreateForm(request.POST or None, initial={"execution_date": timezone.localdate() + dt.timedelta(days=1)})
+    next_day = schedule.next_target2_business_day(schedule.today() + dt.timedelta(days=1))
+    form = RunCreateForm(request.POST or None, initial={"execution_date": next_day})
     released = list(selectors.disbursements_for_staff().filter(state=DisbursementState.RELEASED)
                     .annotate(bank_changed=_recently_changed()))
-    accounts = {a.municipality_id: a for a in BankAccount.objects.filter(
-        municipality_id__in={d.grant.application.lead_id for d in released}, replaced_at__isnull=True)}
+    accounts = selectors.payout_accounts(d.grant.application.lead_id for d in released)
     chosen = None
     if request.method == "POST":
         chosen = {int(v) for v in request.POST.getlist("disbursements") if v.isdigit() and len(v) < 19}
@@ -370,15 +391,14 @@ def run_file(request, pk: int):
 
 
 @login_required
+@idempotent_page("payments.payment_run.confirm")
 def run_confirm(request, pk: int):
     _require_staff(request, run=True)
     run = _run(request, pk)
     if run.state != PaymentRunState.EXPORTED:
         messages.info(request, _("Dieser Zahlungslauf ist bereits %(s)s.") % {"s": run.get_state_display()})
         return redirect("payments:payment-run", pk=run.pk)
-    form = RunConfirmForm(request.POST or None, initial={"paid_on": max(min(run.execution_date,
-                                                                          timezone.localdate()),
-                                                                      timezone.localdate(run.created_at))})
+    form = RunConfirmForm(request.POST or None, initial={"paid_on": run.execution_date})
     if request.method == "POST" and form.is_valid():
         try:
             services.confirm_payment_run(actor=request.user, run_id=run.pk, paid_on=form.cleaned_data["paid_on"])
@@ -416,6 +436,7 @@ urlpatterns = [
     path("mittelabrufe/zuwendung/<int:grant_id>/", grant_disbursements, name="grant-disbursements"),
     path("bankverbindungen/", bank_accounts, name="bank-accounts"),
     path("bankverbindungen/<int:municipality_id>/", bank_account, name="bank-account"),
+    path("bankverbindungen/konto/<int:pk>/bestaetigen/", bank_account_confirm, name="bank-account-confirm"),
     path("auszahlung/mittelabrufe/", queue, name="disbursement-queue"),
     path("auszahlung/mittelabrufe/<int:pk>/", detail, name="disbursement"),
     path("auszahlung/mittelabrufe/<int:pk>/pruefen/", check, name="disbursement-check"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from ..enums import DecisionState, ProofState, RecoveryState, SettlementOutcome
 from ..exceptions import PaymentsError
+from ..idempotency import idempotent_page
 from ..models import BaseRate, Grant
 from ..proofs_forms import (
     AcceptForm,
@@ -133,6 +134,7 @@ def settlement_list(request):
 
 
 @login_required
+@idempotent_page("payments.settlement.prepare")
 def settlement_prepare(request, grant_id: int):
     _require(may_prepare_settlement(request.user))
     grant = get_object_or_404(Grant.objects.select_related("application__lead", "call__program"), pk=grant_id)
@@ -184,13 +186,13 @@ def settlement_detail(request, pk: int):
     recovery = getattr(settlement, "recovery", None) if settlement.state == DecisionState.CONFIRMED else None
     return render(request, "payments/proofs/settlement_detail.html", {
         "settlement": settlement, "grant": settlement.grant, "recovery": recovery,
-        "may_confirm": settlement.state == DecisionState.PREPARED and may_confirm_settlement(user)
-        and user.pk != settlement.prepared_by_id,
+        "may_confirm": user.has_perm("payments.confirm_settlement", settlement),
         "own": user.pk == settlement.prepared_by_id,
         "may_discard": settlement.state == DecisionState.PREPARED and may_prepare_settlement(user)})
 
 
 @login_required
+@idempotent_page("payments.settlement.confirm")
 def settlement_confirm(request, pk: int):
     """The approver's confirmation page (four-eyes); POST confirms."""
     _require(may_confirm_settlement(request.user))
@@ -203,8 +205,9 @@ def settlement_confirm(request, pk: int):
             error = exc.message
         else:
             messages.success(request, {
-                SettlementOutcome.FINAL_PAYMENT: _("Bestätigt. Die Schlusszahlung ist angeordnet und geht mit dem "
-                                                   "nächsten Zahlungslauf hinaus."),
+                SettlementOutcome.FINAL_PAYMENT: _("Bestätigt. Die Schlusszahlung ist angelegt; sie wird wie jeder "
+                                                   "Mittelabruf sachlich richtig gezeichnet und von einer zweiten "
+                                                   "Person angeordnet."),
                 SettlementOutcome.BALANCED: _("Bestätigt. Die Zuwendung ist abgeschlossen."),
                 SettlementOutcome.RECOVERY: _("Bestätigt. Die Rückforderung ist eröffnet; der Rückforderungsbescheid "
                                               "wird erstellt."),
@@ -279,6 +282,7 @@ def recovery_detail(request, pk: int):
 
 
 @login_required
+@idempotent_page("payments.recovery.payment")
 def recovery_payment(request, pk: int):
     """Record a received payment: first POST shows the split (interest first), the second records it."""
     _require(may_manage_recovery(request.user))

@@ -1,35 +1,12 @@
 """Row locks under real concurrency (PostgreSQL): case numbers stay unique, a double submit counts once."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from applications import services
 from applications.exceptions import ApplicationError
 from tests import services as machine
 from tests.factories import ApplicationFactory, CallFactory, MunicipalityFactory, complete_draft, member_of
-
-
-def run_parallel(functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
+from tests.services import run_parallel
 
 
 @pytest.mark.postgres

@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.factories import staff_user
-from tests.payments.test_dashboard import action_world, money_world
+from tests.payments.factories import action_world, money_world
 
 from .conftest import accessibility_problems, assert_accessible, log_in
 

@@ -1,6 +1,7 @@
 """The decision pages in the browser: an approver confirms a prepared decision, and every page of the
 area passes the accessibility check (axe, WCAG 2.1 A/AA)."""
 
+import datetime as dt
 from unittest import mock
 
 import pytest
@@ -14,7 +15,7 @@ from payments.models import Decision, Grant
 from payments.services import decisions as services
 from tests.browser.conftest import assert_accessible, log_in
 from tests.factories import CallFactory, member_of, staff_user
-from tests.payments import test_decisions as td
+from tests.payments import factories as td
 
 pytestmark = pytest.mark.browser
 
@@ -47,9 +48,12 @@ def test_staff_decision_pages_are_accessible(page):
     tasks.render_grant_notice(grant_id=grant.pk)
     _check(page, reverse("payments:decision-case", args=[app.pk]), app.title)
     _check(page, reverse("payments:grant-amend", args=[grant.pk]), "Änderungsbescheid")
-    page.get_by_role("button", name="Änderungsbescheid erlassen").click()  # nothing filled in: errors
+    page.get_by_role("button", name="Änderung zur Bestätigung vorlegen").click()  # nothing filled in: errors
     expect(page.locator(".kern-form-input__error, .kern-error, [role=alert]").first).to_be_visible()
     assert_accessible(page)
+    amendment = services.prepare_amendment(actor=staff_user("case_worker"), grant_id=grant.pk,
+                                           project_end=grant.project_end - dt.timedelta(days=31), reason="Lieferverzug")
+    _check(page, reverse("payments:amendment", args=[amendment.pk]), "Änderung")  # the second person's page
 
 
 def test_municipality_grant_pages_are_accessible(page):

@@ -24,14 +24,14 @@ from playwright.sync_api import expect
 
 from applications.enums import ApplicationState as AS
 from foundation.amounts import format_amount_input, format_eur
-from grants.models import FundingProgram
+from grants.models import CallBudgetYear, FundingProgram
 from grants.money import proportional_grant
 from payments.enums import DecisionState, DisbursementKind, DisbursementState, GrantState, ProofKind, ProofState
 from payments.models import Decision, DisbursementRequest, Grant, Notice, PaymentRun, ProofOfUse, Settlement
 from payments.services import disbursements as disbursement_services
 from tests.browser.conftest import TIMEOUT_MS, assert_accessible, log_in
 from tests.factories import CallFactory, MunicipalityFactory, member_of, staff_user
-from tests.payments.test_decisions import decidable
+from tests.payments.factories import decidable
 
 pytestmark = pytest.mark.browser
 
@@ -76,18 +76,24 @@ def test_money_journey_from_approval_to_closed_grant(browser, live_server, page)
     today = timezone.localdate()
     # ---------------------------------------------------------------- setup (factories and services only)
     call = CallFactory(title="Förderaufruf Smarte Dörfer 2027")  # budget years 2027 and 2028 at 8 Mio. each
+    # Money is paid only inside the funding period and booked to a committed budget year: the grant is
+    # committed in this year and the next (tranches added to the call when missing).
+    first_year, second_year = today.year, today.year + 1
+    for year in (first_year, second_year):
+        CallBudgetYear.objects.get_or_create(call=call, year=year, defaults={"amount": Decimal("8000000.00")})
     FundingProgram.objects.filter(pk=call.program_id).update(retained_instalment_percent=Decimal("10"))
     lead = MunicipalityFactory()
     # 150.000,00 € (90 % of 166.666,67 € eligible costs), half in 2027, half in 2028; the project started
     # in spring, so that moving its end to yesterday later keeps the period valid.
-    app = decidable(call, grant="150000.00", years={2027: "1", 2028: "1"}, state=AS.RECOMMENDED, lead=lead,
-                    start=today - dt.timedelta(days=200), end=dt.date(2028, 12, 31))
+    app = decidable(call, grant="150000.00", years={first_year: "1", second_year: "1"}, state=AS.RECOMMENDED,
+                    lead=lead, start=today - dt.timedelta(days=200), end=dt.date(second_year, 12, 31))
     worker, approver = staff_user("case_worker"), staff_user("approver")
     member = member_of(lead)
-    disbursement_services.change_bank_account(actor=member, municipality_id=lead.pk, holder="Gemeindekasse",
-                                              iban=IBAN)
+    account = disbursement_services.change_bank_account(actor=member, municipality_id=lead.pk,
+                                                        holder="Gemeindekasse", iban=IBAN)
+    disbursement_services.confirm_bank_account(actor=worker, account_id=account.pk)  # the second person
     planned_lines = list(app.cost_lines.order_by("budget_year"))
-    assert [line.budget_year for line in planned_lines] == [2027, 2028]
+    assert [line.budget_year for line in planned_lines] == [first_year, second_year]
 
     worker_page = _person(browser, live_server, worker)
     approver_page = _person(browser, live_server, approver)
@@ -151,7 +157,8 @@ def test_money_journey_from_approval_to_closed_grant(browser, live_server, page)
         _at(m, "Mittelabrufe")
         expect(m.locator("main")).to_contain_text(_eur(Decimal("135000.00")))  # 150.000 − 10 % retained
         m.get_by_label("Betrag in Euro").fill("50.000,00")
-        m.get_by_label("Benötigt zum").fill((today + dt.timedelta(days=14)).isoformat())
+        m.get_by_label("Benötigt zum").fill(min(today + dt.timedelta(days=14),
+                                                dt.date(first_year, 12, 31)).isoformat())
         m.get_by_label("Wofür wird das Geld benötigt?").fill("Rechnung der Firma für die Sensoren")
         _click(m, "button", "Mittel abrufen")
         _message(m, "Ihr Mittelabruf Nr. 1 über 50.000,00 € ist eingegangen")
@@ -195,13 +202,18 @@ def test_money_journey_from_approval_to_closed_grant(browser, live_server, page)
         assert xml.ok and "xml" in xml.headers["content-type"]
         xml_text = xml.text()
         assert app.case_number in xml_text and "50000.00" in xml_text and IBAN in xml_text
-        _click(w, "link", "Ausführung bestätigen …")
-        _at(w, "Ausführung durch die Bank bestätigen")
-        w.get_by_label("Ich bestätige", exact=False).check()
-        _click(w, "button", "Als ausgeführt bestätigen")
-        _message(w, "ist als ausgeführt bestätigt")
-        assert_accessible(w)  # the confirmed run
+        # four eyes: whoever created the run does not confirm it; the execution is confirmed on or after the
+        # execution date (time moves on: the bank executed the run today)
+        PaymentRun.objects.filter(number=1).update(execution_date=today)
+        a.goto(reverse("payments:payment-run", args=[PaymentRun.objects.get(number=1).pk]))
+        _click(a, "link", "Ausführung bestätigen …")
+        _at(a, "Ausführung durch die Bank bestätigen")
+        a.get_by_label("Ich bestätige", exact=False).check()
+        _click(a, "button", "Als ausgeführt bestätigen")
+        _message(a, "ist als ausgeführt bestätigt")
+        assert_accessible(a)  # the confirmed run
         run_1 = PaymentRun.objects.get(number=1)
+        assert (run_1.prepared_by, run_1.confirmed_by) == (worker, approver)
         request_1.refresh_from_db()
         grant.refresh_from_db()
         assert run_1.state == "confirmed" and request_1.state == DisbursementState.PAID
@@ -227,7 +239,7 @@ def test_money_journey_from_approval_to_closed_grant(browser, live_server, page)
         assert_accessible(m)
         _click(m, "link", "Nachweis bearbeiten")
         _at(m, "Nachweis bearbeiten")
-        actual = {2027: Decimal("60000.00"), 2028: Decimal("63456.78")}  # planned: 83.333,34 + 83.333,33
+        actual = {first_year: Decimal("60000.00"), second_year: Decimal("63456.78")}  # planned: 83.333,34 + 83.333,33
         m.get_by_role("textbox", name="Sachbericht").fill("Sensoren in allen Ortsteilen installiert; günstiger "
                                                           "als geplant.")
         for line in planned_lines:
@@ -293,7 +305,7 @@ def test_money_journey_from_approval_to_closed_grant(browser, live_server, page)
         _at(a, "Schlussabrechnung bestätigen")
         expect(a.locator("main")).to_contain_text(f"Schlusszahlung von {_eur(difference)}")
         _click(a, "button", "Schlussabrechnung verbindlich bestätigen")
-        _message(a, "Die Schlusszahlung ist angeordnet")
+        _message(a, "Die Schlusszahlung ist angelegt")
         expect(a.locator("[data-figure=final]")).to_contain_text(_eur(final_amount))
         expect(a.locator("[data-figure=difference]")).to_contain_text(_eur(difference))
         expect(a.get_by_role("row", name="Ergebnis")).to_contain_text("Schlusszahlung")
@@ -304,9 +316,15 @@ def test_money_journey_from_approval_to_closed_grant(browser, live_server, page)
         grant.refresh_from_db()
         assert grant.state == GrantState.SETTLED and grant.final_amount == final_amount
         final_payment = DisbursementRequest.objects.get(grant=grant, kind=DisbursementKind.FINAL_PAYMENT)
-        assert final_payment.amount == difference and final_payment.state == DisbursementState.RELEASED
+        assert final_payment.amount == difference and final_payment.state == DisbursementState.REQUESTED
 
-        # ------------------------------------------------------------ the final payment goes out, grant closed
+        # ------------------------------------------------------------ the final payment: check, release, paid
+        w.goto(reverse("payments:disbursement", args=[final_payment.pk]))
+        _click(w, "button", "Sachlich richtig zeichnen")
+        _message(w, "sachlich richtig gezeichnet")
+        a.goto(reverse("payments:disbursement", args=[final_payment.pk]))
+        _click(a, "button", "Auszahlung anordnen")
+        _message(a, "ist angeordnet")
         w.goto(reverse("payments:payment-run-create"))
         _at(w, "Zahlungslauf erstellen")
         _click(w, "button", "Zahlungslauf mit den gewählten Zahlungen erstellen")
@@ -315,10 +333,12 @@ def test_money_journey_from_approval_to_closed_grant(browser, live_server, page)
         xml_text = w.request.get(w.get_by_role("link", name="SEPA-Datei (XML) herunterladen")
                                  .get_attribute("href")).text()
         assert app.case_number in xml_text and f"{difference:.2f}" in xml_text and "Schlusszahlung" in xml_text
-        _click(w, "link", "Ausführung bestätigen …")
-        w.get_by_label("Ich bestätige", exact=False).check()
-        _click(w, "button", "Als ausgeführt bestätigen")
-        _message(w, "ist als ausgeführt bestätigt")
+        PaymentRun.objects.filter(number=2).update(execution_date=today)
+        a.goto(reverse("payments:payment-run", args=[PaymentRun.objects.get(number=2).pk]))
+        _click(a, "link", "Ausführung bestätigen …")
+        a.get_by_label("Ich bestätige", exact=False).check()
+        _click(a, "button", "Als ausgeführt bestätigen")
+        _message(a, "ist als ausgeführt bestätigt")
         grant.refresh_from_db()
         assert grant.state == GrantState.CLOSED and grant.paid_amount == final_amount
 

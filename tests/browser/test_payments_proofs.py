@@ -18,8 +18,10 @@ from playwright.sync_api import expect
 from payments.enums import GrantState, ProofKind
 from payments.models import ProofOfUse, Recovery
 from payments.services import proofs as services
+from payments.services import proofs_recovery as recovery_svc
+from payments.services import proofs_settlement as settlement_svc
 from tests.factories import staff_user
-from tests.payments.test_proofs_support import TEST_RATES_2026, accepted_final, ended_grant, pay, seed_rates
+from tests.payments.factories import TEST_RATES_2026, accepted_final, ended_grant, pay, seed_rates
 
 from .conftest import accessibility_problems, log_in
 
@@ -66,7 +68,7 @@ class World:
 
     @cached_property
     def settlement(self):
-        return services.prepare_settlement(actor=self.case_worker, grant_id=self.settleable.pk, note="geprüft")
+        return settlement_svc.prepare_settlement(actor=self.case_worker, grant_id=self.settleable.pk, note="geprüft")
 
     @cached_property
     def recovery(self):
@@ -75,7 +77,7 @@ class World:
         recovery = Recovery.objects.create(grant=grant, principal=Decimal("45000.00"),
                                            interest_from=dt.date(2025, 8, 1), due_on=dt.date(2025, 9, 1),
                                            created_by=self.approver)
-        services.record_recovery_payment(actor=self.case_worker, recovery_id=recovery.pk,
+        recovery_svc.record_recovery_payment(actor=self.case_worker, recovery_id=recovery.pk,
                                          received_on=dt.date(2025, 10, 1), amount=Decimal("1000.00"))
         return recovery
 

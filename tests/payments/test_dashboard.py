@@ -3,131 +3,33 @@ pages (staff only) and query counts that do not grow with the number of grants."
 
 import datetime as dt
 from decimal import Decimal as D
-from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
-from accounts.enums import MunicipalityKind
-from accounts.models import Municipality
-from applications.enums import ApplicationState
 from grants.models import Call
 from payments.enums import (
-    DecisionKind,
-    DecisionState,
-    DisbursementKind,
     DisbursementState,
-    PaymentRunState,
     ProofKind,
-    ProofState,
-    RecoveryState,
-    SettlementOutcome,
 )
 from payments.models import (
     Decision,
     DisbursementRequest,
-    PaymentRun,
     ProofOfUse,
-    Recovery,
     RecoveryPayment,
-    Settlement,
 )
 from payments.selectors import dashboard as selectors
 from tests.factories import (
-    ApplicationFactory,
     CallFactory,
-    LandkreisFactory,
     MunicipalityFactory,
     UserFactory,
     member_of,
     staff_user,
 )
-from tests.payments.factories import make_grant
-
-TODAY = dt.date(2028, 9, 1)
-_run_numbers = [1000]
-
-
-def payment_run(*, state=PaymentRunState.CONFIRMED, user=None, execution_date=dt.date(2027, 5, 10)) -> PaymentRun:
-    _run_numbers[0] += 1
-    n = _run_numbers[0]
-    return PaymentRun.objects.create(
-        number=n, state=state, execution_date=execution_date, message_id=f"MSG-{n}", file="payment_runs/x.xml",
-        sha256="0" * 64, total=D("1.00"), count=1, created_by=user or staff_user("case_worker"))
-
-
-def disbursement(grant, state, amount, *, paid_on=None, run=None, kind=DisbursementKind.INSTALMENT,
-                 needed_on=dt.date(2027, 5, 1)) -> DisbursementRequest:
-    number = grant.disbursements.count() + 1
-    fields = {}
-    if state in (DisbursementState.CHECKED, DisbursementState.RELEASED, DisbursementState.IN_PAYMENT_RUN,
-                 DisbursementState.PAID):
-        fields.update(checked_by=grant.preparer, checked_at=timezone.now())
-    if state in (DisbursementState.RELEASED, DisbursementState.IN_PAYMENT_RUN, DisbursementState.PAID):
-        fields.update(released_by=grant.approver, released_at=timezone.now())
-    if state in (DisbursementState.IN_PAYMENT_RUN, DisbursementState.PAID):
-        run = run or payment_run(user=grant.preparer)
-        fields.update(payment_run=run, end_to_end_id=f"E2E-{grant.pk}-{number}")
-    return DisbursementRequest.objects.create(
-        grant=grant, number=number, kind=kind, state=state, amount=D(amount), purpose="Sensoren",
-        needed_on=needed_on, requested_by=grant.grantee, paid_on=paid_on, **fields)
-
-
-def recovery(grant, principal, *, paid_principal="0", paid_interest="0", due_on=dt.date(2028, 7, 1),
-             state=RecoveryState.OPEN) -> Recovery:
-    return Recovery.objects.create(
-        grant=grant, principal=D(principal), paid_principal=D(paid_principal), paid_interest=D(paid_interest),
-        interest_from=dt.date(2028, 1, 1), due_on=due_on, state=state, created_by=grant.preparer)
-
-
-def money_world():
-    """Two calls of one program plus an unrelated call; see the docstring of each figure test for the sums."""
-    call = CallFactory(title="Aufruf A")
-    call_b = CallFactory(title="Aufruf B", program=call.program)
-    other = CallFactory(title="Fremder Aufruf")
-    t1, t2, t3 = call.program.topics.order_by("number")
-    lk1 = LandkreisFactory(name="Landkreis Eins", official_key="06433")
-    lk2 = LandkreisFactory(name="Landkreis Zwei", official_key="06434")
-    m1 = MunicipalityFactory(name="Gemeinde Eins", landkreis=lk1, official_key="06433001")
-    m2 = MunicipalityFactory(name="Gemeinde Zwei", landkreis=lk1, official_key="06433002")
-    city = Municipality.objects.create(name="Kreisfreie Stadt", kind=MunicipalityKind.KREISFREIE_STADT,
-                                       official_key="06411000")
-
-    g1 = make_grant(call=call, lead=m1, eligible="200000.00")                    # 180.000 in 2027
-    g1.application.topics.set([t2, t1])                                          # first topic by number: 1
-    g2 = make_grant(call=call, lead=m2, eligible="300000.00", years={2027: "1", 2028: "1"})  # 135.000 + 135.000
-    g2.application.topics.set([t3])
-    g3 = make_grant(call=call, lead=city, eligible="150000.00", start=dt.date(2028, 1, 1),
-                    end=dt.date(2028, 12, 31))                                   # 135.000 in 2028, no topic
-    g4 = make_grant(call=call, lead=lk2, eligible="400000.00", start=dt.date(2028, 1, 1),
-                    end=dt.date(2028, 12, 31))                                   # 360.000 in 2028, Landkreis as lead
-    g4.application.topics.set([t2])
-
-    disbursement(g1, DisbursementState.PAID, "50000.00", paid_on=dt.date(2027, 5, 10))
-    disbursement(g1, DisbursementState.PAID, "20000.00", paid_on=dt.date(2028, 1, 15))
-    disbursement(g1, DisbursementState.RELEASED, "10000.00")                    # not paid: not counted
-    disbursement(g2, DisbursementState.PAID, "30000.00", paid_on=dt.date(2027, 12, 31))
-    disbursement(g3, DisbursementState.REQUESTED, "5000.00")                    # not paid: not counted
-    disbursement(g4, DisbursementState.PAID, "100000.00", paid_on=dt.date(2028, 3, 1),
-                 kind=DisbursementKind.FINAL_PAYMENT)
-
-    r1 = recovery(g1, "8000.00", paid_principal="5000.00", paid_interest="120.00")
-    RecoveryPayment.objects.create(recovery=r1, received_on=dt.date(2028, 6, 1), amount=D("5120.00"),
-                                   to_interest=D("120.00"), to_principal=D("5000.00"), recorded_by=g1.preparer)
-    recovery(g4, "12000.00")
-
-    g5 = make_grant(call=call_b, lead=m1, eligible="200000.00", with_bank_account=False)              # 180.000 in 2027
-    g5.application.topics.set([t1])
-    disbursement(g5, DisbursementState.PAID, "10000.00", paid_on=dt.date(2027, 6, 1))
-
-    g6 = make_grant(call=other, eligible="500000.00")                           # must never show up
-    disbursement(g6, DisbursementState.PAID, "999.00", paid_on=dt.date(2027, 6, 1))
-    recovery(g6, "77.00", paid_principal="77.00", state=RecoveryState.PAID)
-    return SimpleNamespace(call=call, call_b=call_b, other=other, program=call.program, t1=t1, t2=t2, t3=t3,
-                           lk1=lk1, lk2=lk2, city=city, m1=m1, g1=g1, g2=g2, g3=g3, g4=g4, g5=g5, g6=g6)
+from tests.payments.factories import DASH_DAY as TODAY
+from tests.payments.factories import action_world, disbursement, make_grant, money_world, recovery
 
 
 @pytest.fixture
@@ -220,59 +122,6 @@ def test_empty_call_has_zero_figures(db):
 
 
 # ---------------------------------------------------------------- cases needing action
-
-
-def action_world():
-    call = CallFactory()
-    g = {name: make_grant(call=call) for name in ("a", "b", "c", "d", "e", "f")}
-    cases = {k: v.application.case_number for k, v in g.items()}
-    # a prepared decision (and a confirmed and a discarded one, which need nothing)
-    app = ApplicationFactory(call=call, state=ApplicationState.RECOMMENDED, case_number="SHH2-2027-9001")
-    Decision.objects.create(application=app, kind=DecisionKind.APPROVE, funding_rate=D("0.9"),
-                            eligible_costs=D("200000"), grant_amount=D("180000"), prepared_by=g["a"].preparer)
-    app2 = ApplicationFactory(call=call, state=ApplicationState.RECOMMENDED, case_number="SHH2-2027-9002")
-    Decision.objects.create(application=app2, kind=DecisionKind.REJECT, reasons="x", state=DecisionState.DISCARDED,
-                            funding_rate=D("0.9"), eligible_costs=D("1"), grant_amount=D("1"),
-                            prepared_by=g["a"].preparer)
-    # disbursements in every state
-    disbursement(g["a"], DisbursementState.REQUESTED, "100.00")
-    disbursement(g["b"], DisbursementState.CHECKED, "100.00")
-    disbursement(g["c"], DisbursementState.RELEASED, "100.00")
-    disbursement(g["d"], DisbursementState.IN_PAYMENT_RUN, "100.00",
-                 run=payment_run(state=PaymentRunState.EXPORTED, user=g["d"].preparer))
-    disbursement(g["e"], DisbursementState.PAID, "100.00", paid_on=dt.date(2027, 5, 1))
-    DisbursementRequest.objects.create(grant=g["f"], number=1, state=DisbursementState.REJECTED, amount=D("1"),
-                                       purpose="x", needed_on=dt.date(2027, 5, 1), requested_by=g["f"].grantee)
-    # proofs
-    ProofOfUse.objects.create(grant=g["a"], kind=ProofKind.INTERIM, budget_year=2027, due_on=TODAY,
-                              state=ProofState.SUBMITTED)
-    ProofOfUse.objects.create(grant=g["b"], kind=ProofKind.INTERIM, budget_year=2027,
-                              due_on=TODAY - dt.timedelta(days=1))                       # overdue
-    ProofOfUse.objects.create(grant=g["c"], kind=ProofKind.INTERIM, budget_year=2027, due_on=TODAY)  # due today
-    ProofOfUse.objects.create(grant=g["d"], kind=ProofKind.INTERIM, budget_year=2027,
-                              due_on=TODAY - dt.timedelta(days=30), state=ProofState.RETURNED)  # overdue
-    final_e = ProofOfUse.objects.create(grant=g["e"], kind=ProofKind.FINAL, due_on=TODAY - dt.timedelta(days=30),
-                                        state=ProofState.ACCEPTED)
-    final_f = ProofOfUse.objects.create(grant=g["f"], kind=ProofKind.FINAL, due_on=TODAY - dt.timedelta(days=30),
-                                        state=ProofState.ACCEPTED)
-    # settlements: prepared (needs confirmation) and confirmed (done)
-    Settlement.objects.create(grant=g["e"], proof=final_e, actual_eligible_costs=D("100000"),
-                              final_amount=D("90000"), paid_before=D("100"), difference=D("89900"),
-                              outcome=SettlementOutcome.FINAL_PAYMENT, prepared_by=g["e"].preparer)
-    Settlement.objects.create(grant=g["f"], proof=final_f, actual_eligible_costs=D("0"), final_amount=D("0"),
-                              paid_before=D("0"), difference=D("0"), outcome=SettlementOutcome.BALANCED,
-                              prepared_by=g["f"].preparer, state=DecisionState.CONFIRMED,
-                              confirmed_by=g["f"].approver)
-    # recoveries: overdue, due today, paid
-    recovery(g["e"], "500.00", due_on=TODAY - dt.timedelta(days=1))
-    recovery(g["f"], "500.00", due_on=TODAY)
-    recovery(g["a"], "500.00", paid_principal="500.00", due_on=TODAY - dt.timedelta(days=9),
-             state=RecoveryState.PAID)
-    # another call's cases never show
-    stranger = make_grant()
-    disbursement(stranger, DisbursementState.REQUESTED, "100.00")
-    recovery(stranger, "1.00", due_on=TODAY - dt.timedelta(days=1))
-    return call, cases
 
 
 EXPECTED_ACTIONS = {
@@ -412,3 +261,10 @@ def test_overview_queries_are_constant(db, django_assert_max_num_queries):
     with django_assert_max_num_queries(5):
         groups = selectors.cases_needing_action(calls=Call.objects.filter(pk=call.pk))
     assert sum(len(g.items) for g in groups) == 150  # 50 requests, 50 overdue proofs, 50 overdue recoveries
+
+
+def test_paid_money_is_booked_to_its_budget_year_not_the_payment_date(world):
+    d = disbursement(world.g2, DisbursementState.PAID, "1.00", paid_on=dt.date(2029, 1, 2))
+    DisbursementRequest.objects.filter(pk=d.pk).update(budget_year=2028)
+    years = _by(selectors.money_overview(calls=Call.objects.filter(pk=world.call.pk)).years, "year")
+    assert 2029 not in years and years[2028].paid == D("120001.00")

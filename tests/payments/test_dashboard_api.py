@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from foundation import exports as writer
 from tests.factories import UserFactory, member_of, staff_user
-from tests.payments.test_dashboard import money_world
+from tests.payments.factories import money_world
 
 
 @pytest.fixture

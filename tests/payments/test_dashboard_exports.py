@@ -13,7 +13,7 @@ from applications.models import Application
 from foundation import exports as writer
 from payments.enums import DisbursementState
 from tests.factories import staff_user
-from tests.payments.test_dashboard import disbursement, money_world, recovery
+from tests.payments.factories import disbursement, money_world, recovery
 
 
 @pytest.fixture

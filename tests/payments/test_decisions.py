@@ -10,60 +10,20 @@ from unittest import mock
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from applications.enums import ApplicationState as AS
-from applications.models import Application, CostLine
+from applications.models import Application
 from audit.models import AuditEntry
 from grants.models import Call, CallBudgetYear
-from grants.money import eligible_costs_for
 from payments import tasks
 from payments.enums import DecisionKind, DecisionState, GrantState, NoticeKind, ProofKind, ProofState
 from payments.exceptions import PaymentsError
-from payments.models import Commitment, Decision, Grant, Notice, ProofOfUse
+from payments.models import Amendment, Commitment, Decision, Grant, Notice, ProofOfUse
 from payments.pdf import grant_notice_html
 from payments.selectors import decisions as selectors
 from payments.services import decisions as services
 from tests.factories import CallFactory, MunicipalityFactory, UserFactory, member_of, staff_user
-
-_n = [0]
-
-
-def decidable(call, *, grant="150000.00", years=None, state=AS.RECOMMENDED, lead=None, start=dt.date(2027, 3, 1),
-              end=dt.date(2028, 12, 31)) -> Application:
-    """An application the ministry can decide on: eligible costs giving exactly ``grant`` (90 %),
-    split over budget years by ``years`` ({year: share})."""
-    _n[0] += 1
-    grant = Decimal(grant)
-    eligible = eligible_costs_for(rate=call.program.funding_rate, grant=grant)
-    app = Application.objects.create(
-        call=call, lead=lead or MunicipalityFactory(), title=f"Smarte Region {_n[0]}", summary="Sensoren im Ort.",
-        created_by=UserFactory(), state=state, case_number=f"SHH2-2027-{_n[0]:04d}",
-        submitted_at=timezone.now(), start_date=start, end_date=end,
-        total_costs=eligible, eligible_costs=eligible, grant_amount=grant)
-    shares = {int(y): Decimal(s) for y, s in (years or {2027: "1"}).items()}
-    total = sum(shares.values())
-    left = eligible
-    for i, (year, share) in enumerate(sorted(shares.items())):
-        amount = left if i == len(shares) - 1 else (eligible * share / total).quantize(Decimal("0.01"))
-        left -= amount
-        CostLine.objects.create(application=app, category="investment", description=f"Sensoren {year}",
-                                budget_year=year, amount=amount)
-    return app
-
-
-def approved(call=None, *, render=False, **kwargs) -> tuple[Grant, dict]:
-    """Prepare and confirm an approval through the services; ``render``: also run the notice task
-    (what on_commit does outside a test transaction)."""
-    call = call or CallFactory()
-    app = decidable(call, **kwargs)
-    worker, approver = staff_user("case_worker"), staff_user("approver")
-    decision = services.prepare_decision(actor=worker, application_id=app.pk, kind=DecisionKind.APPROVE)
-    services.confirm_decision(actor=approver, decision_id=decision.pk)
-    if render:
-        tasks.render_grant_notice(grant_id=Grant.objects.get(application=app).pk)
-    return Grant.objects.get(application=app), {"worker": worker, "approver": approver, "app": app,
-                                                "decision": decision}
+from tests.payments.factories import approved, decidable
 
 
 def pdf_text(field_file) -> str:
@@ -358,6 +318,17 @@ def test_no_retained_instalment_sentence_when_none(no_render):
 # ---------------------------------------------------------------- amendment; a notice is never overwritten
 
 
+def _amend(grant, *, approver, preparer=None, **kwargs):
+    """Prepare (a case worker) and confirm (``approver``) a change; a refused confirmation is discarded."""
+    preparer = preparer or staff_user("case_worker")
+    amendment = services.prepare_amendment(actor=preparer, grant_id=grant.pk, **kwargs)
+    try:
+        return services.confirm_amendment(actor=approver, amendment_id=amendment.pk)
+    except PaymentsError:
+        services.discard_amendment(actor=preparer, amendment_id=amendment.pk, reason="abgelehnt")
+        raise
+
+
 @pytest.mark.django_db
 def test_amendment_is_a_new_version_and_never_overwrites(django_capture_on_commit_callbacks):
     call = CallFactory()
@@ -367,9 +338,8 @@ def test_amendment_is_a_new_version_and_never_overwrites(django_capture_on_commi
         old_bytes = handle.read()
     old_sha, old_name = first.sha256, first.file.name
     with django_capture_on_commit_callbacks(execute=True):
-        services.amend_grant(actor=ctx["approver"], grant_id=grant.pk, amount=Decimal("180000.00"),
-                             eligible_costs=Decimal("200000.00"), project_end=dt.date(2029, 6, 30),
-                             reason="Mehrkosten Sensorik")
+        _amend(grant, approver=ctx["approver"], amount=Decimal("180000.00"), eligible_costs=Decimal("200000.00"),
+               project_end=dt.date(2029, 6, 30), reason="Mehrkosten Sensorik")
     grant.refresh_from_db()
     call.refresh_from_db()
     assert grant.amount == Decimal("180000.00") and grant.project_end == dt.date(2029, 6, 30)
@@ -409,21 +379,43 @@ def test_amendment_rules(no_render):
     Grant.objects.filter(pk=grant.pk).update(state=GrantState.FINAL, requested_amount=Decimal("120000.00"))
     approver = staff_user("approver")
     with pytest.raises(PaymentsError, match="begründen"):
-        services.amend_grant(actor=approver, grant_id=grant.pk, amount=Decimal("100000"), reason="")
+        _amend(grant, approver=approver, amount=Decimal("100000"), reason="")
     with pytest.raises(PaymentsError, match="bereits abgerufenen 120.000,00"):
-        services.amend_grant(actor=approver, grant_id=grant.pk, amount=Decimal("110000"), reason="weniger")
+        _amend(grant, approver=approver, amount=Decimal("110000"), reason="weniger")
     with pytest.raises(PaymentsError, match="Fördersatz"):
-        services.amend_grant(actor=approver, grant_id=grant.pk, amount=Decimal("165000"), reason="mehr")
+        _amend(grant, approver=approver, amount=Decimal("165000"), reason="mehr")
     with pytest.raises(PaymentsError, match=r"Haushaltsjahres 2027.*es fehlen 5\.000,00"):
-        services.amend_grant(actor=approver, grant_id=grant.pk, amount=Decimal("165000"),
-                             eligible_costs=Decimal("200000"), reason="mehr")
+        _amend(grant, approver=approver, amount=Decimal("165000"), eligible_costs=Decimal("200000"), reason="mehr")
     with pytest.raises(PaymentsError, match="Bewilligung/Anordnung"):
-        services.amend_grant(actor=staff_user("case_worker"), grant_id=grant.pk, amount=Decimal("140000"),
-                             reason="x")
+        _amend(grant, approver=staff_user("case_worker"), amount=Decimal("140000"), reason="x")
     assert Call.objects.get(pk=call.pk).committed == Decimal("150000.00")
-    services.amend_grant(actor=approver, grant_id=grant.pk, amount=Decimal("130000"), reason="Minderkosten")
+    _amend(grant, approver=approver, amount=Decimal("130000"), reason="Minderkosten")
     assert Call.objects.get(pk=call.pk).committed == Decimal("130000.00")
     assert CallBudgetYear.objects.get(call=call, year=2027).committed == Decimal("130000.00")
+    assert Grant.objects.get(pk=grant.pk).amendment_count == 1
+
+
+@pytest.mark.django_db
+def test_amendment_needs_a_second_person(no_render):
+    grant = Grant.objects.get(pk=approved(CallFactory(), grant="150000.00")[0].pk)
+    Grant.objects.filter(pk=grant.pk).update(state=GrantState.FINAL)
+    approver = staff_user("approver")
+    amendment = services.prepare_amendment(actor=approver, grant_id=grant.pk, amount=Decimal("140000"),
+                                           reason="Minderkosten")
+    assert services.prepare_amendment(actor=approver, grant_id=grant.pk, amount=Decimal("140000"),
+                                      reason="Minderkosten").pk == amendment.pk  # a second click
+    with pytest.raises(PaymentsError, match="Vier-Augen-Prinzip"):
+        services.confirm_amendment(actor=approver, amendment_id=amendment.pk)
+    assert Grant.objects.get(pk=grant.pk).amount == Decimal("150000.00")  # nothing changed yet
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Amendment.objects.filter(pk=amendment.pk).update(confirmed_by=approver)
+    second = staff_user("approver")
+    services.confirm_amendment(actor=second, amendment_id=amendment.pk)
+    amendment.refresh_from_db()
+    assert (amendment.state, amendment.prepared_by, amendment.confirmed_by, amendment.number) == (
+        DecisionState.CONFIRMED, approver, second, 1)
+    assert Grant.objects.get(pk=grant.pk).amount == Decimal("140000.00")
+    services.confirm_amendment(actor=second, amendment_id=amendment.pk)  # a second confirmation: nothing
     assert Grant.objects.get(pk=grant.pk).amendment_count == 1
 
 

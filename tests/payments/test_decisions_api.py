@@ -12,7 +12,7 @@ from payments import tasks
 from payments.enums import DecisionState, GrantState
 from payments.models import Decision, Grant, Notice
 from tests.factories import CallFactory, MunicipalityFactory, UserFactory, member_of, staff_user
-from tests.payments import test_decisions as td
+from tests.payments import factories as td
 
 pytestmark = pytest.mark.django_db
 DECISIONS = "/api/v1/staff/payments/decisions/"
@@ -108,13 +108,22 @@ def test_grants_and_notices_are_scoped_and_waivable():
     assert Grant.objects.get(pk=grant.pk).state == GrantState.FINAL
 
 
-def test_amend_over_the_api():
+def test_amend_over_the_api_needs_two_people():
     grant, ctx = td.approved(grant="150000.00")
     Grant.objects.filter(pk=grant.pk).update(state=GrantState.FINAL)
     url = f"{GRANTS}{grant.pk}/amend/"
-    assert api(ctx["worker"]).post(url, {"amount": "140000.00", "reason": "x"}, format="json").status_code == 403
+    assert api(member_of(grant.application.lead)).post(url, {"amount": "140000.00", "reason": "x"},
+                                                       format="json").status_code in (403, 404)
     response = api(ctx["approver"]).post(url, {"amount": "140000.00"}, format="json")
     assert response.status_code == 400
-    response = api(ctx["approver"]).post(url, {"amount": "140000.00", "reason": "Minderkosten"}, format="json")
+    prepared = api(ctx["worker"]).post(url, {"amount": "140000.00", "reason": "Minderkosten"}, format="json")
+    assert prepared.status_code == 201 and prepared.json()["state"] == "prepared"
+    confirm = f"{GRANTS}{grant.pk}/amendments/{prepared.json()['id']}/confirm/"
+    assert api(ctx["worker"]).post(confirm).status_code == 403  # the preparer (and not an approver)
+    assert Grant.objects.get(pk=grant.pk).amount == Decimal("150000.00")
+    response = api(ctx["approver"]).post(confirm)
     assert response.status_code == 200 and response.json()["amount"] == "140000.00"
     assert response.json()["amendment_count"] == 1
+    # an approver who prepared a change cannot confirm it himself
+    own = api(ctx["approver"]).post(url, {"amount": "130000.00", "reason": "weniger"}, format="json").json()
+    assert api(ctx["approver"]).post(f"{GRANTS}{grant.pk}/amendments/{own['id']}/confirm/").status_code == 403

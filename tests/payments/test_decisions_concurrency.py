@@ -12,9 +12,9 @@ from payments.exceptions import PaymentsError
 from payments.models import Commitment, Decision, Grant
 from payments.services import decisions as services
 from tests import services as machine
-from tests.applications.test_concurrency import run_parallel
 from tests.factories import CallFactory, staff_user
-from tests.payments import test_decisions as td
+from tests.payments import factories as td
+from tests.services import run_parallel
 
 
 @pytest.mark.postgres

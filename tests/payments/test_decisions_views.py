@@ -10,10 +10,10 @@ from django.urls import reverse
 from applications.enums import ApplicationState as AS
 from grants.models import Call
 from payments.enums import DecisionKind, DecisionState, GrantState
-from payments.models import Decision, Grant, Notice
+from payments.models import Amendment, Decision, Grant, Notice
 from payments.services import decisions as services
 from tests.factories import CallFactory, MunicipalityFactory, UserFactory, member_of, staff_user
-from tests.payments import test_decisions as td
+from tests.payments import factories as td
 
 pytestmark = pytest.mark.django_db
 
@@ -158,19 +158,28 @@ def test_staff_cannot_waive_for_the_municipality(client):
     assert client.post(reverse("payments:grant-waive", args=[grant.pk]), {"confirm": "on"}).status_code == 403
 
 
-def test_amendment_page(client):
+def test_amendment_pages_prepare_and_confirm_by_two_people(client):
     grant, ctx = td.approved(grant="150000.00")
     Grant.objects.filter(pk=grant.pk).update(state=GrantState.FINAL)
-    client.force_login(ctx["worker"])
+    client.force_login(member_of(grant.application.lead))
     assert client.get(reverse("payments:grant-amend", args=[grant.pk])).status_code == 403
-    client.force_login(ctx["approver"])
+    client.force_login(ctx["worker"])
     url = reverse("payments:grant-amend", args=[grant.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"project_end": "2029-03-31", "reason": "Lieferverzug"})
     assert response.status_code == 400  # no confirmation
     response = client.post(url, {"amount": "140.000,00", "project_end": "2029-03-31", "reason": "Lieferverzug",
                                  "confirm": "on"})
-    assert response.status_code == 302
+    amendment = Amendment.objects.get(grant=grant)
+    assert response.status_code == 302 and response["Location"] == reverse("payments:amendment", args=[amendment.pk])
+    grant.refresh_from_db()
+    assert grant.amount == Decimal("150000.00")  # not yet: a second person confirms
+    page = client.get(response["Location"]).content.decode()
+    assert "Vier-Augen-Prinzip" in page and "bestätigen und Änderungsbescheid" not in page
+    assert client.post(response["Location"], {"action": "confirm"}).status_code == 403
+    client.force_login(ctx["approver"])
+    assert "bestätigen und Änderungsbescheid" in client.get(response["Location"]).content.decode()
+    assert client.post(response["Location"], {"action": "confirm"}).status_code == 302
     grant.refresh_from_db()
     assert grant.amount == Decimal("140000.00") and grant.project_end == dt.date(2029, 3, 31)
 

@@ -5,16 +5,16 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
-from django.utils import timezone
 
+from payments import schedule
 from payments.enums import DisbursementState
 from payments.exceptions import PaymentsError
 from payments.models import DisbursementRequest, Grant, PaymentRun
 from payments.services import disbursements as svc
 from tests import services as machine
-from tests.applications.test_concurrency import run_parallel
 from tests.factories import member_of, staff_user
 from tests.payments.factories import make_grant
+from tests.services import run_parallel
 
 TODAY = dt.date(2027, 4, 1)
 
@@ -74,16 +74,16 @@ def test_two_runs_at_once_pay_each_request_once():
     cw, ap = staff_user("case_worker"), staff_user("approver")
     for amount in ("100.00", "200.00"):
         d = svc.request_disbursement(actor=grant.grantee, grant_id=grant.pk, amount=Decimal(amount), purpose="x",
-                                     needed_on=timezone.localdate(), own_spending=0)
+                                     needed_on=schedule.today(), own_spending=0)
         svc.check_disbursement(actor=cw, disbursement_id=d.pk)
         svc.release_disbursement(actor=ap, disbursement_id=d.pk)
-    results = run_parallel([lambda: svc.create_payment_run(actor=cw, execution_date=timezone.localdate())] * 3)
+    results = run_parallel([lambda: svc.create_payment_run(actor=cw, execution_date=schedule.today())] * 3)
     runs = [r for r in results if isinstance(r, PaymentRun)]
     assert len(runs) == 1 and all(isinstance(r, (PaymentRun, PaymentsError)) for r in results), results
     run = runs[0]
     assert run.count == 2 and run.total == Decimal("300.00")
     confirms = run_parallel([lambda: svc.confirm_payment_run(actor=ap, run_id=run.pk,
-                                                             paid_on=timezone.localdate())] * 3)
+                                                             paid_on=schedule.today())] * 3)
     assert all(isinstance(r, PaymentRun) for r in confirms), confirms
     grant.refresh_from_db()
     assert grant.paid_amount == Decimal("300.00")

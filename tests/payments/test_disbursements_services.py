@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from payments import schedule
 from payments.enums import DisbursementKind, DisbursementState, GrantState, PaymentRunState
 from payments.exceptions import PaymentsError
 from payments.models import BankAccount, DisbursementRequest, Grant, PaymentRun
@@ -52,9 +53,9 @@ def test_bank_account_change_keeps_history_audits_and_mails(django_capture_on_co
     old = BankAccount.objects.get(municipality=municipality)
     with django_capture_on_commit_callbacks(execute=True):
         new = svc.change_bank_account(actor=grant.grantee, municipality_id=municipality.pk,
-                                      holder="Gemeindekasse Musterhausen", iban="de02 5001 0517 0137 0750 30",
+                                      holder="Gemeindekasse Musterhausen", iban="de12 5001 0517 0648 4898 90",
                                       bic="ingddeffxxx")
-    assert new.iban == "DE02500105170137075030" and new.bic == "INGDDEFFXXX"
+    assert new.iban == "DE12500105170648489890" and new.bic == "INGDDEFFXXX"
     old.refresh_from_db()
     assert old.replaced_at is not None and new.replaced_at is None
     assert selectors.current_bank_account(municipality.pk) == new
@@ -64,7 +65,7 @@ def test_bank_account_change_keeps_history_audits_and_mails(django_capture_on_co
     assert "DE89370400440532013000" in mail.outbox[-1].body
     # the same details again: no new row
     again = svc.change_bank_account(actor=grant.grantee, municipality_id=municipality.pk,
-                                    holder="Gemeindekasse Musterhausen", iban="DE02500105170137075030",
+                                    holder="Gemeindekasse Musterhausen", iban="DE12500105170648489890",
                                     bic="INGDDEFFXXX")
     assert again.pk == new.pk and BankAccount.objects.filter(municipality=municipality).count() == 2
 
@@ -90,7 +91,7 @@ def test_only_members_change_a_bank_account():
     for actor in (outsider, staff_user("case_worker")):
         with pytest.raises(PaymentsError):
             svc.change_bank_account(actor=actor, municipality_id=grant.application.lead_id, holder="Betrüger",
-                                    iban="DE02500105170137075030")
+                                    iban="DE12500105170648489890")
     assert BankAccount.objects.filter(municipality=grant.application.lead).count() == 1
 
 
@@ -127,7 +128,7 @@ def test_request_refused_unless_payable(state):
     (dt.date(2027, 12, 31), 2, dt.date(2028, 2, 29)),
 ])
 def test_n_month_rule_at_its_edge(today, months, last_ok):
-    grant = make_grant(window_months=months)
+    grant = make_grant(window_months=months, start=dt.date(2027, 1, 1), years={2027: "1", 2028: "1"})
     assert request(grant, needed_on=last_ok, today=today).needed_on == last_ok
     with pytest.raises(PaymentsError) as exc:
         request(grant, needed_on=last_ok + dt.timedelta(days=1), today=today)
@@ -266,16 +267,16 @@ def _run_with_two_grants():
     a = make_grant(eligible="200000.00")
     b = make_grant(eligible="300000.00")
     BankAccount.objects.filter(municipality=b.application.lead).delete()
-    svc.change_bank_account(actor=b.grantee, municipality_id=b.application.lead_id,
-                            holder="Stadtkasse Groß-Umstadt – Kämmerei", iban="DE02500105170137075030")
+    account = svc.change_bank_account(actor=b.grantee, municipality_id=b.application.lead_id,
+                                      holder="Stadtkasse Groß-Umstadt – Kämmerei", iban="DE12500105170648489890")
+    svc.confirm_bank_account(actor=staff_user("case_worker"), account_id=account.pk)
     Grant.objects.filter(pk=a.pk).update()
     a.application.title = "Smarte Straßenbeleuchtung für Bürgerinnen & Bürger " * 5
     a.application.save(update_fields=["title"])
     d1 = released(a, "1234.56")
     d2 = released(b, "10000.00")
     d3 = released(a, "0.44")
-    run = svc.create_payment_run(actor=staff_user("case_worker"), execution_date=timezone.localdate()
-                                 + dt.timedelta(days=1))
+    run = svc.create_payment_run(actor=staff_user("case_worker"), execution_date=schedule.today())
     return run, (a, b), (d1, d2, d3)
 
 
@@ -308,30 +309,30 @@ def test_sepa_file_is_valid_pain001():
         assert Decimal(tx.find("p:Amt/p:InstdAmt", NS).text) == d.amount
     name = by_e2e[items[1].end_to_end_id].find("p:Cdtr/p:Nm", NS).text
     assert name == "Stadtkasse Gross-Umstadt - Kaemmerei"
-    assert by_e2e[items[1].end_to_end_id].find("p:CdtrAcct/p:Id/p:IBAN", NS).text == "DE02500105170137075030"
+    assert by_e2e[items[1].end_to_end_id].find("p:CdtrAcct/p:Id/p:IBAN", NS).text == "DE12500105170648489890"
 
 
 def test_run_refuses_when_a_request_is_no_longer_released():
     grant = make_grant()
     d1, d2 = released(grant, "100.00"), released(grant, "200.00")
     cw = staff_user("case_worker")
-    svc.create_payment_run(actor=cw, execution_date=timezone.localdate(), disbursement_ids=[d1.pk])
+    svc.create_payment_run(actor=cw, execution_date=schedule.today(), disbursement_ids=[d1.pk])
     with pytest.raises(PaymentsError, match="Nicht"):
-        svc.create_payment_run(actor=cw, execution_date=timezone.localdate(), disbursement_ids=[d1.pk, d2.pk])
+        svc.create_payment_run(actor=cw, execution_date=schedule.today(), disbursement_ids=[d1.pk, d2.pk])
     d2.refresh_from_db()
     assert d2.state == DisbursementState.RELEASED and PaymentRun.objects.count() == 1
     with pytest.raises(PaymentsError):
-        svc.create_payment_run(actor=cw, execution_date=timezone.localdate() - dt.timedelta(days=1))
+        svc.create_payment_run(actor=cw, execution_date=schedule.today() - dt.timedelta(days=1))
     with pytest.raises(PaymentsError):
-        svc.create_payment_run(actor=grant.grantee, execution_date=timezone.localdate())
+        svc.create_payment_run(actor=grant.grantee, execution_date=schedule.today())
 
 
 def test_confirm_marks_paid_and_second_confirm_is_harmless(django_capture_on_commit_callbacks):
     run, (a, b), items = _run_with_two_grants()
     approver = staff_user("approver")
     with django_capture_on_commit_callbacks(execute=True):
-        svc.confirm_payment_run(actor=approver, run_id=run.pk, paid_on=timezone.localdate())
-    svc.confirm_payment_run(actor=staff_user("case_worker"), run_id=run.pk, paid_on=timezone.localdate())
+        svc.confirm_payment_run(actor=approver, run_id=run.pk, paid_on=schedule.today())
+    svc.confirm_payment_run(actor=staff_user("case_worker"), run_id=run.pk, paid_on=schedule.today())
     run.refresh_from_db()
     a.refresh_from_db()
     b.refresh_from_db()
@@ -339,19 +340,19 @@ def test_confirm_marks_paid_and_second_confirm_is_harmless(django_capture_on_com
     assert a.paid_amount == Decimal("1235.00") and b.paid_amount == Decimal("10000.00")
     for d in items:
         d.refresh_from_db()
-        assert d.state == DisbursementState.PAID and d.paid_on == timezone.localdate()
+        assert d.state == DisbursementState.PAID and d.paid_on == schedule.today()
     assert any(a.grantee.email in m.to for m in mail.outbox)
     with pytest.raises(PaymentsError):
         svc.cancel_payment_run(actor=approver, run_id=run.pk, reason="zu spät")
     with pytest.raises(PaymentsError):
-        svc.confirm_payment_run(actor=approver, run_id=run.pk + 999, paid_on=timezone.localdate())
+        svc.confirm_payment_run(actor=approver, run_id=run.pk + 999, paid_on=schedule.today())
 
 
 def test_confirm_refuses_a_future_date():
     run, (a, b), items = _run_with_two_grants()
     with pytest.raises(PaymentsError, match="Zukunft"):
         svc.confirm_payment_run(actor=staff_user("approver"), run_id=run.pk,
-                                paid_on=timezone.localdate() + dt.timedelta(days=1))
+                                paid_on=schedule.today() + dt.timedelta(days=1))
     a.refresh_from_db()
     assert a.paid_amount == 0
 
@@ -368,8 +369,8 @@ def test_cancel_puts_items_back_and_a_new_run_gets_new_ids():
         d.refresh_from_db()
         assert d.state == DisbursementState.RELEASED and d.payment_run is None and d.end_to_end_id is None
     with pytest.raises(PaymentsError):
-        svc.confirm_payment_run(actor=cw, run_id=run.pk, paid_on=timezone.localdate())
-    second = svc.create_payment_run(actor=cw, execution_date=timezone.localdate())
+        svc.confirm_payment_run(actor=cw, run_id=run.pk, paid_on=schedule.today())
+    second = svc.create_payment_run(actor=cw, execution_date=schedule.today())
     assert second.number == run.number + 1 and second.count == 3
     for d in items:
         d.refresh_from_db()
@@ -383,12 +384,12 @@ def test_final_payment_closes_a_settled_grant():
     cw, ap = staff_user("case_worker"), staff_user("approver")
     final = DisbursementRequest.objects.create(
         grant=grant, number=1, kind=DisbursementKind.FINAL_PAYMENT, state=DisbursementState.RELEASED,
-        amount=Decimal("50000.00"), purpose="Schlusszahlung", needed_on=timezone.localdate(), requested_by=cw,
+        amount=Decimal("50000.00"), purpose="Schlusszahlung", needed_on=schedule.today(), requested_by=cw,
         checked_by=cw, released_by=ap, released_at=timezone.now())
-    run = svc.create_payment_run(actor=cw, execution_date=timezone.localdate())
+    run = svc.create_payment_run(actor=cw, execution_date=schedule.today())
     final.refresh_from_db()
     assert final.remittance.startswith(grant.case_number + " Schlusszahlung")
-    svc.confirm_payment_run(actor=ap, run_id=run.pk, paid_on=timezone.localdate())
+    svc.confirm_payment_run(actor=ap, run_id=run.pk, paid_on=schedule.today())
     grant.refresh_from_db()
     assert grant.paid_amount == Decimal("150000.00") and grant.state == GrantState.CLOSED
     assert AuditEntry.objects.filter(action="grant.closed").count() == 1
@@ -403,7 +404,7 @@ def test_reminder_once_per_day(django_capture_on_commit_callbacks):
     d = released(grant)
     fresh = released(grant, "5.00")
     DisbursementRequest.objects.filter(pk=d.pk).update(released_at=timezone.now() - dt.timedelta(days=4))
-    today = timezone.localdate()
+    today = schedule.today()
     with django_capture_on_commit_callbacks(execute=True):
         assert svc.remind_unpaid(today=today) == 1
     assert svc.remind_unpaid(today=today) == 0
@@ -413,7 +414,7 @@ def test_reminder_once_per_day(django_capture_on_commit_callbacks):
     assert svc.remind_unpaid(today=today + dt.timedelta(days=1)) == 1
     # in an exported run for more than 5 days
     run = svc.create_payment_run(actor=staff_user("case_worker"), execution_date=today)
-    PaymentRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(days=6))
+    PaymentRun.objects.filter(pk=run.pk).update(prepared_at=timezone.now() - dt.timedelta(days=6))
     assert svc.remind_unpaid(today=today + dt.timedelta(days=2)) == 2
 
 
@@ -422,3 +423,136 @@ def test_reminder_task_is_registered():
 
     assert tasks.remind_unpaid_disbursements.name == "payments.remind_unpaid_disbursements"
     assert tasks.remind_unpaid_disbursements.delay().get() == 0
+
+
+# ---------------------------------------------------------------- defect 4: four eyes and bank days
+
+
+@pytest.mark.parametrize(("day", "next_day"), [
+    (dt.date(2027, 3, 27), dt.date(2027, 3, 30)),  # Saturday before Easter → Sunday, Easter Monday → Tuesday
+    (dt.date(2027, 3, 26), dt.date(2027, 3, 30)),  # Good Friday
+    (dt.date(2026, 12, 25), dt.date(2026, 12, 28)),  # Christmas Day, Boxing Day, weekend
+    (dt.date(2027, 1, 1), dt.date(2027, 1, 4)),  # New Year's Day (a Friday)
+    (dt.date(2028, 5, 1), dt.date(2028, 5, 2)),  # Labour Day (a Monday)
+])
+def test_execution_date_must_be_a_target2_business_day(day, next_day):
+    grant = make_grant()
+    released(grant, "100.00")
+    today = day - dt.timedelta(days=10)
+    with pytest.raises(PaymentsError) as exc:
+        svc.create_payment_run(actor=staff_user("case_worker"), execution_date=day, today=today)
+    assert exc.value.field == "execution_date" and "kein Bankarbeitstag" in exc.value.message
+    assert next_day.strftime("%d.%m.%Y") in exc.value.message
+    assert not PaymentRun.objects.exists()
+    run = svc.create_payment_run(actor=staff_user("case_worker"), execution_date=next_day, today=today)
+    assert run.execution_date == next_day
+
+
+def test_payment_run_needs_a_second_person_and_its_execution_date():
+    grant = make_grant()
+    released(grant, "100.00")
+    creator = staff_user("case_worker")
+    run = svc.create_payment_run(actor=creator, execution_date=dt.date(2027, 4, 6), today=dt.date(2027, 4, 1))
+    assert run.prepared_by == creator
+    with pytest.raises(PaymentsError, match="Vier-Augen-Prinzip"):
+        svc.confirm_payment_run(actor=creator, run_id=run.pk, paid_on=dt.date(2027, 4, 6), today=dt.date(2027, 4, 6))
+    second = staff_user("case_worker")
+    with pytest.raises(PaymentsError) as exc:
+        svc.confirm_payment_run(actor=second, run_id=run.pk, paid_on=dt.date(2027, 4, 5), today=dt.date(2027, 4, 7))
+    assert exc.value.field == "paid_on" and "06.04.2027" in exc.value.message
+    run = svc.confirm_payment_run(actor=second, run_id=run.pk, paid_on=dt.date(2027, 4, 6), today=dt.date(2027, 4, 7))
+    assert (run.state, run.prepared_by, run.confirmed_by) == (PaymentRunState.CONFIRMED, creator, second)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentRun.objects.filter(pk=run.pk).update(confirmed_by=creator)
+
+
+# ---------------------------------------------------------------- defect 6: a changed bank account
+
+
+def test_a_changed_account_gets_money_only_after_a_second_person_confirmed_it():
+    grant = make_grant()
+    lead = grant.application.lead
+    old = BankAccount.objects.get(municipality=lead)
+    new = svc.change_bank_account(actor=grant.grantee, municipality_id=lead.pk, holder="Neuer Inhaber GmbH",
+                                  iban="DE12500105170648489890")
+    assert new.confirmed_at is None and selectors.current_bank_account(lead.pk) == new
+    d = released(grant, "100.00")
+    run = svc.create_payment_run(actor=staff_user("case_worker"), execution_date=schedule.today())
+    d.refresh_from_db()
+    assert d.bank_account == old  # the last confirmed account, not the unconfirmed new one
+    svc.cancel_payment_run(actor=staff_user("case_worker"), run_id=run.pk, reason="Neue Bankverbindung")
+    # the municipality cannot confirm its own change; staff can
+    with pytest.raises(PaymentsError):
+        svc.confirm_bank_account(actor=grant.grantee, account_id=new.pk)
+    confirmed = svc.confirm_bank_account(actor=staff_user("case_worker"), account_id=new.pk)
+    assert confirmed.confirmed_at is not None
+    assert AuditEntry.objects.filter(action="bank_account.confirmed").count() == 1
+    svc.create_payment_run(actor=staff_user("case_worker"), execution_date=schedule.today())
+    d.refresh_from_db()
+    assert d.bank_account == new
+
+
+def test_no_release_without_a_confirmed_account():
+    grant = make_grant(with_bank_account=False)
+    svc.change_bank_account(actor=grant.grantee, municipality_id=grant.application.lead_id, holder="Kasse",
+                            iban="DE12500105170648489890")
+    d = svc.request_disbursement(actor=grant.grantee, grant_id=grant.pk, amount=Decimal("10.00"), purpose="x",
+                                 needed_on=TODAY + dt.timedelta(days=3), own_spending=0, today=TODAY)
+    svc.check_disbursement(actor=staff_user("case_worker"), disbursement_id=d.pk)
+    with pytest.raises(PaymentsError, match="bestätigte Bankverbindung"):
+        svc.release_disbursement(actor=staff_user("approver"), disbursement_id=d.pk)
+    assert DisbursementRequest.objects.get(pk=d.pk).state == DisbursementState.CHECKED
+
+
+def test_the_lands_own_account_and_blocked_accounts_are_refused(settings):
+    from payments.models import BlockedIban
+
+    grant = make_grant()
+    lead = grant.application.lead
+    with pytest.raises(PaymentsError) as exc:
+        svc.change_bank_account(actor=grant.grantee, municipality_id=lead.pk, holder="Land Hessen",
+                                iban=settings.PAYMENTS_DEBTOR_IBAN)
+    assert exc.value.field == "iban" and "Konto des Landes" in exc.value.message
+    settings.PAYMENTS_BLOCKED_IBANS = ["DE39 5001 0517 5407 3249 24"]
+    with pytest.raises(PaymentsError, match="gesperrt"):
+        svc.change_bank_account(actor=grant.grantee, municipality_id=lead.pk, holder="X",
+                                iban="DE39500105175407324924")
+    BlockedIban.objects.create(iban="DE12500105170648489890", reason="Betrugsversuch")
+    with pytest.raises(PaymentsError, match="gesperrt"):
+        svc.change_bank_account(actor=grant.grantee, municipality_id=lead.pk, holder="X",
+                                iban="DE12500105170648489890")
+    assert BankAccount.objects.filter(municipality=lead).count() == 1
+
+
+# ---------------------------------------------------------------- defect 5: funding period and budget years
+
+
+@pytest.mark.parametrize(("today", "needed_on", "fragment"), [
+    (dt.date(2027, 2, 15), dt.date(2027, 2, 26), "01.03.2027 bis 31.12.2028"),  # before the period starts
+    (dt.date(2028, 12, 20), dt.date(2029, 1, 5), "01.03.2027 bis 31.12.2028"),  # after it ends
+])
+def test_money_outside_the_funding_period_is_refused(today, needed_on, fragment):
+    grant = make_grant(years={2027: "1", 2028: "1", 2029: "1"})
+    with pytest.raises(PaymentsError) as exc:
+        request(grant, needed_on=needed_on, today=today)
+    assert exc.value.field == "needed_on" and "Bewilligungszeitraum" in exc.value.message
+    assert fragment in exc.value.message
+    assert not DisbursementRequest.objects.exists()
+
+
+def test_money_only_for_a_budget_year_with_a_commitment_and_within_it():
+    grant = make_grant(years={2027: "1"})  # 180.000 € committed in 2027 only, period until 2028
+    with pytest.raises(PaymentsError) as exc:
+        request(grant, needed_on=dt.date(2028, 1, 10), today=dt.date(2027, 12, 20))
+    assert "Haushaltsjahr 2028" in exc.value.message and "2027: 180.000,00\xa0€" in exc.value.message
+    split = make_grant(years={2027: "1", 2028: "1"})  # 90.000 € a year
+    first = request(split, "80000.00", needed_on=dt.date(2027, 12, 30), today=dt.date(2027, 12, 20))
+    assert first.budget_year == 2027
+    with pytest.raises(PaymentsError) as exc:
+        request(split, "20000.00", needed_on=dt.date(2027, 12, 30), today=dt.date(2027, 12, 20))
+    assert exc.value.field == "amount" and "höchstens noch 10.000,00\xa0€" in exc.value.message
+    assert request(split, "20000.00", needed_on=dt.date(2028, 1, 5), today=dt.date(2027, 12, 20)).budget_year == 2028
+    # a rejected request frees its year again
+    svc.reject_disbursement(actor=staff_user("case_worker"), disbursement_id=first.pk, reason="falsch")
+    assert request(split, "90000.00", needed_on=dt.date(2027, 12, 30), today=dt.date(2027, 12, 20)).amount == \
+        Decimal("90000.00")

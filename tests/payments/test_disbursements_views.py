@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
+from payments import schedule
 from payments.enums import DisbursementState, GrantState, PaymentRunState
 from payments.models import BankAccount, DisbursementRequest, PaymentRun
 from payments.services import disbursements as svc
@@ -25,7 +25,7 @@ def login(client, user):
 
 def ask(grant, amount="1000.00"):
     return svc.request_disbursement(actor=grant.grantee, grant_id=grant.pk, amount=Decimal(amount), purpose="Rechnung",
-                                    needed_on=timezone.localdate() + dt.timedelta(days=7), own_spending=0)
+                                    needed_on=schedule.today() + dt.timedelta(days=7), own_spending=0)
 
 
 def released(grant, amount="1000.00"):
@@ -42,7 +42,7 @@ def test_grant_page_shows_figures_window_and_retained(client):
     c = login(client, grant.grantee)
     page = c.get(reverse("payments:grant-disbursements", args=[grant.pk])).content.decode()
     assert "162.000,00" in page and "18.000,00" in page  # available and retained
-    last = (timezone.localdate() + __import__("dateutil.relativedelta").relativedelta.relativedelta(months=2))
+    last = (schedule.today() + __import__("dateutil.relativedelta").relativedelta.relativedelta(months=2))
     assert last.strftime("%d.%m.%Y") in page and "2 Monaten" in page
     assert 'name="amount"' in page
     entry = c.get(reverse("payments:disbursement-grants")).content.decode()
@@ -53,7 +53,7 @@ def test_request_through_the_form_with_german_amount(client):
     grant = make_grant()
     c = login(client, grant.grantee)
     url = reverse("payments:grant-disbursements", args=[grant.pk])
-    needed = timezone.localdate() + dt.timedelta(days=10)
+    needed = schedule.today() + dt.timedelta(days=10)
     response = c.post(url, {"amount": "12.500,50", "needed_on": needed.isoformat(), "purpose": "Sensoren",
                             "own_spending": "1.000"})
     assert response.status_code == 302
@@ -72,7 +72,7 @@ def test_request_through_the_form_with_german_amount(client):
 def test_form_errors_change_nothing(client, data, fragment):
     grant = make_grant()
     c = login(client, grant.grantee)
-    needed = timezone.localdate() + dt.timedelta(days=data.pop("needed_on_days", 5))
+    needed = schedule.today() + dt.timedelta(days=data.pop("needed_on_days", 5))
     post = {"amount": "100,00", "needed_on": needed.isoformat(), "purpose": "x", "own_spending": "0", **data}
     response = c.post(reverse("payments:grant-disbursements", args=[grant.pk]), post)
     assert response.status_code == 200 and fragment in response.content.decode()
@@ -87,7 +87,7 @@ def test_guessed_ids_of_other_municipalities_are_404(client):
     assert c.post(reverse("payments:grant-disbursements", args=[grant.pk]), {"amount": "1"}).status_code == 404
     assert c.get(reverse("payments:bank-account", args=[grant.application.lead_id])).status_code == 404
     assert c.post(reverse("payments:bank-account", args=[grant.application.lead_id]),
-                  {"holder": "X", "iban": "DE02500105170137075030"}).status_code == 404
+                  {"holder": "X", "iban": "DE12500105170648489890"}).status_code == 404
     assert c.get(reverse("payments:grant-disbursements", args=[999999])).status_code == 404
     d = ask(grant)
     for name in ("payments:disbursement", "payments:disbursement-queue", "payments:payment-runs"):
@@ -105,15 +105,15 @@ def test_bank_account_page_change_and_history(client):
     bad = c.post(url, {"holder": "Kasse", "iban": "DE02 5001 0517 0137 0750 31", "bic": ""})
     assert bad.status_code == 200 and "Prüfziffer" in bad.content.decode()
     assert BankAccount.objects.filter(municipality=municipality).count() == 1
-    assert c.post(url, {"holder": "Gemeindekasse", "iban": "de02 5001 0517 0137 0750 30", "bic": ""}).status_code \
+    assert c.post(url, {"holder": "Gemeindekasse", "iban": "de12 5001 0517 0648 4898 90", "bic": ""}).status_code \
         == 302
     page = c.get(url).content.decode()
-    assert "DE02500105170137075030" in page and "DE89370400440532013000" in page  # current and history
+    assert "DE12500105170648489890" in page and "DE89370400440532013000" in page  # current and history
     assert c.get(reverse("payments:bank-accounts")).status_code == 302  # one municipality: straight to it
     staff = login(client, staff_user("case_worker"))
     page = staff.get(url).content.decode()
     assert "DE89370400440532013000" in page and 'name="iban"' not in page  # staff see, do not edit
-    assert staff.post(url, {"holder": "X", "iban": "DE02500105170137075030"}).status_code == 403
+    assert staff.post(url, {"holder": "X", "iban": "DE12500105170648489890"}).status_code == 403
     listing = staff.get(reverse("payments:bank-accounts")).content.decode()
     assert municipality.name in listing and "kürzlich geändert" in listing
 
@@ -171,7 +171,7 @@ def test_run_create_confirm_and_download(client):
     page = c.get(reverse("payments:payment-run-create")).content.decode()
     assert f'value="{d1.pk}"' in page and "350,00" in page
     response = c.post(reverse("payments:payment-run-create"),
-                      {"execution_date": timezone.localdate().isoformat(), "disbursements": [str(d1.pk)]})
+                      {"execution_date": schedule.today().isoformat(), "disbursements": [str(d1.pk)]})
     run = PaymentRun.objects.get()
     assert response.status_code == 302 and run.count == 1 and run.total == Decimal("100.00")
     d2.refresh_from_db()
@@ -183,10 +183,15 @@ def test_run_create_confirm_and_download(client):
     assert grant.application.case_number in detail and run.sha256 in detail
     confirm_url = reverse("payments:payment-run-confirm", args=[run.pk])
     assert "verbucht" in c.get(confirm_url).content.decode()
-    missing = c.post(confirm_url, {"paid_on": timezone.localdate().isoformat()})
+    missing = c.post(confirm_url, {"paid_on": schedule.today().isoformat()})
     assert missing.status_code == 200 and PaymentRun.objects.get().state == PaymentRunState.EXPORTED
-    assert c.post(confirm_url, {"paid_on": timezone.localdate().isoformat(), "confirm": "on"}).status_code == 302
-    assert c.post(confirm_url, {"paid_on": timezone.localdate().isoformat(), "confirm": "on"}).status_code == 302
+    # four eyes: the creator cannot confirm the execution (defect 4)
+    own = c.post(confirm_url, {"paid_on": schedule.today().isoformat(), "confirm": "on"})
+    assert own.status_code == 200 and "Vier-Augen-Prinzip" in own.content.decode()
+    assert PaymentRun.objects.get().state == PaymentRunState.EXPORTED
+    c = login(client, staff_user("approver"))
+    assert c.post(confirm_url, {"paid_on": schedule.today().isoformat(), "confirm": "on"}).status_code == 302
+    assert c.post(confirm_url, {"paid_on": schedule.today().isoformat(), "confirm": "on"}).status_code == 302
     grant.refresh_from_db()
     assert grant.paid_amount == Decimal("100.00")
     municipality = login(client, grant.grantee)
@@ -196,7 +201,7 @@ def test_run_create_confirm_and_download(client):
 def test_run_cancel_page(client):
     grant = make_grant()
     d = released(grant)
-    run = svc.create_payment_run(actor=staff_user("case_worker"), execution_date=timezone.localdate())
+    run = svc.create_payment_run(actor=staff_user("case_worker"), execution_date=schedule.today())
     c = login(client, staff_user("approver"))
     url = reverse("payments:payment-run-cancel", args=[run.pk])
     assert c.post(url, {"reason": "Bank lehnt ab"}).status_code == 200  # confirmation box missing
@@ -239,13 +244,69 @@ def test_runs_list_query_count_does_not_grow(client):
     c = login(client, staff_user("case_worker"))
     grant = make_grant()
     released(grant)
-    svc.create_payment_run(actor=staff_user("case_worker"), execution_date=timezone.localdate())
+    svc.create_payment_run(actor=staff_user("case_worker"), execution_date=schedule.today())
     url = reverse("payments:payment-runs")
     _count(c, url)
     one = _count(c, url)
     for _ in range(5):
         released(grant, "10.00")
-        run = svc.create_payment_run(actor=staff_user("approver"), execution_date=timezone.localdate())
-        svc.confirm_payment_run(actor=staff_user("approver"), run_id=run.pk, paid_on=timezone.localdate())
+        run = svc.create_payment_run(actor=staff_user("approver"), execution_date=schedule.today())
+        svc.confirm_payment_run(actor=staff_user("approver"), run_id=run.pk, paid_on=schedule.today())
     many = _count(c, url)
     assert many == one, (one, many)
+
+
+def _next_weekend_day(day):
+    while day.weekday() < 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def test_run_page_refuses_a_weekend_execution_date_naming_the_next_bank_day(client):
+    grant = make_grant()
+    d = released(grant, "100.00")
+    c = login(client, staff_user("case_worker"))
+    saturday = _next_weekend_day(schedule.today() + dt.timedelta(days=1))
+    response = c.post(reverse("payments:payment-run-create"),
+                      {"execution_date": saturday.isoformat(), "disbursements": [str(d.pk)]})
+    page = response.content.decode()
+    assert response.status_code == 200 and "kein Bankarbeitstag" in page
+    assert schedule.next_target2_business_day(saturday).strftime("%d.%m.%Y") in page
+    assert not PaymentRun.objects.exists()
+
+
+def test_bank_account_change_waits_for_a_second_person_on_the_page(client):
+    grant = make_grant()
+    lead = grant.application.lead
+    c = login(client, grant.grantee)
+    url = reverse("payments:bank-account", args=[lead.pk])
+    assert c.post(url, {"holder": "Gemeindekasse", "iban": "DE12500105170648489890", "bic": ""}).status_code == 302
+    new = BankAccount.objects.get(municipality=lead, replaced_at__isnull=True)
+    assert "noch nicht bestätigt" in c.get(url).content.decode()
+    confirm_url = reverse("payments:bank-account-confirm", args=[new.pk])
+    assert c.post(confirm_url).status_code == 403  # the municipality does not confirm its own change
+    staff = login(client, staff_user("case_worker"))
+    assert confirm_url in staff.get(url).content.decode()
+    assert staff.post(confirm_url).status_code == 302
+    new.refresh_from_db()
+    assert new.confirmed_by is not None and confirm_url not in staff.get(url).content.decode()
+
+
+def test_bank_account_page_refuses_the_lands_own_account(client, settings):
+    grant = make_grant()
+    c = login(client, grant.grantee)
+    url = reverse("payments:bank-account", args=[grant.application.lead_id])
+    response = c.post(url, {"holder": "Land", "iban": settings.PAYMENTS_DEBTOR_IBAN, "bic": ""})
+    assert response.status_code == 200 and "Konto des Landes" in response.content.decode()
+    assert BankAccount.objects.filter(municipality=grant.application.lead).count() == 1
+
+
+def test_page_refuses_money_for_a_year_without_commitment(client):
+    grant = make_grant(start=dt.date(2026, 1, 1), years={2026: "1"})  # today (2027) has no commitment
+    c = login(client, grant.grantee)
+    needed = schedule.today() + dt.timedelta(days=5)
+    response = c.post(reverse("payments:grant-disbursements", args=[grant.pk]),
+                      {"amount": "100,00", "needed_on": needed.isoformat(), "purpose": "x", "own_spending": "0"})
+    page = response.content.decode()
+    assert response.status_code == 200 and f"Haushaltsjahr {needed.year}" in page and "keine Mittel gebunden" in page
+    assert not DisbursementRequest.objects.exists()

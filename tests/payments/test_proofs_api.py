@@ -6,11 +6,10 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from payments.enums import GrantState, ProofState, RecoveryState, SettlementOutcome
-from payments.models import BaseRate, ProofOfUse, Recovery
+from payments.enums import DisbursementKind, DisbursementState, GrantState, ProofState, RecoveryState, SettlementOutcome
+from payments.models import BaseRate, DisbursementRequest, ProofOfUse, Recovery
 from tests.factories import MunicipalityFactory, member_of, staff_user
-
-from .test_proofs_support import accepted_final, ended_grant, final_proof, pay, seed_rates
+from tests.payments.factories import accepted_final, ended_grant, final_proof, pay, seed_rates
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -198,3 +197,25 @@ def test_junk_recovery_payment_amounts_are_400_not_500(amount):
                                                        {"received_on": "2024-08-15", "amount": amount}, format="json")
     assert response.status_code == 400 and response.json()["field"] == "amount"
     assert response.json()["detail"]
+
+
+def test_settlement_with_cents_and_its_final_payment_through_the_api():
+    """Defect 8 (the settlement constraint on SQLite, the default test database) and defect 4 (the final
+    payment is checked and released by two people, not released at once)."""
+    grant = ended_grant(eligible="200000.12")  # 90 % → 180.000,10
+    pay(grant, "162000.20")
+    accepted_final(grant, ["100000.06", "100000.06"])
+    clerk, approver = staff_user("case_worker"), staff_user("approver")
+    prepared = _client(clerk).post("/api/v1/staff/payments/settlements/prepare/", {"grant": grant.pk},
+                                   format="json")
+    assert prepared.status_code == 201 and prepared.json()["difference"] == "17999.90"
+    confirmed = _client(approver).post(f"/api/v1/staff/payments/settlements/{prepared.json()['id']}/confirm/")
+    assert confirmed.status_code == 200 and confirmed.json()["state"] == "confirmed"
+    payment = DisbursementRequest.objects.get(grant=grant, kind=DisbursementKind.FINAL_PAYMENT)
+    assert payment.state == DisbursementState.REQUESTED and payment.amount == D("17999.90")
+    staff = "/api/v1/staff/payments/disbursements/"
+    assert _client(approver).post(f"{staff}{payment.pk}/release/").status_code == 400  # not checked yet
+    assert _client(clerk).post(f"{staff}{payment.pk}/check/").status_code == 200
+    assert _client(clerk).post(f"{staff}{payment.pk}/release/").status_code in (400, 403)  # four eyes
+    released = _client(approver).post(f"{staff}{payment.pk}/release/")
+    assert released.status_code == 200 and released.json()["state"] == DisbursementState.RELEASED

@@ -26,11 +26,13 @@ from payments.exceptions import PaymentsError
 from payments.interest import OFFICIAL_BASE_RATES
 from payments.models import BaseRate, DisbursementRequest, Notice, ProofOfUse, Recovery, Settlement
 from payments.recovery_pdf import recovery_notice_pdf
+from payments.services import disbursements
 from payments.services import proofs as services
+from payments.services import proofs_recovery as recovery_svc
+from payments.services import proofs_settlement as settlement_svc
 from payments.tasks.proofs import render_recovery_notice
 from tests.factories import MunicipalityFactory, UserFactory, member_of, staff_user
-
-from .test_proofs_support import (
+from tests.payments.factories import (
     TEST_RATES_2026,
     accepted_final,
     ended_grant,
@@ -196,8 +198,8 @@ def _confirmed(grant, *, lines, paid, ineffective_from=None, **kwargs):
     pay(grant, paid)
     accepted_final(grant, lines)
     preparer, approver = staff_user("case_worker"), staff_user("approver")
-    settlement = services.prepare_settlement(actor=preparer, grant_id=grant.pk, ineffective_from=ineffective_from)
-    services.confirm_settlement(actor=approver, settlement_id=settlement.pk, **kwargs)
+    settlement = settlement_svc.prepare_settlement(actor=preparer, grant_id=grant.pk, ineffective_from=ineffective_from)
+    settlement_svc.confirm_settlement(actor=approver, settlement_id=settlement.pk, **kwargs)
     settlement.refresh_from_db()
     grant.refresh_from_db()
     return settlement, preparer, approver
@@ -230,10 +232,19 @@ def test_equal_costs_with_retained_instalment_release_the_final_payment():
     settlement, preparer, approver = _confirmed(grant, lines=["100000.00", "100000.00"], paid="162000.00")
     assert settlement.outcome == SettlementOutcome.FINAL_PAYMENT and settlement.difference == D("18000.00")
     payment = DisbursementRequest.objects.get(grant=grant)
+    # defect 4: the final payment is not released at once; it takes the normal check and release (two people)
     assert (payment.kind, payment.state, payment.amount) == (
-        DisbursementKind.FINAL_PAYMENT, DisbursementState.RELEASED, D("18000.00"))
-    assert (payment.requested_by, payment.checked_by, payment.released_by) == (preparer, preparer, approver)
+        DisbursementKind.FINAL_PAYMENT, DisbursementState.REQUESTED, D("18000.00"))
+    assert (payment.requested_by, payment.checked_by, payment.released_by) == (approver, None, None)
     assert payment.purpose == "Schlusszahlung"
+    with pytest.raises(PaymentsError):
+        disbursements.release_disbursement(actor=approver, disbursement_id=payment.pk)
+    disbursements.check_disbursement(actor=preparer, disbursement_id=payment.pk)
+    with pytest.raises(PaymentsError, match="Vier-Augen"):
+        disbursements.release_disbursement(actor=preparer, disbursement_id=payment.pk)
+    payment = disbursements.release_disbursement(actor=approver, disbursement_id=payment.pk)
+    assert (payment.state, payment.checked_by, payment.released_by) == (DisbursementState.RELEASED, preparer,
+                                                                        approver)
     assert grant.state == GrantState.SETTLED
     assert (grant.final_amount, grant.requested_amount, grant.paid_amount) == (
         D("180000.00"), D("180000.00"), D("162000.00"))
@@ -262,20 +273,20 @@ def test_four_eyes_for_settlement():
     pay(grant, "180000.00")
     accepted_final(grant, ["100000.00", "100000.00"])
     both = UserFactory(roles=["case_worker", "approver"])
-    settlement = services.prepare_settlement(actor=both, grant_id=grant.pk)
+    settlement = settlement_svc.prepare_settlement(actor=both, grant_id=grant.pk)
     with pytest.raises(PaymentsError, match="Vier-Augen"):
-        services.confirm_settlement(actor=both, settlement_id=settlement.pk)
+        settlement_svc.confirm_settlement(actor=both, settlement_id=settlement.pk)
     with pytest.raises(PaymentsError):  # a case worker may not confirm at all
-        services.confirm_settlement(actor=staff_user("case_worker"), settlement_id=settlement.pk)
+        settlement_svc.confirm_settlement(actor=staff_user("case_worker"), settlement_id=settlement.pk)
     assert Settlement.objects.get(pk=settlement.pk).state == DecisionState.PREPARED
     # the database refuses it too
     with pytest.raises(IntegrityError), transaction.atomic():
         Settlement.objects.filter(pk=settlement.pk).update(confirmed_by=both, state=DecisionState.CONFIRMED)
     # a second click on "prepare" returns the same settlement; a second confirmation does nothing
-    assert services.prepare_settlement(actor=both, grant_id=grant.pk).pk == settlement.pk
+    assert settlement_svc.prepare_settlement(actor=both, grant_id=grant.pk).pk == settlement.pk
     approver = staff_user("approver")
-    services.confirm_settlement(actor=approver, settlement_id=settlement.pk)
-    services.confirm_settlement(actor=approver, settlement_id=settlement.pk)
+    settlement_svc.confirm_settlement(actor=approver, settlement_id=settlement.pk)
+    settlement_svc.confirm_settlement(actor=approver, settlement_id=settlement.pk)
     assert AuditEntry.objects.filter(action="settlement.confirmed").count() == 1
 
 
@@ -286,7 +297,7 @@ def test_open_instalments_must_be_settled_first():
     DisbursementRequest.objects.create(grant=grant, number=1, amount=D("20000.00"), purpose="Rate",
                                        needed_on=dt.date(2025, 6, 1), requested_by=grant.grantee)
     with pytest.raises(PaymentsError, match="Nr. 1"):
-        services.prepare_settlement(actor=staff_user("case_worker"), grant_id=grant.pk)
+        settlement_svc.prepare_settlement(actor=staff_user("case_worker"), grant_id=grant.pk)
     assert not Settlement.objects.filter(grant=grant).exists()
 
 
@@ -296,18 +307,19 @@ def test_recovery_needs_a_date_not_in_the_future():
     accepted_final(grant, ["50000.00", "50000.00"])
     case_worker = staff_user("case_worker")
     with pytest.raises(PaymentsError) as err:
-        services.prepare_settlement(actor=case_worker, grant_id=grant.pk)
+        settlement_svc.prepare_settlement(actor=case_worker, grant_id=grant.pk)
     assert err.value.field == "ineffective_from"
     with pytest.raises(PaymentsError):
-        services.prepare_settlement(actor=case_worker, grant_id=grant.pk,
+        settlement_svc.prepare_settlement(actor=case_worker, grant_id=grant.pk,
                                     ineffective_from=timezone.localdate() + dt.timedelta(days=1))
     with pytest.raises(PaymentsError):
-        services.prepare_settlement(actor=staff_user("approver"), grant_id=grant.pk,
+        settlement_svc.prepare_settlement(actor=staff_user("approver"), grant_id=grant.pk,
                                     ineffective_from=dt.date(2025, 1, 1))
-    settlement = services.prepare_settlement(actor=case_worker, grant_id=grant.pk,
+    settlement = settlement_svc.prepare_settlement(actor=case_worker, grant_id=grant.pk,
                                              ineffective_from=dt.date(2025, 1, 1))
-    services.discard_settlement(actor=case_worker, settlement_id=settlement.pk, reason="Datum falsch")
-    again = services.prepare_settlement(actor=case_worker, grant_id=grant.pk, ineffective_from=dt.date(2025, 2, 1))
+    settlement_svc.discard_settlement(actor=case_worker, settlement_id=settlement.pk, reason="Datum falsch")
+    again = settlement_svc.prepare_settlement(actor=case_worker, grant_id=grant.pk,
+                                              ineffective_from=dt.date(2025, 2, 1))
     assert again.pk != settlement.pk and again.ineffective_from == dt.date(2025, 2, 1)
 
 
@@ -315,7 +327,7 @@ def test_settlement_refused_before_the_final_proof_is_accepted():
     grant = ended_grant()
     submit_final(grant, ["100000.00", "100000.00"])
     with pytest.raises(PaymentsError, match="nicht geprüft"):
-        services.prepare_settlement(actor=staff_user("case_worker"), grant_id=grant.pk)
+        settlement_svc.prepare_settlement(actor=staff_user("case_worker"), grant_id=grant.pk)
 
 
 # ---------------------------------------------------------------- recoveries
@@ -332,16 +344,16 @@ def test_partial_payments_split_and_full_payment_closes_the_grant():
     recovery = _recovery()
     clerk = staff_user("case_worker")
     # hand figures in test_interest.py: 141,31 interest on 01.03.2024, then 5.215,17 outstanding on 01.05.2024
-    first = services.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 3, 1),
+    first = recovery_svc.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 3, 1),
                                              amount=D("5000.00"))
     assert (first.to_interest, first.to_principal) == (D("141.31"), D("4858.69"))
     with pytest.raises(PaymentsError, match="übersteigt"):
-        services.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 5, 1),
+        recovery_svc.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 5, 1),
                                          amount=D("5215.18"))
     with pytest.raises(PaymentsError, match="Reihenfolge"):
-        services.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 2, 1),
+        recovery_svc.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 2, 1),
                                          amount=D("1.00"))
-    last = services.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 5, 1),
+    last = recovery_svc.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 5, 1),
                                             amount=D("5215.17"))
     assert (last.to_interest, last.to_principal) == (D("73.86"), D("5141.31"))
     recovery.refresh_from_db()
@@ -350,7 +362,7 @@ def test_partial_payments_split_and_full_payment_closes_the_grant():
     recovery.grant.refresh_from_db()
     assert recovery.grant.state == GrantState.CLOSED
     with pytest.raises(PaymentsError):
-        services.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 5, 2),
+        recovery_svc.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 5, 2),
                                          amount=D("1.00"))
 
 
@@ -358,18 +370,18 @@ def test_waiver_needs_an_approver_and_a_reason_and_zeroes_interest():
     seed_rates()
     recovery = _recovery()
     clerk, approver = staff_user("case_worker"), staff_user("approver")
-    services.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 3, 1),
+    recovery_svc.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 3, 1),
                                      amount=D("5000.00"))
     with pytest.raises(PaymentsError):
-        services.waive_interest(actor=clerk, recovery_id=recovery.pk, reason="Härtefall")
+        recovery_svc.waive_interest(actor=clerk, recovery_id=recovery.pk, reason="Härtefall")
     with pytest.raises(PaymentsError):
-        services.waive_interest(actor=approver, recovery_id=recovery.pk, reason=" ")
-    services.waive_interest(actor=approver, recovery_id=recovery.pk, reason="Härtefall")
+        recovery_svc.waive_interest(actor=approver, recovery_id=recovery.pk, reason=" ")
+    recovery_svc.waive_interest(actor=approver, recovery_id=recovery.pk, reason="Härtefall")
     recovery.refresh_from_db()
-    current = services.recovery_position(recovery, on=dt.date(2024, 12, 1))
+    current = recovery_svc.recovery_position(recovery, on=dt.date(2024, 12, 1))
     assert current.interest_outstanding == 0 and current.paid_interest == D("141.31")
     assert current.outstanding == D("5141.31")
-    services.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 12, 1),
+    recovery_svc.record_recovery_payment(actor=clerk, recovery_id=recovery.pk, received_on=dt.date(2024, 12, 1),
                                      amount=D("5141.31"))
     recovery.refresh_from_db()
     assert recovery.state == RecoveryState.PAID
@@ -382,9 +394,9 @@ def test_recovery_notice_pdf_shows_the_figures():
     grant = ended_grant()
     pay(grant, "180000.00")
     accepted_final(grant, ["100000.00", "50000.00"])
-    settlement = services.prepare_settlement(actor=staff_user("case_worker"), grant_id=grant.pk,
+    settlement = settlement_svc.prepare_settlement(actor=staff_user("case_worker"), grant_id=grant.pk,
                                              ineffective_from=dt.date(2025, 8, 1))
-    services.confirm_settlement(actor=staff_user("approver"), settlement_id=settlement.pk,
+    settlement_svc.confirm_settlement(actor=staff_user("approver"), settlement_id=settlement.pk,
                                 today=dt.date(2025, 10, 1))
     recovery = Recovery.objects.select_related("grant__application__lead", "settlement").get(grant=grant)
     # interest to 01.10.2025: 01.08.–30.09.2025 = 61 days of 365 at 1,27 + 5 = 6,27 %:
@@ -404,22 +416,22 @@ def test_recovery_notice_pdf_shows_the_figures():
 def test_seed_and_maintain_base_rates():
     # the data migration brought the official rates; seeding again adds nothing, after a flush all of them
     assert sorted(BaseRate.objects.values_list("valid_from", "rate")) == sorted(OFFICIAL_BASE_RATES)
-    assert services.seed_base_rates() == 0
+    assert recovery_svc.seed_base_rates() == 0
     BaseRate.objects.all().delete()
-    assert services.seed_base_rates() == len(OFFICIAL_BASE_RATES)
+    assert recovery_svc.seed_base_rates() == len(OFFICIAL_BASE_RATES)
     clerk = staff_user("case_worker")
     with pytest.raises(PaymentsError) as err:
-        services.add_base_rate(actor=clerk, valid_from=dt.date(2026, 2, 1), rate="1.00")
+        recovery_svc.add_base_rate(actor=clerk, valid_from=dt.date(2026, 2, 1), rate="1.00")
     assert err.value.field == "valid_from"
     with pytest.raises(PaymentsError):
-        services.add_base_rate(actor=member_of(MunicipalityFactory()), valid_from=dt.date(2026, 1, 1), rate="1.27")
-    rate = services.add_base_rate(actor=clerk, valid_from=dt.date(2026, 1, 1), rate="1.27")
-    assert services.add_base_rate(actor=clerk, valid_from=dt.date(2026, 1, 1), rate="1.27").pk == rate.pk
+        recovery_svc.add_base_rate(actor=member_of(MunicipalityFactory()), valid_from=dt.date(2026, 1, 1), rate="1.27")
+    rate = recovery_svc.add_base_rate(actor=clerk, valid_from=dt.date(2026, 1, 1), rate="1.27")
+    assert recovery_svc.add_base_rate(actor=clerk, valid_from=dt.date(2026, 1, 1), rate="1.27").pk == rate.pk
     with pytest.raises(PaymentsError):
-        services.add_base_rate(actor=clerk, valid_from=dt.date(2026, 1, 1), rate="1.30")
+        recovery_svc.add_base_rate(actor=clerk, valid_from=dt.date(2026, 1, 1), rate="1.30")
     with pytest.raises(PaymentsError):
-        services.correct_base_rate(actor=clerk, base_rate_id=rate.pk, rate="1.30", reason="")
-    services.correct_base_rate(actor=clerk, base_rate_id=rate.pk, rate="1.30", reason="Tippfehler")
+        recovery_svc.correct_base_rate(actor=clerk, base_rate_id=rate.pk, rate="1.30", reason="")
+    recovery_svc.correct_base_rate(actor=clerk, base_rate_id=rate.pk, rate="1.30", reason="Tippfehler")
     assert BaseRate.objects.get(pk=rate.pk).rate == D("1.30")
     entry = AuditEntry.objects.get(action="base_rate.corrected")
     assert entry.data["old"] == "1.27" and entry.reason == "Tippfehler"
@@ -477,3 +489,13 @@ def test_overdue_reminder_at_most_once_a_week_and_case_workers_informed(django_c
     # a submitted proof is no longer reminded
     ProofOfUse.objects.filter(pk=proof.pk).update(state=ProofState.SUBMITTED)
     assert services.remind_proofs(today=due + dt.timedelta(days=30))["overdue"] == []
+
+
+def test_settlement_with_cents_runs_on_the_demo_database():
+    """Defect 8: on SQLite, amounts with cents (180.000,10 − 162.000,20) broke the difference constraint."""
+    grant = ended_grant(eligible="200000.12")  # 90 % → 180.000,10
+    settlement, _p, _a = _confirmed(grant, lines=["100000.06", "100000.06"], paid="162000.20")
+    assert (settlement.final_amount, settlement.paid_before, settlement.difference) == (
+        D("180000.10"), D("162000.20"), D("17999.90"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Settlement.objects.filter(pk=settlement.pk).update(difference=D("17999.91"))

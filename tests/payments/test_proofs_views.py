@@ -9,10 +9,9 @@ from django.urls import reverse
 
 from payments.enums import DecisionState, GrantState, ProofState
 from payments.models import BaseRate, ProofOfUse, Recovery, Settlement
-from payments.services import proofs as services
+from payments.services import proofs_recovery as recovery_svc
 from tests.factories import MunicipalityFactory, member_of, staff_user
-
-from .test_proofs_support import accepted_final, ended_grant, final_proof, pay, seed_rates, submit_final
+from tests.payments.factories import accepted_final, ended_grant, final_proof, pay, seed_rates, submit_final
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -188,7 +187,7 @@ def _open_recoveries(n):
         grant = ended_grant(state=GrantState.RECOVERY_OPEN)
         recovery = Recovery.objects.create(grant=grant, principal=D("5000.00"), interest_from=dt.date(2024, 1, 1),
                                            due_on=dt.date(2024, 2, 1), created_by=approver)
-        services.record_recovery_payment(actor=approver, recovery_id=recovery.pk, received_on=dt.date(2024, 3, 1),
+        recovery_svc.record_recovery_payment(actor=approver, recovery_id=recovery.pk, received_on=dt.date(2024, 3, 1),
                                          amount=D("100.00"))
 
 

@@ -19,6 +19,7 @@ from applications.models import Application, CostLine
 from grants.enums import CallState
 from grants.models import Call, CallBudgetYear, FundingProgram
 from grants.services import next_case_number
+from payments import schedule
 from payments.enums import DecisionKind
 from payments.selectors.disbursements import current_bank_account
 from payments.services import decisions, disbursements
@@ -58,19 +59,23 @@ class Command(BaseCommand):
         render_grant_notice(grant_id=grant.pk)  # normally after commit via Celery; safe to run twice
         decisions.waive_appeal(actor=applicant, grant_id=grant.pk)
         if current_bank_account(grant.application.lead_id) is None:
-            disbursements.change_bank_account(actor=applicant, municipality_id=grant.application.lead_id,
-                                              holder=grant.application.lead.name[:70],
-                                              iban="DE89 3704 0044 0532 0130 00")
+            account = disbursements.change_bank_account(actor=applicant, municipality_id=grant.application.lead_id,
+                                                        holder=grant.application.lead.name[:70],
+                                                        iban="DE89 3704 0044 0532 0130 00")
+            disbursements.confirm_bank_account(actor=worker, account_id=account.pk)
         today = timezone.localdate()
+        bank_day = today  # the last TARGET2 business day up to today: the demo run was executed on it
+        while not schedule.is_target2_business_day(bank_day):
+            bank_day -= dt.timedelta(days=1)
         first = disbursements.request_disbursement(
             actor=applicant, grant_id=grant.pk, amount=Decimal("120000.00"),
             purpose="Abschlagsrechnung Leuchtenköpfe und Steuerungsmodule (Los 1)",
             needed_on=today + dt.timedelta(days=14), own_spending=Decimal("13400.00"))
         disbursements.check_disbursement(actor=worker, disbursement_id=first.pk)
         disbursements.release_disbursement(actor=approver, disbursement_id=first.pk)
-        run = disbursements.create_payment_run(actor=worker, execution_date=today + dt.timedelta(days=1),
-                                               disbursement_ids=[first.pk])
-        disbursements.confirm_payment_run(actor=worker, run_id=run.pk, paid_on=today)
+        run = disbursements.create_payment_run(actor=worker, execution_date=bank_day, disbursement_ids=[first.pk],
+                                               today=bank_day)
+        disbursements.confirm_payment_run(actor=approver, run_id=run.pk, paid_on=bank_day)
         disbursements.request_disbursement(
             actor=applicant, grant_id=grant.pk, amount=Decimal("85000.00"),
             purpose="Datenplattform: erste Teilleistung", needed_on=today + dt.timedelta(days=30),
@@ -89,13 +94,16 @@ class Command(BaseCommand):
             program=program, title=TITLE, opens_at=opens, closes_at=closes, total_budget=Decimal("4000000.00"),
             state=CallState.CLOSED,
             description="Die erste Runde: die Jury hat entschieden, das Ministerium bewilligt und zahlt aus.")
-        for year, amount in ((2027, Decimal("2000000.00")), (2028, Decimal("2000000.00"))):
+        # the budget years are this year and the next, so that money is requested inside the funding period
+        # and booked to a committed year whatever day the demo is loaded
+        for year, amount in ((today.year, Decimal("2000000.00")), (today.year + 1, Decimal("2000000.00"))):
             CallBudgetYear.objects.create(call=call, year=year, amount=amount, chapter="07 02", title_code="883 01")
         Call.objects.filter(pk=call.pk).update(frozen_at=closes)  # its applications came in
         call.refresh_from_db()
         return call
 
     def _application(self, call, applicant, title, lead_hint, state, per_year):
+        first_year = min(call.budget_years.values_list("year", flat=True))
         if lead_hint == "kommune":
             lead = Membership.objects.filter(user=applicant).order_by("pk").first().municipality
         else:
@@ -107,10 +115,10 @@ class Command(BaseCommand):
             submitted_at=call.closes_at - dt.timedelta(days=3), submissions=1,
             summary="Modellprojekt mit offenen Schnittstellen, übertragbar auf andere Kommunen.",
             objectives="Weniger Energieverbrauch, bessere Dienste.", benefit="Spürbar im Alltag.",
-            transferability="Open Source, dokumentiert.", start_date=dt.date(2027, 1, 1),
-            end_date=dt.date(2028, 12, 31), declaration_not_started=True, declaration_own_share=True)
+            transferability="Open Source, dokumentiert.", start_date=dt.date(first_year, 1, 1),
+            end_date=dt.date(first_year + 1, 12, 31), declaration_not_started=True, declaration_own_share=True)
         app.topics.set(call.program.topics.filter(number__in=[8 if "Licht" in title or "Beleucht" in title else 1]))
-        for position, (year, amount) in enumerate(zip((2027, 2028), per_year, strict=True)):
+        for position, (year, amount) in enumerate(zip((first_year, first_year + 1), per_year, strict=True)):
             CostLine.objects.create(application=app, position=position, category=CostCategory.INVESTMENT,
                                     description=f"Umsetzung {year}", budget_year=year, amount=amount)
         figures = figures_for(app)
