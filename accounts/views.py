@@ -1,15 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foundation.permissions import require_perm
+
 from . import services
 from .exceptions import AccountsError
 from .forms import ApiTokenForm, InvitationForm, MembershipRequestForm, RefuseForm
-from .rules import is_case_worker
 from .selectors import approved_municipalities, memberships_of, pending_memberships
 
 
@@ -46,14 +46,9 @@ def memberships(request):
                   {"form": form, "memberships": memberships_of(request.user)})
 
 
-def _require_case_worker(request):
-    if not is_case_worker(request.user):
-        raise PermissionDenied
-
-
 @login_required
 def membership_review(request):
-    _require_case_worker(request)
+    require_perm(request, "accounts.decide_membership")
     return render(request, "accounts/membership_review.html", {
         "pending": pending_memberships(), "invite_form": InvitationForm(), "refuse_form": RefuseForm(),
     })
@@ -62,7 +57,7 @@ def membership_review(request):
 @login_required
 @require_POST
 def membership_decide(request, pk: int, decision: str):
-    _require_case_worker(request)
+    require_perm(request, "accounts.decide_membership")
     if decision not in {"approve", "refuse"}:
         raise Http404
     try:
@@ -85,7 +80,7 @@ def membership_decide(request, pk: int, decision: str):
 @login_required
 @require_POST
 def invite(request):
-    _require_case_worker(request)
+    require_perm(request, "accounts.decide_membership")
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:

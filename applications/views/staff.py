@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.enums import MunicipalityKind
 from accounts.models import Municipality
-from accounts.rules import is_case_worker, is_staff_member
+from accounts.rules import is_case_worker
 from foundation.exports import download
+from foundation.permissions import require_perm
 from grants.models import Call
 from grants.selectors import calls_for_staff
 
@@ -22,14 +23,9 @@ from ..exports import CALL_APPLICATIONS
 from ..forms import ReasonForm, ReturnForm, StaffFilterForm
 
 
-def _require_staff(request):
-    if not is_staff_member(request.user):
-        raise PermissionDenied
-
-
 @login_required
 def call_list(request):
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     return render(request, "applications/staff/calls.html", {"calls": calls_for_staff()})
 
 
@@ -49,7 +45,7 @@ def _filter_form(request, call):
 
 @login_required
 def call_applications(request, call_pk: int):
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     call = get_object_or_404(Call.objects.select_related("program"), pk=call_pk)
     form, filters = _filter_form(request, call)
     qs = selectors.staff_applications(call_id=call.pk, **filters)
@@ -62,7 +58,7 @@ def call_applications(request, call_pk: int):
 
 @login_required
 def call_applications_csv(request, call_pk: int):
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     call = get_object_or_404(Call.objects.select_related("program"), pk=call_pk)
     _form, filters = _filter_form(request, call)
     qs = selectors.staff_applications(call_id=call.pk, **filters)

@@ -5,24 +5,18 @@ Everything is read through payments.selectors.dashboard in a constant number of 
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, re_path
 from django.utils.translation import gettext_lazy as _
 
+from foundation.permissions import require_perm
 from grants.models import Call
 
 from .. import exports
-from ..rules import may_view_dashboard
 from ..selectors import dashboard as selectors
 
 EXPORT_KINDS = (("grants", _("Zuwendungen")), ("payments", _("Auszahlungen")), ("recoveries", _("Rückforderungen")))
-
-
-def _require_staff(request):
-    if not may_view_dashboard(request.user):
-        raise PermissionDenied
 
 
 def _int(value) -> int | None:
@@ -48,7 +42,7 @@ def export_scope(params) -> tuple:
 
 @login_required
 def index(request):
-    _require_staff(request)
+    require_perm(request, "payments.view_dashboard")
     calls = list(selectors.dashboard_calls())
     programs = {}
     for call in calls:
@@ -64,7 +58,7 @@ def index(request):
 
 @login_required
 def call_dashboard(request, call_pk: int):
-    _require_staff(request)
+    require_perm(request, "payments.view_dashboard")
     call = selectors.call_for_dashboard(call_pk)
     calls = Call.objects.filter(pk=call.pk)
     return render(request, "payments/dashboard/overview.html", {
@@ -76,7 +70,7 @@ def call_dashboard(request, call_pk: int):
 
 @login_required
 def program_dashboard(request, program_pk: int):
-    _require_staff(request)
+    require_perm(request, "payments.view_dashboard")
     program = selectors.program_for_dashboard(program_pk)
     calls = Call.objects.filter(program=program)
     return render(request, "payments/dashboard/overview.html", {
@@ -88,14 +82,14 @@ def program_dashboard(request, program_pk: int):
 
 @login_required
 def needing_action(request):
-    _require_staff(request)
+    require_perm(request, "payments.view_dashboard")
     return render(request, "payments/dashboard/actions.html", {
         "actions": selectors.cases_needing_action(calls=Call.objects.all())})
 
 
 @login_required
 def export(request, kind: str, fmt: str):
-    _require_staff(request)
+    require_perm(request, "payments.view_dashboard")
     calls, suffix = export_scope(request.GET)
     return exports.response(kind, fmt, calls, suffix=suffix)
 

@@ -24,6 +24,7 @@ from applications.financing import figures_for
 from applications.models import Application
 from foundation.files import private_pdf_response
 from foundation.forms import AmountField, DateInput, KernFormMixin
+from foundation.permissions import require_perm
 from grants.models import Call
 from grants.selectors import calls_for_staff
 
@@ -83,17 +84,12 @@ def _add_error(form: forms.Form, exc: PaymentsError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-def _require_staff(request) -> None:
-    if not is_staff_member(request.user):
-        raise PermissionDenied
-
-
 # ---------------------------------------------------------------- staff
 
 
 @login_required
 def call_list(request):
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     calls = list(calls_for_staff())
     pending = {}
     for decision in selectors.pending_decisions():
@@ -107,7 +103,7 @@ def call_list(request):
 
 @login_required
 def call_decisions(request, call_pk: int):
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     call = get_object_or_404(Call.objects.select_related("program"), pk=call_pk)
     recommended, reserve = selectors.decidable_applications(call)
     return render(request, "payments/decisions/call.html", {
@@ -142,7 +138,7 @@ def _case_context(request, application: Application, prepare_form=None) -> dict:
 
 
 def _staff_application(request, app_pk: int) -> Application:
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     return get_object_or_404(
         Application.objects.select_related("call__program", "lead__landkreis")
         .prefetch_related("cost_lines", "third_party"), pk=app_pk, case_number__isnull=False)
@@ -177,7 +173,7 @@ def prepare(request, app_pk: int):
 
 
 def _staff_decision(request, pk: int) -> Decision:
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     return get_object_or_404(Decision.objects.select_related("application__lead", "application__call",
                                                              "prepared_by", "confirmed_by"), pk=pk)
 
@@ -230,7 +226,7 @@ def discard(request, pk: int):
 @idempotent_page("payments.amendment.prepare")
 def amend(request, grant_pk: int):
     """Prepare a change (first person); an approver confirms it on the amendment page (second person)."""
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     if not request.user.has_perm("payments.prepare_amendment"):
         raise PermissionDenied
     grant = get_object_or_404(selectors.visible_grants(request.user).select_related("call__program"), pk=grant_pk)
@@ -258,7 +254,7 @@ def amend(request, grant_pk: int):
 @idempotent_page("payments.amendment.confirm")
 def amendment(request, pk: int):
     """A prepared change: the approver (not the preparer) confirms it, or it is discarded with a reason."""
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     item = get_object_or_404(Amendment.objects.select_related("grant__application", "prepared_by", "confirmed_by"),
                              pk=pk)
     discard_form = ReasonForm(request.POST if request.POST.get("action") == "discard" else None)

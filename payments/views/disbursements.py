@@ -26,6 +26,7 @@ from audit.selectors import timeline_for
 from foundation.amounts import format_amount_input
 from foundation.files import private_file_response
 from foundation.forms import AmountField, DateInput, KernFormMixin
+from foundation.permissions import require_perm
 
 from .. import schedule
 from ..enums import PAYABLE_STATES, DisbursementState, PaymentRunState
@@ -96,11 +97,6 @@ class RunCancelForm(ReasonForm):
 
 
 # ---------------------------------------------------------------- scoping
-
-
-def _require_staff(request, *, run: bool = False):
-    if not (may_run_payments(request.user) if run else is_staff_member(request.user)):
-        raise PermissionDenied
 
 
 def _visible_grant(request, grant_id: int) -> Grant:
@@ -241,7 +237,7 @@ def bank_account_confirm(request, pk: int):
 
 @login_required
 def queue(request):
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     rows = list(selectors.disbursements_for_staff().filter(state__in=[
         DisbursementState.REQUESTED, DisbursementState.CHECKED, DisbursementState.RELEASED])
         .annotate(bank_changed=_recently_changed()))
@@ -258,7 +254,7 @@ def queue(request):
 
 
 def _staff_disbursement(request, pk: int) -> DisbursementRequest:
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     return get_object_or_404(selectors.disbursements_for_staff().annotate(bank_changed=_recently_changed()), pk=pk)
 
 
@@ -327,7 +323,7 @@ def reject(request, pk: int):
 
 @login_required
 def runs(request):
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     return render(request, "payments/disbursements/runs.html", {
         "runs": list(selectors.runs_for_staff()[:200]), "may_run": bool(may_run_payments(request.user)),
         "n_released": DisbursementRequest.objects.filter(state=DisbursementState.RELEASED).count()})
@@ -336,7 +332,7 @@ def runs(request):
 @login_required
 @idempotent_page("payments.payment_run.create")
 def run_create(request):
-    _require_staff(request, run=True)
+    require_perm(request, "payments.run_payments")
     next_day = schedule.next_target2_business_day(schedule.today() + dt.timedelta(days=1))
     form = RunCreateForm(request.POST or None, initial={"execution_date": next_day})
     released = list(selectors.disbursements_for_staff().filter(state=DisbursementState.RELEASED)
@@ -366,7 +362,7 @@ def run_create(request):
 
 
 def _run(request, pk: int) -> PaymentRun:
-    _require_staff(request)
+    require_perm(request, "accounts.view_staff_area")
     return get_object_or_404(selectors.runs_for_staff(), pk=pk)
 
 
@@ -393,7 +389,7 @@ def run_file(request, pk: int):
 @login_required
 @idempotent_page("payments.payment_run.confirm")
 def run_confirm(request, pk: int):
-    _require_staff(request, run=True)
+    require_perm(request, "payments.run_payments")
     run = _run(request, pk)
     if run.state != PaymentRunState.EXPORTED:
         messages.info(request, _("Dieser Zahlungslauf ist bereits %(s)s.") % {"s": run.get_state_display()})
@@ -413,7 +409,7 @@ def run_confirm(request, pk: int):
 
 @login_required
 def run_cancel(request, pk: int):
-    _require_staff(request, run=True)
+    require_perm(request, "payments.run_payments")
     run = _run(request, pk)
     if run.state != PaymentRunState.EXPORTED:
         messages.info(request, _("Dieser Zahlungslauf ist bereits %(s)s.") % {"s": run.get_state_display()})
