@@ -66,7 +66,9 @@ class DashboardActionItemSerializer(serializers.Serializer):
     detail = serializers.CharField(read_only=True)
     date = serializers.DateField(read_only=True, allow_null=True)
     object_id = serializers.IntegerField(read_only=True, help_text=_("Id des Vorgangs (Entscheidung, Mittelabruf, "
-                                                                     "Nachweis, Abrechnung, Rückforderung)"))
+                                                                     "Nachweis, Abrechnung, Rückforderung, "
+                                                                     "Hintergrundarbeit)"))
+    url = serializers.CharField(read_only=True, help_text=_("Seite des Vorgangs, wenn er zu keinem Antrag gehört"))
 
 
 class DashboardActionGroupSerializer(serializers.Serializer):

@@ -277,6 +277,7 @@ ACTION_KINDS = (
     ("proof_overdue", _("Überfällige Nachweise")),
     ("settlement_prepared", _("Vorbereitete Schlussabrechnungen, die bestätigt werden müssen")),
     ("recovery_overdue", _("Überfällige Rückforderungen")),
+    ("background_work", _("Hängende Hintergrundarbeiten (Bescheide, Belege, E-Mails)")),
 )
 
 
@@ -290,6 +291,7 @@ class ActionItem:
     detail: str = ""
     date: dt.date | None = None
     object_id: int = 0
+    url: str = ""
 
 
 @dataclass
@@ -306,7 +308,7 @@ def _item(kind, application, *, detail="", date=None, object_id=0) -> ActionItem
 
 
 def cases_needing_action(*, calls: QuerySet[Call], today: dt.date | None = None) -> list[ActionGroup]:
-    """What staff must do next, per kind, oldest first. Five queries whatever the number of cases."""
+    """What staff must do next, per kind, oldest first. Six queries whatever the number of cases."""
     from foundation.amounts import format_eur
 
     today = today or timezone.localdate()
@@ -356,6 +358,17 @@ def cases_needing_action(*, calls: QuerySet[Call], today: dt.date | None = None)
         detail = _("offen: %(a)s") % {"a": format_eur(rec.principal - rec.paid_principal)}
         found["recovery_overdue"].append(_item("recovery_overdue", rec.grant.application, detail=detail,
                                                date=rec.due_on, object_id=rec.pk))
+
+    # Background work is not tied to one call: it is listed in every scope (outbox/selectors.py).
+    from django.urls import reverse
+
+    from outbox.selectors import stuck_messages
+
+    for message in stuck_messages()[:50]:
+        found["background_work"].append(ActionItem(
+            kind="background_work", application_id=0, case_number="", title=message.label or message.key,
+            municipality="", detail=message.last_error[:200] or str(message.get_state_display()),
+            date=timezone.localdate(message.created_at), object_id=message.pk, url=reverse("outbox:stuck")))
 
     return [ActionGroup(kind=kind, label=str(label), items=found[kind]) for kind, label in ACTION_KINDS]
 

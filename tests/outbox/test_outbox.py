@@ -141,3 +141,19 @@ def test_the_stuck_list_keeps_its_query_count(client, django_assert_max_num_quer
         OutboxMessage.objects.filter(pk=message.pk).update(state=State.FAILED)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("outbox:stuck")).status_code == 200
+
+
+def test_the_finance_dashboard_counts_stuck_work_as_needing_action(client):
+    message = services.enqueue(task="accounts.tasks.send_email", key="mail:dash", kwargs={}, label="Bescheid X")
+    OutboxMessage.objects.filter(pk=message.pk).update(state=State.FAILED, last_error="OSError: disk full")
+    client.force_login(staff_user("case_worker"))
+    page = client.get(reverse("payments:dashboard-actions")).content.decode()
+    assert "Hängende Hintergrundarbeiten" in page and "Bescheid X" in page and "disk full" in page
+    api = APIClient()
+    api.force_login(staff_user("case_worker"))
+    from tests.factories import CallFactory
+
+    call = CallFactory()
+    groups = api.get(f"/api/v1/staff/payments/dashboard/{call.pk}/").json()["actions"]
+    stuck = next(g for g in groups if g["kind"] == "background_work")
+    assert [item["object_id"] for item in stuck["items"]] == [message.pk]
