@@ -28,9 +28,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG")
+DEMO_MODE = env_bool("DEMO_MODE")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("DJANGO_ALLOW_INSECURE_KEY") != "1":
+    # The demo's helper commands (e.g. `DEMO_MODE=1 manage.py demo_totp EMAIL`) run with the local key.
+    if not (DEBUG or DEMO_MODE) and os.environ.get("DJANGO_ALLOW_INSECURE_KEY") != "1":
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured("SECRET_KEY must be set (or DEBUG=1 for local use).")
@@ -38,7 +40,6 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-DEMO_MODE = env_bool("DEMO_MODE")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -246,9 +247,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 5,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# On a lost broker connection, running acks_late tasks are cancelled and redelivered (their
-# acknowledgement could not reach the broker anyway); Celery 6 makes this the default.
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# On a lost broker connection, running tasks are NOT cancelled: they finish and mark their outbox
+# row done; the message, whose acknowledgement could not reach the broker, is delivered again and
+# finds the row done. Cancelling would cut a mail between "claimed" and "sent" and leave it for a
+# person to decide (mails are sent at most once).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Recycle a worker child by its memory (WeasyPrint grows with every rendering), not after a
 # few hundred tasks: most tasks are small mails, which would otherwise recycle the children

@@ -131,3 +131,9 @@ def grant_expression(*, rate: str = "funding_rate", eligible_costs: str = "eligi
     if maximum is None:
         return grant
     return Least(grant, Cast(F(maximum), money), output_field=money)
+
+
+def retained_instalment(*, grant: Decimal, percent: Decimal) -> Decimal:
+    """The final instalment held back until the proof of use is checked: `percent` of the grant, rounded
+    down to the cent (configurable per program; 0 means none)."""
+    return floor_cents(grant * percent / Decimal(100))

@@ -62,9 +62,11 @@ class Worker:
     def start(self) -> Worker:
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", os.environ.get("FAULTS_WORKER_LOG_LEVEL", "warning"),
              "-n", f"{self.name}@%h"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, start_new_session=True,
+            stderr=open(os.environ["FAULTS_WORKER_LOG"], "ab") if os.environ.get("FAULTS_WORKER_LOG")  # noqa: SIM115
+            else subprocess.DEVNULL)
         wait_for(lambda: bool(self.children()), timeout=60, what="the worker's child process")
         return self
 

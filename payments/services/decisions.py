@@ -32,9 +32,9 @@ from applications.enums import DECIDABLE_STATES
 from applications.models import Application, CostLine
 from applications.services import decide_application
 from audit.services import record
-from foundation.amounts import ZERO, floor_cents, format_eur, to_money
+from foundation.amounts import ZERO, format_eur, to_money
 from grants.models import Call, CallBudgetYear
-from grants.money import proportional_grant, range_error
+from grants.money import proportional_grant, range_error, retained_instalment
 from outbox.services import enqueue
 
 from ..enums import DecisionKind, DecisionState, GrantState, NoticeKind
@@ -264,7 +264,7 @@ def _approve(*, actor, call, budget_years, decision, application) -> Grant:
         raise PaymentsError(" ".join(problems))
     _commit(call, budget_years, by_year)
     program = call.program
-    retained = floor_cents(total * program.retained_instalment_percent / Decimal(100))
+    retained = retained_instalment(grant=total, percent=program.retained_instalment_percent)
     grant = Grant.objects.create(
         application=application, call=call, decision=decision, funding_rate=decision.funding_rate,
         eligible_costs=decision.eligible_costs, amount=total, retained_amount=retained,
@@ -401,7 +401,7 @@ def _amendment_figures(grant: Grant, program, *, amount, project_end, eligible_c
             _("Der Höchstbetrag darf %(c)s (Fördersatz × zuwendungsfähige Ausgaben, höchstens die "
               "Höchstzuwendung des Programms) nicht übersteigen; es sind %(d)s zu viel.")
             % {"c": format_eur(ceiling), "d": format_eur(new_amount - ceiling)}, field="amount")
-    new_retained = floor_cents(new_amount * program.retained_instalment_percent / Decimal(100))
+    new_retained = retained_instalment(grant=new_amount, percent=program.retained_instalment_percent)
     if grant.requested_amount > new_amount - new_retained:
         raise PaymentsError(
             _("Der Höchstbetrag kann nicht unter die bereits abgerufenen %(r)s (zuzüglich der einbehaltenen "

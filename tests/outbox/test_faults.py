@@ -61,17 +61,34 @@ def drafts(n: int):
 
 
 def sweep_until(predicate, what: str, timeout: float = 120):
-    wait_for(predicate, timeout=timeout, what=what, every=1, between=outbox.sweep)
+    try:
+        wait_for(predicate, timeout=timeout, what=what, every=1, between=outbox.sweep)
+    except TimeoutError as exc:
+        rows = [f"{m.key} {m.state} {m.attempts} {m.last_error[:300]}"
+                for m in OutboxMessage.objects.exclude(state=OutboxMessage.State.DONE)]
+        raise AssertionError(f"{exc}; not done: {rows}") from None
 
 
 def all_done() -> bool:
     return not OutboxMessage.objects.exclude(state=OutboxMessage.State.DONE).exists()
 
 
-def test_broker_down_during_submissions_loses_nothing_and_does_nothing_twice(client, stack):
+def test_broker_down_during_submissions_and_confirmations_loses_nothing_and_does_nothing_twice(client, stack):
+    from payments.enums import DecisionKind, NoticeKind
+    from payments.models import Grant, Notice
+    from payments.services import decisions
+    from tests.factories import staff_user
+    from tests.payments.factories import decidable
+
     broker, _worker = stack
     cases = drafts(3)
+    to_decide = [decidable(CallFactory()) for _ in range(2)]
+    worker, approver = staff_user("case_worker"), staff_user("approver")
+    prepared = [decisions.prepare_decision(actor=worker, application_id=app.pk, kind=DecisionKind.APPROVE)
+                for app in to_decide]
     broker.stop()
+    for decision in prepared:  # the budget is committed although the broker is down
+        decisions.confirm_decision(actor=approver, decision_id=decision.pk)
     for application, user in cases:
         client.force_login(user)
         response = client.post(reverse("applications:submit", args=[application.pk]))
@@ -83,9 +100,13 @@ def test_broker_down_during_submissions_loses_nothing_and_does_nothing_twice(cli
     assert pending >= 3 * 2  # a receipt and at least one mail per submission
 
     broker.start()
-    sweep_until(lambda: Receipt.objects.count() == 3 and all_done(), "every receipt and mail after the outage")
+    grants = Grant.objects.filter(application__in=to_decide)
+    sweep_until(lambda: Receipt.objects.count() == 3 and Notice.objects.filter(grant__in=grants).count() == 2
+                and all_done(), "every receipt, notice and mail after the outage")
     for application, _user in cases:
         assert Receipt.objects.filter(application=application).count() == 1
+    for grant in grants:
+        assert Notice.objects.filter(grant=grant, kind=NoticeKind.GRANT).count() == 1
     assert OutboxMessage.objects.count() == pending  # no work promised twice
 
 
