@@ -1,5 +1,7 @@
 """Real processes for the fault tests and bench/faults.py: a private redis-server on a free port and a
-Celery worker (prefork) consuming from it, against the test database. Nothing here is mocked."""
+Celery worker (prefork) consuming from it, against the test database. Nothing here is mocked.
+
+FAULTS_WORKER_LOG=/path (and FAULTS_WORKER_LOG_LEVEL=info) keep the worker's log for debugging."""
 
 from __future__ import annotations
 
@@ -62,7 +64,8 @@ class Worker:
     def start(self) -> Worker:
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", os.environ.get("FAULTS_WORKER_LOG_LEVEL", "warning"),
+             "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "-l", os.environ.get("FAULTS_WORKER_LOG_LEVEL", "warning"),
              "-n", f"{self.name}@%h"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, start_new_session=True,
             stderr=open(os.environ["FAULTS_WORKER_LOG"], "ab") if os.environ.get("FAULTS_WORKER_LOG")  # noqa: SIM115
