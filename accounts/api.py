@@ -44,7 +44,7 @@ def with_defaults(*extra):
 
 
 class MunicipalitySerializer(serializers.ModelSerializer):
-    landkreis_name = serializers.CharField(source="landkreis.name", default=None, read_only=True)
+    landkreis_name = serializers.CharField(source="landkreis.name", default=None, read_only=True, allow_null=True)
     is_member = serializers.SerializerMethodField(
         help_text=_("Ob Sie als bestätigtes Mitglied für diese Kommune handeln.")
     )

@@ -41,7 +41,7 @@ class CallBriefSerializer(serializers.ModelSerializer):
 
 
 class LeadSerializer(MunicipalityBriefSerializer):
-    landkreis_name = serializers.CharField(source="landkreis.name", default=None, read_only=True)
+    landkreis_name = serializers.CharField(source="landkreis.name", default=None, read_only=True, allow_null=True)
 
     class Meta(MunicipalityBriefSerializer.Meta):
         fields = [*MunicipalityBriefSerializer.Meta.fields, "landkreis_name"]

@@ -18,7 +18,7 @@ from applications.models import Application
 from foundation.api import MAX_ID, RejectUnknownFieldsMixin, money
 from grants.models import Call, Criterion
 
-from ..enums import AffiliationKind, DecisionOutcome
+from ..enums import AffiliationKind, DecisionOutcome, ExclusionKind
 from ..models import Affiliation, Assignment, Decision, Panel, PanelMember, Score, ScoreSheet, Session, SessionDocument
 
 
@@ -61,7 +61,7 @@ class ApplicationBriefSerializer(serializers.ModelSerializer):
 
 class AffiliationSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    municipality = MunicipalityBriefSerializer(read_only=True)
+    municipality = MunicipalityBriefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Affiliation
@@ -224,6 +224,8 @@ class StaffAssignmentSerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.user.display_name", read_only=True)
     application = serializers.IntegerField(source="application_id", read_only=True)
     case_number = serializers.CharField(source="application.case_number", read_only=True, allow_null=True)
+    exclusion_kind = serializers.ChoiceField(choices=ExclusionKind.choices, allow_blank=True, read_only=True,
+                                             help_text=_("leer, solange das Mitglied nicht ausgeschlossen ist"))
     exclusion_kind_display = serializers.CharField(source="get_exclusion_kind_display", read_only=True)
     sheet = serializers.IntegerField(source="sheet.pk", read_only=True, allow_null=True, default=None,
                                      help_text=_("ID des Bewertungsbogens, falls vorhanden"))

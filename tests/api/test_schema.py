@@ -101,3 +101,18 @@ def test_api_root_lists_the_endpoints(db):
     assert {"programs", "calls", "applications", "memberships", "municipalities"} <= set(
         response.data
     )
+
+
+def test_fields_that_can_be_empty_say_so_in_the_schema(schema):
+    """Issue 10.9: answers must match the schema — a municipality without Landkreis, an affiliation
+    with an organisation instead of a municipality, a member who is not excluded."""
+    components = schema["components"]["schemas"]
+    with_landkreis = [name for name, component in components.items()
+                      if "landkreis_name" in component.get("properties", {})]
+    assert with_landkreis
+    for name in with_landkreis:
+        assert components[name]["properties"]["landkreis_name"].get("nullable") is True, name
+    assert components["Affiliation"]["properties"]["municipality"].get("nullable") is True
+    kinds = [component["properties"]["exclusion_kind"] for component in components.values()
+             if "exclusion_kind" in component.get("properties", {})]
+    assert kinds and all("BlankEnum" in str(kind) for kind in kinds)
