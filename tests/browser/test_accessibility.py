@@ -126,6 +126,17 @@ def _url(name: str, obj: str, *extra):
     return open_page
 
 
+def _stuck_work(page, w):
+    from outbox.models import OutboxMessage
+    from outbox.services import enqueue
+
+    for n, error in enumerate(["OSError: [Errno 28] No space left on device", "SMTPServerDisconnected"]):
+        message = enqueue(task="accounts.tasks.send_email", key=f"mail:a11y:{n}", kwargs={},
+                          label=f"E-Mail an kommune{n}@example.org: Eingangsbestätigung SHH2-2027-000{n}")
+        OutboxMessage.objects.filter(pk=message.pk).update(state=OutboxMessage.State.FAILED, last_error=error)
+    page.goto(reverse("outbox:stuck"))
+
+
 def _submit(page, button: str):
     with page.expect_navigation():
         page.get_by_role("main").get_by_role("button", name=button).click()
@@ -342,6 +353,7 @@ CASES: dict[str, Case] = {
     "applications:staff-call (Filter)": Case(_staff(_staff_call_filtered), "Förderaufruf Smarte Kommunen 2027"),
     "applications:detail (Sachbearbeitung)": Case(_staff(_staff_detail), "Smarte Straßenbeleuchtung"),
     "applications:check": Case(_staff(_formal_check), "Formalprüfung abschließen"),
+    "outbox:stuck": Case(_staff(_stuck_work), "Hängende Hintergrundarbeiten"),
 }
 
 # Findings in templates and CSS owned by others, by page and kind ("axe:<rule>", "duplicate-id",
