@@ -196,7 +196,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(
         summary=_("Anlagen eines Antrags"), responses={200: s.AttachmentSerializer(many=True)}
     )
-    @action(detail=True, methods=["get"], url_path="attachments", url_name="attachments")
+    @action(detail=True, methods=["get"], pagination_class=None, url_path="attachments", url_name="attachments")
     def attachments(self, request, pk=None):
         application = self.get_object()
         return Response(
@@ -295,7 +295,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary=_("Verlauf (Protokoll) eines Antrags"),
         responses={200: s.TimelineEntrySerializer(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request, pk=None):
         application = self.get_object()
         return Response(

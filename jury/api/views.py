@@ -149,7 +149,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary=_("Zuweisungen und Ausschlüsse der Jury"), description=_(
         "Für die Sachbearbeitung: jede Zeile Mitglied × Antrag mit Zuweisung, Erklärung und Ausschluss."),
         responses={200: s.StaffAssignmentSerializer(many=True), **ERRORS})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def assignments(self, request, pk=None):
         panel = self.get_object()
         qs = _staff_assignments().filter(member__panel=panel).order_by("application__case_number", "application_id",
@@ -160,7 +160,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
                    description=_("Für das Ministerium und den Vorsitz: zugewiesene, abgegebene und ausgeschlossene "
                                  "Anträge je Mitglied."),
                    responses={200: s.WorkloadSerializer(many=True), **ERRORS})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def workload(self, request, pk=None):
         panel = self.get_object()
         if not request.user.has_perm("jury.view_workload", panel):
@@ -189,7 +189,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     # ------------------------------------------------------------ sessions
 
     @extend_schema(summary=_("Sitzungen der Jury"), responses={200: s.SessionListSerializer(many=True), **ERRORS})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def sessions(self, request, pk=None):
         panel = self.get_object()
         return Response(s.SessionListSerializer(panel.sessions.order_by("-held_on", "-pk"), many=True).data)
@@ -359,7 +359,7 @@ class JuryApplicationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
     @extend_schema(summary=_("Die Bewertungsbögen aller Mitglieder zu einem Antrag"), description=_(
         "Für das Ministerium (alle Bögen) und die Mitglieder der Jury, die nicht ausgeschlossen sind "
         "(nur abgegebene Bögen)."), responses={200: s.MemberSheetSerializer(many=True), **ERRORS})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def sheets(self, request, pk=None):
         application_id = self._application_id()
         user = request.user
