@@ -241,7 +241,7 @@ def renew_api_token(*, user: User, token_id: int, second_factor_passed: bool) ->
     old = ApiToken.objects.filter(user=user, pk=token_id).first()
     if old is None:
         raise AccountsError(_("Diesen API-Schlüssel gibt es nicht."))
-    days = min(max_token_days(user), max(d for d in TOKEN_LIFETIMES_DAYS if d <= max_token_days(user)))
+    days = max(d for d in TOKEN_LIFETIMES_DAYS if d <= max_token_days(user))  # the longest the role may have
     return create_api_token(user=user, name=old.name, scope=old.scope, days=days,
                             second_factor_passed=second_factor_passed, replaces=old)
 

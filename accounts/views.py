@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foundation.params import id_or_404
 from foundation.permissions import require_perm
 
 from . import services
@@ -118,9 +119,9 @@ def api_token(request):
                     form = ApiTokenForm(max_days=max_days)
             elif action == "renew":
                 _token, new_key = services.renew_api_token(
-                    user=request.user, token_id=_int(request.POST.get("token")), second_factor_passed=passed)
+                    user=request.user, token_id=id_or_404(request.POST.get("token")), second_factor_passed=passed)
             elif action == "revoke":
-                services.revoke_api_token(user=request.user, token_id=_int(request.POST.get("token")))
+                services.revoke_api_token(user=request.user, token_id=id_or_404(request.POST.get("token")))
                 messages.success(request, _("Der API-Schlüssel wurde widerrufen und gilt ab sofort nicht mehr."))
                 return redirect("accounts:api-token")
             else:
@@ -138,9 +139,3 @@ def api_token(request):
         "errors": errors,
     }, status=status)
 
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

@@ -58,11 +58,18 @@ def promise_again(*, task: str, key: str, kwargs: dict | None = None, label: str
             enqueue(task=task, key=key, kwargs=kwargs, label=label, obj=obj)
             return "created"
         if message.state in (State.DONE, State.FAILED):
-            message.state, message.attempts, message.due_at, message.done_at = State.PENDING, 0, timezone.now(), None
-            message.save(update_fields=["state", "attempts", "due_at", "done_at"])
-            transaction.on_commit(partial(dispatch, message.pk), robust=True)
+            _run_again(message)
             return "reset"
     return "pending"
+
+
+def _run_again(message: OutboxMessage) -> None:
+    """Back to pending with a fresh count of tries, handed over after the commit. Inside a transaction,
+    with the row locked."""
+    message.state, message.attempts, message.done_at = State.PENDING, 0, None
+    message.due_at = timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    message.save(update_fields=["state", "attempts", "done_at", "due_at"])
+    transaction.on_commit(partial(dispatch, message.pk), robust=True)
 
 
 def dispatch(message_id: int) -> bool:
@@ -192,10 +199,6 @@ def retry(*, message_id: int) -> OutboxMessage:
     """Staff: try a failed, overdue or unclear row again now (a claimed mail may then be sent twice)."""
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().get(pk=message_id)
-        if message.state == State.DONE:
-            return message
-        message.state, message.attempts, message.due_at = State.PENDING, 0, timezone.now() + timedelta(
-            seconds=settings.OUTBOX_LEASE_SECONDS)
-        message.save(update_fields=["state", "attempts", "due_at"])
-        transaction.on_commit(partial(dispatch, message.pk), robust=True)
+        if message.state != State.DONE:
+            _run_again(message)
     return message

@@ -5,11 +5,11 @@ Everything is read through payments.selectors.dashboard in a constant number of 
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, re_path
 from django.utils.translation import gettext_lazy as _
 
+from foundation.params import id_or_404
 from foundation.permissions import require_perm
 from grants.models import Call
 
@@ -19,23 +19,13 @@ from ..selectors import dashboard as selectors
 EXPORT_KINDS = (("grants", _("Zuwendungen")), ("payments", _("Auszahlungen")), ("recoveries", _("Rückforderungen")))
 
 
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if number <= 0:
-        raise Http404
-    return number
-
-
 def export_scope(params) -> tuple:
     """(calls, filename suffix) from ?call=ID or ?program=ID; a bad or unknown id gives 404."""
     if params.get("call"):
-        call = selectors.call_for_dashboard(_int(params["call"]))
+        call = selectors.call_for_dashboard(id_or_404(params["call"]))
         return Call.objects.filter(pk=call.pk), f"-aufruf-{call.pk}"
     if params.get("program"):
-        program = selectors.program_for_dashboard(_int(params["program"]))
+        program = selectors.program_for_dashboard(id_or_404(params["program"]))
         return Call.objects.filter(program=program), f"-programm-{program.pk}"
     return Call.objects.all(), ""
 
