@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.test import Client
 
@@ -47,3 +49,23 @@ def _force_login_as_after_second_factor(self, user, backend=None):
 
 _plain_force_login = Client.force_login
 Client.force_login = _force_login_as_after_second_factor
+
+
+# Tests that start other processes (manage.py, gunicorn, Celery workers, redis-server) take most
+# of the suite's time. A plain `./scripts/test` leaves them out; CI (REQUIRE_SERVICES=1) and
+# RUN_SLOW=1 run them. They are deselected, not skipped, so CI's "nothing skipped" check holds.
+RUN_SLOW = os.environ.get("RUN_SLOW") == "1" or os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    if RUN_SLOW:
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
+def pytest_report_header(config):
+    if not RUN_SLOW:
+        return "langsame Tests (Unterprozesse) ausgelassen: RUN_SLOW=1 ./scripts/test nimmt sie mit"

@@ -27,9 +27,15 @@ def require_postgres():
 
 
 def redis_url() -> str:
+    """REDIS_URL, with its database number moved by the pytest-xdist worker's index.
+
+    Tests with a real Celery worker would otherwise take each other's tasks from one queue when
+    the suite runs in parallel (worker gw1 of REDIS_URL=redis://host/0 uses redis://host/1).
+    """
     url = os.environ.get("REDIS_URL", "")
     if not url:
         unavailable("needs Redis (set REDIS_URL=redis://...)")
+    url = for_this_worker(url)
     import redis
 
     try:
@@ -37,6 +43,20 @@ def redis_url() -> str:
     except redis.exceptions.ConnectionError as exc:
         unavailable(f"Redis at {url} does not answer: {exc}")
     return url
+
+
+def worker_index() -> int:
+    """0 outside pytest-xdist, else the number of this worker (gw0, gw1, …)."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(name.removeprefix("gw") or 0)
+
+
+def for_this_worker(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base + worker_index()) % 16}"))
 
 
 def chromium_path() -> str:

@@ -101,6 +101,7 @@ def test_an_unreachable_redis_costs_a_request_at_most_a_timeout(settings):
     assert "OUTAGE_RETRY_SECONDS" not in pool_options  # our own options do not reach redis-py
 
 
+@pytest.mark.slow
 def test_production_settings_use_the_resilient_cache_with_short_timeouts():
     code = ("import django, json; django.setup(); from django.conf import settings; "
             "print(json.dumps(settings.CACHES['default']))")

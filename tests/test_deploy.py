@@ -97,6 +97,7 @@ def stop(process: subprocess.Popen) -> str:
 # --- settings ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_check_deploy_passes_with_production_environment():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
     assert result.returncode == 0, result.stdout + result.stderr
@@ -106,12 +107,14 @@ def test_check_deploy_passes_with_production_environment():
     ("override", "warning"),
     [({"SECURE_SSL_REDIRECT": "0"}, "security.W008"), ({"DEBUG": "1"}, "security.W018")],
 )
+@pytest.mark.slow
 def test_check_deploy_fails_when_a_protection_is_switched_off(override, warning):
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(**override))
     assert result.returncode != 0
     assert warning in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_settings_refuse_to_start_without_secret_key():
     env = production_env()
     del env["SECRET_KEY"]
@@ -120,6 +123,7 @@ def test_settings_refuse_to_start_without_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.slow
 def test_s3_variables_reach_the_storage_backend():
     """With AWS_STORAGE_BUCKET_NAME set, files go to that bucket (not to a bucket named None)."""
     env = production_env(
@@ -160,6 +164,7 @@ def test_env_example_database_url_matches_the_postgres_service():
     assert values["MEDIA_ROOT"] == "/data/media"
 
 
+@pytest.mark.slow
 def test_static_files_collect_with_a_manifest(tmp_path):
     """The image runs collectstatic with DEBUG off (hashed names): every url() must resolve."""
     assert (BASE_DIR / "static" / "vendor" / "htmx.min.js").exists(), "run `npm ci` first"
@@ -387,6 +392,7 @@ def test_probe_reports_the_view_status(live_server, settings, monkeypatch):
 # --- the image's commands, run here -----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_image_cmd_serves_healthz_to_the_compose_health_check(tmp_path):
     """gunicorn with the Dockerfile's CMD, production settings, then the web health check."""
     port = free_port()
@@ -412,6 +418,7 @@ def test_image_cmd_serves_healthz_to_the_compose_health_check(tmp_path):
     assert "GET /healthz/ready/" in log  # the access log goes to the container's output
 
 
+@pytest.mark.slow
 @pytest.mark.redis
 def test_worker_answers_the_compose_health_check(tmp_path):
     """celery worker as compose starts it, then the worker health check command verbatim."""

@@ -18,7 +18,7 @@ from tests import services as machine
 from tests.factories import ApplicationFactory, CallFactory, MunicipalityFactory, complete_draft, member_of
 from tests.faults import RedisServer, Worker, database_url, terminate_other_connections, wait_for
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
