@@ -89,7 +89,8 @@ def test_money_demo_reaches_every_journey_today(money_demo):
     assert disbursements.release_disbursement(actor=approver, disbursement_id=final.pk).state == "released"
     # the pilot round's history is dated in the past, its notices before the projects started
     for grant in Grant.objects.filter(pk__in=[waiting.grant_id, recovery.grant_id, final.grant_id]):
-        assert grant.notice_issued_on < grant.project_start < grant.project_end < today
+        assert grant.application.submitted_at.date() < grant.notice_issued_on < grant.project_start
+        assert grant.project_start < grant.project_end < today
         assert grant.paid_amount > 0
 
 

@@ -225,6 +225,15 @@ def test_receipt_has_the_letterhead_and_no_orphan_page(lines):
     assert_no_orphan_page(content)
 
 
+def test_receipt_of_a_normal_application_fits_on_one_page():
+    """Three cost lines, one attachment, a short summary (the demo's application): one page, not two."""
+    app = _submitted(addressed(), lines=3, summary="Die Kommune baut ein offenes Datenangebot auf und macht es "
+                                                  "für Bürgerinnen und Bürger nutzbar.")
+    content, _record = receipt_pdf(app, version=1)
+    dump("receipt_normal", content)
+    assert len(pages(content)) == 1
+
+
 def test_page_numbers_use_the_body_font():
     """The page counter sits in the page margin, which does not inherit the body's font: @page names it."""
     from django.template.loader import render_to_string

@@ -135,16 +135,19 @@ class Command(BaseCommand):
         """Projects that ran over the two previous years: proofs, settlements, a recovery, a final payment."""
         worker, approver, applicant = users["sachbearbeitung"], users["bewilligung"], users["kommune"]
         today = timezone.localdate(timezone=BERLIN)
+        # the notices a month before the projects started (1 January two years ago); the call closed
+        # three months before the notices
+        issued_on = dt.date(today.year - 2, 1, 1) - dt.timedelta(days=30)
+        closed_days_ago = (today - issued_on).days + 90
         with transaction.atomic():
             call = self._call(program, title=PILOT_TITLE, years=(today.year - 2, today.year - 1),
-                              opens_days_ago=3 * 365, closes_days_ago=3 * 365 - 90,
+                              opens_days_ago=closed_days_ago + 80, closes_days_ago=closed_days_ago,
                               description="Die Pilotrunde: die Vorhaben sind abgeschlossen, die "
                                           "Verwendungsnachweise werden geprüft und abgerechnet.")
             apps = [(self._application(call, applicant, title, lead, ApplicationState.RECOMMENDED, per_year), rest)
                     for title, lead, per_year, *rest in PILOT_CASES]
-        # the past, replayed with its dates: notices a month before the projects started, half of the money
-        # requested and paid in the autumn of each project year (each year's share from its commitment)
-        issued_on = dt.date(today.year - 2, 1, 1) - dt.timedelta(days=30)
+        # the past, replayed with its dates: the notices, then half of the money requested and paid in the
+        # autumn of each project year (each year's share from its commitment)
         for app, _rest in apps:
             with _dated(issued_on):
                 d = decisions.prepare_decision(actor=worker, application_id=app.pk, kind=DecisionKind.APPROVE)
