@@ -7,7 +7,10 @@ Environment variables (all optional for the demo):
   EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS,
   DEFAULT_FROM_EMAIL, MEDIA_ROOT, AWS_STORAGE_BUCKET_NAME (+ AWS_S3_ENDPOINT_URL,
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_S3_REGION_NAME) for S3-compatible object storage,
-  SECURE_SSL_REDIRECT, MAX_UPLOAD_MB.
+  SECURE_SSL_REDIRECT, MAX_UPLOAD_MB,
+  LETTERHEAD_* (sender, contact and competent court of every document; see the "Letterhead" block),
+  DEMO_MODE (scripts/demo: runs without DEBUG on plain http, static files from the finders),
+  EMAIL_FILE_PATH (where the file mail backend writes, e.g. the demo's mails).
 """
 
 import json
@@ -163,7 +166,16 @@ LETTERHEAD_COURT = {
     "postal_code": os.environ.get("LETTERHEAD_COURT_POSTAL_CODE", "65189"),
     "city": os.environ.get("LETTERHEAD_COURT_CITY", "Wiesbaden"),
 }
-LETTERHEAD_COURTS = json.loads(os.environ.get("LETTERHEAD_COURTS", "{}") or "{}")
+try:
+    LETTERHEAD_COURTS = json.loads(os.environ.get("LETTERHEAD_COURTS", "") or "{}")
+    if not isinstance(LETTERHEAD_COURTS, dict) or not all(isinstance(c, dict) for c in LETTERHEAD_COURTS.values()):
+        raise ValueError("not an object of objects")
+except ValueError as exc:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        'LETTERHEAD_COURTS must be JSON like {"066": {"name": "…", "street": "…", "postal_code": "…", '
+        f'"city": "…"}}}}: {exc}') from exc
 # ---------------------------------------------------------------------------------------------
 
 if REDIS_URL:

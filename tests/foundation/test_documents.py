@@ -265,3 +265,19 @@ def test_jury_documents_carry_the_sender(django_capture_on_commit_callbacks):
         text = " ".join(pages(content))
         assert_letterhead(text)
         assert_one_sans_font(content)
+
+
+@pytest.mark.parametrize("value", ["{bad", "[1]", '{"066": "Kassel"}'])
+def test_a_malformed_court_table_stops_the_start_with_a_clear_message(monkeypatch, value):
+    import importlib
+    import sys
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setenv("LETTERHEAD_COURTS", value)
+    sys.modules.pop("config.settings", None)
+    try:
+        with pytest.raises(ImproperlyConfigured, match="LETTERHEAD_COURTS must be JSON"):
+            importlib.import_module("config.settings")
+    finally:
+        sys.modules.pop("config.settings", None)
