@@ -358,7 +358,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         run = self.get_object()
-        return private_file_response(run.file, f"zahlungslauf-{run.number}-{run.message_id}.xml",
+        return private_file_response(run.file, run.download_name,
                                      content_type="application/xml")
 
 

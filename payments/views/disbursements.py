@@ -382,7 +382,7 @@ def run_detail(request, pk: int):
 @login_required
 def run_file(request, pk: int):
     run = _run(request, pk)
-    return private_file_response(run.file, f"zahlungslauf-{run.number}-{run.message_id}.xml",
+    return private_file_response(run.file, run.download_name,
                                  content_type="application/xml")
 
 

@@ -178,6 +178,7 @@ def test_run_create_confirm_and_download(client):
     assert d2.state == DisbursementState.RELEASED
     file = c.get(reverse("payments:payment-run-file", args=[run.pk]))
     assert file.status_code == 200 and file["Content-Type"] == "application/xml"
+    assert file["Content-Disposition"] == f'attachment; filename="Zahlungslauf-{run.number}-{run.message_id}.xml"'
     assert b"<EndToEndId>" in b"".join(file.streaming_content)
     detail = c.get(reverse("payments:payment-run", args=[run.pk])).content.decode()
     assert grant.application.case_number in detail and run.sha256 in detail
