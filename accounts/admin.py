@@ -85,7 +85,7 @@ class AuthenticatorAdmin(admin.ModelAdmin):
     list_display = ("owner", "kind", "created", "last_used")
     list_select_related = ("user",)
 
-    @admin.display(description=_("Benutzer/in"), ordering="user__email")
+    @admin.display(description=_("Benutzerkonto"), ordering="user__email")
     def owner(self, obj):
         return obj.user
 

@@ -25,10 +25,11 @@ def failed_thresholds(*, panel, criteria, means: dict[int, Decimal], total: Deci
     """Why an application cannot be recommended: incomplete scores, a criterion or the total below its threshold."""
     if total is None:
         return [_("noch keine vollständige Bewertung")]
-    failed = [_("„%(c)s“ unter der Schwelle %(t)s") % {"c": c.name, "t": c.threshold}
+    failed = [_("„%(c)s“ unter der Schwelle %(t)s") % {"c": c.name, "t": format_decimal(c.threshold, 2, trim=True)}
               for c in criteria if c.threshold is not None and means[c.pk] < c.threshold]
     if panel.total_threshold is not None and total < panel.total_threshold:
-        failed.append(_("Gesamtbewertung unter der Schwelle %(t)s") % {"t": panel.total_threshold})
+        failed.append(_("Gesamtbewertung unter der Schwelle %(t)s")
+                      % {"t": format_decimal(panel.total_threshold, 2, trim=True)})
     return failed
 
 
