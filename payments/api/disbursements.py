@@ -166,7 +166,7 @@ class RunConfirmSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         OpenApiParameter("grant", int, description=_("Nur diese Zuwendung"))]),
     retrieve=extend_schema(summary=_("Ein Mittelabruf"), responses={200: DisbursementSerializer, **ERRORS}),
     create=extend_schema(summary=_("Mittel abrufen"), description=_(
-        "Nur für bestandskräftige Zuwendungen der federführenden Kommune; höchstens der noch abrufbare Betrag "
+        "Nur für bestandskräftige Zuwendungen der antragstellenden Kommune; höchstens der noch abrufbare Betrag "
         "(ohne einbehaltene Schlussrate), benötigt frühestens heute und spätestens heute + N Monate."),
         request=DisbursementInputSerializer, responses={201: DisbursementSerializer, **ERRORS}),
 )

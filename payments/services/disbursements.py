@@ -182,7 +182,7 @@ def request_disbursement(*, actor: User, grant_id: int, amount, purpose: str, ne
         raise PaymentsError(_("Bitte geben Sie an, zu welchem Datum das Geld benötigt wird."), field="needed_on")
     with transaction.atomic():
         grant = lock_grant(grant_id)
-        require(may_request_disbursement(actor, grant), _("Mittel ruft nur die federführende Kommune ab."))
+        require(may_request_disbursement(actor, grant), _("Mittel ruft nur die antragstellende Kommune ab."))
         require(grant.state in (GrantState.FINAL, GrantState.IN_IMPLEMENTATION),
                 _("Mittel können erst abgerufen werden, wenn der Zuwendungsbescheid bestandskräftig ist, und nur "
                   "bis zum Verwendungsnachweis (Status jetzt: „%(state)s“).") % {"state": grant.get_state_display()})
