@@ -42,7 +42,7 @@ class CallAdmin(GermanNumbersAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj and obj.frozen_at:
-            fields += ["program", "opens_at", "closes_at", "total_budget"]
+            fields += ["program", "opens_at", "closes_at", self.german_column("total_budget")]
         return fields
 
     @admin.action(description=_("Ausgewählte Aufrufe veröffentlichen"))

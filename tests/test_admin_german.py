@@ -46,3 +46,24 @@ def test_admin_index_names_third_party_models_in_german(admin_client):
     listing = text_of(admin_client.get("/admin/mfa/authenticator/"))
     assert "Eingerichtet am" in listing and "Zuletzt verwendet am" in listing and "Authenticator-App (TOTP)" in listing
     assert "created at" not in listing.lower() and "TOTP Authenticator" not in listing
+
+
+def test_view_only_application_page_shows_amounts_in_german_format(admin_client, complete):
+    complete.refresh_from_db()
+    assert complete.grant_amount == Decimal("180000.00")
+    text = text_of(admin_client.get(f"/admin/applications/application/{complete.pk}/change/"))
+    assert "180.000,00" in text and "180000,00" not in text and "180000.00" not in text
+
+
+def test_frozen_budget_stays_read_only_and_german_on_the_change_page(admin_client):
+    from django.utils import timezone
+
+    from grants.models import Call
+
+    call = CallFactory(total_budget=Decimal("16000000.00"))
+    Call.objects.filter(pk=call.pk).update(frozen_at=timezone.now())
+    response = admin_client.get(f"/admin/grants/call/{call.pk}/change/")
+    assert 'name="total_budget"' not in response.content.decode()  # not editable once frozen
+    assert "16.000.000,00" in text_of(response)
+    unfrozen = CallFactory()
+    assert 'name="total_budget"' in admin_client.get(f"/admin/grants/call/{unfrozen.pk}/change/").content.decode()
