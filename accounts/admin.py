@@ -1,3 +1,5 @@
+from allauth.mfa.models import Authenticator
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -67,3 +69,39 @@ try:
     admin.site.unregister(TokenProxy)
 except admin.sites.NotRegistered:
     pass
+
+
+# --------------------------------------------------------------- third-party models, in German
+# allauth's Authenticator has no verbose names (the admin showed "Authenticators", "type", "created at");
+# its app is "MFA" and DRF's old token app "Auth Token". The labels are set here, for the admin only:
+# `_meta.verbose_name` is read by the admin, but not by migrations (they read Meta's original_attrs).
+apps.get_app_config("mfa").verbose_name = _("Zweiter Faktor")
+apps.get_app_config("authtoken").verbose_name = _("Alte API-Token")
+Authenticator._meta.verbose_name = _("Zweiter Faktor")
+Authenticator._meta.verbose_name_plural = _("Zweite Faktoren")
+
+if admin.site.is_registered(Authenticator):
+    admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    raw_id_fields = ("user",)
+    list_display = ("owner", "kind", "created", "last_used")
+    list_select_related = ("user",)
+
+    @admin.display(description=_("Benutzerkonto"), ordering="user__email")
+    def owner(self, obj):
+        return obj.user
+
+    @admin.display(description=_("Art"), ordering="type")
+    def kind(self, obj):
+        return obj.get_type_display()
+
+    @admin.display(description=_("eingerichtet am"), ordering="created_at")
+    def created(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("zuletzt verwendet am"), ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at

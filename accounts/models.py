@@ -42,8 +42,8 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
-        verbose_name = _("Benutzer/in")
-        verbose_name_plural = _("Benutzer/innen")
+        verbose_name = _("Benutzerkonto")
+        verbose_name_plural = _("Benutzerkonten")
         ordering = ["email"]
 
     def __str__(self):

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from foundation.admin import GermanNumbersAdmin
+
 from .models import Application, Attachment, CostLine, Receipt, ThirdPartyFunding
 
 
@@ -15,7 +17,7 @@ class CostLineInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(GermanNumbersAdmin):
     """Applications and their documents change only through their services (pages and API)."""
 
     def has_change_permission(self, request, obj=None):

@@ -8,6 +8,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Municipality
 from foundation.amounts import MONEY
+from foundation.files import download_name
 from grants.models import Call, Topic
 
 from . import rules as app_rules
@@ -229,3 +230,9 @@ class Receipt(models.Model):
 
     def __str__(self):
         return f"{self.application} – {self.version}"
+
+    @property
+    def download_name(self) -> str:
+        """Eingangsbestätigung-SHH2-2027-0001.pdf; from the second submission on: …-Fassung-2.pdf"""
+        return download_name("Eingangsbestätigung", self.application.case_number,
+                             f"Fassung-{self.version}" if self.version > 1 else "", ext="pdf")

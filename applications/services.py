@@ -206,7 +206,7 @@ def update_application(*, actor: User, application_id: int, data: dict,
                                        field="topics")
         if partner_ids is not None:
             if application.lead_id in partner_ids:
-                raise ApplicationError(_("Die antragstellende Kommune kann nicht zugleich Partnerin sein."),
+                raise ApplicationError(_("Die antragstellende Kommune kann nicht zugleich Partnerkommune sein."),
                                        field="partners")
             partners = list(Municipality.objects.filter(pk__in=partner_ids, active=True))
             if len(partners) != len(set(partner_ids)):

@@ -211,6 +211,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key", "login": "30/m/ip", "signup": "20/m/ip"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Starke Heimat Hessen] "
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"  # the portal's name and SITE_URL in allauth's mails
 # Personal API keys (accounts.models.ApiToken): how long they may live, in days.
 API_TOKEN_MAX_DAYS_STAFF = int(os.environ.get("API_TOKEN_MAX_DAYS_STAFF", "90"))
 API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "365"))

@@ -131,6 +131,36 @@ def format_eur(value) -> str:
     return f"{sign}{'.'.join(groups)},{cents}\u00a0€"
 
 
+def format_decimal(value, places: int = 2, *, trim: bool = False) -> str:
+    """A score, weight or other figure in German: format_decimal(Decimal("3.575")) → "3,58",
+    format_decimal(2) → "2,00", format_decimal(Decimal("1234.5")) → "1.234,50" (half up).
+
+    trim: leave out trailing zeros (scale ends and steps: "5", "0,5"; never for weights and scores, which
+    always show `places` decimals so that "2,00" stands beside "1,50").
+    The one home of decimal figures that are not amounts; amounts use format_eur.
+    """
+    if value is None or value == "":
+        return "–"
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    q = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) if places > 0 else \
+        number.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if trim:
+        q = q.quantize(Decimal(1)) if q == q.to_integral_value() else q.normalize()
+    sign = "-" if q < 0 else ""
+    whole, _sep, decimals = f"{abs(q):f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return f"{sign}{'.'.join(groups)}{',' + decimals if decimals else ''}"
+
+
 def format_amount_input(value) -> str:
     """An amount as it is shown in an input field: 1.234.567,89 (no currency sign)."""
     return format_eur(value).replace("\u00a0€", "") if value not in (None, "") else ""

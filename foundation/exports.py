@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .amounts import to_money
+from .files import content_disposition
 
 TEXT, MONEY, NUMBER, DATE, INT = "text", "money", "number", "date", "int"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -130,7 +131,7 @@ def download(fmt: str, *, filename: str, columns: Iterable[Column], rows: Iterab
         response = StreamingHttpResponse(csv_lines(columns, rows), content_type=CONTENT_TYPES["csv"])
     else:
         response = HttpResponse(xlsx_bytes(sheet or filename, columns, rows), content_type=CONTENT_TYPES["xlsx"])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["Content-Disposition"] = content_disposition(f"{filename}.{fmt}")
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

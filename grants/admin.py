@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from foundation.admin import GermanNumbersAdmin
+
 from .models import Call, CallBudgetYear, Criterion, FundingProgram, Topic
 
 
@@ -15,7 +17,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(FundingProgram)
-class FundingProgramAdmin(admin.ModelAdmin):
+class FundingProgramAdmin(GermanNumbersAdmin):
     list_display = ("name", "short_name", "funding_rate", "min_grant", "max_grant", "period_start", "period_end")
     inlines = [TopicInline, CriterionInline]
 
@@ -29,7 +31,7 @@ class CallBudgetYearInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(GermanNumbersAdmin):
     list_display = ("title", "program", "state", "opens_at", "closes_at", "total_budget", "frozen_at")
     list_filter = ("state", "program")
     readonly_fields = ("state", "frozen_at")
@@ -40,7 +42,7 @@ class CallAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj and obj.frozen_at:
-            fields += ["program", "opens_at", "closes_at", "total_budget"]
+            fields += ["program", "opens_at", "closes_at", self.german_column("total_budget")]
         return fields
 
     @admin.action(description=_("Ausgewählte Aufrufe veröffentlichen"))

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 
+from foundation.admin import GermanNumbersAdmin
+
 from .models import Affiliation, Panel, PanelMember
 
 
@@ -10,7 +12,7 @@ class PanelMemberInline(admin.TabularInline):
 
 
 @admin.register(Panel)
-class PanelAdmin(admin.ModelAdmin):
+class PanelAdmin(GermanNumbersAdmin):
     """Setting up a jury: members and scoring rules. Conflicts are re-checked on every save."""
 
     list_display = ("call", "chair", "min_scorers", "total_threshold", "spread_threshold")

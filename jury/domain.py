@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from foundation.amounts import ZERO, format_eur
+from foundation.amounts import ZERO, format_decimal, format_eur
 
 from .enums import DecisionOutcome, TieBreak
 
@@ -25,10 +25,11 @@ def failed_thresholds(*, panel, criteria, means: dict[int, Decimal], total: Deci
     """Why an application cannot be recommended: incomplete scores, a criterion or the total below its threshold."""
     if total is None:
         return [_("noch keine vollständige Bewertung")]
-    failed = [_("„%(c)s“ unter der Schwelle %(t)s") % {"c": c.name, "t": c.threshold}
+    failed = [_("„%(c)s“ unter der Schwelle %(t)s") % {"c": c.name, "t": format_decimal(c.threshold, 2, trim=True)}
               for c in criteria if c.threshold is not None and means[c.pk] < c.threshold]
     if panel.total_threshold is not None and total < panel.total_threshold:
-        failed.append(_("Gesamtbewertung unter der Schwelle %(t)s") % {"t": panel.total_threshold})
+        failed.append(_("Gesamtbewertung unter der Schwelle %(t)s")
+                      % {"t": format_decimal(panel.total_threshold, 2, trim=True)})
     return failed
 
 
@@ -85,7 +86,7 @@ def recommend(rows: list, *, panel, criteria, budget: Decimal, year_budgets: dic
                 if y in years_left:
                     years_left[y] -= amount
             row.explanation = _("Platz %(p)d, %(s)s Punkte: empfohlen; danach verbleiben %(b)s.") % {
-                "p": position, "s": row.total.quantize(Decimal("0.01")), "b": format_eur(left)}
+                "p": position, "s": format_decimal(row.total), "b": format_eur(left)}
         else:
             row.outcome = DecisionOutcome.RESERVE
             if not fits_total:
@@ -96,7 +97,7 @@ def recommend(rows: list, *, panel, criteria, budget: Decimal, year_budgets: dic
                 why = _("der Anteil %(g)s im Haushaltsjahr %(y)d übersteigt die verbleibende Tranche von %(b)s") % {
                     "g": format_eur(row.grant_by_year[y]), "y": y, "b": format_eur(years_left.get(y, ZERO))}
             row.explanation = _("Platz %(p)d, %(s)s Punkte: Nachrückliste, weil %(why)s.") % {
-                "p": position, "s": row.total.quantize(Decimal("0.01")), "why": why}
+                "p": position, "s": format_decimal(row.total), "why": why}
         row.budget_left = left
         row.years_left = dict(years_left)
         previous = row

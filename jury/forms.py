@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from foundation.amounts import AmountError, parse_amount
+from foundation.amounts import AmountError, format_decimal, parse_amount
 from foundation.forms import DateInput, KernFormMixin, apply_kern_classes
 
 from .enums import DecisionOutcome
@@ -38,8 +38,7 @@ def format_points(value) -> str:
     """1.5 → "1,5", 2.0 → "2" (German decimal comma, no trailing zeros)."""
     if value is None:
         return ""
-    value = Decimal(value).quantize(TENTH)
-    return str(int(value)) if value == value.to_integral_value() else str(value).replace(".", ",")
+    return format_decimal(value, 1, trim=True)
 
 
 class DeclarationForm(KernFormMixin, forms.Form):
@@ -65,6 +64,8 @@ class ScoreForm(KernFormMixin, forms.Form):
     """One select (allowed steps) and one comment per criterion of the program."""
 
     DRAFT, NEXT, SUBMIT = "draft", "next", "submit"
+    # Drafts may leave fields empty, but submitting needs every score: none of them is "optional".
+    hide_optional = True
 
     confirm = forms.BooleanField(
         label=_("Mir ist bewusst, dass meine Bewertung nach der Abgabe eingefroren ist und nur die "

@@ -8,6 +8,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Municipality
 from applications.models import Application
+from foundation.files import download_name
 from grants.models import Call, Criterion
 
 from .enums import AffiliationKind, DecisionOutcome, Declaration, ExclusionKind, SessionState, SheetState
@@ -252,3 +253,9 @@ class SessionDocument(models.Model):
     @property
     def extension(self) -> str:
         return self.kind.rsplit("_", 1)[-1]
+
+    @property
+    def download_name(self) -> str:
+        """Rangliste-Sitzung-1.pdf, Protokoll-Sitzung-1.pdf (German in every language)."""
+        label = "Protokoll" if self.kind == self.Kind.MINUTES_PDF else "Rangliste"
+        return download_name(label, "Sitzung", self.session_id, ext=self.extension)

@@ -14,6 +14,7 @@ from applications import services as application_services
 from applications.enums import ApplicationState
 from applications.models import Application
 from audit.services import record
+from foundation.amounts import format_decimal
 from outbox.services import enqueue
 
 from .enums import AffiliationKind, DecisionOutcome, Declaration, ExclusionKind, SessionState, SheetState
@@ -289,10 +290,12 @@ def _parse_value(raw, criterion) -> Decimal | None:
         raise JuryError(_("„%(v)s“ ist keine Punktzahl.") % {"v": raw}, field=f"criterion_{criterion.pk}") from None
     if not value.is_finite() or value < 0 or value > criterion.scale_max:
         raise JuryError(_("Die Punktzahl für „%(c)s“ muss zwischen 0 und %(m)s liegen.")
-                        % {"c": criterion.name, "m": criterion.scale_max}, field=f"criterion_{criterion.pk}")
+                        % {"c": criterion.name, "m": format_decimal(criterion.scale_max, 2, trim=True)},
+                        field=f"criterion_{criterion.pk}")
     if value % criterion.step != 0:
         raise JuryError(_("Für „%(c)s“ sind nur Schritte von %(s)s Punkten erlaubt.")
-                        % {"c": criterion.name, "s": criterion.step}, field=f"criterion_{criterion.pk}")
+                        % {"c": criterion.name, "s": format_decimal(criterion.step, 2, trim=True)},
+                        field=f"criterion_{criterion.pk}")
     return value
 
 

@@ -66,7 +66,7 @@ class ProofKind(models.TextChoices):
 
 
 class ProofState(models.TextChoices):
-    DUE = "due", _("Fällig")
+    DUE = "due", _("Offen")
     SUBMITTED = "submitted", _("Eingereicht")
     RETURNED = "returned", _("Zur Ergänzung zurückgegeben")
     ACCEPTED = "accepted", _("Geprüft")

@@ -66,7 +66,7 @@ EXPORTS = {
 }
 
 
-FILENAMES = {"grants": "zuwendungen", "payments": "auszahlungen", "recoveries": "rueckforderungen"}
+FILENAMES = {"grants": "Zuwendungen", "payments": "Auszahlungen", "recoveries": "Rückforderungen"}
 
 
 def response(kind: str, fmt: str, calls: QuerySet[Call], *, suffix: str = ""):

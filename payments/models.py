@@ -21,6 +21,7 @@ from accounts.models import Municipality
 from applications.enums import CostCategory
 from applications.models import Application
 from foundation.amounts import MONEY
+from foundation.files import download_name
 from grants.models import Call, CallBudgetYear
 
 from . import rules as pay_rules
@@ -270,6 +271,15 @@ class Notice(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.application.case_number} ({self.version})"
 
+    DOWNLOAD_LABELS = {NoticeKind.GRANT: "Zuwendungsbescheid", NoticeKind.AMENDMENT: "Änderungsbescheid",
+                       NoticeKind.REJECTION: "Ablehnungsbescheid", NoticeKind.RECOVERY: "Rückforderungsbescheid"}
+
+    @property
+    def download_name(self) -> str:
+        """Zuwendungsbescheid-SHH2-2027-0001.pdf (German in every language); later versions end in -Fassung-2."""
+        return download_name(self.DOWNLOAD_LABELS.get(self.kind, "Bescheid"), self.application.case_number,
+                             f"Fassung-{self.version}" if self.version > 1 else "", ext="pdf")
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             from .exceptions import PaymentsError
@@ -361,6 +371,10 @@ class PaymentRun(FSMModelMixin, FourEyes):
 
     def __str__(self):
         return _("Zahlungslauf %(n)s") % {"n": self.number}
+
+    @property
+    def download_name(self) -> str:
+        return download_name("Zahlungslauf", self.number, self.message_id, ext="xml")
 
     @transition(field=state, source=PaymentRunState.EXPORTED, target=PaymentRunState.CONFIRMED,
                 permission=pay_rules.can_confirm_payment_run)

@@ -317,9 +317,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def receipt(self, request, pk=None, version=None):
         application = self.get_object()
         receipt = get_object_or_404(application.receipts, version=version)
-        return private_pdf_response(
-            receipt.file, f"Eingangsbestaetigung-{application.case_number}-{receipt.version}.pdf"
-        )
+        return private_pdf_response(receipt.file, receipt.download_name)
 
     # ------------------------------------------------------------ the formal check (case workers)
 

@@ -23,4 +23,4 @@ def receipt_download(request, pk: int, version: int):
     if not app_rules.may_download_receipt(request.user, application):
         raise PermissionDenied
     receipt = get_object_or_404(application.receipts, version=version)
-    return private_pdf_response(receipt.file, f"Eingangsbestaetigung-{application.case_number}-{version}.pdf")
+    return private_pdf_response(receipt.file, receipt.download_name)

@@ -62,7 +62,7 @@ def call_applications_csv(request, call_pk: int):
     call = get_object_or_404(Call.objects.select_related("program"), pk=call_pk)
     _form, filters = _filter_form(request, call)
     qs = selectors.staff_applications(call_id=call.pk, **filters)
-    return download("csv", filename=f"antraege-aufruf-{call.pk}", columns=CALL_APPLICATIONS,
+    return download("csv", filename=f"Anträge-Aufruf-{call.pk}", columns=CALL_APPLICATIONS,
                     rows=qs.iterator(chunk_size=500))
 
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from foundation.amounts import format_eur
+from foundation.amounts import format_decimal, format_eur
 
 register = template.Library()
 
@@ -10,6 +10,14 @@ register = template.Library()
 @register.filter
 def eur(value):
     return format_eur(value)
+
+
+@register.filter
+def decimal(value, places=2):
+    """Scores, weights, percentages in German: {{ total|decimal }} → 3,58; {{ step|decimal:"-1" }} → 0,5 or 5
+    (a negative argument leaves out trailing zeros: 0,5 and 5)."""
+    places = int(places)
+    return format_decimal(value, abs(places), trim=places < 0)
 
 
 @register.filter

@@ -470,5 +470,5 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             _deny(_("Die Sitzungsdokumente zeigen auch Anträge, von denen Sie ausgeschlossen sind; sie stehen "
                     "Ihnen daher nicht zur Verfügung."))
         document = get_object_or_404(session.documents, kind=kind)
-        name = f"{kind}-{session.held_on:%Y-%m-%d}.{document.extension}"
-        return private_file_response(document.file, name, content_type=CONTENT_TYPES[document.extension])
+        return private_file_response(document.file, document.download_name,
+                                     content_type=CONTENT_TYPES[document.extension])

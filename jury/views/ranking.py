@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from foundation.files import content_disposition, download_name
+
 from .. import documents, selectors
 from ..enums import DecisionOutcome
 from ..forms import WhatIfForm
@@ -46,7 +48,7 @@ def ranking(request, call_id: int):
 
 def _download(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -56,21 +58,21 @@ def _download(content: bytes, *, content_type: str, filename: str) -> HttpRespon
 def ranking_csv(request, call_id: int):
     panel = selectors.panel_for_call(call_id)
     return _download(documents.ranking_csv(visible_ranking(request, panel)), content_type="text/csv; charset=utf-8",
-                     filename=f"rangliste-aufruf-{call_id}.csv")
+                     filename=download_name("Rangliste", "Aufruf", call_id, ext="csv"))
 
 
 @login_required
 def ranking_xlsx(request, call_id: int):
     panel = selectors.panel_for_call(call_id)
     return _download(documents.ranking_xlsx(visible_ranking(request, panel)), content_type=XLSX,
-                     filename=f"rangliste-aufruf-{call_id}.xlsx")
+                     filename=download_name("Rangliste", "Aufruf", call_id, ext="xlsx"))
 
 
 @login_required
 def ranking_pdf(request, call_id: int):
     panel = selectors.panel_for_call(call_id)
     return _download(documents.ranking_pdf(visible_ranking(request, panel)), content_type="application/pdf",
-                     filename=f"rangliste-aufruf-{call_id}.pdf")
+                     filename=download_name("Rangliste", "Aufruf", call_id, ext="pdf"))
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -147,5 +147,4 @@ def document(request, document_id: int):
     doc = get_object_or_404(SessionDocument.objects.select_related("session__panel__call"), pk=document_id)
     if not request.user.has_perm("jury.download_session_documents", doc.session):
         raise PermissionDenied
-    name = f"{doc.kind.replace('_', '-')}-sitzung-{doc.session_id}.{doc.extension}"
-    return private_file_response(doc.file, name, content_type=CONTENT_TYPES[doc.extension])
+    return private_file_response(doc.file, doc.download_name, content_type=CONTENT_TYPES[doc.extension])

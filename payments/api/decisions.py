@@ -308,7 +308,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         notice = self.get_object()
-        return private_pdf_response(notice.file, f"Bescheid-{notice.application.case_number}-{notice.version}.pdf")
+        return private_pdf_response(notice.file, notice.download_name)
 
 
 def register(router) -> None:

@@ -166,7 +166,7 @@ class RunConfirmSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         OpenApiParameter("grant", int, description=_("Nur diese Zuwendung"))]),
     retrieve=extend_schema(summary=_("Ein Mittelabruf"), responses={200: DisbursementSerializer, **ERRORS}),
     create=extend_schema(summary=_("Mittel abrufen"), description=_(
-        "Nur für bestandskräftige Zuwendungen der federführenden Kommune; höchstens der noch abrufbare Betrag "
+        "Nur für bestandskräftige Zuwendungen der antragstellenden Kommune; höchstens der noch abrufbare Betrag "
         "(ohne einbehaltene Schlussrate), benötigt frühestens heute und spätestens heute + N Monate."),
         request=DisbursementInputSerializer, responses={201: DisbursementSerializer, **ERRORS}),
 )
@@ -358,7 +358,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         run = self.get_object()
-        return private_file_response(run.file, f"zahlungslauf-{run.number}-{run.message_id}.xml",
+        return private_file_response(run.file, run.download_name,
                                      content_type="application/xml")
 
 

@@ -20,7 +20,7 @@ from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Municipality, User
 from accounts.notifications import notify
@@ -182,7 +182,7 @@ def request_disbursement(*, actor: User, grant_id: int, amount, purpose: str, ne
         raise PaymentsError(_("Bitte geben Sie an, zu welchem Datum das Geld benötigt wird."), field="needed_on")
     with transaction.atomic():
         grant = lock_grant(grant_id)
-        require(may_request_disbursement(actor, grant), _("Mittel ruft nur die federführende Kommune ab."))
+        require(may_request_disbursement(actor, grant), _("Mittel ruft nur die antragstellende Kommune ab."))
         require(grant.state in (GrantState.FINAL, GrantState.IN_IMPLEMENTATION),
                 _("Mittel können erst abgerufen werden, wenn der Zuwendungsbescheid bestandskräftig ist, und nur "
                   "bis zum Verwendungsnachweis (Status jetzt: „%(state)s“).") % {"state": grant.get_state_display()})
@@ -550,7 +550,9 @@ def remind_unpaid(*, today: dt.date | None = None) -> int:
             return 0
         DisbursementRequest.objects.filter(pk__in=[d.pk for d in rows]).update(unpaid_reminder_sent_on=today)
         notify(recipients=role_addresses("case_worker", "approver"),
-               subject=lambda: _("Erinnerung: %(n)d angeordnete Zahlung(en) noch nicht ausgezahlt") % {"n": len(rows)},
+               subject=lambda: ngettext("Erinnerung: %(n)d angeordnete Zahlung noch nicht ausgezahlt",
+                                        "Erinnerung: %(n)d angeordnete Zahlungen noch nicht ausgezahlt",
+                                        len(rows)) % {"n": len(rows)},
                template=MAIL.format("unpaid_reminder"), context={"rows": rows, "today": today})
     return len(rows)
 

@@ -23,10 +23,10 @@ def export_scope(params) -> tuple:
     """(calls, filename suffix) from ?call=ID or ?program=ID; a bad or unknown id gives 404."""
     if params.get("call"):
         call = selectors.call_for_dashboard(id_or_404(params["call"]))
-        return Call.objects.filter(pk=call.pk), f"-aufruf-{call.pk}"
+        return Call.objects.filter(pk=call.pk), f"-Aufruf-{call.pk}"
     if params.get("program"):
         program = selectors.program_for_dashboard(id_or_404(params["program"]))
-        return Call.objects.filter(program=program), f"-programm-{program.pk}"
+        return Call.objects.filter(program=program), f"-Programm-{program.pk}"
     return Call.objects.all(), ""
 
 

@@ -330,9 +330,7 @@ def waive(request, pk: int):
 @login_required
 def notice_download(request, pk: int):
     notice = get_object_or_404(selectors.visible_notices(request.user), pk=pk)
-    label = {NoticeKind.GRANT: "Zuwendungsbescheid", NoticeKind.AMENDMENT: "Aenderungsbescheid",
-             NoticeKind.REJECTION: "Ablehnungsbescheid"}.get(notice.kind, "Bescheid")
-    return private_pdf_response(notice.file, f"{label}-{notice.application.case_number}-{notice.version}.pdf")
+    return private_pdf_response(notice.file, notice.download_name)
 
 
 urlpatterns = [

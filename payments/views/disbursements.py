@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Municipality
@@ -350,9 +350,11 @@ def run_create(request):
             except PaymentsError as exc:
                 add_error(form, exc)
             else:
-                messages.success(request, _("Zahlungslauf %(n)d mit %(c)d Zahlung(en) wurde erstellt. Laden Sie die "
-                                            "SEPA-Datei herunter und übergeben Sie sie der Bank.")
-                                 % {"n": run.number, "c": run.count})
+                messages.success(request, ngettext(
+                    "Zahlungslauf %(n)d mit %(c)d Zahlung wurde erstellt. Laden Sie die SEPA-Datei herunter und "
+                    "übergeben Sie sie der Bank.",
+                    "Zahlungslauf %(n)d mit %(c)d Zahlungen wurde erstellt. Laden Sie die SEPA-Datei herunter und "
+                    "übergeben Sie sie der Bank.", run.count) % {"n": run.number, "c": run.count})
                 return redirect("payments:payment-run", pk=run.pk)
     for d in released:
         d.account = accounts.get(d.grant.application.lead_id)
@@ -382,7 +384,7 @@ def run_detail(request, pk: int):
 @login_required
 def run_file(request, pk: int):
     run = _run(request, pk)
-    return private_file_response(run.file, f"zahlungslauf-{run.number}-{run.message_id}.xml",
+    return private_file_response(run.file, run.download_name,
                                  content_type="application/xml")
 
 

@@ -153,7 +153,7 @@ def recovery_notice_download(request, pk: int):
         if recovery.state == RecoveryState.OPEN and staff.may_manage(request.user):
             return redirect("payments:recovery-detail", pk=recovery.pk)
         return redirect("payments:grant-proofs", grant_id=recovery.grant_id)
-    return private_pdf_response(notice.file, f"rueckforderungsbescheid-{recovery.grant.case_number}.pdf")
+    return private_pdf_response(notice.file, notice.download_name)
 
 
 urlpatterns = [

@@ -16,6 +16,7 @@ from allauth.mfa.totp.internal.auth import (
     generate_totp_secret,
     hotp_value,
 )
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.cache import cache
@@ -242,6 +243,12 @@ def test_signup_sends_verification_mail_and_login_waits_for_it(client):
     assert verification.to == [user.email]
     assert verification.subject.startswith("[Starke Heimat Hessen]")
     confirm_url = link_from(verification, r"http://testserver/accounts/confirm-email/[^/\s]+/")
+    # The portal's voice (issue 11): its name and address, no "Hallo von <host>:<port>!".
+    assert verification.subject == "[Starke Heimat Hessen] Bitte bestätigen Sie Ihre E-Mail-Adresse"
+    assert verification.body.startswith("Guten Tag,")
+    assert "Förderportal Starke Heimat Hessen" in verification.body and settings.SITE_URL in verification.body
+    assert "Hallo von" not in verification.body and "testserver" not in verification.body.replace(confirm_url, "")
+    assert verification.body.count(user.email) == 1
 
     # Not verified yet: the right password does not log the user in.
     other = client_class_instance(client)
@@ -252,7 +259,11 @@ def test_signup_sends_verification_mail_and_login_waits_for_it(client):
 
     # The confirmation page is a KERN page; confirming verifies the address.
     path = confirm_url.removeprefix("http://testserver")
-    audit(client.get(path))
+    page = client.get(path)
+    audit(page)
+    text = " ".join(page.content.decode().split())
+    assert f'dass <a href="mailto:{user.email}">{user.email}</a> Ihre E-Mail-Adresse für das Förderportal' in text
+    assert "E-Mail-Adresse von" not in text and "für Benutzer" not in text
     client.post(path)
     assert EmailAddress.objects.get(user=user).verified
 

@@ -35,3 +35,16 @@ def test_rendering_twice_keeps_the_first_receipt(complete, applicant, django_cap
     assert render_receipt(application_id=app.pk, version=1) == first.pk
     assert app.receipts.count() == 1
     assert app.receipts.get().sha256 == first.sha256
+
+
+def test_receipt_downloads_under_its_german_name(client, complete, applicant, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=True):
+        app = services.submit_application(actor=applicant, application_id=complete.pk)
+    client.force_login(applicant)
+    response = client.get(reverse("applications:receipt", args=[app.pk, 1]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="Eingangsbestaetigung-{app.case_number}.pdf"; '
+        f"filename*=UTF-8''Eingangsbest%C3%A4tigung-{app.case_number}.pdf")

@@ -157,7 +157,7 @@ def test_bad_amounts(draft, applicant, amount):
 
 
 def test_lead_cannot_be_its_own_partner(draft, applicant, lead):
-    with pytest.raises(ApplicationError, match="zugleich Partnerin"):
+    with pytest.raises(ApplicationError, match="zugleich Partnerkommune"):
         services.update_application(actor=applicant, application_id=draft.pk, data={}, partner_ids=[lead.pk])
 
 

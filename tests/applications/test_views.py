@@ -245,6 +245,20 @@ def test_staff_list_filters_and_csv(client, call):
     assert csv.count("\n") == 3 and "180000,00" in csv and joint[0].case_number not in csv
 
 
+def test_staff_list_counts_partner_municipalities_in_real_plural_forms(client, call):
+    """Issue 11: "gemeinsam mit 1 Partnerin / 2 Partnern" mixed two words; one term, two forms."""
+    for n in (1, 2):
+        lead = MunicipalityFactory()
+        user = member_of(lead)
+        app = complete_draft(ApplicationFactory(call=call, lead=lead, created_by=user), user=user,
+                             partners=[MunicipalityFactory() for _ in range(n)])
+        services.submit_application(actor=user, application_id=app.pk)
+    html = login(client, staff_user("case_worker")).get(reverse("applications:staff-call", args=[call.pk]))
+    text = " ".join(html.content.decode().split())
+    assert "gemeinsam mit 1 Partnerkommune<" in text and "gemeinsam mit 2 Partnerkommunen<" in text
+    assert "Partnerin" not in text and "Partnern" not in text
+
+
 INJECTION = '=HYPERLINK("http://x","y")'
 
 

@@ -174,6 +174,13 @@ def test_minutes_download_through_page_and_api_is_the_same_document(client, clos
     via_page = page(client, closed["staff"]).get(reverse("jury:document", args=[document.pk]))
     via_api = api(closed["staff"]).get(f"{API}sessions/{closed['session'].pk}/documents/minutes_pdf/")
     assert b"".join(via_page.streaming_content) == b"".join(via_api.streaming_content)
+    # German download names, the same through page and API (issue 11).
+    sid = closed["session"].pk
+    expected = f'attachment; filename="Protokoll-Sitzung-{sid}.pdf"'
+    assert via_page["Content-Disposition"] == via_api["Content-Disposition"] == expected
+    ranking = SessionDocument.objects.get(session=closed["session"], kind="ranking_xlsx")
+    response = page(client, closed["staff"]).get(reverse("jury:document", args=[ranking.pk]))
+    assert response["Content-Disposition"] == f'attachment; filename="Rangliste-Sitzung-{sid}.xlsx"'
 
 
 # ---------------------------------------------------------------- defect 3: every column on the page

@@ -33,7 +33,7 @@ def test_criterion_and_total_thresholds():
     result = ranking(call=call)
     by_app = {r.application: r for r in result.rows}
     assert by_app[ok].outcome == O.RECOMMENDED
-    assert by_app[low_criterion].outcome == O.NOT_RECOMMENDED and "Schwelle 2.5" in by_app[low_criterion].explanation
+    assert by_app[low_criterion].outcome == O.NOT_RECOMMENDED and "Schwelle 2,5" in by_app[low_criterion].explanation
     assert by_app[low_total].outcome == O.NOT_RECOMMENDED and "Gesamtbewertung" in by_app[low_total].explanation
 
 

@@ -446,6 +446,7 @@ def test_downloads_of_the_current_list(client):
     c = login(client, staff_user())
     response = c.get(reverse("jury:ranking-csv", args=[call.pk]))
     assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == f'attachment; filename="Rangliste-Aufruf-{call.pk}.csv"'
     text = response.content.decode("utf-8-sig")
     assert first.case_number in text and second.case_number in text and text.startswith("Platz;Aktenzeichen")
     response = c.get(reverse("jury:ranking-xlsx", args=[call.pk]))

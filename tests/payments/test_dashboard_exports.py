@@ -36,7 +36,13 @@ def get_csv(client, kind, query=""):
     response = client.get(reverse("payments:dashboard-export", args=[kind, "csv"]) + query)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"].startswith("attachment;")
+    umlaut = {"grants": "Zuwendungen", "payments": "Auszahlungen", "recoveries": "R%C3%BCckforderungen"}[kind]
+    ascii_ = {"grants": "Zuwendungen", "payments": "Auszahlungen", "recoveries": "Rueckforderungen"}[kind]
+    scope = query.replace("?call=", "-Aufruf-").replace("?program=", "-Programm-")
+    expected = f'attachment; filename="{ascii_}{scope}.csv"'
+    if kind == "recoveries":  # RFC 6266: the exact name with its umlaut beside the ASCII fallback
+        expected += f"; filename*=UTF-8''{umlaut}{scope}.csv"
+    assert response["Content-Disposition"] == expected
     assert response.streaming  # streamed, not built in memory
     raw = b"".join(response.streaming_content)
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel

@@ -94,6 +94,7 @@ def test_grants_and_notices_are_scoped_and_waivable():
     assert [n["id"] for n in detail["notices"]] == [notice.pk] and detail["notices"][0]["sha256"] == notice.sha256
     response = client.get(f"{NOTICES}{notice.pk}/download/")
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    assert response["Content-Disposition"] == f'attachment; filename="Zuwendungsbescheid-{grant.case_number}.pdf"'
     assert client.get(f"{GRANTS}{other.pk}/").status_code == 404
     stranger = api(member_of(MunicipalityFactory()))
     assert stranger.get(f"{GRANTS}{grant.pk}/").status_code == 404

@@ -129,6 +129,7 @@ def test_municipality_sees_its_grant_downloads_notices_and_waives(client):
     assert reverse("payments:notice-download", args=[notice.pk]) in page and "Auf Rechtsbehelfe verzichten" in page
     response = client.get(reverse("payments:notice-download", args=[notice.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="Zuwendungsbescheid-{grant.case_number}.pdf"'
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     # The waiver needs the confirmation.
     assert client.get(reverse("payments:grant-waive", args=[grant.pk])).status_code == 200

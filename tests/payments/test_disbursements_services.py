@@ -415,7 +415,12 @@ def test_reminder_once_per_day(django_capture_on_commit_callbacks):
     # in an exported run for more than 5 days
     run = svc.create_payment_run(actor=staff_user("case_worker"), execution_date=today)
     PaymentRun.objects.filter(pk=run.pk).update(prepared_at=timezone.now() - dt.timedelta(days=6))
-    assert svc.remind_unpaid(today=today + dt.timedelta(days=2)) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert svc.remind_unpaid(today=today + dt.timedelta(days=2)) == 2
+    # Real plural forms (issue 11), not "Zahlung(en)".
+    subjects = [m.subject for m in mail.outbox if "anordnung@example.org" in m.to]
+    assert subjects[0].endswith("Erinnerung: 1 angeordnete Zahlung noch nicht ausgezahlt")
+    assert subjects[-1].endswith("Erinnerung: 2 angeordnete Zahlungen noch nicht ausgezahlt")
 
 
 def test_reminder_task_is_registered():

@@ -174,10 +174,12 @@ def test_run_create_confirm_and_download(client):
                       {"execution_date": schedule.today().isoformat(), "disbursements": [str(d1.pk)]})
     run = PaymentRun.objects.get()
     assert response.status_code == 302 and run.count == 1 and run.total == Decimal("100.00")
+    assert f"Zahlungslauf {run.number} mit 1 Zahlung wurde erstellt" in c.get(response["Location"]).content.decode()
     d2.refresh_from_db()
     assert d2.state == DisbursementState.RELEASED
     file = c.get(reverse("payments:payment-run-file", args=[run.pk]))
     assert file.status_code == 200 and file["Content-Type"] == "application/xml"
+    assert file["Content-Disposition"] == f'attachment; filename="Zahlungslauf-{run.number}-{run.message_id}.xml"'
     assert b"<EndToEndId>" in b"".join(file.streaming_content)
     detail = c.get(reverse("payments:payment-run", args=[run.pk])).content.decode()
     assert grant.application.case_number in detail and run.sha256 in detail
