@@ -118,3 +118,35 @@ def split_by_year(total: Decimal, weights: dict[int, Decimal]) -> dict[int, Deci
         parts[year] += 1
     return {year: Decimal(c) * CENT for year, c in parts.items()}
 
+
+
+@dataclass
+class PlanMatrix:
+    """The financing plan as a table: one row per cost category, one column per budget year."""
+
+    years: list[int]
+    rows: list[dict]  # {"category", "label", "cells": [Decimal per year], "total": Decimal}
+    year_totals: list[Decimal]
+    total: Decimal
+    eligible_total: Decimal
+
+
+def plan_matrix(lines) -> PlanMatrix:
+    """Sum cost lines (anything with category, budget_year, amount, eligible) per category and year."""
+    from .enums import CostCategory
+
+    lines = list(lines)
+    years = sorted({line.budget_year for line in lines})
+    sums: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        sums[(line.category, line.budget_year)] += line.amount
+    rows = []
+    for category in CostCategory:
+        cells = [sums[(category.value, year)] for year in years]
+        if any(cells):
+            rows.append({"category": category.value, "label": category.label, "cells": cells,
+                         "total": money_sum(cells)})
+    return PlanMatrix(years=years, rows=rows,
+                      year_totals=[money_sum(line.amount for line in lines if line.budget_year == y) for y in years],
+                      total=money_sum(line.amount for line in lines),
+                      eligible_total=money_sum(line.amount for line in lines if line.eligible))
