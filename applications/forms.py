@@ -19,16 +19,25 @@ class NewApplicationForm(KernFormMixin, forms.Form):
         self.fields["lead"].queryset = municipalities
 
 
+class PartnerChoiceField(forms.ModelMultipleChoiceField):
+    """Municipalities as checkboxes (templates/applications/_partners.html; static/js/partners.js adds
+    the filter box and the list of the chosen ones). The Landkreis tells places of the same name apart."""
+
+    def label_from_instance(self, obj):
+        landkreis = getattr(obj, "landkreis", None)
+        return f"{obj.name} ({landkreis.name})" if landkreis and landkreis.pk != obj.pk else obj.name
+
+
 class ApplicationForm(KernFormMixin, forms.Form):
     # Drafts may be saved incomplete; what submission needs is listed on the case page.
     hide_optional = True
     title = forms.CharField(label=_("Projekttitel"), max_length=300)
     topics = forms.ModelMultipleChoiceField(label=_("Themenbereiche"), queryset=None, required=False,
                                             widget=forms.CheckboxSelectMultiple)
-    partners = forms.ModelMultipleChoiceField(
+    partners = PartnerChoiceField(
         label=_("Partnerkommunen (Gemeinschaftsvorhaben)"), queryset=None, required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("Mehrfachauswahl mit Strg- bzw. Befehlstaste. Gemeinschaftsvorhaben werden bevorzugt."))
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Kreuzen Sie alle beteiligten Kommunen an. Gemeinschaftsvorhaben werden bevorzugt."))
     summary = forms.CharField(label=_("Kurzbeschreibung"), required=False,
                               widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
     objectives = forms.CharField(label=_("Ziele"), required=False,
