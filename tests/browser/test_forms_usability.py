@@ -29,13 +29,16 @@ pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("FORMS_SCREENSHOTS")  # a directory: also save screenshots at 1280 and 320 px
 
 
-def shoot(page, name):
+def shoot(page, name, part=None):
+    """Full page at 1280 and 320 px, and `part` (a selector) alone at 320 px, to look at."""
     if not SHOTS:
         return
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/{name}-1280.png", full_page=True)
     page.set_viewport_size({"width": 320, "height": 800})
     page.screenshot(path=f"{SHOTS}/{name}-320.png", full_page=True)
+    if part:
+        page.locator(part).first.screenshot(path=f"{SHOTS}/{name}-part-320.png")
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
@@ -105,7 +108,7 @@ def test_partners_are_chosen_with_the_keyboard_and_saved(page, draft_world):
     assert "/bearbeiten/" in page.url
     page.get_by_label("Kommunen filtern").fill("")
     assert_clean(page)
-    shoot(page, "edit-partners")
+    shoot(page, "edit-partners", "[data-partner-picker]")
     with page.expect_navigation():
         page.get_by_role("button", name="Speichern", exact=True).click()
     assert [p.name for p in draft.partners.all()] == ["Büdingen"]
@@ -155,7 +158,7 @@ def test_live_figures_mark_the_bad_amount_at_its_field(page, draft_world):
     expect(page.locator("#figures [data-figure=total]")).to_have_text("0,00 €")
     expect(page.locator("#figures")).to_contain_text("werden nicht mitgerechnet")
     assert_clean(page)
-    shoot(page, "edit-live-error")
+    shoot(page, "edit-live-error", "section.financing")
 
     amount.fill("-5")
     expect(message).to_contain_text("größer als 0")
@@ -182,7 +185,7 @@ def test_the_formal_check_keeps_the_text_on_an_error(page):
     expect(page.locator("[data-item=council_resolution]")).to_contain_text("Ratsbeschluss beigefügt")
     expect(page.get_by_role("link", name="projektbeschreibung.pdf")).to_be_visible()
     assert_clean(page)
-    shoot(page, "formal-check")
+    shoot(page, "formal-check", "main")
     page.get_by_label("Begründung bzw. was nachzubessern ist").fill("Die Unterschrift auf Seite 3 fehlt.")
     page.get_by_label("Der Ratsbeschluss ist vom zuständigen Gremium gefasst", exact=False).check()
     with page.expect_navigation():
@@ -192,7 +195,7 @@ def test_the_formal_check_keeps_the_text_on_an_error(page):
     expect(page.get_by_label("Frist der Nachforderung")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Der Ratsbeschluss ist vom zuständigen Gremium gefasst", exact=False)).to_be_checked()
     assert_clean(page)
-    shoot(page, "formal-check-error")
+    shoot(page, "formal-check-error", "section[aria-labelledby=decide-heading]")
 
 
 def test_the_scoring_page_shows_plan_and_attachments(page):
@@ -216,4 +219,4 @@ def test_the_scoring_page_shows_plan_and_attachments(page):
     response = page.request.get(link.get_attribute("href"))
     assert response.status == 200 and response.body().startswith(b"%PDF")
     assert_clean(page)
-    shoot(page, "jury-score")
+    shoot(page, "jury-score", "section[aria-labelledby=plan-heading]")
