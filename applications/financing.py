@@ -31,6 +31,7 @@ class Figures:
     by_year: dict[int, dict[str, Decimal]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
 
     @property
     def own_share_percent(self) -> Decimal:
@@ -54,6 +55,8 @@ def compute_figures(*, rate: Decimal, min_grant: Decimal, max_grant: Decimal,
 
     errors: rules that block submission (grant below the minimum, over-financing).
     notes: information (the cap applied, and what the municipality pays on top).
+    hints: neutral guidance while the plan is still empty (the minimum is not yet an error: an
+    untouched draft shows no red message; submission is blocked by the empty plan itself).
     """
     total = money_sum(line.amount for line in lines)
     eligible = money_sum(line.amount for line in lines if line.eligible)
@@ -71,7 +74,10 @@ def compute_figures(*, rate: Decimal, min_grant: Decimal, max_grant: Decimal,
     figures = Figures(total_costs=total, eligible_costs=eligible, third_party_funds=third, grant=grant,
                       own_share=own_share, uncapped_grant=rule.uncapped, capped=rule.capped,
                       by_year=dict(sorted(by_year.items())))
-    if rule.below_minimum:
+    if rule.below_minimum and not lines:
+        figures.hints.append(_("Die Zuwendung muss mindestens %(min)s betragen. Sobald Sie Ausgaben eintragen, "
+                               "wird sie hier berechnet.") % {"min": format_eur(min_grant)})
+    elif rule.below_minimum:
         figures.errors.append(rule.minimum_error())
     if rule.capped:
         figures.notes.append(rule.cap_note())
@@ -112,3 +118,35 @@ def split_by_year(total: Decimal, weights: dict[int, Decimal]) -> dict[int, Deci
         parts[year] += 1
     return {year: Decimal(c) * CENT for year, c in parts.items()}
 
+
+
+@dataclass
+class PlanMatrix:
+    """The financing plan as a table: one row per cost category, one column per budget year."""
+
+    years: list[int]
+    rows: list[dict]  # {"category", "label", "cells": [Decimal per year], "total": Decimal}
+    year_totals: list[Decimal]
+    total: Decimal
+    eligible_total: Decimal
+
+
+def plan_matrix(lines) -> PlanMatrix:
+    """Sum cost lines (anything with category, budget_year, amount, eligible) per category and year."""
+    from .enums import CostCategory
+
+    lines = list(lines)
+    years = sorted({line.budget_year for line in lines})
+    sums: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        sums[(line.category, line.budget_year)] += line.amount
+    rows = []
+    for category in CostCategory:
+        cells = [sums[(category.value, year)] for year in years]
+        if any(cells):
+            rows.append({"category": category.value, "label": category.label, "cells": cells,
+                         "total": money_sum(cells)})
+    return PlanMatrix(years=years, rows=rows,
+                      year_totals=[money_sum(line.amount for line in lines if line.budget_year == y) for y in years],
+                      total=money_sum(line.amount for line in lines),
+                      eligible_total=money_sum(line.amount for line in lines if line.eligible))

@@ -19,16 +19,25 @@ class NewApplicationForm(KernFormMixin, forms.Form):
         self.fields["lead"].queryset = municipalities
 
 
+class PartnerChoiceField(forms.ModelMultipleChoiceField):
+    """Municipalities as checkboxes (templates/applications/_partners.html; static/js/partners.js adds
+    the filter box and the list of the chosen ones). The Landkreis tells places of the same name apart."""
+
+    def label_from_instance(self, obj):
+        landkreis = getattr(obj, "landkreis", None)
+        return f"{obj.name} ({landkreis.name})" if landkreis and landkreis.pk != obj.pk else obj.name
+
+
 class ApplicationForm(KernFormMixin, forms.Form):
     # Drafts may be saved incomplete; what submission needs is listed on the case page.
     hide_optional = True
     title = forms.CharField(label=_("Projekttitel"), max_length=300)
     topics = forms.ModelMultipleChoiceField(label=_("Themenbereiche"), queryset=None, required=False,
                                             widget=forms.CheckboxSelectMultiple)
-    partners = forms.ModelMultipleChoiceField(
+    partners = PartnerChoiceField(
         label=_("Partnerkommunen (Gemeinschaftsvorhaben)"), queryset=None, required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("Mehrfachauswahl mit Strg- bzw. Befehlstaste. Gemeinschaftsvorhaben werden bevorzugt."))
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Kreuzen Sie alle beteiligten Kommunen an. Gemeinschaftsvorhaben werden bevorzugt."))
     summary = forms.CharField(label=_("Kurzbeschreibung"), required=False,
                               widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
     objectives = forms.CharField(label=_("Ziele"), required=False,
@@ -92,10 +101,45 @@ class ReasonForm(KernFormMixin, forms.Form):
                              max_length=5000, required=False)
 
 
-class ReturnForm(KernFormMixin, forms.Form):
-    reason = forms.CharField(label=_("Was ist nachzubessern?"), widget=forms.Textarea(attrs={"rows": 4}),
-                             max_length=5000)
-    deadline = forms.DateField(label=_("Frist"), widget=DateInput())
+class FormalCheckForm(KernFormMixin, forms.Form):
+    """The result of the formal check: the judgement items of the checklist, a reason and, for a
+    return for revision, a deadline. Which decision is taken is the button (the URL's step)."""
+
+    hide_optional = True
+    reason = forms.CharField(
+        label=_("Begründung bzw. was nachzubessern ist"), widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000, required=False,
+        help_text=_("Pflicht bei einer Nachforderung und bei Unzulässigkeit; wird der Kommune mitgeteilt."))
+    deadline = forms.DateField(label=_("Frist der Nachforderung"), widget=DateInput(), required=False,
+                               help_text=_("Nur bei einer Nachforderung."))
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.manual_keys = []
+        for item in items:
+            if item.manual:
+                self.fields[f"confirm_{item.key}"] = forms.BooleanField(label=item.label, required=False)
+                self.manual_keys.append(item.key)
+        apply_kern_classes(self)
+
+    def confirmation_fields(self):
+        return [self[f"confirm_{key}"] for key in self.manual_keys]
+
+    def confirmed(self) -> list[str]:
+        return [key for key in self.manual_keys if self.cleaned_data.get(f"confirm_{key}")]
+
+    def require_for(self, step: str) -> bool:
+        """The fields this decision needs (errors at the fields); True when all are there."""
+        if step in ("return", "ineligible") and not (self.cleaned_data.get("reason") or "").strip():
+            self.add_error("reason", _("Bitte geben Sie an, was nachzubessern ist.") if step == "return"
+                           else _("Bitte begründen Sie die Unzulässigkeit."))
+        if step == "return" and not self.cleaned_data.get("deadline") and "deadline" not in self.errors:
+            self.add_error("deadline", _("Bitte geben Sie eine Frist an."))
+        if step == "eligible":
+            for key in self.manual_keys:
+                if not self.cleaned_data.get(f"confirm_{key}"):
+                    self.add_error(f"confirm_{key}", _("Bitte bestätigen Sie diesen Punkt."))
+        return not self.errors
 
 
 class StaffFilterForm(KernFormMixin, forms.Form):

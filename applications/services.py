@@ -29,6 +29,7 @@ from grants.services import freeze_call, next_case_number
 from outbox.services import enqueue
 
 from . import rules as app_rules
+from .checklist import checklist, record_of
 from .enums import ApplicationState as S
 from .enums import AttachmentKind, CostCategory
 from .exceptions import ApplicationError
@@ -423,8 +424,30 @@ def start_formal_check(*, actor: User, application_id: int) -> Application:
     return application
 
 
+def _checklist_record(application: Application, confirmed: list[str] | None, *, require_all: bool) -> dict:
+    """The formal check's checklist as recorded with the decision (applications.checklist).
+
+    confirmed: the keys of the items needing judgement that the case worker ticked; None when the
+    caller has no checklist (API, demo data) — then nothing is required and nothing is recorded.
+    require_all: a positive decision needs every judgement item confirmed.
+    """
+    if confirmed is None:
+        return {}
+    items = checklist(application)
+    manual = [item for item in items if item.manual]
+    unknown = set(confirmed) - {item.key for item in manual}
+    if unknown:
+        raise ApplicationError(_("Unbekannter Punkt der Prüfliste."), field="checklist")
+    missing = [item for item in manual if item.key not in confirmed]
+    if require_all and missing:
+        raise ApplicationError(
+            _("Bitte bestätigen Sie alle Punkte der Prüfliste, bevor Sie die Zulässigkeit feststellen: %(m)s")
+            % {"m": " ".join(item.label for item in missing)}, field="checklist")
+    return {"checklist": record_of(items, list(confirmed))}
+
+
 def return_for_revision(*, actor: User, application_id: int, reason: str, deadline: dt.date,
-                        today: dt.date | None = None) -> Application:
+                        today: dt.date | None = None, confirmed: list[str] | None = None) -> Application:
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Bitte beschreiben Sie, was nachzubessern ist."), field="reason")
@@ -436,17 +459,19 @@ def return_for_revision(*, actor: User, application_id: int, reason: str, deadli
     with transaction.atomic():
         application = _lock(application_id)
         source, target = _transition(application, "return_for_revision", actor)
+        checked = _checklist_record(application, confirmed, require_all=False)
         application.revision_reason = reason
         application.revision_deadline = deadline
         application.save(update_fields=["state", "revision_reason", "revision_deadline", "updated_at"])
         record(actor=actor, action="application.returned", obj=application, from_state=source,
-               to_state=target, reason=reason, data={"deadline": deadline})
+               to_state=target, reason=reason, data={"deadline": deadline, **checked})
         _notify_state(application, _applicant_addresses(application),
                       reason=_("%(reason)s\n\nFrist: %(d)s") % {"reason": reason, "d": deadline.strftime("%d.%m.%Y")})
     return application
 
 
-def decide_eligibility(*, actor: User, application_id: int, eligible: bool, reason: str = "") -> Application:
+def decide_eligibility(*, actor: User, application_id: int, eligible: bool, reason: str = "",
+                       confirmed: list[str] | None = None) -> Application:
     reason = (reason or "").strip()
     if not eligible and not reason:
         raise ApplicationError(_("Bitte begründen Sie die Unzulässigkeit."), field="reason")
@@ -457,10 +482,11 @@ def decide_eligibility(*, actor: User, application_id: int, eligible: bool, reas
             if problems:
                 raise ApplicationError(" ".join(problems))
         source, target = _transition(application, "mark_eligible" if eligible else "mark_ineligible", actor)
+        checked = _checklist_record(application, confirmed, require_all=eligible)
         application.decision_reason = reason
         application.save(update_fields=["state", "decision_reason", "updated_at"])
         record(actor=actor, action="application.eligible" if eligible else "application.ineligible",
-               obj=application, from_state=source, to_state=target, reason=reason)
+               obj=application, from_state=source, to_state=target, reason=reason, data=checked or None)
         _notify_state(application, _applicant_addresses(application), reason=reason)
     return application
 

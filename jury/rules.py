@@ -112,6 +112,13 @@ def may_score(user, assignment):
             and not assignment.excluded and assignment.declaration == Declaration.NO_CONFLICT)
 
 
+@rules.predicate
+def is_assigned_scorer(user, application):
+    """Assigned to score the application and not excluded from it (a member of another panel has no row)."""
+    row = _own_row(user, application)
+    return row is not None and row.assigned and not row.excluded
+
+
 sits_on_panel = is_panel_member | is_chair
 
 PERMISSIONS = {
@@ -129,6 +136,7 @@ PERMISSIONS = {
     "jury.record_decision": is_chair & ~is_excluded_from,
     "jury.view_scores_of_application": is_staff_member | (is_chair & has_declared_and_submitted),
     "jury.reopen_scores": is_case_worker,
+    "jury.view_application_documents": is_assigned_scorer,
     # obj: assignment
     "jury.score_application": may_score,
 }

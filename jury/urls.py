@@ -8,6 +8,7 @@ urlpatterns = [
     path("antraege/<int:app_id>/erklaerung/", member.declare, name="declare"),
     path("antraege/<int:app_id>/bewerten/", member.score, name="score"),
     path("antraege/<int:app_id>/bewertungen/", member.sheets, name="sheets"),
+    path("antraege/<int:app_id>/anlagen/<int:attachment_id>/", member.attachment, name="attachment"),
     path("aufrufe/<int:call_id>/", staff.panel, name="panel"),
     path("aufrufe/<int:call_id>/bewertung-starten/", staff.start, name="panel-start"),
     path("aufrufe/<int:call_id>/automatisch-zuweisen/", staff.auto_assign, name="panel-auto-assign"),

@@ -1,5 +1,7 @@
 """Pages of the applying municipality: list, create, edit, attachments, submit, withdraw."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -74,14 +76,37 @@ def application_detail(request, pk: int):
     return render(request, "applications/detail.html", context)
 
 
-def _formset_lines(formset):
-    """The valid, not deleted rows of a bound formset."""
+def _formset_rows(formset):
+    """(form, cleaned_data) of the valid, not deleted rows of a bound formset, in order."""
     rows = []
     for form in formset.forms:
         if not form.has_changed() or not form.is_valid() or form.cleaned_data.get("DELETE"):
             continue
-        rows.append(form.cleaned_data)
+        rows.append((form, form.cleaned_data))
     return rows
+
+
+def _formset_lines(formset):
+    return [data for _form, data in _formset_rows(formset)]
+
+
+_ROW_ERROR = re.compile(r"^(cost_lines|third_party)\[(\d+)\]\.(\w+)$")
+
+
+def _add_service_error(exc: ApplicationError, *, form, cost_rows, third_rows) -> None:
+    """Show a service's error at the field it names (a date, a cost line's year), else above the form."""
+    field = exc.field or ""
+    if field in form.fields:
+        form.add_error(field, exc.message)
+        return
+    match = _ROW_ERROR.match(field)
+    if match:
+        rows = cost_rows if match[1] == "cost_lines" else third_rows
+        index, name = int(match[2]), match[3]
+        if index < len(rows) and name in rows[index][0].fields:
+            rows[index][0].add_error(name, exc.message)
+            return
+    form.add_error(None, exc.message)
 
 
 @login_required
@@ -95,6 +120,7 @@ def application_edit(request, pk: int):
         third = ThirdPartyFormSet(request.POST, prefix="third")
         if form.is_valid() and costs.is_valid() and third.is_valid():
             data = form.cleaned_data
+            cost_rows, third_rows = _formset_rows(costs), _formset_rows(third)
             try:
                 services.update_application(
                     actor=request.user, application_id=application.pk,
@@ -103,11 +129,11 @@ def application_edit(request, pk: int):
                                                "declaration_own_share")},
                     topic_ids=[t.pk for t in data["topics"]], partner_ids=[p.pk for p in data["partners"]],
                     cost_lines=[services.CostLineInput(r["category"], r["description"], r["budget_year"],
-                                                       r["amount"], r["eligible"]) for r in _formset_lines(costs)],
-                    third_party=[services.ThirdPartyInput(r["source"], r["amount"]) for r in _formset_lines(third)],
+                                                       r["amount"], r["eligible"]) for _f, r in cost_rows],
+                    third_party=[services.ThirdPartyInput(r["source"], r["amount"]) for _f, r in third_rows],
                 )
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                _add_service_error(exc, form=form, cost_rows=cost_rows, third_rows=third_rows)
             else:
                 messages.success(request, _("Ihre Angaben wurden gespeichert."))
                 if request.POST.get("action") == "more":
@@ -135,22 +161,60 @@ def application_edit(request, pk: int):
         "figures": figures_for(application)}, status=status)
 
 
+def _live_rows(formset, row_label):
+    """The rows the live figures count, and what is wrong with the others, per field.
+
+    A typed value that is not valid (an amount parse_amount refuses: "abc", "1e30", "-5") is named at
+    its field and the row is not counted; a row that is merely incomplete is listed as pending.
+    """
+    counted, invalid, pending = [], [], []
+    for n, form in enumerate(formset.forms, start=1):
+        if not form.has_changed():
+            continue
+        valid = form.is_valid()
+        if form.cleaned_data.get("DELETE"):
+            continue
+        if valid:
+            counted.append(form.cleaned_data)
+            continue
+        missing = []
+        for name, errors in form.errors.as_data().items():
+            if name not in form.fields:
+                continue
+            bound = form[name]
+            if all(e.code == "required" for e in errors):
+                missing.append(str(bound.label))
+                continue
+            invalid.append({"id": bound.auto_id, "label": f"{row_label} {n}: {bound.label}",
+                            "messages": [m for e in errors for m in e.messages]})
+        if missing and not any(e["id"].startswith(f"id_{form.prefix}-") for e in invalid):
+            pending.append(_("%(row)s %(n)d wird noch nicht berechnet, es fehlt: %(fields)s.")
+                           % {"row": row_label, "n": n, "fields": ", ".join(missing)})
+    return counted, invalid, pending
+
+
 @login_required
 @require_POST
 def application_calculate(request, pk: int):
-    """htmx: the figures for the financing plan as typed, without saving anything."""
+    """htmx: the figures for the financing plan as typed, without saving anything.
+
+    Amounts are read by the form's AmountField (foundation.amounts.parse_amount); an invalid input is
+    reported at its field (the figures partial lists it, static/js/live-figures.js marks the field)
+    and never counted as 0.
+    """
     application = _visible(request, pk)
     costs = CostLineFormSet(request.POST, prefix="costs")
     third = ThirdPartyFormSet(request.POST, prefix="third")
-    costs.is_valid()
-    third.is_valid()
+    cost_rows, cost_invalid, cost_pending = _live_rows(costs, _("Ausgabe"))
+    third_rows, third_invalid, third_pending = _live_rows(third, _("Drittmittel"))
     program = application.call.program
     figures = compute_figures(
         rate=program.funding_rate, min_grant=program.min_grant, max_grant=program.max_grant,
-        lines=[Line(budget_year=r["budget_year"], amount=r["amount"], eligible=r["eligible"])
-               for r in _formset_lines(costs)],
-        third_party=[r["amount"] for r in _formset_lines(third)])
-    return render(request, "applications/_figures.html", {"figures": figures, "application": application})
+        lines=[Line(budget_year=r["budget_year"], amount=r["amount"], eligible=r["eligible"]) for r in cost_rows],
+        third_party=[r["amount"] for r in third_rows])
+    return render(request, "applications/_figures.html", {
+        "figures": figures, "application": application, "live": True,
+        "input_errors": cost_invalid + third_invalid, "pending": cost_pending + third_pending})
 
 
 @login_required

@@ -17,10 +17,12 @@ from grants.models import Call
 from grants.selectors import calls_for_staff
 
 from .. import selectors, services
+from ..checklist import checklist
 from ..enums import ApplicationState
 from ..exceptions import ApplicationError
 from ..exports import CALL_APPLICATIONS
-from ..forms import ReasonForm, ReturnForm, StaffFilterForm
+from ..financing import figures_for
+from ..forms import FormalCheckForm, StaffFilterForm
 
 
 @login_required
@@ -66,34 +68,59 @@ def call_applications_csv(request, call_pk: int):
                     rows=qs.iterator(chunk_size=500))
 
 
+def _check_page(request, application, form, *, status=200):
+    return render(request, "applications/staff/formal_check.html", {
+        "application": application, "form": form, "items": form.items,
+        "attachments": application.attachments.all(), "figures": figures_for(application)}, status=status)
+
+
+def _check_form(application, data=None):
+    items = checklist(application)
+    form = FormalCheckForm(data, items=items, auto_id="check-%s")
+    form.items = items
+    return form
+
+
 @login_required
 @require_POST
 def formal_check(request, pk: int, step: str):
+    """Start the formal check, or decide it (the step is the button). On any error the page is shown
+    again with the case worker's text and ticks and the error at its field (status 400)."""
     if not is_case_worker(request.user):
         raise PermissionDenied
     application = selectors.application_detail(request.user, pk)
-    try:
-        if step == "start":
+    if step == "start":
+        try:
             services.start_formal_check(actor=request.user, application_id=application.pk)
-            messages.success(request, _("Die Formalprüfung wurde begonnen."))
-        elif step == "return":
-            form = ReturnForm(request.POST)
-            if not form.is_valid():
-                raise ApplicationError(_("Bitte geben Sie an, was nachzubessern ist, und eine gültige Frist."))
-            services.return_for_revision(actor=request.user, application_id=application.pk,
-                                         reason=form.cleaned_data["reason"], deadline=form.cleaned_data["deadline"])
-            messages.success(request, _("Der Antrag wurde zur Nachbesserung zurückgegeben."))
-        elif step in ("eligible", "ineligible"):
-            form = ReasonForm(request.POST)
-            form.is_valid()
-            services.decide_eligibility(actor=request.user, application_id=application.pk,
-                                        eligible=step == "eligible", reason=form.cleaned_data.get("reason", ""))
-            messages.success(request, _("Das Ergebnis der Formalprüfung wurde gespeichert."))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
         else:
-            raise PermissionDenied
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect("applications:detail", pk=application.pk)
+            messages.success(request, _("Die Formalprüfung wurde begonnen."))
+        return redirect("applications:detail", pk=application.pk)
+    if step not in ("return", "eligible", "ineligible"):
+        raise PermissionDenied
+    form = _check_form(application, request.POST)
+    if form.is_valid() and form.require_for(step):
+        data = form.cleaned_data
+        try:
+            if step == "return":
+                services.return_for_revision(actor=request.user, application_id=application.pk,
+                                             reason=data["reason"], deadline=data["deadline"],
+                                             confirmed=form.confirmed())
+                messages.success(request, _("Der Antrag wurde zur Nachbesserung zurückgegeben."))
+            else:
+                services.decide_eligibility(actor=request.user, application_id=application.pk,
+                                            eligible=step == "eligible", reason=data["reason"],
+                                            confirmed=form.confirmed())
+                messages.success(request, _("Das Ergebnis der Formalprüfung wurde gespeichert."))
+        except ApplicationError as exc:
+            if exc.field in ("reason", "deadline"):
+                form.add_error(exc.field, exc.message)
+            else:
+                form.add_error(None, exc.message)
+        else:
+            return redirect("applications:detail", pk=application.pk)
+    return _check_page(request, application, form, status=400)
 
 
 @login_required
@@ -104,6 +131,4 @@ def formal_check_form(request, pk: int):
     if application.state != ApplicationState.IN_FORMAL_CHECK:
         messages.info(request, _("Dieser Antrag ist nicht in der Formalprüfung."))
         return redirect("applications:detail", pk=application.pk)
-    return render(request, "applications/staff/formal_check.html", {
-        "application": application, "return_form": ReturnForm(auto_id="return-%s"),
-        "reason_form": ReasonForm(auto_id="eligible-%s")})
+    return _check_page(request, application, _check_form(application))

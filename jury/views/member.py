@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.rules import is_jury_member, is_staff_member
 from applications.enums import EVALUATION_STATES
-from applications.financing import figures_for
+from applications.financing import figures_for, plan_matrix
 from applications.models import Application
+from foundation.files import private_pdf_response
 
 from .. import selectors, services
 from ..enums import Declaration, SheetState
@@ -155,11 +156,27 @@ def score(request, app_id: int):
                      "saved": saved, "points": format_points(saved.value) if saved else "",
                      "needs_comment": saved is not None and services.needs_comment(saved.value, criterion)
                      and not saved.comment})
+    cost_lines = list(application.cost_lines.all())
     return render(request, "jury/score.html", {
         "assignment": assignment, "application": application, "sheet": sheet, "frozen": frozen, "closed": closed,
         "form": form,
         "rows": rows, "figures": figures_for(application), "partners": list(application.partners.all()),
-        "topics": list(application.topics.all())}, status=400 if request.method == "POST" else 200)
+        "topics": list(application.topics.all()), "plan": plan_matrix(cost_lines), "cost_lines": cost_lines,
+        "third_party": list(application.third_party.all()),
+        "attachments": list(application.attachments.all())
+        if request.user.has_perm("jury.view_application_documents", application) else []},
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def attachment(request, app_id: int, attachment_id: int):
+    """An attachment of an application, for the members assigned to score it (`jury.view_application_documents`);
+    404 for excluded members, members not assigned, members of other panels and everyone else."""
+    application = get_object_or_404(Application, pk=app_id, state__in=EVALUATION_STATES)
+    if not request.user.has_perm("jury.view_application_documents", application):
+        raise Http404
+    document = get_object_or_404(application.attachments, pk=attachment_id)
+    return private_pdf_response(document.file, document.original_name)
 
 
 @login_required

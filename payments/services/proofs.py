@@ -96,7 +96,15 @@ def prefill_lines(proof: ProofOfUse) -> int:
     """
     if proof.cost_lines.exists():
         return 0
-    plan = proof.grant.application.cost_lines.all()
+    application = proof.grant.application
+    if proof.kind == ProofKind.FINAL and not proof.third_party_funds:
+        # The final proof starts from the third-party funds the financing plan declared (the
+        # municipality corrects them to what actually came in); before, it showed 0,00 €.
+        declared = planned_third_party(proof)
+        if declared:
+            ProofOfUse.objects.filter(pk=proof.pk).update(third_party_funds=declared)
+            proof.third_party_funds = declared
+    plan = application.cost_lines.all()
     if proof.kind == ProofKind.INTERIM:
         plan = plan.filter(budget_year=proof.budget_year)
     lines = [ProofCostLine(proof=proof, position=i, category=c.category, description=c.description,
@@ -104,6 +112,11 @@ def prefill_lines(proof: ProofOfUse) -> int:
              for i, c in enumerate(plan.order_by("budget_year", "position", "pk"))]
     ProofCostLine.objects.bulk_create(lines)
     return len(lines)
+
+
+def planned_third_party(proof: ProofOfUse) -> Decimal:
+    """The third-party funds the application's financing plan declared (the whole project)."""
+    return money_sum(proof.grant.application.third_party.values_list("amount", flat=True))
 
 
 # ---------------------------------------------------------------- figures

@@ -119,7 +119,8 @@ def proof_edit(request, pk: int):
     return render(request, "payments/proofs/edit.html", {
         "proof": proof, "grant": proof.grant, "form": form, "planned_forms": planned_forms, "formset": formset,
         "figures": services.proof_figures(proof, lines), "lines": lines,
-        "overrun_percent": proof.grant.call.program.line_overrun_percent}, status=status)
+        "overrun_percent": proof.grant.call.program.line_overrun_percent,
+        "planned_third_party": services.planned_third_party(proof)}, status=status)
 
 
 @login_required

@@ -210,3 +210,33 @@ def test_staff_lists_do_not_grow_queries_with_rows(client, django_assert_max_num
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(reverse(name)).content.decode()
     assert page.count(marker) == 7
+
+
+def test_the_final_proof_starts_from_the_declared_third_party_funds(client):
+    """Issue 11: the proof form showed "Drittmittel: 0,00 €" although the plan declared 10.000 €."""
+    from applications.models import ThirdPartyFunding
+
+    grant = ended_grant()
+    ThirdPartyFunding.objects.create(application=grant.application, source="Stiftung", amount=D("10000.00"))
+    proof = final_proof(grant)
+    assert proof.third_party_funds == D("10000.00")
+    client.force_login(grant.grantee)
+    page = client.get(reverse("payments:proof-edit", args=[proof.pk])).content.decode()
+    assert 'value="10.000,00"' in page
+    assert "Drittmittel laut Finanzierungsplan" in page
+    assert "Drittmittel: 10.000,00" in page.replace("\xa0", " ")
+
+
+def test_an_interim_proof_keeps_third_party_funds_at_zero_and_shows_the_plan(client):
+    from applications.models import ThirdPartyFunding
+    from payments.enums import ProofKind
+    from payments.services import proofs as proof_services
+
+    grant = ended_grant()
+    ThirdPartyFunding.objects.create(application=grant.application, source="Stiftung", amount=D("10000.00"))
+    proof_services.schedule_proofs(grant)
+    interim = ProofOfUse.objects.filter(grant=grant, kind=ProofKind.INTERIM).first()
+    assert interim is not None and interim.third_party_funds == D("0.00")
+    client.force_login(grant.grantee)
+    page = client.get(reverse("payments:proof-edit", args=[interim.pk])).content.decode()
+    assert "Drittmittel laut Finanzierungsplan" in page and "10.000,00" in page
