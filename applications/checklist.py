@@ -105,6 +105,11 @@ def checklist(application) -> list[CheckItem]:
     return items
 
 
+def judgement_keys(application) -> list[str]:
+    """The keys of the items that need a person's judgement (what a caller confirms)."""
+    return [item.key for item in checklist(application) if item.manual]
+
+
 def record_of(items: list[CheckItem], confirmed: list[str]) -> dict:
     """The checklist as stored in the audit entry of the decision."""
     return {item.key: item.as_dict(item.key in confirmed) for item in items}

@@ -7,6 +7,7 @@ after commit.
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -424,30 +425,30 @@ def start_formal_check(*, actor: User, application_id: int) -> Application:
     return application
 
 
-def _checklist_record(application: Application, confirmed: list[str] | None, *, require_all: bool) -> dict:
+def _checklist_record(application: Application, confirmed, *, require_all: bool) -> dict:
     """The formal check's checklist as recorded with the decision (applications.checklist).
 
-    confirmed: the keys of the items needing judgement that the case worker ticked; None when the
-    caller has no checklist (API, demo data) — then nothing is required and nothing is recorded.
-    require_all: a positive decision needs every judgement item confirmed.
+    confirmed: the keys of the items needing judgement that the case worker confirmed — from the
+    page's checkboxes or the API's ``confirmed`` list; every door passes it, so a positive decision
+    needs every judgement item confirmed whichever way it is made (require_all).
     """
-    if confirmed is None:
-        return {}
+    confirmed = list(confirmed or ())
     items = checklist(application)
     manual = [item for item in items if item.manual]
     unknown = set(confirmed) - {item.key for item in manual}
     if unknown:
-        raise ApplicationError(_("Unbekannter Punkt der Prüfliste."), field="checklist")
+        raise ApplicationError(_("Unbekannter Punkt der Prüfliste: %(keys)s.") % {"keys": ", ".join(sorted(unknown))},
+                               field="checklist")
     missing = [item for item in manual if item.key not in confirmed]
     if require_all and missing:
         raise ApplicationError(
             _("Bitte bestätigen Sie alle Punkte der Prüfliste, bevor Sie die Zulässigkeit feststellen: %(m)s")
             % {"m": " ".join(item.label for item in missing)}, field="checklist")
-    return {"checklist": record_of(items, list(confirmed))}
+    return {"checklist": record_of(items, confirmed)}
 
 
 def return_for_revision(*, actor: User, application_id: int, reason: str, deadline: dt.date,
-                        today: dt.date | None = None, confirmed: list[str] | None = None) -> Application:
+                        today: dt.date | None = None, confirmed: Iterable[str] = ()) -> Application:
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Bitte beschreiben Sie, was nachzubessern ist."), field="reason")
@@ -471,7 +472,7 @@ def return_for_revision(*, actor: User, application_id: int, reason: str, deadli
 
 
 def decide_eligibility(*, actor: User, application_id: int, eligible: bool, reason: str = "",
-                       confirmed: list[str] | None = None) -> Application:
+                       confirmed: Iterable[str] = ()) -> Application:
     reason = (reason or "").strip()
     if not eligible and not reason:
         raise ApplicationError(_("Bitte begründen Sie die Unzulässigkeit."), field="reason")
@@ -486,7 +487,7 @@ def decide_eligibility(*, actor: User, application_id: int, eligible: bool, reas
         application.decision_reason = reason
         application.save(update_fields=["state", "decision_reason", "updated_at"])
         record(actor=actor, action="application.eligible" if eligible else "application.ineligible",
-               obj=application, from_state=source, to_state=target, reason=reason, data=checked or None)
+               obj=application, from_state=source, to_state=target, reason=reason, data=checked)
         _notify_state(application, _applicant_addresses(application), reason=reason)
     return application
 

@@ -404,14 +404,32 @@ class WithdrawSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
+def _confirmed_field():
+    return serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=20, required=False, default=list,
+        help_text=_("Schlüssel der Prüflistenpunkte, die eine Beurteilung brauchen und bestätigt sind "
+                    "(siehe …/checklist/). Für „formal zulässig“ müssen alle bestätigt sein."))
+
+
 class ReturnForRevisionSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=5000, allow_blank=True)
     deadline = serializers.DateField()
+    confirmed = _confirmed_field()
 
 
 class EligibilityDecisionSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     eligible = serializers.BooleanField()
     reason = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    confirmed = _confirmed_field()
+
+
+class CheckItemSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    manual = serializers.BooleanField(help_text=_("Braucht die Beurteilung der Sachbearbeitung (bestätigen)."))
+    ok = serializers.BooleanField(allow_null=True, help_text=_("Ergebnis eines berechneten Punkts; leer bei "
+                                                              "Punkten, die eine Beurteilung brauchen."))
+    reason = serializers.CharField(allow_blank=True)
 
 
 class StaffFilterSerializer(serializers.Serializer):

@@ -37,7 +37,7 @@ VERSION = OpenApiParameter(
 LEAD_ACTIONS = frozenset(
     {"partial_update", "submit", "resubmit", "withdraw", "attachment_upload", "attachment_delete"}
 )
-CHECK_ACTIONS = frozenset({"start_check", "return_for_revision", "decide_eligibility"})
+CHECK_ACTIONS = frozenset({"start_check", "return_for_revision", "decide_eligibility", "checklist"})
 DOWNLOAD_ACTIONS = frozenset({"attachment", "receipt"})
 
 
@@ -342,6 +342,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             application_id=application.pk,
             reason=data["reason"],
             deadline=data["deadline"],
+            confirmed=data["confirmed"],
         )
         return self._detail(application.pk)
 
@@ -359,8 +360,24 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             application_id=application.pk,
             eligible=data["eligible"],
             reason=data["reason"],
+            confirmed=data["confirmed"],
         )
         return self._detail(application.pk)
+
+    @extend_schema(
+        summary=_("Die Prüfliste der Formalprüfung"),
+        description=_("Berechnete Punkte mit Ergebnis und Begründung; Punkte mit manual=true bestätigt die "
+                      "Sachbearbeitung mit „confirmed“ beim Entscheiden."),
+        responses=s.CheckItemSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], url_path="checklist")
+    def checklist(self, request, pk=None):
+        from applications.checklist import checklist
+
+        application = self.get_object()
+        items = [{"key": i.key, "label": i.label, "manual": i.manual, "ok": i.ok, "reason": i.reason}
+                 for i in checklist(application)]
+        return Response(s.CheckItemSerializer(items, many=True).data)
 
 
 @extend_schema_view(

@@ -611,8 +611,17 @@ def test_case_worker_formal_check_with_revision(call):
     assert portal.post(url(application, "resubmit/")).status_code == 400
 
     assert worker.post(url(application, "start-check/")).data["state"] == S.IN_FORMAL_CHECK
+    items = worker.get(url(application, "checklist/")).data
+    judgement = [i["key"] for i in items if i["manual"]]
+    assert judgement and all(isinstance(i["ok"], bool) for i in items if not i["manual"])
+    unconfirmed = worker.post(
+        url(application, "decide-eligibility/"), {"eligible": True, "confirmed": judgement[:-1]}, format="json"
+    )  # the same checklist rule as on the page: every judgement item confirmed
+    assert unconfirmed.status_code == 400 and unconfirmed.data["field"] == "checklist"
+    assert portal.get(url(application)).data["state"] == S.IN_FORMAL_CHECK
+    assert portal.get(url(application, "checklist/")).status_code == 403
     decided = worker.post(
-        url(application, "decide-eligibility/"), {"eligible": True}, format="json"
+        url(application, "decide-eligibility/"), {"eligible": True, "confirmed": judgement}, format="json"
     )
     assert decided.status_code == 200 and decided.data["state"] == S.ELIGIBLE
 

@@ -21,6 +21,7 @@ EXPECTED_PATHS = {
     "/api/v1/applications/{id}/start-check/": {"post"},
     "/api/v1/applications/{id}/return-for-revision/": {"post"},
     "/api/v1/applications/{id}/decide-eligibility/": {"post"},
+    "/api/v1/applications/{id}/checklist/": {"get"},
     "/api/v1/applications/{id}/timeline/": {"get"},
     "/api/v1/applications/{id}/attachments/": {"get", "post"},
     "/api/v1/applications/{id}/attachments/{attachment_id}/": {"get", "delete"},

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from applications import services
+from applications.checklist import judgement_keys
 from applications.enums import ApplicationState as S
 from applications.exceptions import ApplicationError
 from applications.models import Application
@@ -177,7 +178,8 @@ def test_formal_check_return_resubmit_eligible(complete, applicant, django_captu
     assert app.state == S.RESUBMITTED
     assert list(app.receipts.values_list("version", flat=True)) == [2]  # v1 ran outside on_commit capture
     services.start_formal_check(actor=worker, application_id=complete.pk)
-    app = services.decide_eligibility(actor=worker, application_id=complete.pk, eligible=True)
+    app = services.decide_eligibility(actor=worker, application_id=complete.pk, eligible=True,
+                                      confirmed=judgement_keys(complete))
     assert app.state == S.ELIGIBLE
     actions = list(AuditEntry.objects.filter(object_id=complete.pk, action__startswith="application.")
                    .values_list("action", flat=True))

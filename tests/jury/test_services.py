@@ -187,7 +187,10 @@ def test_start_evaluation_moves_eligible_applications(worker, complete, applican
 
     app_services.submit_application(actor=applicant, application_id=complete.pk)
     app_services.start_formal_check(actor=worker, application_id=complete.pk)
-    app_services.decide_eligibility(actor=worker, application_id=complete.pk, eligible=True)
+    from applications.checklist import judgement_keys
+
+    app_services.decide_eligibility(actor=worker, application_id=complete.pk, eligible=True,
+                                    confirmed=judgement_keys(complete))
     panel = Panel.objects.create(call=complete.call)
     assert services.start_evaluation(actor=worker, panel=panel) == 1
     complete.refresh_from_db()

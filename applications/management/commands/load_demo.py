@@ -190,6 +190,7 @@ class Command(BaseCommand):
 
         if Panel.objects.filter(call=call).exists():
             return
+        from applications.checklist import judgement_keys
         from applications.services import decide_eligibility, start_formal_check
 
         worker = users["sachbearbeitung@demo.example"]
@@ -204,7 +205,7 @@ class Command(BaseCommand):
                            upload=SimpleUploadedFile("beschluss.pdf", render_pdf("<h1>Kreistagsbeschluss</h1>")))
             submit_application(actor=user, application_id=app.pk)
             start_formal_check(actor=worker, application_id=app.pk)
-            decide_eligibility(actor=worker, application_id=app.pk, eligible=True)
+            decide_eligibility(actor=worker, application_id=app.pk, eligible=True, confirmed=judgement_keys(app))
         panel = Panel.objects.create(call=call, chair=users["jury@demo.example"], min_scorers=2,
                                      total_threshold=Decimal("2.5"))
         members = {email: jury_services.add_member(actor=worker, panel=panel, user=users[email])
