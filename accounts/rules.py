@@ -56,7 +56,8 @@ def is_municipality_member(user):
 # Who works in which role: the start page's sections and the navigation ask for these by name.
 # An applicant is a member of a municipality, or a person without a staff or jury role (who still
 # has to ask for a membership); staff never apply.
-is_applicant = rules.is_authenticated & ~is_staff_member & (is_municipality_member | ~is_jury_member)
+# (cheap role checks first: the membership query only for jury members and applicants)
+is_applicant = rules.is_authenticated & ~is_staff_member & (~is_jury_member | is_municipality_member)
 rules.add_perm("accounts.signed_in", rules.is_authenticated)
 rules.add_perm("accounts.work_as_applicant", is_applicant)
 rules.add_perm("accounts.act_for_municipality", is_applicant & is_municipality_member)

@@ -2,13 +2,16 @@
 of its permissions (asked for by name, so this module imports no domain app).
 
 ``menu_for(user, path)`` returns the groups the user may see, with the entry of the current page
-marked (the longest URL prefix wins, so a case's detail page marks its list).
+marked (the longest URL prefix wins, so a case's detail page marks its list). Permissions are
+asked of the `rules` registry directly: on every page, a "no" must not cost the queries of
+Django's model permission backend.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import rules
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -95,7 +98,7 @@ def menu_for(user, path: str) -> list[MenuGroup]:
     def may(perms: tuple[str, ...]) -> bool:
         for perm in perms:
             if perm not in granted:
-                granted[perm] = bool(user.has_perm(perm))
+                granted[perm] = bool(rules.has_perm(perm, user))
             if granted[perm]:
                 return True
         return False

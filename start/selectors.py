@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+import rules
 from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -102,9 +103,9 @@ def staff_sections(user) -> list[Section]:
     from grants.models import Call
     from payments.selectors.dashboard import cases_needing_action
 
-    case_worker = user.has_perm("accounts.work_as_case_worker")
-    approver = user.has_perm("accounts.work_as_approver")
-    admin = user.has_perm("accounts.administer")
+    case_worker = rules.has_perm("accounts.work_as_case_worker", user)
+    approver = rules.has_perm("accounts.work_as_approver", user)
+    admin = rules.has_perm("accounts.administer", user)
     if not (case_worker or approver or admin):
         return []
     kinds = ((CASE_WORKER_KINDS if case_worker or admin else ())
@@ -155,9 +156,9 @@ def start_sections(user) -> list[Section]:
     """The sections of ``user``'s start page, in this order: applicant, case worker, approver,
     admin, jury — one for each role the user holds."""
     sections = []
-    if user.has_perm("accounts.work_as_applicant"):
+    if rules.has_perm("accounts.work_as_applicant", user):
         sections.append(applicant_section(user))
     sections += staff_sections(user)
-    if user.has_perm("accounts.work_as_jury_member"):
+    if rules.has_perm("accounts.work_as_jury_member", user):
         sections.append(jury_section(user))
     return sections
