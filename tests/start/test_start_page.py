@@ -183,3 +183,24 @@ def test_staff_with_a_membership_still_do_not_apply(world):
     member_of(world.lead, user=world.approver)
     assert "applicant" not in _sections(staff_user("approver"))
     assert "applicant" not in _sections(world.approver)
+
+
+@pytest.mark.parametrize("role, shown, hidden", [
+    ("applicant", {"applications:list", "applications:create", "payments:disbursement-grants", "payments:proofs",
+                   "accounts:memberships"},
+     {"applications:staff-calls", "payments:dashboard", "outbox:stuck", "jury:workspace", "admin:index"}),
+    ("juror", {"jury:workspace", "account_email"},
+     {"applications:list", "applications:create", "accounts:memberships", "payments:grants"}),
+    ("case_worker", {"applications:staff-calls", "accounts:membership-review", "payments:proof-queue",
+                     "outbox:stuck"},
+     {"applications:list", "applications:create", "accounts:memberships", "admin:index"}),
+    ("approver", {"applications:staff-calls", "payments:decisions", "payments:disbursement-queue"},
+     {"applications:create", "accounts:membership-review", "admin:index"}),
+    ("admin", {"admin:index", "outbox:stuck", "accounts:membership-review"}, {"applications:create"}),
+])
+def test_the_menu_shows_each_role_what_makes_sense_for_it(world, role, shown, hidden):
+    from foundation.navigation import menu_for
+
+    urls = {link.url for group in menu_for(getattr(world, role), "/") for link in group.links}
+    assert {reverse(name) for name in shown} <= urls
+    assert not {reverse(name) for name in hidden} & urls
