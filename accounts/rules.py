@@ -44,3 +44,24 @@ def is_approved_member(user, municipality):
 rules.add_perm("accounts.decide_membership", is_case_worker)
 rules.add_perm("accounts.invite_member", is_case_worker)
 rules.add_perm("accounts.view_staff_area", is_staff_member)
+
+
+@rules.predicate
+def is_municipality_member(user):
+    from .selectors import approved_municipality_ids
+
+    return user.is_authenticated and bool(approved_municipality_ids(user))
+
+
+# Who works in which role: the start page's sections and the navigation ask for these by name.
+# An applicant is a member of a municipality, or a person without a staff or jury role (who still
+# has to ask for a membership); staff never apply.
+# (cheap role checks first: the membership query only for jury members and applicants)
+is_applicant = rules.is_authenticated & ~is_staff_member & (~is_jury_member | is_municipality_member)
+rules.add_perm("accounts.signed_in", rules.is_authenticated)
+rules.add_perm("accounts.work_as_applicant", is_applicant)
+rules.add_perm("accounts.act_for_municipality", is_applicant & is_municipality_member)
+rules.add_perm("accounts.work_as_case_worker", is_case_worker)
+rules.add_perm("accounts.work_as_approver", is_approver)
+rules.add_perm("accounts.work_as_jury_member", is_jury_member)
+rules.add_perm("accounts.administer", is_admin)

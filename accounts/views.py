@@ -11,24 +11,7 @@ from foundation.permissions import require_perm
 from . import services
 from .exceptions import AccountsError
 from .forms import ApiTokenForm, InvitationForm, MembershipRequestForm, RefuseForm
-from .selectors import approved_municipalities, memberships_of, pending_memberships
-
-
-def home(request):
-    if not request.user.is_authenticated:
-        from grants.selectors import open_calls
-
-        return render(request, "pages/landing.html", {"calls": open_calls()})
-    from applications.selectors import applications_for_user, staff_queue_counts
-
-    context = {
-        "municipalities": approved_municipalities(request.user),
-        "applications": applications_for_user(request.user)[:10],
-    }
-    if request.user.is_staff_role:
-        context["queue"] = staff_queue_counts()
-        context["pending_memberships"] = pending_memberships().count()
-    return render(request, "pages/home.html", context)
+from .selectors import memberships_of, pending_memberships
 
 
 @login_required

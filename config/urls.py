@@ -4,9 +4,9 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
-from accounts import views as account_views
 from accounts.schema import RoleSchemaView
 from config import health
+from start import views as start_views
 
 # The admin has no password form of its own: it sends everyone to the portal's login, which is
 # rate-limited and asks for the second factor (allauth's documented `secure_admin_login`).
@@ -16,7 +16,7 @@ urlpatterns = [
     path("healthz/", health.healthz, name="healthz"),  # = readiness, for existing probes
     path("healthz/live/", health.live, name="healthz-live"),
     path("healthz/ready/", health.ready, name="healthz-ready"),
-    path("", account_views.home, name="home"),
+    path("", start_views.home, name="home"),
     path("barrierefreiheit/", TemplateView.as_view(template_name="pages/accessibility.html"),
          name="accessibility"),
     path("impressum/", TemplateView.as_view(template_name="pages/imprint.html"), name="imprint"),

@@ -377,3 +377,25 @@ def result_for(*, panel: Panel, viewer, budget: Decimal | None = None) -> Rankin
     if viewer is not None:
         result.rows = _visible_rows(viewer, panel, result.rows)
     return result
+
+
+@dataclass
+class MemberWork:
+    """A jury member's open work, as the workspace marks it (start page)."""
+
+    declarations: int = 0  # "Erklärung ausstehend"
+    sheets: int = 0  # "zu bewerten" or "Entwurf gespeichert"
+    sessions: list = field(default_factory=list)  # open sessions of the member's panels, by date
+
+
+def member_open_work(user) -> MemberWork:
+    """Counts of what the member still has to do in evaluations that are not closed; two queries."""
+    open_panels = (Panel.objects.filter(members__user=user).annotate(closed_session_id=closed_session_id())
+                   .filter(closed_session_id__isnull=True).values("pk"))
+    counts = (Assignment.objects.filter(member__user=user, member__panel__in=open_panels, assigned=True)
+              .aggregate(declarations=Count("pk", filter=Q(declaration=Declaration.PENDING)),
+                         sheets=Count("pk", filter=~Q(declaration=Declaration.PENDING) & (
+                             Q(sheet__isnull=True) | Q(sheet__state__in=[SheetState.DRAFT, SheetState.REOPENED])))))
+    sessions = list(Session.objects.filter(panel__members__user=user, state=SessionState.OPEN)
+                    .select_related("panel__call").order_by("held_on", "pk").distinct())
+    return MemberWork(declarations=counts["declarations"], sheets=counts["sheets"], sessions=sessions)

@@ -5,6 +5,7 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,8 +30,19 @@ from ..forms import (
 
 @login_required
 def application_list(request):
-    return render(request, "applications/list.html",
-                  {"applications": selectors.applications_for_user(request.user)})
+    """The applications of the user's municipalities; ?state=… shows one state (the start page's
+    counts link here). Staff without a municipality are sent to the staff list."""
+    user = request.user
+    if user.has_perm("accounts.view_staff_area") and not user.has_perm("accounts.act_for_municipality"):
+        return redirect("applications:staff-calls")
+    applications = selectors.applications_for_user(user)
+    state = request.GET.get("state", "")
+    if state and state not in ApplicationState.values:
+        raise Http404("unknown state")
+    if state:
+        applications = applications.filter(state=state)
+    return render(request, "applications/list.html", {
+        "applications": applications, "state_label": ApplicationState(state).label if state else ""})
 
 
 @login_required

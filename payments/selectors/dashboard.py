@@ -279,6 +279,12 @@ ACTION_KINDS = (
     ("recovery_overdue", _("Überfällige Rückforderungen")),
     ("background_work", _("Hängende Hintergrundarbeiten (Bescheide, Belege, E-Mails)")),
 )
+# The formal check's work, asked for by the start page (not part of the money dashboard).
+APPLICATION_ACTION_KINDS = (
+    ("formal_check", _("Anträge in der Formalprüfung (eingereicht, nachgereicht oder begonnen)")),
+    ("revision_overdue", _("Nachbesserungen, deren Frist abgelaufen ist")),
+)
+ALL_ACTION_KINDS = APPLICATION_ACTION_KINDS + ACTION_KINDS
 
 
 @dataclass
@@ -307,70 +313,98 @@ def _item(kind, application, *, detail="", date=None, object_id=0) -> ActionItem
                       object_id=object_id)
 
 
-def cases_needing_action(*, calls: QuerySet[Call], today: dt.date | None = None) -> list[ActionGroup]:
-    """What staff must do next, per kind, oldest first. Six queries whatever the number of cases."""
+def cases_needing_action(*, calls: QuerySet[Call], today: dt.date | None = None,
+                         kinds: tuple[str, ...] | None = None) -> list[ActionGroup]:
+    """What staff must do next, per kind, oldest first; one query per table asked for (at most
+    seven) whatever the number of cases. ``kinds`` picks the groups (default: the money kinds,
+    ACTION_KINDS); the start page also asks for the formal check's (APPLICATION_ACTION_KINDS)."""
     from foundation.amounts import format_eur
 
     today = today or timezone.localdate()
     call_ids = calls.order_by().values("pk")
-    found: dict[str, list[ActionItem]] = {kind: [] for kind, _label in ACTION_KINDS}
+    labels = dict(ALL_ACTION_KINDS)
+    kinds = tuple(k for k, _label in ACTION_KINDS) if kinds is None else tuple(k for k in kinds if k in labels)
+    wanted = set(kinds)
+    found: dict[str, list[ActionItem]] = {kind: [] for kind in kinds}
 
-    for d in (Decision.objects.filter(state=DecisionState.PREPARED, application__call__in=call_ids)
-              .select_related("application__lead").order_by("prepared_at", "pk")):
-        found["decision_prepared"].append(_item("decision_prepared", d.application, detail=d.get_kind_display(),
-                                                date=timezone.localdate(d.prepared_at), object_id=d.pk))
+    def add(kind, *args, **kwargs):
+        if kind in wanted:
+            found[kind].append(_item(kind, *args, **kwargs))
+
+    if wanted & {"formal_check", "revision_overdue"}:
+        from applications.enums import CHECK_QUEUE_STATES, ApplicationState
+
+        for a in (Application.objects.filter(call__in=call_ids)
+                  .filter(Q(state__in=CHECK_QUEUE_STATES)
+                          | Q(state=ApplicationState.RETURNED, revision_deadline__lt=today))
+                  .select_related("lead").order_by("submitted_at", "pk")):
+            if a.state == ApplicationState.RETURNED:
+                add("revision_overdue", a, detail=_("Frist abgelaufen"), date=a.revision_deadline, object_id=a.pk)
+            else:
+                add("formal_check", a, detail=a.get_state_display(),
+                    date=timezone.localdate(a.submitted_at) if a.submitted_at else None, object_id=a.pk)
+
+    if "decision_prepared" in wanted:
+        for d in (Decision.objects.filter(state=DecisionState.PREPARED, application__call__in=call_ids)
+                  .select_related("application__lead").order_by("prepared_at", "pk")):
+            add("decision_prepared", d.application, detail=d.get_kind_display(),
+                date=timezone.localdate(d.prepared_at), object_id=d.pk)
 
     by_state = {DisbursementState.REQUESTED: "disbursement_to_check",
                 DisbursementState.CHECKED: "disbursement_to_release",
                 DisbursementState.RELEASED: "released_not_in_run"}
-    for r in (DisbursementRequest.objects.filter(grant__call__in=call_ids)
-              .filter(Q(state__in=list(by_state))
-                      | Q(state=DisbursementState.IN_PAYMENT_RUN, payment_run__state=PaymentRunState.EXPORTED))
-              .select_related("grant__application__lead", "payment_run").order_by("requested_at", "pk")):
-        if r.state == DisbursementState.IN_PAYMENT_RUN:
-            kind = "run_not_confirmed"
-            detail = _("Zahlungslauf %(n)s, Ausführung %(d)s: %(a)s") % {
-                "n": r.payment_run.number, "d": r.payment_run.execution_date.strftime("%d.%m.%Y"),
-                "a": format_eur(r.amount)}
-            date = r.payment_run.execution_date
-        else:
-            kind = by_state[r.state]
-            detail = _("%(kind)s Nr. %(n)s: %(a)s") % {"kind": r.get_kind_display(), "n": r.number,
-                                                       "a": format_eur(r.amount)}
-            date = r.needed_on
-        found[kind].append(_item(kind, r.grant.application, detail=detail, date=date, object_id=r.pk))
+    if wanted & {*by_state.values(), "run_not_confirmed"}:
+        for r in (DisbursementRequest.objects.filter(grant__call__in=call_ids)
+                  .filter(Q(state__in=list(by_state))
+                          | Q(state=DisbursementState.IN_PAYMENT_RUN, payment_run__state=PaymentRunState.EXPORTED))
+                  .select_related("grant__application__lead", "payment_run").order_by("requested_at", "pk")):
+            if r.state == DisbursementState.IN_PAYMENT_RUN:
+                kind = "run_not_confirmed"
+                detail = _("Zahlungslauf %(n)s, Ausführung %(d)s: %(a)s") % {
+                    "n": r.payment_run.number, "d": r.payment_run.execution_date.strftime("%d.%m.%Y"),
+                    "a": format_eur(r.amount)}
+                date = r.payment_run.execution_date
+            else:
+                kind = by_state[r.state]
+                detail = _("%(kind)s Nr. %(n)s: %(a)s") % {"kind": r.get_kind_display(), "n": r.number,
+                                                           "a": format_eur(r.amount)}
+                date = r.needed_on
+            add(kind, r.grant.application, detail=detail, date=date, object_id=r.pk)
 
-    for p in (ProofOfUse.objects.filter(grant__call__in=call_ids)
-              .filter(Q(state=ProofState.SUBMITTED)
-                      | Q(state__in=[ProofState.DUE, ProofState.RETURNED], due_on__lt=today))
-              .select_related("grant__application__lead").order_by("due_on", "pk")):
-        kind = "proof_to_check" if p.state == ProofState.SUBMITTED else "proof_overdue"
-        found[kind].append(_item(kind, p.grant.application, detail=str(p), date=p.due_on, object_id=p.pk))
+    if wanted & {"proof_to_check", "proof_overdue"}:
+        for p in (ProofOfUse.objects.filter(grant__call__in=call_ids)
+                  .filter(Q(state=ProofState.SUBMITTED)
+                          | Q(state__in=[ProofState.DUE, ProofState.RETURNED], due_on__lt=today))
+                  .select_related("grant__application__lead").order_by("due_on", "pk")):
+            kind = "proof_to_check" if p.state == ProofState.SUBMITTED else "proof_overdue"
+            add(kind, p.grant.application, detail=str(p), date=p.due_on, object_id=p.pk)
 
-    for s in (Settlement.objects.filter(state=DecisionState.PREPARED, grant__call__in=call_ids)
-              .select_related("grant__application__lead").order_by("prepared_at", "pk")):
-        detail = _("%(outcome)s: %(a)s") % {"outcome": s.get_outcome_display(), "a": format_eur(s.difference)}
-        found["settlement_prepared"].append(_item("settlement_prepared", s.grant.application, detail=detail,
-                                                  date=timezone.localdate(s.prepared_at), object_id=s.pk))
+    if "settlement_prepared" in wanted:
+        for s in (Settlement.objects.filter(state=DecisionState.PREPARED, grant__call__in=call_ids)
+                  .select_related("grant__application__lead").order_by("prepared_at", "pk")):
+            detail = _("%(outcome)s: %(a)s") % {"outcome": s.get_outcome_display(), "a": format_eur(s.difference)}
+            add("settlement_prepared", s.grant.application, detail=detail,
+                date=timezone.localdate(s.prepared_at), object_id=s.pk)
 
-    for rec in (Recovery.objects.filter(state=RecoveryState.OPEN, due_on__lt=today, grant__call__in=call_ids)
-                .select_related("grant__application__lead").order_by("due_on", "pk")):
-        detail = _("offen: %(a)s") % {"a": format_eur(rec.principal - rec.paid_principal)}
-        found["recovery_overdue"].append(_item("recovery_overdue", rec.grant.application, detail=detail,
-                                               date=rec.due_on, object_id=rec.pk))
+    if "recovery_overdue" in wanted:
+        for rec in (Recovery.objects.filter(state=RecoveryState.OPEN, due_on__lt=today, grant__call__in=call_ids)
+                    .select_related("grant__application__lead").order_by("due_on", "pk")):
+            detail = _("offen: %(a)s") % {"a": format_eur(rec.principal - rec.paid_principal)}
+            add("recovery_overdue", rec.grant.application, detail=detail, date=rec.due_on, object_id=rec.pk)
 
     # Background work is not tied to one call: it is listed in every scope (outbox/selectors.py).
-    from django.urls import reverse
+    if "background_work" in wanted:
+        from django.urls import reverse
 
-    from outbox.selectors import stuck_messages
+        from outbox.selectors import stuck_messages
 
-    for message in stuck_messages()[:50]:
-        found["background_work"].append(ActionItem(
-            kind="background_work", application_id=0, case_number="", title=message.label or message.key,
-            municipality="", detail=message.last_error[:200] or str(message.get_state_display()),
-            date=timezone.localdate(message.created_at), object_id=message.pk, url=reverse("outbox:stuck")))
+        for message in stuck_messages()[:50]:
+            found["background_work"].append(ActionItem(
+                kind="background_work", application_id=0, case_number="", title=message.label or message.key,
+                municipality="", detail=message.last_error[:200] or str(message.get_state_display()),
+                date=timezone.localdate(message.created_at), object_id=message.pk, url=reverse("outbox:stuck")))
 
-    return [ActionGroup(kind=kind, label=str(label), items=found[kind]) for kind, label in ACTION_KINDS]
+    return [ActionGroup(kind=kind, label=str(labels[kind]), items=found[kind]) for kind in kinds]
 
 
 # ---------------------------------------------------------------- exports

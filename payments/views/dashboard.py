@@ -5,6 +5,7 @@ Everything is read through payments.selectors.dashboard in a constant number of 
 """
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, re_path
 from django.utils.translation import gettext_lazy as _
@@ -72,9 +73,15 @@ def program_dashboard(request, program_pk: int):
 
 @login_required
 def needing_action(request):
+    """All cases needing action, or with ?kind=… only that kind (the start page's counts link here)."""
     require_perm(request, "payments.view_dashboard")
+    kind = request.GET.get("kind", "")
+    labels = dict(selectors.ALL_ACTION_KINDS)
+    if kind and kind not in labels:
+        raise Http404("unknown kind")
     return render(request, "payments/dashboard/actions.html", {
-        "actions": selectors.cases_needing_action(calls=Call.objects.all())})
+        "actions": selectors.cases_needing_action(calls=Call.objects.all(), kinds=(kind,) if kind else None),
+        "kind_label": labels.get(kind, "")})
 
 
 @login_required

@@ -24,9 +24,12 @@ from . import proofs_staff as staff
 
 @login_required
 def proof_list(request):
-    """All grants of the user's municipalities with their proofs and due dates."""
-    grants = list(selectors.own_grants_with_proofs(request.user))
-    return render(request, "payments/proofs/list.html", {"grants": grants, "today": timezone.localdate()})
+    """All grants of the user's municipalities with their proofs and due dates (?offen=1: only
+    the proofs still to hand in)."""
+    open_only = request.GET.get("offen") == "1"
+    grants = list(selectors.own_grants_with_proofs(request.user, open_only=open_only))
+    return render(request, "payments/proofs/list.html", {"grants": grants, "today": timezone.localdate(),
+                                                         "open_only": open_only})
 
 
 @login_required

@@ -301,6 +301,31 @@ def _forbidden(page, w):
     assert response.status == 403
 
 
+def _start_page(role: str, *, menu_open: bool = False):
+    """The start page of ``role`` with something to do in every section (tests/start/factories.py)."""
+    def open_page(page, w):
+        from tests.start.factories import add_cases, start_world
+
+        world = start_world()
+        add_cases(world, 1)
+        log_in(page, getattr(world, role))
+        page.goto(reverse("home"))
+        if menu_open:
+            page.set_viewport_size({"width": 320, "height": 640})
+            page.locator("[data-nav-toggle]").click()
+            expect(page.locator("#site-menu")).to_be_visible()
+    return open_page
+
+
+def _counted_actions(page, w):
+    from tests.start.factories import add_cases, start_world
+
+    world = start_world()
+    add_cases(world, 1)
+    log_in(page, world.case_worker)
+    page.goto(reverse("payments:dashboard-actions") + "?kind=formal_check")
+
+
 def _not_found(page, w):
     response = page.goto("/gibt-es-nicht/")
     assert response.status == 404
@@ -354,6 +379,15 @@ CASES: dict[str, Case] = {
     "applications:detail (Sachbearbeitung)": Case(_staff(_staff_detail), "Smarte Straßenbeleuchtung"),
     "applications:check": Case(_staff(_formal_check), "Formalprüfung abschließen"),
     "outbox:stuck": Case(_staff(_stuck_work), "Hängende Hintergrundarbeiten"),
+    # start pages of every role (tests/browser/test_start_pages.py clicks their counts)
+    "home (Start Antragsteller)": Case(_start_page("applicant"), "Übersicht"),
+    "home (Start Antragsteller, Menü offen)": Case(_start_page("applicant", menu_open=True), "Übersicht"),
+    "home (Start Sachbearbeitung)": Case(_start_page("case_worker"), "Übersicht"),
+    "home (Start Genehmigung)": Case(_start_page("approver"), "Übersicht"),
+    "home (Start Jury)": Case(_start_page("juror"), "Übersicht"),
+    "home (Start Administration)": Case(_start_page("admin"), "Übersicht"),
+    "home (Start Administration, Menü offen)": Case(_start_page("admin", menu_open=True), "Übersicht"),
+    "payments:dashboard-actions (Filter)": Case(_counted_actions, "Anträge in der Formalprüfung"),
 }
 
 # Findings in templates and CSS owned by others, by page and kind ("axe:<rule>", "duplicate-id",

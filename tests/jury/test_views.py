@@ -99,8 +99,9 @@ def test_workspace_query_count_does_not_grow(client, jury, django_assert_max_num
         ScoreSheet.objects.create(assignment=assignment)
     c = login(client, member.user)
     # 8: asking for a permission by name reads the user's model permissions once (ModelBackend), and the
-    # session's second-factor check asks whether the user has TOTP (accounts.mfa).
-    with django_assert_max_num_queries(8):
+    # session's second-factor check asks whether the user has TOTP (accounts.mfa); +1: the menu asks
+    # whether a jury member also acts for a municipality (accounts.rules.is_municipality_member).
+    with django_assert_max_num_queries(9):
         assert c.get(reverse("jury:workspace")).status_code == 200
 
 
@@ -463,7 +464,7 @@ def test_ranking_query_count_does_not_grow(client, django_assert_max_num_queries
               [[4, 3], [3, 4]])
     for user in (staff_user(), panel.members.first().user):
         c = login(client, user)
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(15):  # 14 + the menu's membership question for the jury member
             response = c.get(reverse("jury:ranking", args=[call.pk]))
         assert response.content.decode().count("T-") >= n
 
