@@ -5,7 +5,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts.selectors import approved_municipality_ids
 from audit.selectors import timeline_for
 
-from .enums import CHECK_QUEUE_STATES, ApplicationState
+from .enums import ApplicationState
 from .models import Application
 
 
@@ -72,12 +72,6 @@ def staff_applications(*, call_id: int, state: str = "", topic: str = "", landkr
 
 
 STAFF_SORTS = ["submitted", "-submitted", "grant", "-grant", "case", "-case", "lead", "state"]
-
-
-def staff_queue_counts() -> dict[str, int]:
-    rows = (Application.objects.filter(state__in=CHECK_QUEUE_STATES)
-            .values("state").annotate(n=Count("pk")))
-    return {row["state"]: row["n"] for row in rows}
 
 
 def application_timeline(application: Application):
