@@ -29,7 +29,7 @@ class RoleClient:
         if role not in (ANONYMOUS, NO_MFA):
             self.client.force_login(self.user)
 
-    def request(self, method: str, url: str):
+    def request(self, method: str, url: str, data: dict | None = None):
         if self.role == NO_MFA:
             _plain_force_login(self.client, self.user)
         if method == "get":
@@ -39,7 +39,7 @@ class RoleClient:
         key = uuid.uuid4().hex
         if url.startswith("/api/"):
             return getattr(self.client, method)(url, {}, format="json", HTTP_IDEMPOTENCY_KEY=key)
-        return getattr(self.client, method)(url, {FORM_FIELD: key})
+        return getattr(self.client, method)(url, {FORM_FIELD: key, **(data or {})})
 
 
 def values_for(route, kinds: dict, world, variant: str) -> dict | None:

@@ -18,25 +18,16 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.urls import Resolver404, resolve
 
 from .harness import RoleClient, is_denied, is_refused_write, snapshot, text_of, values_for, write_counters
 from .kinds import kinds_for
 from .routes import all_routes, api_operations
 from .table import expectation
-from .world import ADMIN, EXCLUDED_OBJECT, FOREIGN_OBJECT, OWN, ROLES, build_world
+from .world import ADMIN, EXCLUDED_OBJECT, FOREIGN_OBJECT, OWN, ROLES
 
 UNSAFE = ("post", "put", "patch", "delete")
 QUERIES = {"api-staff-application-list": ("call", "call")}  # route → (query parameter, object kind)
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        built = build_world()
-        yield built
-        transaction.set_rollback(True)
 
 
 def api_methods() -> dict[str, set[str]]:

@@ -242,6 +242,10 @@ def build_world() -> World:  # noqa: PLR0915 (one linear story of the world)
     w.markers["ACL-GRANT-own"], w.markers["ACL-GRANT-foreign"] = lead_side, foreign_side
 
     # --- accounts and background work
+    from accounts.services import create_api_token
+
+    token, _key = create_api_token(user=applicant, name="Portal", scope="write", days=30, second_factor_passed=True)
+    o["api_token"] = {OWN: token.pk}  # named in the body of the key page's POST, not in a URL
     o["membership"] = {OWN: Membership.objects.get(user=applicant).pk,
                        FOREIGN_OBJECT: Membership.objects.get(user=foreign_user).pk}
     o["membership_request"] = {OWN: Membership.objects.get(user=pending, state=MembershipState.REQUESTED).pk}
