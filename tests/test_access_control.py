@@ -3,6 +3,9 @@
 The routes come from the URL resolver and the API schema, so a new route cannot be forgotten.
 No answer may be 2xx unless the route is public (anonymous) or the role may use it: staff areas
 are never open to applicants and jury members, and nobody reads another municipality's case.
+
+This is the coarse sweep on the demo data. The full matrix — every route and API operation × 13 roles ×
+own / foreign / excluded object, against a table of who may see and act — is tests/access/.
 """
 
 import io
