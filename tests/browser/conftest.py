@@ -137,6 +137,7 @@ def axe_violations(page, *, context=None) -> list[dict]:
 def assert_accessible(page, *, context=None) -> None:
     """Run axe-core (WCAG 2.1 A/AA rules) on the page as it is now and fail on any violation; also
     fail when the page scrolls sideways at 320 px or a table lacks KERN's table markup."""
+    save_screenshots(page)
     violations = axe_violations(page, context=context)
     assert not violations, (
         f"{len(violations)} accessibility violation(s) on {page.url}:\n{format_violations(violations)}")
@@ -274,9 +275,29 @@ def reflow_problems(page, *, width: int = 320, height: int = 640) -> list[str]:
         page.set_viewport_size(size)
 
 
+def save_screenshots(page, name: str = "") -> None:
+    """With SCREENSHOTS=<dir> set, keep the page as PNGs at 1280 and 320 px (full page) to look at."""
+    folder = os.environ.get("SCREENSHOTS")
+    if not folder:
+        return
+    import re as _re
+    from pathlib import Path
+
+    stem = name or _re.sub(r"[^\w-]+", "_", page.url.split("//", 1)[-1].split("/", 1)[-1]).strip("_") or "home"
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    try:
+        for width in (1280, 320):
+            page.set_viewport_size({"width": width, "height": 800})
+            page.screenshot(path=str(Path(folder) / f"{stem}-{width}.png"), full_page=True)
+    finally:
+        page.set_viewport_size(size)
+
+
 def accessibility_problems(page) -> dict[str, list[str]]:
     """All findings on the page as it is now, by kind: "axe:<rule id>", "duplicate-id",
     "obscured", "reflow", "tables"."""
+    save_screenshots(page)
     problems = {f"axe:{v['id']}": format_violations([v]).splitlines() for v in axe_violations(page)}
     for kind, found in (("duplicate-id", duplicate_ids(page)), ("obscured", obscured_controls(page)),
                         ("reflow", reflow_problems(page)), ("tables", table_problems(page))):

@@ -8,7 +8,10 @@ import pytest
 from django.conf import settings
 from django.template import engines
 
-TEMPLATES = Path(settings.BASE_DIR) / "templates"
+BASE = Path(settings.BASE_DIR)
+# The project's templates/ and each app's own templates/ (e.g. outbox/templates).
+TEMPLATE_DIRS = [BASE / "templates", *(d for d in sorted(BASE.glob("*/templates"))
+                                        if d.parent.name not in (".venv", "node_modules", "templates"))]
 # An opening tag; attribute values may hold template tags ({% if %} … contains ">").
 ATTRS = r'(?:[^>{]|\{\{.*?\}\}|\{%.*?%\}|\{(?![{%]))*'
 TAG = re.compile(r"<(table|thead|tbody|tfoot|tr|th|td)(?=[\s>])(" + ATTRS + r")>", re.S)
@@ -19,7 +22,7 @@ REQUIRED = {"table": "kern-table", "thead": "kern-table__head", "tbody": "kern-t
 
 
 def page_templates() -> list[Path]:
-    return sorted(p for p in TEMPLATES.rglob("*.html") if "pdf" not in p.relative_to(TEMPLATES).parts)
+    return sorted(p for d in TEMPLATE_DIRS for p in d.rglob("*.html") if "pdf" not in p.relative_to(d).parts)
 
 
 def markup_problems(source: str) -> list[str]:
@@ -38,7 +41,7 @@ def markup_problems(source: str) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("path", page_templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
+@pytest.mark.parametrize("path", page_templates(), ids=lambda p: str(p.relative_to(BASE)))
 def test_every_table_tag_has_kern_classes(path):
     assert markup_problems(path.read_text()) == []
 
@@ -57,7 +60,7 @@ def test_the_check_finds_a_table_without_classes():
 
 
 def test_the_card_layout_rules_exist_in_the_one_stylesheet():
-    css = (Path(settings.BASE_DIR) / "static" / "css" / "app.css").read_text()
+    css = (BASE / "static" / "css" / "app.css").read_text()
     block = css[css.index("/* tables */"):]
     for rule in (".kern-table__cell--numeric", "tabular-nums", ".case-number", ".table-cards",
                  "attr(data-label)"):
