@@ -45,7 +45,10 @@ class World:
 
     @cached_property
     def call(self):
-        return CallFactory(title="Förderaufruf Smarte Kommunen 2027")
+        call = CallFactory(title="Förderaufruf Smarte Kommunen 2027")
+        # the program's real topic name: one word wider than a 320 px screen
+        call.program.topics.filter(number=1).update(name="Verwaltungsdigitalisierung/eGovernment")
+        return call
 
     @cached_property
     def lead(self):
