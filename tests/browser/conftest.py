@@ -212,6 +212,7 @@ _REFLOW_JS = """() => {
 
 _TABLES_JS = """() => {
   const found = [];
+  const CASE_NUMBER = /^[A-Z][A-Z0-9]*-(\\d{4}-)?\\d{4,}\\b/;
   const AMOUNT = /^-?\\d{1,3}(\\.\\d{3})*(,\\d+)?\\s?(€|%)$/;
   const name = (t, i) => `table ${i + 1}` + (t.id ? '#' + t.id : '')
     + (t.caption ? ` "${t.caption.textContent.trim().slice(0, 40)}"` : '');
@@ -237,6 +238,10 @@ _TABLES_JS = """() => {
       if (unlabelled.length) found.push(`${where}: ${unlabelled.length}× <td> without data-label, e.g. `
         + unlabelled[0].outerHTML.replace(/\\s+/g, ' ').slice(0, 120));
     }
+    const wrapping = [...table.querySelectorAll('tbody td, tbody th')].filter(cell =>
+      CASE_NUMBER.test(cell.textContent.trim()) && getComputedStyle(cell).whiteSpace !== 'nowrap');
+    if (wrapping.length) found.push(`${where}: ${wrapping.length}× case number that may wrap (class case-number): `
+      + `"${wrapping[0].textContent.trim().slice(0, 40)}"`);
     const numbers = [...table.querySelectorAll('tbody td, tfoot td')].filter(td =>
       AMOUNT.test(td.textContent.trim()) && !td.classList.contains('kern-table__cell--numeric'));
     if (numbers.length) found.push(`${where}: ${numbers.length}× number not in kern-table__cell--numeric: `

@@ -409,7 +409,7 @@ def test_the_checks_find_faults_and_name_them(page):
         '<div style="position:absolute;inset:0;background:#fff">darüber</div></div>' +
         '<div style="width:40rem">zu breit</div>' +
         '<table><caption>Ohne KERN</caption><thead><tr><th>Betrag</th></tr></thead>' +
-        '<tbody><tr><td>1.234,56 €</td></tr></tbody></table>')""")
+        '<tbody><tr><td>1.234,56 €</td><td>SHH2-2027-0001</td></tr></tbody></table>')""")
 
     with pytest.raises(AssertionError) as failure:
         assert_accessible(page)
@@ -431,5 +431,6 @@ def test_the_checks_find_faults_and_name_them(page):
     for expected in ('table 1 "Ohne KERN": 1× <table> without kern-table', "<thead> without kern-table__head",
                      "<tbody> without kern-table__body", "<tr> without kern-table__row",
                      "<th> without kern-table__header", "<td> without kern-table__cell",
-                     "needs the class table-cards", 'number not in kern-table__cell--numeric: "1.234,56 €"'):
+                     "needs the class table-cards", 'number not in kern-table__cell--numeric: "1.234,56 €"',
+                     'case number that may wrap (class case-number): "SHH2-2027-0001"'):
         assert expected in tables, tables
