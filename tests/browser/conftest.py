@@ -212,7 +212,7 @@ _REFLOW_JS = """() => {
 
 _TABLES_JS = """() => {
   const found = [];
-  const CASE_NUMBER = /^[A-Z][A-Z0-9]*-(\\d{4}-)?\\d{4,}\\b/;
+  const CASE_NUMBER = /^[A-Z][A-Z0-9]*-(\\d{4}-)?\\d{4,}(\\s|$)/;  // a case number, not an id built from one
   const AMOUNT = /^-?\\d{1,3}(\\.\\d{3})*(,\\d+)?\\s?(€|%)$/;
   const name = (t, i) => `table ${i + 1}` + (t.id ? '#' + t.id : '')
     + (t.caption ? ` "${t.caption.textContent.trim().slice(0, 40)}"` : '');
