@@ -199,8 +199,8 @@ def test_application_detail_in_english(english, complete, applicant):
                    "Investment (hardware and software)", "Council resolution (Ratsbeschluss)",
                    "Own contribution", "Eligible costs", "Sign out"):
         assert phrase in text, phrase
-    assert re.search(r"<td>yes</td>", response.content.decode())
-    for german in ("Finanzierungsplan", "Antragstellende Kommune", "Anlagen", "Abmelden", "<td>ja</td>"):
+    assert re.search(r'<td class="kern-table__cell" data-label="eligible">yes</td>', response.content.decode())
+    for german in ("Finanzierungsplan", "Antragstellende Kommune", "Anlagen", "Abmelden", ">ja</td>"):
         assert german not in text, german
 
 

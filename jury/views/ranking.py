@@ -42,8 +42,7 @@ def ranking(request, call_id: int):
     result = visible_ranking(request, panel, budget=budget)
     return render(request, "jury/ranking.html", {
         "panel": panel, "call": panel.call, "result": result, "summary": summary(result),
-        "what_if_form": what_if_form, "staff": staff, "outcome_labels": dict(DecisionOutcome.choices),
-        "n_columns": 13 + len(result.criteria)})
+        "what_if_form": what_if_form, "staff": staff, "outcome_labels": dict(DecisionOutcome.choices)})
 
 
 def _download(content: bytes, *, content_type: str, filename: str) -> HttpResponse:

@@ -135,10 +135,14 @@ def axe_violations(page, *, context=None) -> list[dict]:
 
 
 def assert_accessible(page, *, context=None) -> None:
-    """Run axe-core (WCAG 2.1 A/AA rules) on the page as it is now and fail on any violation."""
+    """Run axe-core (WCAG 2.1 A/AA rules) on the page as it is now and fail on any violation; also
+    fail when the page scrolls sideways at 320 px or a table lacks KERN's table markup."""
+    save_screenshots(page)
     violations = axe_violations(page, context=context)
     assert not violations, (
         f"{len(violations)} accessibility violation(s) on {page.url}:\n{format_violations(violations)}")
+    for kind, found in (("reflow", reflow_problems(page)), ("tables", table_problems(page))):
+        assert not found, f"{kind} problems on {page.url}:\n  " + "\n  ".join(found)
 
 
 # Checks axe cannot make (it reports duplicate ids only as "needs review" and does not render the
@@ -206,6 +210,53 @@ _REFLOW_JS = """() => {
 }"""
 
 
+_TABLES_JS = """() => {
+  const found = [];
+  const CASE_NUMBER = /^[A-Z][A-Z0-9]*-(\\d{4}-)?\\d{4,}(\\s|$)/;  // a case number, not an id built from one
+  const AMOUNT = /^-?\\d{1,3}(\\.\\d{3})*(,\\d+)?\\s?(€|%)$/;
+  const name = (t, i) => `table ${i + 1}` + (t.id ? '#' + t.id : '')
+    + (t.caption ? ` "${t.caption.textContent.trim().slice(0, 40)}"` : '');
+  document.querySelectorAll('table').forEach((table, i) => {
+    const where = name(table, i);
+    const need = (els, cls) => {
+      const bad = [...els].filter(el => !el.classList.contains(cls));
+      if (bad.length) found.push(`${where}: ${bad.length}× <${bad[0].tagName.toLowerCase()}> without ${cls}: `
+        + bad[0].outerHTML.replace(/\\s+/g, ' ').slice(0, 120));
+    };
+    need([table], 'kern-table');
+    need(table.tHead ? [table.tHead] : [], 'kern-table__head');
+    need(table.tBodies, 'kern-table__body');
+    need(table.tFoot ? [table.tFoot] : [], 'kern-table__footer');
+    need(table.querySelectorAll('tr'), 'kern-table__row');
+    need(table.querySelectorAll('th'), 'kern-table__header');
+    need(table.querySelectorAll('td'), 'kern-table__cell');
+    if (table.tHead && !table.classList.contains('table-cards'))
+      found.push(`${where}: a table with column headers needs the class table-cards (card layout below 48em)`);
+    if (table.classList.contains('table-cards')) {
+      const unlabelled = [...table.querySelectorAll('tbody td')].filter(td =>
+        td.colSpan < td.parentElement.cells.length && !td.dataset.label && td.textContent.trim());
+      if (unlabelled.length) found.push(`${where}: ${unlabelled.length}× <td> without data-label, e.g. `
+        + unlabelled[0].outerHTML.replace(/\\s+/g, ' ').slice(0, 120));
+    }
+    const wrapping = [...table.querySelectorAll('tbody td, tbody th')].filter(cell =>
+      CASE_NUMBER.test(cell.textContent.trim()) && getComputedStyle(cell).whiteSpace !== 'nowrap');
+    if (wrapping.length) found.push(`${where}: ${wrapping.length}× case number that may wrap (class case-number): `
+      + `"${wrapping[0].textContent.trim().slice(0, 40)}"`);
+    const numbers = [...table.querySelectorAll('tbody td, tfoot td')].filter(td =>
+      AMOUNT.test(td.textContent.trim()) && !td.classList.contains('kern-table__cell--numeric'));
+    if (numbers.length) found.push(`${where}: ${numbers.length}× number not in kern-table__cell--numeric: `
+      + `"${numbers[0].textContent.trim()}"`);
+  });
+  return found;
+}"""
+
+
+def table_problems(page) -> list[str]:
+    """Every table uses KERN's table markup, numbers are numeric cells, and a table with column
+    headers can turn into cards (class table-cards, each body cell labelled by data-label)."""
+    return page.evaluate(_TABLES_JS)
+
+
 def duplicate_ids(page) -> list[str]:
     """WCAG 2.1 SC 4.1.1 (Parsing): every id once; a label's "for" reaches only the first."""
     return page.evaluate(_DUPLICATE_IDS_JS)
@@ -229,12 +280,32 @@ def reflow_problems(page, *, width: int = 320, height: int = 640) -> list[str]:
         page.set_viewport_size(size)
 
 
+def save_screenshots(page, name: str = "") -> None:
+    """With SCREENSHOTS=<dir> set, keep the page as PNGs at 1280 and 320 px (full page) to look at."""
+    folder = os.environ.get("SCREENSHOTS")
+    if not folder:
+        return
+    import re as _re
+    from pathlib import Path
+
+    stem = name or _re.sub(r"[^\w-]+", "_", page.url.split("//", 1)[-1].split("/", 1)[-1]).strip("_") or "home"
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    try:
+        for width in (1280, 320):
+            page.set_viewport_size({"width": width, "height": 800})
+            page.screenshot(path=str(Path(folder) / f"{stem}-{width}.png"), full_page=True)
+    finally:
+        page.set_viewport_size(size)
+
+
 def accessibility_problems(page) -> dict[str, list[str]]:
     """All findings on the page as it is now, by kind: "axe:<rule id>", "duplicate-id",
-    "obscured", "reflow"."""
+    "obscured", "reflow", "tables"."""
+    save_screenshots(page)
     problems = {f"axe:{v['id']}": format_violations([v]).splitlines() for v in axe_violations(page)}
     for kind, found in (("duplicate-id", duplicate_ids(page)), ("obscured", obscured_controls(page)),
-                        ("reflow", reflow_problems(page))):
+                        ("reflow", reflow_problems(page)), ("tables", table_problems(page))):
         if found:
             problems[kind] = found
     return problems

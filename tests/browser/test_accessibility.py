@@ -45,7 +45,10 @@ class World:
 
     @cached_property
     def call(self):
-        return CallFactory(title="Förderaufruf Smarte Kommunen 2027")
+        call = CallFactory(title="Förderaufruf Smarte Kommunen 2027")
+        # the program's real topic name: one word wider than a 320 px screen
+        call.program.topics.filter(number=1).update(name="Verwaltungsdigitalisierung/eGovernment")
+        return call
 
     @cached_property
     def lead(self):
@@ -438,7 +441,9 @@ def test_the_checks_find_faults_and_name_them(page):
         '<span class="kern-sr-only"> – Antrag 1</span></button>' +
         '<div style="position:relative"><label for="under">Verdeckt</label><input id="under">' +
         '<div style="position:absolute;inset:0;background:#fff">darüber</div></div>' +
-        '<div style="width:40rem">zu breit</div>')""")
+        '<div style="width:40rem">zu breit</div>' +
+        '<table><caption>Ohne KERN</caption><thead><tr><th>Betrag</th></tr></thead>' +
+        '<tbody><tr><td>1.234,56 €</td><td>SHH2-2027-0001</td></tr></tbody></table>')""")
 
     with pytest.raises(AssertionError) as failure:
         assert_accessible(page)
@@ -449,9 +454,17 @@ def test_the_checks_find_faults_and_name_them(page):
     assert "color-contrast (serious)" in message and "at #pale" in message
 
     problems = accessibility_problems(page)
-    assert {"axe:image-alt", "axe:label", "axe:color-contrast", "duplicate-id", "obscured", "reflow"} <= set(problems)
+    assert {"axe:image-alt", "axe:label", "axe:color-contrast", "duplicate-id", "obscured", "reflow",
+            "tables"} <= set(problems)
     assert problems["duplicate-id"] == [
         'id="twice" 2× (input, input); label[for=twice] reaches only the first']
     assert any(p.startswith("text cut off") and "Bestätigen" in p for p in problems["obscured"])
     assert any("input#under is covered by div" in p for p in problems["obscured"])
     assert "div in main.kern-container.site-main" in " ".join(problems["reflow"])
+    tables = "\n".join(problems["tables"])
+    for expected in ('table 1 "Ohne KERN": 1× <table> without kern-table', "<thead> without kern-table__head",
+                     "<tbody> without kern-table__body", "<tr> without kern-table__row",
+                     "<th> without kern-table__header", "<td> without kern-table__cell",
+                     "needs the class table-cards", 'number not in kern-table__cell--numeric: "1.234,56 €"',
+                     'case number that may wrap (class case-number): "SHH2-2027-0001"'):
+        assert expected in tables, tables
