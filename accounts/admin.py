@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, Invitation, Membership, Municipality, User
 
@@ -24,6 +25,11 @@ class MunicipalityAdmin(admin.ModelAdmin):
     list_filter = ("kind", "active", "landkreis")
     search_fields = ("name", "official_key")
     list_select_related = ("landkreis",)
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "official_key", "regional_key", "landkreis", "directory_date", "active")}),
+        (_("Postanschrift"), {"fields": ("street", "postal_code", "city"),
+                              "description": _("Empfängeranschrift in Eingangsbestätigungen und Bescheiden.")}),
+    )
 
 
 @admin.register(Membership)

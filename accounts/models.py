@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +88,12 @@ class Municipality(models.Model):
     )
     directory_date = models.DateField(_("Gebietsstand des Verzeichnisses"), null=True, blank=True)
     active = models.BooleanField(_("aktiv"), default=True)
+    # The postal address letters (receipts, notices) go to. Kept by hand in the admin: the
+    # Destatis directory does not carry it, and its import leaves these fields alone.
+    street = models.CharField(_("Straße und Hausnummer"), max_length=200, blank=True)
+    postal_code = models.CharField(_("Postleitzahl"), max_length=5, blank=True,
+                                   validators=[RegexValidator(r"^[0-9]{5}$", _("Bitte fünf Ziffern angeben."))])
+    city = models.CharField(_("Ort"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("Kommune")

@@ -3,7 +3,7 @@
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from foundation.pdf import render_pdf
+from foundation.pdf import recipient, render_pdf, sender
 
 from .financing import figures_for
 from .models import Application
@@ -22,6 +22,8 @@ def receipt_pdf(application: Application, *, version: int) -> tuple[bytes, dict]
             "topics": list(application.topics.all()),
             "attachments": list(application.attachments.all()),
             "created": timezone.localtime(),
+            "sender": sender(),
+            "recipient": recipient(application.lead),
         })
     record = {"case_number": application.case_number, **figures.as_dict(), "version": version}
     return render_pdf(html), record

@@ -10,6 +10,7 @@ Environment variables (all optional for the demo):
   SECURE_SSL_REDIRECT, MAX_UPLOAD_MB.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -135,6 +136,36 @@ PAYMENTS_DEBTOR_IBAN = os.environ.get("PAYMENTS_DEBTOR_IBAN", "DE025001051701370
 PAYMENTS_DEBTOR_BIC = os.environ.get("PAYMENTS_DEBTOR_BIC", "")  # empty: derived from a German IBAN
 # IBANs no payment may go to (besides the Land's own account), comma separated.
 PAYMENTS_BLOCKED_IBANS = env_list("PAYMENTS_BLOCKED_IBANS")
+
+# ---------------------------------------------------------------------------------------------
+# Letterhead of every document (receipt, notices, recovery notice, jury documents) and the court
+# named in the legal-remedy text. Defaults: Hessen. Another Land (or another ministry) sets these
+# variables; no template names a Land, a ministry or a court itself (foundation/pdf.py reads this).
+# The defaults are the program's published contact points; check them before production use.
+LETTERHEAD = {
+    "land": os.environ.get("LETTERHEAD_LAND", "Land Hessen"),
+    "authority": os.environ.get("LETTERHEAD_AUTHORITY", "Hessisches Ministerium für Digitalisierung und Innovation"),
+    "unit": os.environ.get("LETTERHEAD_UNIT", "Referat Förderung smarter Kommunen und Regionen"),
+    "street": os.environ.get("LETTERHEAD_STREET", "Georg-August-Zinn-Straße 1"),
+    "postal_code": os.environ.get("LETTERHEAD_POSTAL_CODE", "65183"),
+    "city": os.environ.get("LETTERHEAD_CITY", "Wiesbaden"),
+    "phone": os.environ.get("LETTERHEAD_PHONE", "0611 32-0"),
+    "email": os.environ.get("LETTERHEAD_EMAIL", "foerderung-smarte-kommunen@digitales.hessen.de"),
+    "website": os.environ.get("LETTERHEAD_WEBSITE", "https://digitales.hessen.de"),
+}
+# The administrative court for actions against a notice. LETTERHEAD_COURTS (JSON) may map the
+# start of a municipality's official key (AGS or Kreisschlüssel, e.g. "06611" or "066") to another
+# court, for a Land whose courts are competent by the recipient's seat (§ 52 Nr. 3 Satz 2 VwGO);
+# the longest matching prefix wins, else LETTERHEAD_COURT applies.
+LETTERHEAD_COURT = {
+    "name": os.environ.get("LETTERHEAD_COURT_NAME", "Verwaltungsgericht Wiesbaden"),
+    "street": os.environ.get("LETTERHEAD_COURT_STREET", "Mainzer Straße 124"),
+    "postal_code": os.environ.get("LETTERHEAD_COURT_POSTAL_CODE", "65189"),
+    "city": os.environ.get("LETTERHEAD_COURT_CITY", "Wiesbaden"),
+}
+LETTERHEAD_COURTS = json.loads(os.environ.get("LETTERHEAD_COURTS", "{}") or "{}")
+# ---------------------------------------------------------------------------------------------
+
 if REDIS_URL:
     # A cache outage degrades (misses, nothing stored, rate limits not enforced) instead of
     # answering 500; dead Redis costs a request at most 0.5 s (foundation/cache.py).
@@ -219,6 +250,7 @@ EMAIL_BACKEND = os.environ.get(
     "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend",
 )
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "mails"))  # for the file backend (the demo)
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -339,6 +371,18 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+if DEMO_MODE and not DEBUG:
+    # ---- The demo (scripts/demo) runs without DEBUG, like production, but on http://127.0.0.1 with
+    # runserver: no HTTPS redirect or secure-only cookies, and WhiteNoise serves static files straight
+    # from the finders (no collectstatic, no manifest). Its mails go to files (EMAIL_FILE_PATH).
+    SECURE_SSL_REDIRECT = False
+    SESSION_COOKIE_SECURE = False
+    CSRF_COOKIE_SECURE = False
+    SECURE_HSTS_SECONDS = 0
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = False
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

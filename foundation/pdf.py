@@ -1,7 +1,57 @@
-"""HTML → PDF with WeasyPrint. Callers render their template inside translation.override(...)."""
+"""HTML → PDF with WeasyPrint, and the letterhead every document shares.
+
+Callers render their template inside translation.override(...). The sender, the Land and the
+competent court come from settings (LETTERHEAD, LETTERHEAD_COURT, LETTERHEAD_COURTS), never from a
+template: the software is meant to serve other Länder too. Every document template includes
+templates/foundation/pdf/_style.html (one font throughout, page numbers in that font, no orphan
+lines) and _letterhead.html (sender, recipient's postal address, case worker).
+"""
+
+import logging
+
+from django.conf import settings
+
+# WeasyPrint's font subsetting (fontTools) logs every glyph table at INFO/DEBUG: hundreds of lines
+# per document in a console. Only its warnings and errors are worth seeing.
+for _name in ("fontTools", "fontTools.subset", "fontTools.ttLib", "weasyprint", "weasyprint.progress"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+SENDER_FIELDS = ("land", "authority", "unit", "street", "postal_code", "city", "phone", "email", "website")
+COURT_FIELDS = ("name", "street", "postal_code", "city")
 
 
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported lazily: heavy, only workers need it
 
     return HTML(string=html).write_pdf()
+
+
+def sender(*, case_worker: str = "") -> dict:
+    """The issuing authority with its postal address and contact; the case worker where there is one."""
+    configured = getattr(settings, "LETTERHEAD", {}) or {}
+    data = {name: str(configured.get(name, "") or "") for name in SENDER_FIELDS}
+    data["place"] = " ".join(part for part in (data["postal_code"], data["city"]) if part)
+    data["case_worker"] = case_worker or ""
+    return data
+
+
+def court_for(official_key: str = "") -> dict:
+    """The administrative court competent for a recipient: the longest configured key prefix, else the default."""
+    courts = getattr(settings, "LETTERHEAD_COURTS", {}) or {}
+    chosen = getattr(settings, "LETTERHEAD_COURT", {}) or {}
+    matches = [prefix for prefix in courts if official_key and official_key.startswith(prefix)]
+    if matches:
+        chosen = courts[max(matches, key=len)]
+    data = {name: str(chosen.get(name, "") or "") for name in COURT_FIELDS}
+    data["place"] = " ".join(part for part in (data["postal_code"], data["city"]) if part)
+    data["address"] = ", ".join(part for part in (data["street"], data["place"]) if part)
+    return data
+
+
+def recipient(municipality) -> dict:
+    """The address block of a municipality (any object with name, official_key, street, postal_code, city)."""
+    street = getattr(municipality, "street", "") or ""
+    place = " ".join(part for part in (getattr(municipality, "postal_code", "") or "",
+                                       getattr(municipality, "city", "") or "") if part)
+    return {"name": municipality.name, "official_key": municipality.official_key,
+            "street": street, "place": place, "lines": [line for line in (street, place) if line]}

@@ -41,10 +41,11 @@ def ranking_xlsx(result: Ranking) -> bytes:
 
 
 def _render(template: str, context: dict) -> bytes:
-    from foundation.pdf import render_pdf
+    from foundation.pdf import render_pdf, sender
 
     with translation.override("de"):
-        return render_pdf(render_to_string(template, {**context, "created": timezone.localtime()}))
+        return render_pdf(render_to_string(template, {**context, "created": timezone.localtime(),
+                                                      "sender": sender()}))
 
 
 def criterion_columns(result: Ranking) -> list[dict]:

@@ -13,15 +13,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from foundation.amounts import ZERO
-from foundation.pdf import render_pdf
+from foundation.pdf import court_for, recipient, render_pdf, sender
 
 from .enums import ProofKind
 from .models import Decision, Grant
 from .schedule import proof_due_dates, today
 
-AUTHORITY = "Hessisches Ministerium für Digitalisierung und Innovation"
 GENERAL_CONDITIONS = "ANBest-GK"
-COURT = "Verwaltungsgericht Wiesbaden"
 
 
 def jsonable(value):
@@ -37,11 +35,12 @@ def jsonable(value):
     return value
 
 
-def _recipient(application) -> dict:
-    lead = application.lead
-    landkreis = getattr(lead, "landkreis", None)
-    return {"name": lead.name, "official_key": lead.official_key,
-            "address": landkreis.name if landkreis is not None else ""}
+def _letter(application, case_worker) -> dict:
+    """Sender, recipient (the lead municipality's postal address) and competent court: settings, not templates."""
+    name = case_worker.display_name if case_worker is not None else ""
+    the_sender = sender(case_worker=name)
+    return {"authority": the_sender["authority"], "sender": the_sender, "recipient": recipient(application.lead),
+            "court": court_for(application.lead.official_key)}
 
 
 def _proofs(grant: Grant) -> list[dict]:
@@ -79,10 +78,9 @@ def _grant_figures(grant: Grant, issued_on: dt.date) -> dict:
     return {
         "case_number": application.case_number,
         "issued_on": issued_on,
-        "authority": AUTHORITY,
+        **_letter(application, grant.decision.prepared_by if grant.decision_id else None),
         "program": program.name,
         "legal_basis": program.legal_basis,
-        "recipient": _recipient(application),
         "applied_on": timezone.localdate(application.submitted_at) if application.submitted_at else None,
         "title": application.title,
         "summary": application.summary,
@@ -102,12 +100,11 @@ def _grant_figures(grant: Grant, issued_on: dt.date) -> dict:
         "retained_percent": program.retained_instalment_percent,
         "proofs": _proofs(grant),
         "appeal_period_months": grant.appeal_period_months,
-        "court": COURT,
     }
 
 
 def _load(grant: Grant) -> Grant:
-    return (Grant.objects.select_related("application__lead__landkreis", "call__program")
+    return (Grant.objects.select_related("application__lead", "call__program", "decision__prepared_by")
             .prefetch_related("commitments", "application__cost_lines").get(pk=grant.pk))
 
 
@@ -155,7 +152,7 @@ def amendment_notice_pdf(grant: Grant, *, issued_on: dt.date, amendment: int, re
 
 
 def rejection_notice_pdf(decision: Decision, *, issued_on: dt.date) -> tuple[bytes, dict]:
-    decision = Decision.objects.select_related("application__lead__landkreis", "application__call__program").get(
+    decision = Decision.objects.select_related("application__lead", "application__call__program", "prepared_by").get(
         pk=decision.pk)
     application = decision.application
     program = application.call.program
@@ -163,16 +160,14 @@ def rejection_notice_pdf(decision: Decision, *, issued_on: dt.date) -> tuple[byt
     figures = {
         "case_number": application.case_number,
         "issued_on": issued_on,
-        "authority": AUTHORITY,
+        **_letter(application, decision.prepared_by),
         "program": program.name,
-        "recipient": _recipient(application),
         "applied_on": timezone.localdate(application.submitted_at) if application.submitted_at else None,
         "title": application.title,
         "requested_grant": application.grant_amount,
         "eligible_costs": eligible,
         "reasons": decision.reasons,
         "appeal_period_months": program.appeal_period_months,
-        "court": COURT,
     }
     html = _render("payments/decisions/pdf/rejection_notice.html", figures)
     return render_pdf(html), {"kind": "rejection", **jsonable(figures)}

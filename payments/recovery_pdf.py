@@ -10,12 +10,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from foundation.pdf import render_pdf
+from foundation.pdf import court_for, recipient, render_pdf, sender
 
 from .exceptions import PaymentsError
 from .interest import OFFICIAL_BASE_RATES
 from .models import BankAccount, Recovery
-from .pdf import COURT
 
 
 def payee_account() -> dict:
@@ -40,7 +39,10 @@ def recovery_notice_pdf(recovery: Recovery, *, issued_on: dt.date) -> tuple[byte
         "recovery": recovery, "grant": grant, "application": application, "settlement": settlement,
         "issued_on": issued_on, "interest_to_date": interest_to_date, "rate_error": rate_error,
         "payee": payee_account(), "debtor": debtor, "program": grant.call.program,
-        "remedy": {"appeal_period_months": grant.appeal_period_months, "court": COURT},
+        "remedy": {"appeal_period_months": grant.appeal_period_months,
+                   "court": court_for(application.lead.official_key)},
+        "sender": sender(case_worker=settlement.prepared_by.display_name if settlement else ""),
+        "recipient": recipient(application.lead),
     }
     with translation.override("de"):
         html = render_to_string("payments/proofs/pdf/recovery.html", context)

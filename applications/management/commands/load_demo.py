@@ -55,6 +55,15 @@ TOPICS = [
     (7, "Smart Health", "Videosprechstunde"),
     (8, "Smart Energy", "Straßenbeleuchtung, Energiemarktplätze, effiziente digitale Infrastruktur"),
 ]
+# Postal addresses of the municipalities the demo writes to (the directory import has none); only set
+# where empty, so that an address edited in the admin stays.
+ADDRESSES = [
+    ("sonderstatusstadt", "Marburg", "Markt 1", "35037", "Marburg"),
+    ("landkreis", "Gießen", "Riversplatz 1-9", "35394", "Gießen"),
+    ("landkreis", "Vogelsberg", "Goldhelg 20", "36341", "Lauterbach"),
+    ("landkreis", "Lahn-Dill", "Karl-Kellner-Ring 51", "35576", "Wetzlar"),
+    ("landkreis", "Marburg-Biedenkopf", "Im Lichtenholz 60", "35043", "Marburg"),
+]
 CRITERIA = [
     ("Neuheit und Innovationsgehalt", Decimal("2"), Decimal("2.5")),
     ("Nutzen für Bürgerinnen und Bürger", Decimal("2"), Decimal("2.5")),
@@ -85,6 +94,7 @@ class Command(BaseCommand):
             program = self._program()
             call = self._call(program, users["admin@demo.example"])
             self._memberships(users)
+            self._addresses()
         self._applications(call, users)
         self._jury(call, users)
         if not options["no_logins"]:
@@ -141,6 +151,11 @@ class Command(BaseCommand):
         publish_call(actor=admin, call_id=call.pk)
         call.refresh_from_db()
         return call
+
+    def _addresses(self):
+        for kind, name, street, postal_code, city in ADDRESSES:
+            Municipality.objects.filter(kind=kind, name__icontains=name, street="").update(
+                street=street, postal_code=postal_code, city=city)
 
     def _memberships(self, users):
         marburg = Municipality.objects.filter(name__icontains="Marburg", kind="sonderstatusstadt").first() \
