@@ -18,6 +18,19 @@ class CriterionInline(admin.TabularInline):
 class FundingProgramAdmin(admin.ModelAdmin):
     list_display = ("name", "short_name", "funding_rate", "min_grant", "max_grant", "period_start", "period_end")
     inlines = [TopicInline, CriterionInline]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "legal_basis", "general_conditions_edition"]}),
+        (_("Geldregeln"), {"fields": ["funding_rate", "min_grant", "max_grant", "retained_instalment_percent",
+                                       "line_overrun_percent", "disbursement_window_months"]}),
+        (_("Zeiten und Fristen"), {"fields": ["period_start", "period_end", "max_duration_months",
+                                              "interim_proof_months", "final_proof_months",
+                                              "appeal_period_months"]}),
+        (_("Aktenzeichen"), {"fields": ["case_number_prefix", "case_number_template"]}),
+        (_("Öffentliche Seite der Aufrufe"), {
+            "description": _("Was die öffentliche Seite jedes Aufrufs (Hessenfinder, Verwaltungsportal) sagt."),
+            "fields": ["summary", "eligible_applicants", "required_documents", "contact_name", "contact_email",
+                       "contact_phone"]}),
+    ]
 
 
 class CallBudgetYearInline(admin.TabularInline):

@@ -36,6 +36,12 @@ class ProgramSerializer(serializers.ModelSerializer):
             "period_start",
             "period_end",
             "max_duration_months",
+            "summary",
+            "eligible_applicants",
+            "required_documents",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
             "topics",
         ]
         read_only_fields = fields
