@@ -5,7 +5,7 @@ from rest_framework.urlpatterns import format_suffix_patterns
 
 from accounts.api import MembershipReviewViewSet, MembershipViewSet, MunicipalityViewSet
 from applications.api import ApplicationViewSet, StaffApplicationViewSet
-from grants.api import CallViewSet, ProgramViewSet, StaffCallViewSet
+from grants.api import CallViewSet, ProgramViewSet, StaffCallViewSet, StaffProgramViewSet
 from jury.api import AssignmentViewSet, JuryApplicationViewSet, PanelViewSet, SessionViewSet, SheetViewSet
 from outbox.api import OutboxViewSet
 from payments.api import register as register_payments
@@ -23,6 +23,7 @@ router.register("memberships", MembershipViewSet, basename="api-membership")
 router.register("applications", ApplicationViewSet, basename="api-application")
 # The ministry's staff (TOTP required):
 router.register("staff/calls", StaffCallViewSet, basename="api-staff-call")
+router.register("staff/programs", StaffProgramViewSet, basename="api-staff-program")
 router.register("staff/applications", StaffApplicationViewSet, basename="api-staff-application")
 router.register("staff/memberships", MembershipReviewViewSet, basename="api-membership-review")
 router.register("staff/outbox", OutboxViewSet, basename="api-staff-outbox")

@@ -30,7 +30,7 @@ import os
 
 import kombu.exceptions
 import redis.exceptions
-from celery import Celery
+from celery import Celery, signals
 from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -58,3 +58,11 @@ RETRY_POLICY = {
     "retry_jitter": True,
     "max_retries": MAX_RETRIES,
 }
+
+
+@signals.worker_init.connect
+def warm_up_pdf_renderer(**_kwargs):
+    """Before the pool forks: WeasyPrint imported and one page laid out (foundation.pdf.warm_up)."""
+    from foundation.pdf import warm_up
+
+    warm_up()

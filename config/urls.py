@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("applications.urls")),
+    path("foerderaufrufe/", include("grants.urls")),
     path("jury/", include("jury.urls")),
     path("zuwendungen/", include("payments.urls")),
     path("betrieb/hintergrund/", include("outbox.urls")),

@@ -55,3 +55,14 @@ def recipient(municipality) -> dict:
                                        getattr(municipality, "city", "") or "") if part)
     return {"name": municipality.name, "official_key": municipality.official_key,
             "street": street, "place": place, "lines": [line for line in (street, place) if line]}
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and lay out one small page.
+
+    The first document of a process pays for the imports, cffi's set-up of Pango/HarfBuzz and the
+    font configuration (about 1.4 s). A Celery worker calls this in its parent process before it
+    forks its children (config/celery.py, ``worker_init``), so the children start warm and share
+    those pages; a child that is recycled is forked warm again.
+    """
+    render_pdf('<p style="font-family: sans-serif">warm</p>')

@@ -1,8 +1,16 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from foundation.admin import GermanNumbersAdmin
 
+from . import transfer
+from .exceptions import GrantsError
 from .models import Call, CallBudgetYear, Criterion, FundingProgram, Topic
 
 
@@ -16,10 +24,65 @@ class CriterionInline(admin.TabularInline):
     extra = 0
 
 
+class ProgramImportForm(forms.Form):
+    file = forms.FileField(label=_("Programmdatei (JSON)"))
+    short_name = forms.CharField(label=_("Anderer Kurzname"), max_length=50, required=False,
+                                 help_text=_("Nur nötig, wenn es den Kurznamen aus der Datei hier schon gibt."))
+
+
 @admin.register(FundingProgram)
 class FundingProgramAdmin(GermanNumbersAdmin):
+    change_list_template = "admin/grants/fundingprogram/change_list.html"
+    actions = ["export_program"]
     list_display = ("name", "short_name", "funding_rate", "min_grant", "max_grant", "period_start", "period_end")
     inlines = [TopicInline, CriterionInline]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "legal_basis", "general_conditions_edition"]}),
+        (_("Geldregeln"), {"fields": ["funding_rate", "min_grant", "max_grant", "retained_instalment_percent",
+                                       "line_overrun_percent", "disbursement_window_months"]}),
+        (_("Zeiten und Fristen"), {"fields": ["period_start", "period_end", "max_duration_months",
+                                              "interim_proof_months", "final_proof_months",
+                                              "appeal_period_months"]}),
+        (_("Aktenzeichen"), {"fields": ["case_number_prefix", "case_number_template"]}),
+        (_("Öffentliche Seite der Aufrufe"), {
+            "description": _("Was die öffentliche Seite jedes Aufrufs (Hessenfinder, Verwaltungsportal) sagt."),
+            "fields": ["summary", "eligible_applicants", "required_documents", "contact_name", "contact_email",
+                       "contact_phone"]}),
+    ]
+
+    def get_urls(self):
+        return [path("einlesen/", self.admin_site.admin_view(self.import_view), name="grants_program_import"),
+                *super().get_urls()]
+
+    @admin.action(description=_("Als Programmdatei herunterladen"))
+    def export_program(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Bitte wählen Sie genau ein Programm."), level=messages.ERROR)
+            return None
+        program = queryset.get()
+        response = HttpResponse(transfer.export_json(program), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, f"Foerderprogramm-{program.short_name}.json")
+        return response
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ProgramImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                program = transfer.import_program(
+                    actor=request.user, data=transfer.parse_file(form.cleaned_data["file"].read(
+                        transfer.MAX_BYTES + 1)), short_name=form.cleaned_data["short_name"] or None)
+            except GrantsError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, _("Das Programm „%(name)s“ wurde angelegt. Prüfen Sie Texte und "
+                                             "Geldregeln, bevor Sie einen Aufruf veröffentlichen.")
+                                  % {"name": program.name})
+                return redirect("admin:grants_fundingprogram_change", program.pk)
+        return render(request, "admin/grants/fundingprogram/import.html", {
+            **self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
+            "title": _("Förderprogramm aus Datei einlesen")})
 
 
 class CallBudgetYearInline(admin.TabularInline):

@@ -3,11 +3,17 @@
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
+from foundation.api import validated_input
 
+from . import transfer
 from .enums import CallState
 from .models import Call, CallBudgetYear, FundingProgram, Topic
 from .selectors import calls_for_staff, open_calls
@@ -36,6 +42,12 @@ class ProgramSerializer(serializers.ModelSerializer):
             "period_start",
             "period_end",
             "max_duration_months",
+            "summary",
+            "eligible_applicants",
+            "required_documents",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
             "topics",
         ]
         read_only_fields = fields
@@ -149,3 +161,48 @@ class StaffCallViewSet(_CallContextMixin, viewsets.ReadOnlyModelViewSet):
         return calls_for_staff().prefetch_related(
             Prefetch("budget_years", queryset=CallBudgetYear.objects.order_by("year"))
         )
+
+
+class HasPerm(BasePermission):
+    """The named permission of grants/rules.py."""
+
+    permission = ""
+    message = _("Programmdateien dürfen nur die Administratorinnen und Administratoren lesen und einlesen.")
+
+    def has_permission(self, request, view):
+        return request.user.has_perm(self.permission)
+
+
+class MayTransferProgram(HasPerm):
+    permission = "grants.transfer_program"
+
+
+class ProgramFileSerializer(serializers.Serializer):
+    file = serializers.JSONField(help_text=_("Der Inhalt einer Programmdatei (wie ihn „export“ liefert)."))
+    short_name = serializers.CharField(required=False, allow_blank=True, max_length=50,
+                                       help_text=_("Anderer Kurzname als in der Datei."))
+
+
+@extend_schema_view(
+    export=extend_schema(summary=_("Ein Förderprogramm als Programmdatei"), responses={200: OpenApiTypes.OBJECT}),
+    import_file=extend_schema(summary=_("Ein Förderprogramm aus einer Programmdatei anlegen"),
+                              request=ProgramFileSerializer, responses={201: ProgramSerializer}),
+)
+class StaffProgramViewSet(viewsets.GenericViewSet):
+    """Program files for another installation (OZG-Verbund Mitte): export and import (admins)."""
+
+    permission_classes = with_defaults(IsStaffMember, MayTransferProgram)
+    queryset = FundingProgram.objects.order_by("pk")
+    serializer_class = ProgramFileSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        return Response(transfer.export_program(self.get_object()))
+
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_file(self, request):
+        data = validated_input(ProgramFileSerializer, request.data)
+        program = transfer.import_program(actor=request.user, data=data["file"],
+                                          short_name=data.get("short_name") or None)
+        return Response(ProgramSerializer(program).data, status=status.HTTP_201_CREATED)

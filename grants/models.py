@@ -48,6 +48,14 @@ class FundingProgram(models.Model):
     line_overrun_percent = models.DecimalField(
         _("Zulässige Überschreitung einzelner Ansätze (%)"), max_digits=5, decimal_places=2,
         default=Decimal("20"))
+    # What the public page of each call says (Hessenfinder / Verwaltungsportal entry).
+    summary = models.TextField(_("Was wird gefördert?"), blank=True)
+    eligible_applicants = models.TextField(_("Wer ist antragsberechtigt?"), blank=True)
+    required_documents = models.TextField(
+        _("Vorzulegende Unterlagen"), blank=True, help_text=_("Eine Unterlage je Zeile."))
+    contact_name = models.CharField(_("Ansprechstelle"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("E-Mail der Ansprechstelle"), blank=True)
+    contact_phone = models.CharField(_("Telefon der Ansprechstelle"), max_length=50, blank=True)
 
     class Meta:
         verbose_name = _("Förderprogramm")
@@ -64,6 +72,10 @@ class FundingProgram(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def required_document_list(self) -> list[str]:
+        return [line.strip() for line in self.required_documents.splitlines() if line.strip()]
 
     def format_case_number(self, *, year: int, seq: int) -> str:
         return self.case_number_template.format(prefix=self.case_number_prefix, year=year, seq=seq)

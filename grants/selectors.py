@@ -11,6 +11,11 @@ def open_calls(at=None) -> QuerySet[Call]:
             .select_related("program").order_by("closes_at"))
 
 
+def public_calls() -> QuerySet[Call]:
+    """Every call that has been published (a draft is nobody's business yet), newest first."""
+    return Call.objects.exclude(state=CallState.DRAFT).select_related("program").order_by("-closes_at", "pk")
+
+
 def calls_for_staff() -> QuerySet[Call]:
     return (Call.objects.select_related("program")
             .annotate(n_applications=Count("applications", filter=~Q(applications__state="draft")))

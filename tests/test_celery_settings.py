@@ -104,3 +104,17 @@ def test_the_mail_task_survives_a_database_restart():
     assert send.call_count == 2
     assert send.call_args.args[0] == "[Starke Heimat Hessen] S"
     assert send.call_args.args[3] == ["a@example.de"]
+
+
+def test_the_worker_parent_warms_the_pdf_renderer_before_forking(monkeypatch):
+    """worker_init runs in the parent process before the prefork pool starts its children."""
+    from celery import signals
+
+    from config import celery as celery_config
+
+    receivers = [ref() for _key, ref in signals.worker_init.receivers]
+    assert celery_config.warm_up_pdf_renderer in receivers
+    calls = []
+    monkeypatch.setattr("foundation.pdf.render_pdf", lambda html: calls.append(html) or b"%PDF")
+    celery_config.warm_up_pdf_renderer()
+    assert calls and "warm" in calls[0]

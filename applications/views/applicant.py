@@ -51,7 +51,9 @@ def application_create(request):
     if not municipalities.exists():
         messages.info(request, _("Bitte beantragen Sie zuerst die Mitgliedschaft für Ihre Kommune."))
         return redirect("accounts:memberships")
-    form = NewApplicationForm(request.POST or None, calls=open_calls(), municipalities=municipalities)
+    wanted = request.GET.get("call", "")  # "Online beantragen" on a call's public page
+    form = NewApplicationForm(request.POST or None, calls=open_calls(), municipalities=municipalities,
+                              initial={"call": wanted} if wanted.isdigit() and len(wanted) < 10 else None)
     if request.method == "POST" and form.is_valid():
         try:
             application = services.create_application(

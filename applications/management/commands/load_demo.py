@@ -92,6 +92,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._users()
             program = self._program()
+            self._public_texts(program)
             call = self._call(program, users["admin@demo.example"])
             self._memberships(users)
             self._addresses()
@@ -133,6 +134,25 @@ class Command(BaseCommand):
             Criterion.objects.get_or_create(program=program, name=name, defaults={
                 "order": order, "weight": weight, "threshold": threshold})
         return program
+
+    def _public_texts(self, program):
+        """What the public page of the call says (from the program's published description)."""
+        texts = {
+            "summary": "Modellprojekte hessischer Kommunen in Smart City und Smart Region einschließlich der "
+                       "Verwaltungsdigitalisierung – bevorzugt Gemeinschaftsvorhaben mehrerer Kommunen. Gefördert "
+                       "wird, was neu und innovativ ist, den Bürgerinnen und Bürgern nützt, auf andere Kommunen "
+                       "übertragbar ist und wenig Energie verbraucht.",
+            "eligible_applicants": "Hessische Gemeinden, kreisfreie Städte, Sonderstatusstädte und Landkreise; "
+                                   "bei Gemeinschaftsvorhaben beantragt eine Kommune federführend für alle.",
+            "required_documents": "Beschluss des zuständigen Gremiums (Ratsbeschluss)\n"
+                                  "Projektbeschreibung\n"
+                                  "Finanzierungsplan nach Haushaltsjahren (im Antragsformular)\n"
+                                  "Kooperationsvereinbarung bei Gemeinschaftsvorhaben",
+            "contact_name": "Referat Förderung smarter Kommunen und Regionen",
+        }
+        blank = {field: value for field, value in texts.items() if not getattr(program, field)}
+        if blank:
+            FundingProgram.objects.filter(pk=program.pk).update(**blank)
 
     def _call(self, program, admin):
         today = timezone.localdate(timezone=BERLIN)
