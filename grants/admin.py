@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .enums import OpenDataField
 from .models import Call, CallBudgetYear, Criterion, FundingProgram, Topic
 
 
@@ -14,8 +16,20 @@ class CriterionInline(admin.TabularInline):
     extra = 0
 
 
+class FundingProgramForm(forms.ModelForm):
+    open_data_fields = forms.MultipleChoiceField(
+        label=_("Felder der offenen Daten"), choices=OpenDataField.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Nur die angekreuzten Angaben erscheinen in CSV, JSON und auf der Seite der geförderten Projekte."))
+
+    class Meta:
+        model = FundingProgram
+        fields = "__all__"  # noqa: DJ007 (the admin shows every setting of a program)
+
+
 @admin.register(FundingProgram)
 class FundingProgramAdmin(admin.ModelAdmin):
+    form = FundingProgramForm
     list_display = ("name", "short_name", "funding_rate", "min_grant", "max_grant", "period_start", "period_end")
     inlines = [TopicInline, CriterionInline]
 
