@@ -14,7 +14,7 @@ from accounts.models import User
 from grants.enums import OpenDataField
 from opendata import selectors
 from payments.enums import GrantState
-from tests.opendata.conftest import funded
+from tests.opendata.factories import funded
 from tests.payments.factories import make_grant
 
 pytestmark = pytest.mark.django_db
