@@ -25,7 +25,7 @@ PUBLIC_PAGES = {"", "healthz/", "healthz/live/", "healthz/ready/", "barrierefrei
                 # open data of funded projects (opendata/): public by design
                 "offene-daten/", "offene-daten/gefoerderte-projekte.csv", "offene-daten/gefoerderte-projekte.json",
                 "offene-daten/katalog.ttl", "offene-daten/katalog.jsonld", "offene-daten/katalog.rdf"}
-PUBLIC_API = re.compile(r"^/api/v1/(programs|calls|municipalities)/")
+PUBLIC_API = re.compile(r"^/api/v1/(programs|calls|municipalities|open-data)/")
 # Areas for staff only (pages and API).
 STAFF_ONLY = re.compile(
     r"^/(pruefung/|kommunen/anfragen|kommunen/einladen|antraege/\d+/pruefung|jury/aufrufe/|jury/sitzungen/"
