@@ -51,7 +51,7 @@ def _date(value) -> Literal:
 def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
     """The catalogue as an rdflib graph (a handful of queries, whatever the number of projects)."""
     now = timezone.localtime(now or timezone.now())
-    start, end, last_final = published_span()
+    span = published_span()
     g = Graph()
     g.bind("dcat", DCAT)
     g.bind("dct", DCTERMS)
@@ -64,8 +64,8 @@ def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
     publisher = URIRef(settings.SITE_URL + "/#herausgeber")
     licence = URIRef(LICENSE_URI)
     german = URIRef(EU + "language/DEU")
-    issued = _date(dt.date(2026, 12, 6))
-    modified = _date(last_final or now.date())
+    issued = _date(span.first_final or now.date())
+    modified = _date(span.last_final or now.date())  # a status change of a published project is not counted
 
     g.add((publisher, RDF.type, FOAF.Agent))
     g.add((publisher, FOAF.name, Literal(PUBLISHER, lang="de")))
@@ -110,13 +110,13 @@ def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
     g.add((dataset, DCTERMS.issued, issued))
     g.add((dataset, DCTERMS.modified, modified))
     g.add((dataset, DCAT.landingPage, _url("opendata:page")))
-    if start or end:
+    if span.start or span.end:
         period = BNode()
         g.add((period, RDF.type, DCTERMS.PeriodOfTime))
-        if start:
-            g.add((period, DCAT.startDate, _date(start)))
-        if end:
-            g.add((period, DCAT.endDate, _date(end)))
+        if span.start:
+            g.add((period, DCAT.startDate, _date(span.start)))
+        if span.end:
+            g.add((period, DCAT.endDate, _date(span.end)))
         g.add((dataset, DCTERMS.temporal, period))
 
     for name, (file_type, media_type) in FORMATS.items():

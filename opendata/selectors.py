@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Max, Min, Q
@@ -55,7 +55,6 @@ class Project:
     project_end: dt.date
     status: str
     status_label: str
-    extra: dict = field(default_factory=dict)
 
     def shows(self, name: str) -> bool:
         return name in self.fields
@@ -171,7 +170,16 @@ def filter_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
             [(m.official_key, m.name) for m in landkreise])
 
 
-def published_span() -> tuple[dt.date | None, dt.date | None, dt.date | None]:
-    """(first project start, last project end, when a published grant last became final) for the catalogue."""
-    span = _published().aggregate(start=Min("project_start"), end=Max("project_end"), final=Max("final_on"))
-    return span["start"], span["end"], span["final"]
+@dataclass(frozen=True)
+class Span:
+    start: dt.date | None  # first project start
+    end: dt.date | None  # last project end
+    first_final: dt.date | None  # the day the first project was published
+    last_final: dt.date | None  # the day a project was last added
+
+
+def published_span() -> Span:
+    """The dates the catalogue states (temporal coverage, issued, modified). One query."""
+    span = _published().aggregate(start=Min("project_start"), end=Max("project_end"), first=Min("final_on"),
+                                  last=Max("final_on"))
+    return Span(span["start"], span["end"], span["first"], span["last"])

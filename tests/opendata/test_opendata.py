@@ -217,3 +217,19 @@ def test_query_count_does_not_grow_with_the_projects(client, django_assert_num_q
         funded(world.call, lead=world.lich if i % 2 else world.alsfeld, topics=[1, 2], partners=[world.lauterbach])
     assert count() == few
     assert few <= 8
+
+
+def test_the_admin_offers_the_fields_as_checkboxes_and_nothing_else():
+    from grants.admin import FundingProgramForm
+
+    field = FundingProgramForm.base_fields["open_data_fields"]
+    assert field.clean(["title", "status"]) == ["title", "status"]
+    assert {value for value, _label in field.choices} == set(OpenDataField.values)
+    with pytest.raises(ValidationError):
+        field.clean(["title", "bank_account"])
+
+
+def test_a_new_program_publishes_every_field(world):
+    from tests.factories import ProgramFactory
+
+    assert ProgramFactory().open_data_fields == list(OpenDataField.values)
