@@ -23,7 +23,7 @@ def _public(response):
 
 
 def _chart_height(rows) -> int:
-    return 40 * len(rows) or 40
+    return 52 * len(rows) or 52
 
 
 @require_safe
