@@ -39,9 +39,10 @@ class OpenDataProjectSerializer(serializers.Serializer):
 
 class FilterSerializer(serializers.Serializer):
     topic = serializers.IntegerField(required=False, min_value=1)
-    landkreis = serializers.RegexField(r"^06[456][0-9]{2}$", required=False,
-                                       error_messages={"invalid": _("Bitte geben Sie einen fünfstelligen "
-                                                                    "hessischen Kreisschlüssel an.")})
+    landkreis = serializers.RegexField(r"^06[456][0-9]{2}([0-9]{3})?$", required=False,
+                                       error_messages={"invalid": _("Bitte geben Sie den Kreisschlüssel (5 Ziffern) "
+                                                                    "oder den Schlüssel einer kreisfreien Stadt "
+                                                                    "(8 Ziffern) an.")})
 
 
 @extend_schema_view(list=extend_schema(
@@ -49,7 +50,8 @@ class FilterSerializer(serializers.Serializer):
     description=_("Projekte mit bestandskräftiger Zuwendung; ohne Anmeldung lesbar. Lizenz: Datenlizenz "
                   "Deutschland – Namensnennung 2.0."),
     parameters=[OpenApiParameter("topic", int, description=_("Themenbereich (ID)")),
-                OpenApiParameter("landkreis", str, description=_("Kreisschlüssel, z. B. 06535"))],
+                OpenApiParameter("landkreis", str, description=_(
+                    "Kreisschlüssel, z. B. 06535, oder AGS einer kreisfreien Stadt, z. B. 06611000"))],
     auth=[]))
 class OpenDataProjectViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [AllowAny]

@@ -19,7 +19,6 @@ from decimal import Decimal
 from django.db.models import Max, Min, Q
 
 from accounts.enums import MunicipalityKind
-from accounts.models import Municipality
 from grants.enums import OpenDataField as F
 from grants.models import FundingProgram, Topic
 from payments.enums import GrantState
@@ -74,16 +73,17 @@ def _published(*, topic: int | None = None, landkreis: str | None = None):
     if topic is not None:
         grants = grants.filter(application__topics=topic)
     if landkreis:
+        # a Landkreis (its members and itself) or a city outside any Landkreis (kreisfreie Stadt)
         grants = grants.filter(Q(application__lead__landkreis__official_key=landkreis)
                                | Q(application__lead__official_key=landkreis,
-                                   application__lead__kind=MunicipalityKind.LANDKREIS))
+                                   application__lead__landkreis__isnull=True))
     return grants
 
 
 def published_projects(*, topic: int | None = None, landkreis: str | None = None) -> list[Project]:
     """The published projects, newest funding period first, optionally of one topic (Topic id) or one
-    Landkreis (5-digit key). A filter matches only projects whose program publishes that field, so a
-    filter never reveals what the program keeps back. Three queries."""
+    Landkreis (5-digit key) or kreisfreie Stadt (8-digit key). A filter matches only projects whose
+    program publishes that field, so a filter never reveals what the program keeps back. Three queries."""
     grants = (_published(topic=topic, landkreis=landkreis)
               .select_related("application__lead__landkreis", "call__program")
               .prefetch_related("application__partners", "application__topics")
@@ -153,21 +153,23 @@ def funds_by_year(projects: list[Project]) -> list[FundsRow]:
 
 
 def filter_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(topics, Landkreise) that published projects have, for the filter form. Two queries."""
-    topic_ids = _published().values("application__topics")
-    programs = FundingProgram.objects.all()
-    topic_programs = [p.pk for p in programs if p.publishes(F.TOPICS)]
-    topics = (Topic.objects.filter(pk__in=topic_ids, program__in=topic_programs)
-              .select_related("program").order_by("program__name", "number"))
-    shown_programs = {p.pk for p in programs if p.publishes(F.LANDKREIS)}
-    published = _published().filter(call__program__in=shown_programs)
-    keys = set(published.values_list("application__lead__landkreis__official_key", flat=True))
-    keys |= set(published.filter(application__lead__kind=MunicipalityKind.LANDKREIS)
-                .values_list("application__lead__official_key", flat=True))
-    keys.discard(None)
-    landkreise = Municipality.objects.filter(official_key__in=keys, kind=MunicipalityKind.LANDKREIS).order_by("name")
+    """(topics, regions) that published projects have, for the filter form; regions are the Landkreise
+    and the cities outside any Landkreis, as (official key, name). Four queries."""
+    programs = list(FundingProgram.objects.all())
+    topics = (Topic.objects.filter(pk__in=_published().values("application__topics"),
+                                   program__in=[p.pk for p in programs if p.publishes(F.TOPICS)])
+              .order_by("program__name", "number"))
+    published = _published().filter(call__program__in=[p.pk for p in programs if p.publishes(F.LANDKREIS)])
+    regions = {}
+    for name, key, district_name, district_key in published.values_list(
+            "application__lead__name", "application__lead__official_key",
+            "application__lead__landkreis__name", "application__lead__landkreis__official_key"):
+        if district_key:
+            regions[district_key] = district_name
+        else:  # a Landkreis itself or a kreisfreie Stadt
+            regions[key] = name
     return ([(str(t.pk), f"{t.number} {t.name}") for t in topics],
-            [(m.official_key, m.name) for m in landkreise])
+            sorted(regions.items(), key=lambda kv: kv[1]))
 
 
 @dataclass(frozen=True)

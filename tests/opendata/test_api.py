@@ -27,6 +27,7 @@ def test_anonymous_reads_the_published_projects_as_a_page(world):
 def test_filters_and_the_programs_choice_apply(world):
     client = APIClient()
     assert client.get(URL, {"landkreis": "06535"}).json()["count"] == 2
+    assert [p["title"] for p in client.get(URL, {"landkreis": "06611000"}).json()["results"]] == ["eAkte Kassel"]
     topic = world.program.topics.get(number=3)
     assert [p["title"] for p in client.get(URL, {"topic": topic.pk}).json()["results"]] == ["Stadtlabor Lauterbach"]
     world.program.open_data_fields = [OpenDataField.TITLE, OpenDataField.STATUS]

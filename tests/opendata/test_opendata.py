@@ -161,13 +161,15 @@ def test_filter_by_topic_and_landkreis(client, world):
     page = page_text(client, landkreis="06535")
     assert "Sensornetz Vogelsberg" in page and "Stadtlabor Lauterbach" in page
     assert "Datenplattform Lich" not in page and "eAkte Kassel" not in page
+    page = page_text(client, landkreis="06611000")  # a kreisfreie Stadt
+    assert "eAkte Kassel" in page and "Sensornetz Vogelsberg" not in page
     page = page_text(client, landkreis="06535", topic=topic2.pk)
     assert "Sensornetz Vogelsberg" in page and "Stadtlabor Lauterbach" not in page
 
 
 def test_filter_offers_only_what_is_published_and_answers_bad_input_with_an_error(client, world):
     topics, landkreise = selectors.filter_choices()
-    assert landkreise == [("06531", "Landkreis Gießen"), ("06535", "Vogelsbergkreis")]
+    assert landkreise == [("06611000", "Kassel"), ("06531", "Landkreis Gießen"), ("06535", "Vogelsbergkreis")]
     assert [label for _k, label in topics] == ["1 Verwaltungsdigitalisierung", "2 Smart Environment", "3 Gesellschaft"]
     for bad in ({"topic": "abc"}, {"landkreis": "99999"}, {"topic": "999999"}):
         response = client.get(reverse("opendata:page"), bad)
