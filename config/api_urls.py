@@ -7,6 +7,7 @@ from accounts.api import MembershipReviewViewSet, MembershipViewSet, Municipalit
 from applications.api import ApplicationViewSet, StaffApplicationViewSet
 from grants.api import CallViewSet, ProgramViewSet, StaffCallViewSet, StaffProgramViewSet
 from jury.api import AssignmentViewSet, JuryApplicationViewSet, PanelViewSet, SessionViewSet, SheetViewSet
+from opendata.api import OpenDataProjectViewSet
 from outbox.api import OutboxViewSet
 from payments.api import register as register_payments
 
@@ -21,6 +22,8 @@ router.register("calls", CallViewSet, basename="api-call")
 router.register("municipalities", MunicipalityViewSet, basename="api-municipality")
 router.register("memberships", MembershipViewSet, basename="api-membership")
 router.register("applications", ApplicationViewSet, basename="api-application")
+# Open data, anonymous (the same as /offene-daten/gefoerderte-projekte.json):
+router.register("open-data/projects", OpenDataProjectViewSet, basename="api-open-data-project")
 # The ministry's staff (TOTP required):
 router.register("staff/calls", StaffCallViewSet, basename="api-staff-call")
 router.register("staff/programs", StaffProgramViewSet, basename="api-staff-program")

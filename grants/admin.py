@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from foundation.admin import GermanNumbersAdmin
 
 from . import transfer
+from .enums import OpenDataField
 from .exceptions import GrantsError
 from .models import Call, CallBudgetYear, Criterion, FundingProgram, Topic
 
@@ -30,8 +31,20 @@ class ProgramImportForm(forms.Form):
                                  help_text=_("Nur nötig, wenn es den Kurznamen aus der Datei hier schon gibt."))
 
 
+class FundingProgramForm(forms.ModelForm):
+    open_data_fields = forms.MultipleChoiceField(
+        label=_("Felder der offenen Daten"), choices=OpenDataField.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Nur die angekreuzten Angaben erscheinen in CSV, JSON und auf der Seite der geförderten Projekte."))
+
+    class Meta:
+        model = FundingProgram
+        fields = "__all__"  # noqa: DJ007 (the admin shows every setting of a program)
+
+
 @admin.register(FundingProgram)
 class FundingProgramAdmin(GermanNumbersAdmin):
+    form = FundingProgramForm
     change_list_template = "admin/grants/fundingprogram/change_list.html"
     actions = ["export_program"]
     list_display = ("name", "short_name", "funding_rate", "min_grant", "max_grant", "period_start", "period_end")
@@ -48,6 +61,7 @@ class FundingProgramAdmin(GermanNumbersAdmin):
             "description": _("Was die öffentliche Seite jedes Aufrufs (Hessenfinder, Verwaltungsportal) sagt."),
             "fields": ["summary", "eligible_applicants", "required_documents", "contact_name", "contact_email",
                        "contact_phone"]}),
+        (_("Offene Daten"), {"fields": ["open_data_fields"]}),
     ]
 
     def get_urls(self):

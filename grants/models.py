@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -9,7 +10,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from foundation.amounts import MONEY
 
-from .enums import CallState
+from .enums import CallState, OpenDataField, default_open_data_fields
 from .exceptions import CallFrozenError
 
 
@@ -56,6 +57,10 @@ class FundingProgram(models.Model):
     contact_name = models.CharField(_("Ansprechstelle"), max_length=200, blank=True)
     contact_email = models.EmailField(_("E-Mail der Ansprechstelle"), blank=True)
     contact_phone = models.CharField(_("Telefon der Ansprechstelle"), max_length=50, blank=True)
+    open_data_fields = models.JSONField(
+        _("Felder der offenen Daten"), default=default_open_data_fields, blank=True,
+        help_text=_("Welche Angaben zu geförderten Projekten dieses Programms veröffentlicht werden "
+                    "(CSV, JSON und die öffentliche Seite). Personenbezogene Angaben gehören nie dazu."))
 
     class Meta:
         verbose_name = _("Förderprogramm")
@@ -76,6 +81,20 @@ class FundingProgram(models.Model):
     @property
     def required_document_list(self) -> list[str]:
         return [line.strip() for line in self.required_documents.splitlines() if line.strip()]
+
+    def clean(self):
+        super().clean()
+        fields = self.open_data_fields
+        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+            raise ValidationError({"open_data_fields": _("Bitte geben Sie eine Liste von Feldnamen an.")})
+        unknown = sorted(set(fields) - set(OpenDataField.values))
+        if unknown:
+            raise ValidationError({"open_data_fields": _("Unbekannte Felder: %(fields)s. Erlaubt sind: %(allowed)s.")
+                                   % {"fields": ", ".join(unknown), "allowed": ", ".join(OpenDataField.values)}})
+
+    def publishes(self, field: str) -> bool:
+        """Whether the open data of this program shows ``field`` (an OpenDataField value)."""
+        return field in (self.open_data_fields or ())
 
     def format_case_number(self, *, year: int, seq: int) -> str:
         return self.case_number_template.format(prefix=self.case_number_prefix, year=year, seq=seq)

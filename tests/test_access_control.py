@@ -24,8 +24,11 @@ from applications.selectors import applications_for_user
 GUESSED_IDS = (1, 2, 3)
 
 PUBLIC_PAGES = {"", "healthz/", "healthz/live/", "healthz/ready/", "barrierefreiheit/", "impressum/",
-                "i18n/setlang/", "api/schema/", "api/docs/", "api/redoc/"}
-PUBLIC_API = re.compile(r"^/api/v1/(programs|calls|municipalities)/")
+                "i18n/setlang/", "api/schema/", "api/docs/", "api/redoc/",
+                # open data of funded projects (opendata/): public by design
+                "offene-daten/", "offene-daten/gefoerderte-projekte.csv", "offene-daten/gefoerderte-projekte.json",
+                "offene-daten/katalog.ttl", "offene-daten/katalog.jsonld", "offene-daten/katalog.rdf"}
+PUBLIC_API = re.compile(r"^/api/v1/(programs|calls|municipalities|open-data)/")
 # Areas for staff only (pages and API).
 STAFF_ONLY = re.compile(
     r"^/(pruefung/|kommunen/anfragen|kommunen/einladen|antraege/\d+/pruefung|jury/aufrufe/|jury/sitzungen/"

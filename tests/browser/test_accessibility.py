@@ -349,6 +349,7 @@ CASES: dict[str, Case] = {
     "mfa_authenticate (Fehler)": Case(_totp_step_with_error, "Zwei-Faktor-Authentifizierung"),
     "accessibility": Case(_goto("accessibility"), "Erklärung zur Barrierefreiheit"),
     "imprint": Case(_goto("imprint"), "Impressum"),
+    "opendata:page": Case(_goto("opendata:page"), "Geförderte Projekte"),
     "404": Case(_not_found, "Seite nicht gefunden"),
     # applicant
     "home (Antragsteller)": Case(_applicant(_goto("home")), "Übersicht"),

@@ -1,0 +1,141 @@
+"""The DCAT-AP.de 3.0 catalogue of the open data (built with rdflib; served as Turtle, JSON-LD, RDF/XML).
+
+One dcat:Catalog holds one dcat:Dataset, "Geförderte Projekte", with a dcat:Distribution each for
+the CSV and the JSON file. The vocabularies are those DCAT-AP.de prescribes: the licence from
+dcat-ap.de/def/licenses, themes, file types and languages from the EU authority tables, the
+political geocoding of Hessen (level "state", dct:spatial = state key 06; dcatde:politicalGeocodingURI
+is deprecated in 3.0). The tests validate the graph against the vendored shapes in
+data/dcat-ap-de/3.0/ with pyshacl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
+
+from .formats import LICENSE_NAME, LICENSE_URI
+from .selectors import published_span
+
+DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+EU = "http://publications.europa.eu/resource/authority/"
+IANA = "https://www.iana.org/assignments/media-types/"
+HESSEN = URIRef("http://dcat-ap.de/def/politicalGeocoding/stateKey/06")
+LEVEL_STATE = URIRef("http://dcat-ap.de/def/politicalGeocoding/Level/state")
+FORMATS = {  # name → (EU file type, IANA media type)
+    "csv": (URIRef(EU + "file-type/CSV"), URIRef(IANA + "text/csv")),
+    "json": (URIRef(EU + "file-type/JSON"), URIRef(IANA + "application/json")),
+}
+RDF_FORMATS = {  # URL ending → (rdflib serializer, content type)
+    "ttl": ("turtle", "text/turtle; charset=utf-8"),
+    "jsonld": ("json-ld", "application/ld+json; charset=utf-8"),
+    "rdf": ("xml", "application/rdf+xml; charset=utf-8"),
+}
+# The authority that publishes the data (the same as on the grant notices) and its attribution text.
+# From the letterhead configuration (LETTERHEAD_AUTHORITY), so another Land's installation names its own.
+PUBLISHER = settings.LETTERHEAD["authority"]
+
+
+def _url(name: str) -> URIRef:
+    return URIRef(settings.SITE_URL + reverse(name))
+
+
+def _date(value) -> Literal:
+    return Literal(value.isoformat(), datatype=XSD.date)
+
+
+def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
+    """The catalogue as an rdflib graph (a handful of queries, whatever the number of projects)."""
+    now = timezone.localtime(now or timezone.now())
+    span = published_span()
+    g = Graph()
+    g.bind("dcat", DCAT)
+    g.bind("dct", DCTERMS)
+    g.bind("foaf", FOAF)
+    g.bind("vcard", VCARD)
+    g.bind("dcatde", DCATDE)
+
+    catalogue = _url("opendata:catalogue")
+    dataset = _url("opendata:page")
+    publisher = URIRef(settings.SITE_URL + "/#herausgeber")
+    licence = URIRef(LICENSE_URI)
+    german = URIRef(EU + "language/DEU")
+    issued = _date(span.first_final or now.date())
+    modified = _date(span.last_final or now.date())  # a status change of a published project is not counted
+
+    g.add((publisher, RDF.type, FOAF.Agent))
+    g.add((publisher, FOAF.name, Literal(PUBLISHER, lang="de")))
+
+    g.add((catalogue, RDF.type, DCAT.Catalog))
+    g.add((catalogue, DCTERMS.title, Literal("Offene Daten des Förderportals Starke Heimat Hessen", lang="de")))
+    g.add((catalogue, DCTERMS.description, Literal(
+        "Offene Daten zu den im Programm Starke Heimat Hessen geförderten Projekten.", lang="de")))
+    g.add((catalogue, DCTERMS.publisher, publisher))
+    g.add((catalogue, DCTERMS.language, german))
+    g.add((catalogue, DCTERMS.license, licence))
+    g.add((catalogue, DCTERMS.modified, modified))
+    g.add((catalogue, FOAF.homepage, _url("opendata:page")))
+    g.add((catalogue, DCAT.dataset, dataset))
+
+    contact = URIRef(settings.SITE_URL + "/#kontakt")
+    g.add((contact, RDF.type, VCARD.Kind))
+    g.add((contact, RDF.type, VCARD.Organization))
+    g.add((contact, VCARD.fn, Literal(PUBLISHER, lang="de")))
+    g.add((contact, VCARD.hasURL, _url("imprint")))
+
+    g.add((dataset, RDF.type, DCAT.Dataset))
+    g.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
+    g.add((dataset, DCTERMS.title, Literal("Geförderte Projekte – Starke Heimat Hessen", lang="de")))
+    g.add((dataset, DCTERMS.description, Literal(
+        "Projekte hessischer Kommunen, die im Programm „Starke Heimat Hessen – Förderung smarter Kommunen "
+        "und Regionen“ gefördert werden, sobald die Zuwendung bestandskräftig ist: Projekttitel, Kommunen mit "
+        "amtlichem Gemeindeschlüssel, Landkreis, Themenbereiche, Zuwendung, Bewilligungszeitraum und Status. "
+        "Welche Angaben erscheinen, legt das Förderprogramm fest; personenbezogene Daten enthält der "
+        "Datensatz nicht.", lang="de")))
+    g.add((dataset, DCTERMS.publisher, publisher))
+    g.add((dataset, DCAT.contactPoint, contact))
+    g.add((dataset, DCTERMS.language, german))
+    g.add((dataset, DCTERMS.license, licence))
+    for theme in ("GOVE", "ECON"):
+        g.add((dataset, DCAT.theme, URIRef(EU + "data-theme/" + theme)))
+    for word in ("Förderung", "Kommunen", "Smart City", "Digitalisierung", "Hessen"):
+        g.add((dataset, DCAT.keyword, Literal(word, lang="de")))
+    g.add((dataset, DCTERMS.spatial, HESSEN))
+    g.add((dataset, DCATDE.politicalGeocodingLevelURI, LEVEL_STATE))
+    g.add((dataset, DCTERMS.accrualPeriodicity, URIRef(EU + "frequency/DAILY")))
+    g.add((dataset, DCTERMS.issued, issued))
+    g.add((dataset, DCTERMS.modified, modified))
+    g.add((dataset, DCAT.landingPage, _url("opendata:page")))
+    if span.start or span.end:
+        period = BNode()
+        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        if span.start:
+            g.add((period, DCAT.startDate, _date(span.start)))
+        if span.end:
+            g.add((period, DCAT.endDate, _date(span.end)))
+        g.add((dataset, DCTERMS.temporal, period))
+
+    for name, (file_type, media_type) in FORMATS.items():
+        url = _url(f"opendata:{name}")
+        distribution = URIRef(str(url) + "#distribution")
+        g.add((dataset, DCAT.distribution, distribution))
+        g.add((distribution, RDF.type, DCAT.Distribution))
+        g.add((distribution, DCTERMS.title, Literal(f"Geförderte Projekte ({name.upper()})", lang="de")))
+        g.add((distribution, DCAT.accessURL, url))
+        g.add((distribution, DCAT.downloadURL, url))
+        g.add((distribution, DCTERMS.format, file_type))
+        g.add((distribution, DCAT.mediaType, media_type))
+        g.add((distribution, DCTERMS.license, licence))
+        g.add((distribution, DCATDE.licenseAttributionByText, Literal(f"{PUBLISHER} ({LICENSE_NAME})", lang="de")))
+        g.add((distribution, DCTERMS.modified, modified))
+    return g
+
+
+def serialize(graph: Graph, ending: str) -> bytes:
+    serializer, _content_type = RDF_FORMATS[ending]
+    return graph.serialize(format=serializer, encoding="utf-8")

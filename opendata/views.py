@@ -1,0 +1,79 @@
+"""The public pages and files of the open data (no login: everything here is public by design)."""
+
+import json
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.views.decorators.http import require_safe
+
+from foundation.exports import download
+from grants.enums import OpenDataField
+
+from . import catalogue, formats, selectors
+from .forms import ProjectFilterForm
+
+PER_PAGE = 25
+
+
+def _public(response):
+    response["Access-Control-Allow-Origin"] = "*"  # open data: any portal may read it in the browser
+    return response
+
+
+def _chart_height(rows) -> int:
+    return 52 * len(rows) or 52
+
+
+@require_safe
+def page(request):
+    topics, landkreise = selectors.filter_choices()
+    form = ProjectFilterForm(request.GET or None, topics=topics, landkreise=landkreise)
+    projects = selectors.published_projects(**form.filters())
+    by_landkreis, by_year = selectors.funds_by_landkreis(projects), selectors.funds_by_year(projects)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "opendata/page.html", {
+        "form": form,
+        "page": Paginator(projects, PER_PAGE).get_page(request.GET.get("page")),
+        "count": len(projects),
+        "shown": formats.shown_fields(projects),
+        "F": OpenDataField,
+        "by_landkreis": by_landkreis,
+        "by_year": by_year,
+        "landkreis_height": _chart_height(by_landkreis),
+        "year_height": _chart_height(by_year),
+        "query": query.urlencode(),
+        "license_uri": formats.LICENSE_URI,
+        "license_name": formats.LICENSE_NAME,
+    })
+
+
+def _projects_in_german():
+    with translation.override("de"):  # the files' status words are German whatever the page language
+        return selectors.published_projects()
+
+
+@require_safe
+def projects_csv(request):
+    projects = _projects_in_german()
+    response = download("csv", filename="gefoerderte-projekte", columns=formats.csv_columns(projects),
+                        rows=projects)
+    return _public(response)
+
+
+@require_safe
+def projects_json(request):
+    data = formats.dataset_json(_projects_in_german(), publisher=catalogue.PUBLISHER, generated=timezone.now())
+    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=1),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="gefoerderte-projekte.json"'
+    return _public(response)
+
+
+@require_safe
+def catalogue_file(request, ending):
+    _serializer, content_type = catalogue.RDF_FORMATS[ending]
+    body = catalogue.serialize(catalogue.catalogue_graph(), ending)
+    return _public(HttpResponse(body, content_type=content_type))
