@@ -1,0 +1,112 @@
+"""Schema-driven fuzzing (issue 10): every operation the schema describes to a role, fed with data that
+fits the schema and data that does not, answers without a 5xx and exactly as the schema says
+(status code, content type, body).
+
+Runs in-process against the WSGI app on the demo world, once with an applicant's API key and once
+with a case worker's (scope "write", so POST/PATCH/DELETE are fuzzed too; they may change the world).
+Each role reads its own schema from /api/schema/ (RoleSchemaView), so the fuzzing covers what that
+role is told. Bounded and reproducible: FUZZ_EXAMPLES examples per operation and generation mode
+(default 6), a fixed seed (hypothesis ``derandomize``); FUZZ_EXAMPLES=100 for a longer local run
+(docs/security.md, "Fuzzing").
+"""
+
+import io
+import os
+import time
+from collections import defaultdict
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import call_command
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from accounts.models import ApiToken, User
+from accounts.services import create_api_token
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+DEADLINE_SECONDS = float(os.environ.get("FUZZ_DEADLINE", "120"))  # per role; a safety net, not the plan
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          response_headers_conformance]
+ROLES = {"applicant": "kommune@demo.example", "case_worker": "sachbearbeitung@demo.example"}
+IDS = (1, 2, 3)  # the demo world's first objects: real ids reach further than random ones (mostly 404)
+
+pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
+
+
+@pytest.fixture
+def demo_world(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", verbosity=0, stdout=io.StringIO())
+        call_command("load_demo_money", verbosity=0, stdout=io.StringIO())
+
+
+def api_key(email: str) -> str:
+    user = User.objects.get(email=email)
+    _token, key = create_api_token(user=user, name="Fuzzing", scope=ApiToken.Scope.WRITE, days=30,
+                                   second_factor_passed=True)
+    return key
+
+
+def strategy(operation):
+    """Cases that fit the schema and cases that do not; half of those with a path id use a real one."""
+    names = [p.name for p in operation.path_parameters]
+    strategies = []
+    for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
+        strategies.append(operation.as_strategy(generation_mode=mode))
+        if names and mode.is_positive:
+            strategies += [operation.as_strategy(generation_mode=mode, path_parameters=dict.fromkeys(names, i))
+                           for i in IDS]
+    return st.one_of(strategies)
+
+
+def fuzz(schema, headers: dict, app) -> tuple[dict, int]:
+    failures: dict[str, set[str]] = defaultdict(set)
+    calls = 0
+    started = time.monotonic()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if time.monotonic() - started > DEADLINE_SECONDS:
+            failures["(deadline)"].add(f"stopped before {operation.label}: raise FUZZ_DEADLINE or lower examples")
+            break
+
+        @settings(max_examples=EXAMPLES * 2, derandomize=True, deadline=None, database=None,
+                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @given(case=strategy(operation))
+        def run(case):
+            nonlocal calls
+            calls += 1
+            try:
+                case.call_and_validate(app=app, headers=headers, checks=CHECKS)
+            except schemathesis.errors.FailureGroup as group:
+                for failure in group.exceptions:
+                    found = f"{failure.title}: {failure.message[:300]}\n  {case.as_curl_command()}"
+                    failures[operation.label].add(found)
+
+        run()
+    return failures, calls
+
+
+def test_fuzzing_finds_no_server_error_and_no_schema_violation(demo_world):
+    """One world for both roles (loading it is half the run): the applicant first, then the case worker
+    on whatever the applicant's requests left behind."""
+    app = WSGIHandler()
+    report = []
+    for role, email in ROLES.items():
+        headers = {"Authorization": f"Token {api_key(email)}"}
+        schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app, headers=headers)
+        operations = [result.ok() for result in schema.get_all_operations()]
+        staff_only = [op.label for op in operations if " /api/v1/staff/" in op.label]
+        assert (len(staff_only) > 10) == (role == "case_worker")  # each role fuzzes what it is shown
+        failures, calls = fuzz(schema, headers, app)
+        assert calls >= len(operations)
+        report += [f"{role}: {label}\n  " + "\n  ".join(sorted(found)[:3]) for label, found in sorted(failures.items())]
+    assert not report, f"{len(report)} operations answered against the schema or with 5xx:\n" + "\n".join(report)
