@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -15,30 +15,23 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from .amounts import AmountError
 from .params import MAX_ID  # noqa: F401  (the serializers' bound for ids, with the one for paths)
 
-ERRORS = {
-    400: OpenApiResponse(description=_("Ungültige Eingabe oder Schritt im Status nicht möglich")),
-    403: OpenApiResponse(description=_("Keine Berechtigung")),
-    404: OpenApiResponse(description=_("Nicht gefunden")),
-}
-
 
 # The body of every error answer (exception_handler below, the 413/503 middlewares, idempotency):
 # {"detail": "…"} and, where one input is at fault, "field". A serializer's validation error (400) names
 # the fields instead: {"<field>": ["…"], …}.
-ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "detail": {"type": "string", "description": "Was nicht ging, in Worten für Menschen."},
-        "field": {"type": "string", "description": "Das Eingabefeld (oder der Kopf), um das es geht."},
-    },
-    "required": ["detail"],
-}
-VALIDATION_ERROR_SCHEMA = {
-    "type": "object",
-    "description": "Entweder detail (+ field) oder je Eingabefeld die Fehlermeldungen.",
-    "properties": ERROR_SCHEMA["properties"],
-    "additionalProperties": {},
-}
+def error_schema() -> dict:
+    properties = {
+        "detail": {"type": "string", "description": str(_("Was nicht ging, in Worten für Menschen."))},
+        "field": {"type": "string", "description": str(_("Das Eingabefeld (oder der Kopf), um das es geht."))},
+    }
+    return {"type": "object", "properties": properties, "required": ["detail"]}
+
+
+def validation_error_schema() -> dict:
+    return {"type": "object", "properties": error_schema()["properties"], "additionalProperties": {},
+            "description": str(_("Entweder detail (und field) oder je Eingabefeld die Fehlermeldungen."))}
+
+
 ERROR_DESCRIPTIONS = {
     400: _("Ungültige Eingabe oder Schritt im Status nicht möglich"),
     401: _("Nicht angemeldet oder API-Schlüssel ungültig, abgelaufen oder widerrufen"),
@@ -100,9 +93,10 @@ class ApiAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        error = self._error_component("Error", ERROR_SCHEMA)
+        error = self._error_component("Error", error_schema())
+        invalid = self._error_component("ValidationError", validation_error_schema())
         for status_code in self.error_statuses(responses):
-            schema = self._error_component("ValidationError", VALIDATION_ERROR_SCHEMA) if status_code == 400 else error
+            schema = invalid if status_code == 400 else error
             answer = responses.setdefault(str(status_code), {"description": str(ERROR_DESCRIPTIONS[status_code])})
             answer["content"] = {"application/json": {"schema": schema}}
         for status_code, answer in responses.items():  # an error an endpoint names itself gets the same body

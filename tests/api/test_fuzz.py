@@ -19,6 +19,8 @@ import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -47,6 +49,17 @@ def demo_world(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo", verbosity=0, stdout=io.StringIO())
         call_command("load_demo_money", verbosity=0, stdout=io.StringIO())
+
+
+@pytest.fixture
+def app():
+    """The real WSGI app, in-process. Like Django's test client, it must not close the database connection
+    at the end of a request: that would end the test's transaction (on PostgreSQL)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield WSGIHandler()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def api_key(email: str) -> str:
@@ -95,10 +108,9 @@ def fuzz(schema, headers: dict, app) -> tuple[dict, int]:
     return failures, calls
 
 
-def test_fuzzing_finds_no_server_error_and_no_schema_violation(demo_world):
+def test_fuzzing_finds_no_server_error_and_no_schema_violation(demo_world, app):
     """One world for both roles (loading it is half the run): the applicant first, then the case worker
     on whatever the applicant's requests left behind."""
-    app = WSGIHandler()
     report = []
     for role, email in ROLES.items():
         headers = {"Authorization": f"Token {api_key(email)}"}
