@@ -47,10 +47,10 @@ class ApiAutoSchema(AutoSchema):
     """Documents the error answers of every operation in one place, with the body exception_handler gives.
 
     Which errors an operation can answer follows from what it is: every endpoint needs a login (401) and
-    a permission (403); a path id or a page number can miss (404); input can be invalid (400); a body can
-    be too large (413); a write or a file can meet an unavailable file volume (503); a throttled view
-    can refuse (429). A money action's required ``Idempotency-Key`` header is read from the view method
-    (payments.idempotency.idempotent_api).
+    a permission (403); a path id, a page number or an id in the body can miss (404); input can be
+    invalid (400); a body can be too large (413); a write or a file can meet an unavailable file volume
+    (503); a throttled view can refuse (429). A money action's required ``Idempotency-Key`` header is
+    read from the view method (payments.idempotency.idempotent_api).
     """
 
     def _view_method(self):
@@ -81,8 +81,8 @@ class ApiAutoSchema(AutoSchema):
         statuses = [401, 403]
         if writes or query or getattr(self._view_method(), "required_header", None):
             statuses.append(400)
-        if has_path_id or paginated:
-            statuses.append(404)
+        if has_path_id or paginated or (writes and self._get_request_body() is not None):
+            statuses.append(404)  # a body names objects too (a grant, a municipality): one not visible is a 404
         if writes:
             statuses.append(413)
         if self.view.get_throttles():
