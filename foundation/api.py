@@ -75,7 +75,8 @@ class ApiAutoSchema(AutoSchema):
         writes = self.method in ("POST", "PUT", "PATCH", "DELETE")
         has_path_id = "{" in self.path
         paginated = any("Paginated" in str(answer.get("content", "")) for answer in responses.values())
-        query = bool(self._get_filter_parameters() or self._get_pagination_parameters())
+        page = {parameter["name"] for parameter in self._get_pagination_parameters()}  # a wrong page is a 404
+        query = any(p["in"] == "query" and p["name"] not in page for p in self._get_parameters())
         returns_file = any(not media.endswith("json") for answer in responses.values()
                            for media in answer.get("content", {}))
         statuses = [401, 403]

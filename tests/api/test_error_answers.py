@@ -48,10 +48,12 @@ def test_every_operation_documents_its_errors_with_their_body(schema):
     assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
 
 
-def test_reads_without_input_do_not_claim_a_400(schema):
-    operation = schema["paths"]["/api/v1/applications/{id}/"]["get"]
-    assert "400" not in operation["responses"]
-    assert "400" in schema["paths"]["/api/v1/applications/"]["get"]["responses"]  # filters and pages
+def test_only_reads_with_input_claim_a_400(schema):
+    assert "400" not in schema["paths"]["/api/v1/applications/{id}/"]["get"]["responses"]
+    assert "400" not in schema["paths"]["/api/v1/applications/"]["get"]["responses"]  # a wrong page is a 404
+    assert "404" in schema["paths"]["/api/v1/applications/"]["get"]["responses"]
+    assert "400" in schema["paths"]["/api/v1/staff/applications/"]["get"]["responses"]  # filters
+    assert "400" in schema["paths"]["/api/v1/jury/panels/{id}/ranking/"]["get"]["responses"]  # ?budget=
 
 
 def test_money_actions_require_the_idempotency_key_header_and_only_they(schema):
