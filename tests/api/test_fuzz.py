@@ -35,7 +35,7 @@ from accounts.models import ApiToken, User
 from accounts.services import create_api_token
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
-DEADLINE_SECONDS = float(os.environ.get("FUZZ_DEADLINE", "120"))  # per role; a safety net, not the plan
+DEADLINE_SECONDS = float(os.environ.get("FUZZ_DEADLINE", "240"))  # per role: a safety net, not the plan
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]
 ROLES = {"applicant": "kommune@demo.example", "case_worker": "sachbearbeitung@demo.example"}
