@@ -100,6 +100,9 @@ class ApiAutoSchema(AutoSchema):
             schema = invalid if status_code == 400 else error
             answer = responses.setdefault(str(status_code), {"description": str(ERROR_DESCRIPTIONS[status_code])})
             answer["content"] = {"application/json": {"schema": schema}}
+            if status_code == 503:  # exception_handler and StorageUnavailableMiddleware both send it
+                answer["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "required": True,
+                                                     "description": str(_("Sekunden bis zum nächsten Versuch"))}}
         for status_code, answer in responses.items():  # an error an endpoint names itself gets the same body
             if status_code >= "400" and "content" not in answer:
                 answer["content"] = {"application/json": {"schema": error}}

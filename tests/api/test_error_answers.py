@@ -42,6 +42,7 @@ def test_every_operation_documents_its_errors_with_their_body(schema):
             assert error_ref(operation, "400") == "#/components/schemas/ValidationError", where
             assert error_ref(operation, "413") == "#/components/schemas/Error", where
             assert error_ref(operation, "503") == "#/components/schemas/Error", where
+            assert operation["responses"]["503"]["headers"]["Retry-After"]["required"] is True, where
         assert "429" not in operation["responses"], f"{where}: no view is throttled"
         checked += 1
     assert checked > 100
