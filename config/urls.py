@@ -36,3 +36,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
+
+# Errors outside DRF (a path no route matches, a refused host) answer JSON under /api/ (foundation.api).
+handler400 = "foundation.api.bad_request"
+handler403 = "foundation.api.permission_denied"
+handler404 = "foundation.api.page_not_found"
+handler500 = "foundation.api.server_error"

@@ -2,22 +2,111 @@
 the amount and id fields and the OpenAPI error responses every endpoint shares."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from django.views import defaults
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .amounts import AmountError
+from .params import MAX_ID  # noqa: F401  (the serializers' bound for ids, with the one for paths)
 
-MAX_ID = 2**63 - 1  # BigAutoField; larger numbers are refused here rather than overflow in the database
 
-ERRORS = {
-    400: OpenApiResponse(description=_("Ungültige Eingabe oder Schritt im Status nicht möglich")),
-    403: OpenApiResponse(description=_("Keine Berechtigung")),
-    404: OpenApiResponse(description=_("Nicht gefunden")),
+# The body of every error answer (exception_handler below, the 413/503 middlewares, idempotency):
+# {"detail": "…"} and, where one input is at fault, "field". A serializer's validation error (400) names
+# the fields instead: {"<field>": ["…"], …}.
+def error_schema() -> dict:
+    properties = {
+        "detail": {"type": "string", "description": str(_("Was nicht ging, in Worten für Menschen."))},
+        "field": {"type": "string", "description": str(_("Das Eingabefeld (oder der Kopf), um das es geht."))},
+    }
+    return {"type": "object", "properties": properties, "required": ["detail"]}
+
+
+def validation_error_schema() -> dict:
+    return {"type": "object", "properties": error_schema()["properties"], "additionalProperties": {},
+            "description": str(_("Entweder detail (und field) oder je Eingabefeld die Fehlermeldungen."))}
+
+
+ERROR_DESCRIPTIONS = {
+    400: _("Ungültige Eingabe oder Schritt im Status nicht möglich"),
+    401: _("Nicht angemeldet oder API-Schlüssel ungültig, abgelaufen oder widerrufen"),
+    403: _("Keine Berechtigung (auch: Zwei-Faktor-Anmeldung fehlt, Schlüssel nur zum Lesen)"),
+    404: _("Nicht gefunden (auch: Seite jenseits der letzten)"),
+    413: _("Anfrage zu groß"),
+    429: _("Zu viele Anfragen; bitte später erneut versuchen"),
+    503: _("Dateiablage vorübergehend nicht verfügbar; bitte später erneut versuchen (Retry-After)"),
 }
+
+
+class ApiAutoSchema(AutoSchema):
+    """Documents the error answers of every operation in one place, with the body exception_handler gives.
+
+    Which errors an operation can answer follows from what it is: every endpoint needs a login (401) and
+    a permission (403); a path id, a page number or an id in the body can miss (404); input can be
+    invalid (400); a body can be too large (413); a write or a file can meet an unavailable file volume
+    (503); a throttled view can refuse (429). A money action's required ``Idempotency-Key`` header is
+    read from the view method (payments.idempotency.idempotent_api).
+    """
+
+    def _view_method(self):
+        name = getattr(self.view, "action", None) or self.method.lower()
+        return getattr(self.view, name, None)
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        header = getattr(self._view_method(), "required_header", None)
+        if header:
+            name, pattern, description = header
+            parameters.append(OpenApiParameter(name, {"type": "string", "pattern": pattern},
+                                               OpenApiParameter.HEADER, required=True, description=description))
+        return parameters
+
+    def _error_component(self, name, schema):
+        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)
+        self.registry.register_on_missing(component)
+        return component.ref
+
+    def error_statuses(self, responses) -> list[int]:
+        writes = self.method in ("POST", "PUT", "PATCH", "DELETE")
+        has_path_id = "{" in self.path
+        paginated = any("Paginated" in str(answer.get("content", "")) for answer in responses.values())
+        page = {parameter["name"] for parameter in self._get_pagination_parameters()}  # a wrong page is a 404
+        query = any(p["in"] == "query" and p["name"] not in page for p in self._get_parameters())
+        returns_file = any(not media.endswith("json") for answer in responses.values()
+                           for media in answer.get("content", {}))
+        statuses = [401, 403]
+        if writes or query or getattr(self._view_method(), "required_header", None):
+            statuses.append(400)
+        if has_path_id or paginated or (writes and self._get_request_body() is not None):
+            statuses.append(404)  # a body names objects too (a grant, a municipality): one not visible is a 404
+        if writes:
+            statuses.append(413)
+        if self.view.get_throttles():
+            statuses.append(429)
+        if writes or returns_file:
+            statuses.append(503)
+        return sorted(statuses)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        error = self._error_component("Error", error_schema())
+        invalid = self._error_component("ValidationError", validation_error_schema())
+        for status_code in self.error_statuses(responses):
+            schema = invalid if status_code == 400 else error
+            answer = responses.setdefault(str(status_code), {"description": str(ERROR_DESCRIPTIONS[status_code])})
+            answer["content"] = {"application/json": {"schema": schema}}
+            if status_code == 503:  # exception_handler and StorageUnavailableMiddleware both send it
+                answer["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "required": True,
+                                                     "description": str(_("Sekunden bis zum nächsten Versuch"))}}
+        for status_code, answer in responses.items():  # an error an endpoint names itself gets the same body
+            if status_code >= "400" and "content" not in answer:
+                answer["content"] = {"application/json": {"schema": error}}
+        return responses
 
 
 def exception_handler(exc, context):
@@ -35,10 +124,13 @@ def exception_handler(exc, context):
     if isinstance(exc, AmountError):
         return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
-        return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         return Response({"detail": "Nicht gefunden."}, status=status.HTTP_404_NOT_FOUND)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):  # ValidationError("…") raised in a view
+        response.data = {"detail": " ".join(str(message) for message in response.data)}
+    return response
 
 
 def validated_input(serializer_class, data, **context):
@@ -79,3 +171,23 @@ class RejectUnknownFieldsMixin:
                     }
                 )
         return super().to_internal_value(data)
+
+
+def _api_aware(page_view, status_code: int, message):
+    """A Django error handler (config.urls) that answers JSON under /api/, as the schema says, and the
+    usual page elsewhere: a path DRF never sees (an id the route does not match) is still JSON there."""
+
+    def handler(request, exception=None):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": str(message)}, status=status_code)
+        if status_code == 500:
+            return page_view(request)
+        return page_view(request, exception)
+
+    return handler
+
+
+bad_request = _api_aware(defaults.bad_request, 400, _("Ungültige Anfrage."))
+permission_denied = _api_aware(defaults.permission_denied, 403, _("Keine Berechtigung."))
+page_not_found = _api_aware(defaults.page_not_found, 404, _("Nicht gefunden."))
+server_error = _api_aware(defaults.server_error, 500, _("Interner Fehler; bitte später erneut versuchen."))

@@ -9,6 +9,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from foundation.params import id_or_404
+
 from . import services
 from .models import OutboxMessage
 from .selectors import stuck_messages
@@ -47,6 +49,6 @@ class OutboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(summary=_("Erneut ausführen"), request=None, responses={200: OutboxMessageSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        message = get_object_or_404(OutboxMessage, pk=pk)
+        message = get_object_or_404(OutboxMessage, pk=id_or_404(pk))  # a mangled id is a 404, not a 500
         message = services.retry(message_id=message.pk)
         return Response(OutboxMessageSerializer(message).data)

@@ -129,6 +129,10 @@ def idempotent_api(scope: str):
             headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
             return Response(outcome.body, status=outcome.status, headers=headers)
 
+        # the schema documents the required header (foundation.api.ApiAutoSchema reads this)
+        wrapper.required_header = (HEADER, KEY_PATTERN.pattern, gettext_lazy(
+            "Neu für jeden Vorgang (8 bis 100 Zeichen, z. B. eine UUID); eine Wiederholung mit demselben "
+            "Schlüssel antwortet wie beim ersten Mal, ohne noch einmal auszuführen."))
         return wrapper
 
     return decorate

@@ -163,7 +163,7 @@ class PermissionsSerializer(serializers.Serializer):
 class TimelineEntrySerializer(serializers.ModelSerializer):
     """One audit entry, with the German wording of audit.labels next to the codes."""
 
-    actor_name = serializers.CharField(source="actor.display_name", default=None, read_only=True)
+    actor_name = serializers.CharField(source="actor.display_name", default=None, read_only=True, allow_null=True)
     action_label = serializers.CharField(read_only=True)
     from_state_display = serializers.CharField(source="from_state_label", read_only=True)
     to_state_display = serializers.CharField(source="to_state_label", read_only=True)

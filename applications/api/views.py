@@ -19,7 +19,6 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from accounts.api import IsCaseWorker, IsStaffMember, with_defaults
-from foundation.api import ERRORS
 from foundation.files import private_pdf_response
 
 from .. import rules as app_rules
@@ -28,7 +27,7 @@ from ..models import Application
 from . import serializers as s
 
 PDF = {(200, "application/pdf"): OpenApiTypes.BINARY}
-DETAIL = {200: s.ApplicationDetailSerializer, **ERRORS}
+DETAIL = {200: s.ApplicationDetailSerializer}
 ATTACHMENT_ID = OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)
 VERSION = OpenApiParameter(
     "version", int, OpenApiParameter.PATH, description=_("Nummer der Einreichung")
@@ -76,7 +75,7 @@ class MayDownloadReceipt(BasePermission):
     create=extend_schema(
         summary=_("Antragsentwurf anlegen"),
         request=s.ApplicationCreateSerializer,
-        responses={201: s.ApplicationDetailSerializer, **ERRORS},
+        responses={201: s.ApplicationDetailSerializer},
     ),
     partial_update=extend_schema(
         summary=_("Entwurf bearbeiten"),
@@ -212,7 +211,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             "ein lesbares, unverschlüsseltes PDF innerhalb der Größengrenze."
         ),
         request={"multipart/form-data": s.AttachmentUploadSerializer},
-        responses={201: s.AttachmentSerializer, **ERRORS},
+        responses={201: s.AttachmentSerializer},
     )
     @attachments.mapping.post
     def attachment_upload(self, request, pk=None):
@@ -232,7 +231,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(
         summary=_("Anlage herunterladen"),
         parameters=[ATTACHMENT_ID],
-        responses={**PDF, 404: ERRORS[404]},
+        responses={**PDF},
     )
     @action(
         detail=True,
@@ -246,7 +245,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return private_pdf_response(attachment.file, attachment.original_name)
 
     @extend_schema(
-        summary=_("Anlage entfernen"), parameters=[ATTACHMENT_ID], responses={204: None, **ERRORS}
+        summary=_("Anlage entfernen"), parameters=[ATTACHMENT_ID], responses={204: None}
     )
     @attachment.mapping.delete
     def attachment_delete(self, request, pk=None, attachment_id=None):
@@ -309,7 +308,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(
         summary=_("Eingangsbestätigung herunterladen"),
         parameters=[VERSION],
-        responses={**PDF, 403: ERRORS[403], 404: ERRORS[404]},
+        responses={**PDF},
     )
     @action(
         detail=True, methods=["get"], url_path=r"receipts/(?P<version>[0-9]+)", url_name="receipt"

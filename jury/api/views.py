@@ -22,7 +22,6 @@ from accounts.api import IsCaseWorker, with_defaults
 from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.models import Application
-from foundation.api import ERRORS
 from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
 from grants.models import Criterion
@@ -52,7 +51,7 @@ def _deny(message):
     list=extend_schema(summary=_("Jurys"), description=_(
         "Die Jurys, in denen Sie Mitglied oder Vorsitz sind; für das Ministerium alle.")),
     retrieve=extend_schema(summary=_("Eine Jury mit Mitgliedern, Zugehörigkeiten, Vorsitz und Regeln"),
-                           responses={200: s.PanelDetailSerializer, **ERRORS}),
+                           responses={200: s.PanelDetailSerializer}),
 )
 class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Panel.objects.none()
@@ -96,7 +95,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     # ------------------------------------------------------------ composing the panel (case workers)
 
     @extend_schema(summary=_("Mitglied aufnehmen"), request=s.MemberInputSerializer,
-                   responses={201: s.PanelDetailSerializer, **ERRORS})
+                   responses={201: s.PanelDetailSerializer})
     @action(detail=True, methods=["post"])
     def members(self, request, pk=None):
         panel = self.get_object()
@@ -107,7 +106,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary=_("Zugehörigkeit eines Mitglieds erfassen"), description=_(
         "Eine Zugehörigkeit zu einer Kommune schließt das Mitglied automatisch von allen Anträgen aus, an denen "
         "diese Kommune beteiligt ist (§ 20 HVwVfG); jeder Ausschluss wird protokolliert."),
-        request=s.AffiliationInputSerializer, responses={201: s.PanelDetailSerializer, **ERRORS})
+        request=s.AffiliationInputSerializer, responses={201: s.PanelDetailSerializer})
     @action(detail=True, methods=["post"])
     def affiliations(self, request, pk=None):
         panel = self.get_object()
@@ -119,7 +118,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(summary=_("Bewertung beginnen"), description=_(
         "Übernimmt alle formal zulässigen Anträge des Aufrufs in die Bewertung der Jury."),
-        request=None, responses={200: s.StartEvaluationResultSerializer, **ERRORS})
+        request=None, responses={200: s.StartEvaluationResultSerializer})
     @action(detail=True, methods=["post"], url_path="start-evaluation")
     def start_evaluation(self, request, pk=None):
         panel = self.get_object()
@@ -128,7 +127,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary=_("Anträge automatisch zuweisen"), description=_(
         "Gibt jedem Antrag in Bewertung mindestens N unabhängige Bewertende, gleichmäßig verteilt; "
         "ausgeschlossene Mitglieder werden nie zugewiesen."),
-        request=s.AutoAssignInputSerializer, responses={200: s.AutoAssignResultSerializer, **ERRORS})
+        request=s.AutoAssignInputSerializer, responses={200: s.AutoAssignResultSerializer})
     @action(detail=True, methods=["post"], url_path="auto-assign")
     def auto_assign(self, request, pk=None):
         panel = self.get_object()
@@ -137,7 +136,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         return Response({"created": result["created"], "short": result["short"]})
 
     @extend_schema(summary=_("Einen Antrag einem Mitglied zuweisen"), request=s.AssignInputSerializer,
-                   responses={200: s.StaffAssignmentSerializer, **ERRORS})
+                   responses={200: s.StaffAssignmentSerializer})
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         panel = self.get_object()
@@ -148,7 +147,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(summary=_("Zuweisungen und Ausschlüsse der Jury"), description=_(
         "Für die Sachbearbeitung: jede Zeile Mitglied × Antrag mit Zuweisung, Erklärung und Ausschluss."),
-        responses={200: s.StaffAssignmentSerializer(many=True), **ERRORS})
+        responses={200: s.StaffAssignmentSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)
     def assignments(self, request, pk=None):
         panel = self.get_object()
@@ -159,7 +158,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary=_("Arbeitsstand der Mitglieder"),
                    description=_("Für das Ministerium und den Vorsitz: zugewiesene, abgegebene und ausgeschlossene "
                                  "Anträge je Mitglied."),
-                   responses={200: s.WorkloadSerializer(many=True), **ERRORS})
+                   responses={200: s.WorkloadSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)
     def workload(self, request, pk=None):
         panel = self.get_object()
@@ -173,7 +172,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         "Gewichtete Mittelwerte, Schwellen, Gleichstandsregeln und die Empfehlung innerhalb des Budgets "
         "und der Haushaltsjahre, mit einer Erläuterung je Zeile. Anträge, von denen Sie ausgeschlossen sind, "
         "fehlen in Ihrer Liste; die Plätze der übrigen bleiben die der ganzen Liste."),
-        parameters=[s.RankingQuerySerializer], responses={200: s.RankingSerializer, **ERRORS})
+        parameters=[s.RankingQuerySerializer], responses={200: s.RankingSerializer})
     @action(detail=True, methods=["get"])
     def ranking(self, request, pk=None):
         panel = self.get_object()
@@ -188,7 +187,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
 
     # ------------------------------------------------------------ sessions
 
-    @extend_schema(summary=_("Sitzungen der Jury"), responses={200: s.SessionListSerializer(many=True), **ERRORS})
+    @extend_schema(summary=_("Sitzungen der Jury"), responses={200: s.SessionListSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)
     def sessions(self, request, pk=None):
         panel = self.get_object()
@@ -196,7 +195,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(summary=_("Sitzung eröffnen"), description=_(
         "Für den Vorsitz und die Sachbearbeitung. Eine bereits offene Sitzung wird unverändert zurückgegeben."),
-        request=s.SessionOpenSerializer, responses={201: s.SessionSerializer, 200: s.SessionSerializer, **ERRORS})
+        request=s.SessionOpenSerializer, responses={201: s.SessionSerializer, 200: s.SessionSerializer})
     @sessions.mapping.post
     def open_session(self, request, pk=None):
         panel = self.get_object()
@@ -246,7 +245,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(summary=_("Zuweisung aufheben"), description=_(
         "Für die Sachbearbeitung; eine abgegebene Bewertung bleibt bestehen."),
-        request=None, responses={200: s.StaffAssignmentSerializer, **ERRORS})
+        request=None, responses={200: s.StaffAssignmentSerializer})
     @action(detail=True, methods=["post"])
     def unassign(self, request, pk=None):
         assignment = self.get_object()
@@ -290,7 +289,7 @@ def _values(data) -> dict[int, tuple]:
     retrieve=extend_schema(summary=_("Ein Antrag zur Bewertung"), description=_(
         "Der Inhalt eines Antrags für das zugewiesene Mitglied, erst nach der Erklärung, nicht befangen zu "
         "sein; für ausgeschlossene Mitglieder 404. Das Ministerium sieht jeden Antrag in Bewertung."),
-        responses={200: s.ScoringApplicationSerializer, **ERRORS}),
+        responses={200: s.ScoringApplicationSerializer}),
 )
 class JuryApplicationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Application.objects.none()
@@ -315,7 +314,7 @@ class JuryApplicationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
     @extend_schema(summary=_("Befangenheit erklären"), description=_(
         "Vor dem Öffnen des Antrags erklären Sie, ob Sie befangen sind (§ 21 HVwVfG). Eine Befangenheit "
         "schließt Sie von dem Antrag aus und wird protokolliert."),
-        request=s.DeclareInputSerializer, responses={200: s.AssignmentSerializer, **ERRORS})
+        request=s.DeclareInputSerializer, responses={200: s.AssignmentSerializer})
     @action(detail=True, methods=["post"])
     def declare(self, request, pk=None):
         application_id = self._application_id()
@@ -328,7 +327,7 @@ class JuryApplicationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
                       .prefetch_related("application__partners").get(pk=assignment.pk))
         return Response(s.AssignmentSerializer(assignment, context=self.get_serializer_context()).data)
 
-    @extend_schema(summary=_("Ihr Bewertungsbogen"), responses={200: s.OwnSheetSerializer, **ERRORS})
+    @extend_schema(summary=_("Ihr Bewertungsbogen"), responses={200: s.OwnSheetSerializer})
     @action(detail=True, methods=["get"])
     def scores(self, request, pk=None):
         assignment = _own_assignment(request.user, self._application_id())
@@ -336,7 +335,7 @@ class JuryApplicationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
 
     @extend_schema(summary=_("Bewertungen als Entwurf speichern"), description=_(
         "Nur die gesendeten Kriterien ändern sich. Eine abgegebene Bewertung ist eingefroren (400)."),
-        request=s.ScoresInputSerializer, responses={200: s.OwnSheetSerializer, **ERRORS})
+        request=s.ScoresInputSerializer, responses={200: s.OwnSheetSerializer})
     @scores.mapping.put
     def save_scores(self, request, pk=None):
         assignment = _own_assignment(request.user, self._application_id())
@@ -347,7 +346,7 @@ class JuryApplicationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
     @extend_schema(summary=_("Bewertung abgeben"), description=_(
         "Speichert die gesendeten Kriterien (optional) und gibt den Bogen ab; danach ist er eingefroren. "
         "Alle Kriterien müssen bewertet, niedrige Bewertungen kommentiert sein."),
-        request=s.SubmitInputSerializer, responses={200: s.OwnSheetSerializer, **ERRORS})
+        request=s.SubmitInputSerializer, responses={200: s.OwnSheetSerializer})
     @action(detail=True, methods=["post"], url_path="scores/submit")
     def submit_scores(self, request, pk=None):
         assignment = _own_assignment(request.user, self._application_id())
@@ -358,7 +357,7 @@ class JuryApplicationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
 
     @extend_schema(summary=_("Die Bewertungsbögen aller Mitglieder zu einem Antrag"), description=_(
         "Für das Ministerium (alle Bögen) und die Mitglieder der Jury, die nicht ausgeschlossen sind "
-        "(nur abgegebene Bögen)."), responses={200: s.MemberSheetSerializer(many=True), **ERRORS})
+        "(nur abgegebene Bögen)."), responses={200: s.MemberSheetSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)
     def sheets(self, request, pk=None):
         application_id = self._application_id()
@@ -380,7 +379,7 @@ class SheetViewSet(viewsets.GenericViewSet):
 
     @extend_schema(summary=_("Abgegebene Bewertung wieder öffnen"), description=_(
         "Nur mit Begründung; die Wiederöffnung wird im Verlauf des Antrags protokolliert."),
-        request=s.ReopenInputSerializer, responses={200: s.MemberSheetSerializer, **ERRORS})
+        request=s.ReopenInputSerializer, responses={200: s.MemberSheetSerializer})
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         sheet = self.get_object()
@@ -411,7 +410,7 @@ def _session_response(request, session_pk, status_code=status.HTTP_200_OK) -> Re
 
 @extend_schema_view(
     retrieve=extend_schema(summary=_("Eine Jurysitzung mit Entscheidungen und Dokumenten"),
-                           responses={200: s.SessionSerializer, **ERRORS}),
+                           responses={200: s.SessionSerializer}),
 )
 class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Session.objects.none()
@@ -434,7 +433,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(summary=_("Entscheidung zu einem Antrag festhalten"), description=_(
         "Für den Vorsitz. Eine Abweichung von der berechneten Liste braucht eine schriftliche Begründung."),
-        request=s.DecisionInputSerializer, responses={200: s.SessionSerializer, **ERRORS})
+        request=s.DecisionInputSerializer, responses={200: s.SessionSerializer})
     @action(detail=True, methods=["post"])
     def decisions(self, request, pk=None):
         session = self.get_object()
@@ -450,7 +449,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @extend_schema(summary=_("Sitzung schließen"), description=_(
         "Für den Vorsitz: alle Anträge in Bewertung erhalten das entschiedene (oder berechnete) Ergebnis, "
         "die Bewertungen werden endgültig; Rangliste und Protokoll werden danach erzeugt."),
-        request=s.CloseInputSerializer, responses={200: s.SessionSerializer, **ERRORS})
+        request=s.CloseInputSerializer, responses={200: s.SessionSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         session = self.get_object()
@@ -462,7 +461,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @extend_schema(summary=_("Sitzungsdokument herunterladen"), description=_(
         "Rangliste (PDF, CSV, XLSX) und Protokoll (PDF) einer geschlossenen Sitzung; für das Ministerium und "
         "die Jury, aber nicht für Mitglieder, die von einem der Anträge ausgeschlossen sind."), parameters=[KIND],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 403: ERRORS[403], 404: ERRORS[404]})
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<kind>[a-z_]+)", url_name="document")
     def document(self, request, pk=None, kind=None):
         session = self.get_object()

@@ -13,16 +13,12 @@ from rest_framework import renderers, serializers, viewsets
 from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
-from foundation.api import ERRORS as BASE_ERRORS
 from foundation.exports import CONTENT_TYPES
 from grants.models import Call, FundingProgram
 
 from .. import exports
 from ..selectors import dashboard as selectors
 from ..views.dashboard import export_scope
-
-ERRORS = {status: answer for status, answer in BASE_ERRORS.items() if status != 400}  # reads only
-
 
 # ---------------------------------------------------------------- serializers (shape data only)
 
@@ -116,7 +112,7 @@ class CallDashboardViewSet(viewsets.GenericViewSet):
     @extend_schema(summary=_("Finanzübersicht eines Förderaufrufs"), description=_(
         "Budget, gebunden, ausgezahlt, zurückgezahlt und verfügbar – gesamt, je Haushaltsjahr, je Themenbereich "
         "und je Landkreis – sowie die Vorgänge mit Handlungsbedarf. Beträge als Dezimal-Zeichenketten."),
-        responses={200: CallDashboardSerializer, **ERRORS})
+        responses={200: CallDashboardSerializer})
     def retrieve(self, request, pk=None):
         call = self.get_object()
         data = {"call": call.pk, "title": call.title, **_data(Call.objects.filter(pk=call.pk))}
@@ -131,7 +127,7 @@ class ProgramDashboardViewSet(viewsets.GenericViewSet):
 
     @extend_schema(summary=_("Finanzübersicht eines Förderprogramms (alle Aufrufe)"), description=_(
         "Wie die Übersicht eines Aufrufs, über alle Aufrufe des Programms summiert, dazu je Aufruf."),
-        responses={200: ProgramDashboardSerializer, **ERRORS})
+        responses={200: ProgramDashboardSerializer})
     def retrieve(self, request, pk=None):
         program = self.get_object()
         data = {"program": program.pk, "name": program.name,
@@ -189,7 +185,7 @@ class ExportViewSet(viewsets.GenericViewSet):
                       "mit = + - @ beginnen, erhalten ein vorangestelltes Apostroph."),
         parameters=[KIND, CALL, PROGRAM, FORMAT],
         responses={(200, "text/csv"): OpenApiTypes.BINARY,
-                   (200, CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY, **ERRORS})
+                   (200, CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY})
     def retrieve(self, request, pk=None, format=None):  # noqa: A002 (DRF's name for the suffix)
         fmt = getattr(request.accepted_renderer, "format", None)
         if fmt not in ("csv", "xlsx"):

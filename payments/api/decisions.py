@@ -20,7 +20,6 @@ from rest_framework.response import Response
 from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_approver, is_case_worker
 from applications.models import Application
-from foundation.api import ERRORS
 from foundation.files import private_pdf_response
 
 from ..enums import DecisionKind, DecisionState
@@ -146,11 +145,11 @@ class IsApprover(IsStaffMember):
 @extend_schema_view(
     list=extend_schema(summary=_("Förderentscheidungen"), description=_(
         "Vorbereitete, bestätigte und verworfene Entscheidungen; Filter ?call=, ?state=, ?application=.")),
-    retrieve=extend_schema(summary=_("Eine Förderentscheidung"), responses={200: GrantDecisionSerializer, **ERRORS}),
+    retrieve=extend_schema(summary=_("Eine Förderentscheidung"), responses={200: GrantDecisionSerializer}),
     create=extend_schema(summary=_("Entscheidung vorbereiten (Sachbearbeitung)"), description=_(
         "Bewilligung mit den Zahlen des Finanzierungsplans oder Ablehnung mit Begründung; nur für empfohlene "
         "Anträge und Anträge der Nachrückliste. Eine zweite Person bestätigt."),
-        request=PrepareDecisionSerializer, responses={201: GrantDecisionSerializer, **ERRORS}),
+        request=PrepareDecisionSerializer, responses={201: GrantDecisionSerializer}),
 )
 class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                       viewsets.GenericViewSet):
@@ -193,7 +192,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         "Eine andere Person als die vorbereitende bestätigt. Eine Bewilligung bindet unter Sperre das Budget des "
         "Aufrufs und jede Tranche der Haushaltsjahre und legt die Zuwendung an; reicht das Geld nicht, wird sie "
         "mit dem fehlenden Betrag abgelehnt. Ein zweiter Aufruf ändert nichts."),
-        request=None, responses={200: GrantDecisionSerializer, **ERRORS})
+        request=None, responses={200: GrantDecisionSerializer})
     @action(detail=True, methods=["post"])
     @idempotent_api("payments.decision.confirm")
     def confirm(self, request, pk=None):
@@ -204,7 +203,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return self._detail(decision.pk)
 
     @extend_schema(summary=_("Entscheidung verwerfen"), request=DiscardDecisionSerializer,
-                   responses={200: GrantDecisionSerializer, **ERRORS})
+                   responses={200: GrantDecisionSerializer})
     @action(detail=True, methods=["post"])
     def discard(self, request, pk=None):
         decision = self.get_object()
@@ -222,7 +221,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     list=extend_schema(summary=_("Zuwendungen"), description=_(
         "Für das Ministerium alle Zuwendungen, für eine Kommune die Zuwendungen ihrer Anträge.")),
     retrieve=extend_schema(summary=_("Eine Zuwendung mit Zahlen, Mittelbindung je Haushaltsjahr und Bescheiden"),
-                           responses={200: GrantDetailSerializer, **ERRORS}),
+                           responses={200: GrantDetailSerializer}),
 )
 class GrantViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = GrantDetailSerializer
@@ -239,7 +238,7 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(summary=_("Auf Rechtsbehelfe verzichten (Rechtsbehelfsverzicht)"), description=_(
         "Nur Mitglieder der antragstellenden Kommune; der Bescheid wird sofort bestandskräftig. "
-        "Ein zweiter Aufruf ändert nichts."), request=None, responses={200: GrantDetailSerializer, **ERRORS})
+        "Ein zweiter Aufruf ändert nichts."), request=None, responses={200: GrantDetailSerializer})
     @action(detail=True, methods=["post"], url_path="waive-appeal")
     def waive_appeal(self, request, pk=None):
         grant = self.get_object()
@@ -254,7 +253,7 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
         "Höchstbetrag, zuwendungsfähige Ausgaben und/oder Ende des Bewilligungszeitraums mit Begründung. Eine "
         "zweite Person (Bewilligung/Anordnung) bestätigt mit …/amendments/{id}/confirm/; erst dann werden Mittel "
         "gebunden und der Änderungsbescheid erlassen."),
-        request=AmendGrantSerializer, responses={201: AmendmentSerializer, **ERRORS})
+        request=AmendGrantSerializer, responses={201: AmendmentSerializer})
     @action(detail=True, methods=["post"])
     @idempotent_api("payments.amendment.prepare")
     def amend(self, request, pk=None):
@@ -270,7 +269,7 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(AmendmentSerializer(amendment).data, status=201)
 
     @extend_schema(summary=_("Änderung bestätigen (zweite Person, Änderungsbescheid)"), request=None,
-                   responses={200: GrantDetailSerializer, **ERRORS})
+                   responses={200: GrantDetailSerializer})
     @action(detail=True, methods=["post"], url_path=r"amendments/(?P<amendment_id>[0-9]{1,18})/confirm")
     @idempotent_api("payments.amendment.confirm")
     def confirm_amendment(self, request, pk=None, amendment_id=None):
@@ -291,7 +290,7 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary=_("Bescheide"), description=_("Metadaten aller Bescheide, die Sie sehen dürfen.")),
-    retrieve=extend_schema(summary=_("Metadaten eines Bescheids"), responses={200: NoticeSerializer, **ERRORS}),
+    retrieve=extend_schema(summary=_("Metadaten eines Bescheids"), responses={200: NoticeSerializer}),
 )
 class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = NoticeSerializer
@@ -304,7 +303,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         return super().perform_content_negotiation(request, force=force or self.action == "download")
 
     @extend_schema(summary=_("Bescheid als PDF herunterladen"),
-                   responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS})
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         notice = self.get_object()

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
-from foundation.api import ERRORS, MAX_ID, AmountField, RejectUnknownFieldsMixin, money
+from foundation.api import MAX_ID, AmountField, RejectUnknownFieldsMixin, money
 from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
 
@@ -164,11 +164,11 @@ class RunConfirmSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 @extend_schema_view(
     list=extend_schema(summary=_("Mittelabrufe Ihrer Kommunen"), parameters=[
         OpenApiParameter("grant", int, description=_("Nur diese Zuwendung"))]),
-    retrieve=extend_schema(summary=_("Ein Mittelabruf"), responses={200: DisbursementSerializer, **ERRORS}),
+    retrieve=extend_schema(summary=_("Ein Mittelabruf"), responses={200: DisbursementSerializer}),
     create=extend_schema(summary=_("Mittel abrufen"), description=_(
         "Nur für bestandskräftige Zuwendungen der antragstellenden Kommune; höchstens der noch abrufbare Betrag "
         "(ohne einbehaltene Schlussrate), benötigt frühestens heute und spätestens heute + N Monate."),
-        request=DisbursementInputSerializer, responses={201: DisbursementSerializer, **ERRORS}),
+        request=DisbursementInputSerializer, responses={201: DisbursementSerializer}),
 )
 class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           viewsets.GenericViewSet):
@@ -206,7 +206,7 @@ class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     create=extend_schema(summary=_("Bankverbindung erfassen oder ändern"), description=_(
         "Eine Änderung legt eine neue Bankverbindung an und bewahrt die bisherige als Verlauf; die Sachbearbeitung "
         "wird informiert. Dieselben Angaben noch einmal ändern nichts."),
-        request=BankAccountInputSerializer, responses={201: BankAccountSerializer, **ERRORS}),
+        request=BankAccountInputSerializer, responses={201: BankAccountSerializer}),
 )
 class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     queryset = BankAccount.objects.none()
@@ -235,7 +235,7 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         return Response(BankAccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary=_("Bankverbindung bestätigen (zweite Person)"), request=None,
-                   responses={200: BankAccountSerializer, **ERRORS})
+                   responses={200: BankAccountSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         account = self.get_object()
@@ -252,7 +252,7 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
     list=extend_schema(summary=_("Mittelabrufe (Ministerium)"), parameters=[
         OpenApiParameter("state", str, enum=DisbursementState.values, description=_("Nur dieser Status")),
         OpenApiParameter("grant", int, description=_("Nur diese Zuwendung"))]),
-    retrieve=extend_schema(summary=_("Ein Mittelabruf"), responses={200: StaffDisbursementSerializer, **ERRORS}),
+    retrieve=extend_schema(summary=_("Ein Mittelabruf"), responses={200: StaffDisbursementSerializer}),
 )
 class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = DisbursementRequest.objects.none()
@@ -276,7 +276,7 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(summary=_("Sachlich richtig zeichnen"), description=_(
         "Sachbearbeitung; nicht die Person, die den Abruf gestellt hat."), request=None,
-        responses={200: StaffDisbursementSerializer, **ERRORS})
+        responses={200: StaffDisbursementSerializer})
     @action(detail=True, methods=["post"])
     @idempotent_api("payments.disbursement.check")
     def check(self, request, pk=None):
@@ -284,14 +284,14 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(summary=_("Auszahlung anordnen"), description=_(
         "Anordnungsbefugte; nie die Person, die sachlich richtig gezeichnet hat (Vier-Augen-Prinzip)."),
-        request=None, responses={200: StaffDisbursementSerializer, **ERRORS})
+        request=None, responses={200: StaffDisbursementSerializer})
     @action(detail=True, methods=["post"])
     @idempotent_api("payments.disbursement.release")
     def release(self, request, pk=None):
         return self._respond(services.release_disbursement(actor=request.user, disbursement_id=self.get_object().pk))
 
     @extend_schema(summary=_("Mittelabruf ablehnen"), description=_("Der Betrag wird wieder abrufbar."),
-                   request=DisbursementReasonSerializer, responses={200: StaffDisbursementSerializer, **ERRORS})
+                   request=DisbursementReasonSerializer, responses={200: StaffDisbursementSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         d = self.get_object()
@@ -303,9 +303,9 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 @extend_schema_view(
     list=extend_schema(summary=_("Zahlungsläufe")),
     retrieve=extend_schema(summary=_("Ein Zahlungslauf mit seinen Zahlungen"),
-                           responses={200: RunDetailSerializer, **ERRORS}),
+                           responses={200: RunDetailSerializer}),
     create=extend_schema(summary=_("Zahlungslauf erstellen (SEPA pain.001)"), request=RunInputSerializer,
-                         responses={201: RunDetailSerializer, **ERRORS}),
+                         responses={201: RunDetailSerializer}),
 )
 class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                         viewsets.GenericViewSet):
@@ -336,7 +336,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     @extend_schema(summary=_("Ausführung durch die Bank bestätigen"), description=_(
         "Verbucht alle Zahlungen als ausgezahlt; eine zweite Bestätigung ändert nichts."),
-        request=RunConfirmSerializer, responses={200: RunDetailSerializer, **ERRORS})
+        request=RunConfirmSerializer, responses={200: RunDetailSerializer})
     @action(detail=True, methods=["post"])
     @idempotent_api("payments.payment_run.confirm")
     def confirm(self, request, pk=None):
@@ -346,7 +346,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     @extend_schema(summary=_("Zahlungslauf stornieren"), description=_(
         "Nur ein noch nicht bestätigter Lauf; seine Zahlungen sind danach wieder angeordnet."),
-        request=DisbursementReasonSerializer, responses={200: RunDetailSerializer, **ERRORS})
+        request=DisbursementReasonSerializer, responses={200: RunDetailSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         run = self.get_object()
@@ -354,7 +354,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         return self._detail(services.cancel_payment_run(actor=request.user, run_id=run.pk, reason=data["reason"]))
 
     @extend_schema(summary=_("SEPA-Datei (pain.001) herunterladen"),
-                   responses={(200, "application/xml"): OpenApiTypes.BINARY, **ERRORS})
+                   responses={(200, "application/xml"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         run = self.get_object()

@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from accounts.api import with_defaults
 from accounts.selectors import approved_municipality_ids
 from foundation.amounts import AmountError, parse_amount
-from foundation.api import ERRORS
 from foundation.api import validated_input as _parse
 
 from ..idempotency import idempotent_api
@@ -67,7 +66,7 @@ LINES = Prefetch("cost_lines", queryset=ProofCostLine.objects.order_by("budget_y
     list=extend_schema(summary=_("Nachweise der eigenen Zuwendungen"), description=_(
         "Zwischennachweise je Haushaltsjahr und Verwendungsnachweis der Zuwendungen Ihrer Kommunen.")),
     retrieve=extend_schema(summary=_("Ein Nachweis mit Sachbericht und zahlenmäßigem Nachweis"),
-                           responses={200: s.ProofDetailSerializer, **ERRORS}),
+                           responses={200: s.ProofDetailSerializer}),
 )
 class ProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A municipality's proofs of use: read, update the draft, submit."""
@@ -89,7 +88,7 @@ class ProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(s.ProofDetailSerializer(self.get_queryset().get(pk=pk)).data)
 
     @extend_schema(summary=_("Entwurf speichern"), request=s.ProofUpdateSerializer,
-                   responses={200: s.ProofDetailSerializer, **ERRORS})
+                   responses={200: s.ProofDetailSerializer})
     def partial_update(self, request, pk=None):
         proof = self.get_object()
         data = _parse(s.ProofUpdateSerializer, request.data)
@@ -105,7 +104,7 @@ class ProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             third_party_funds=data.get("third_party_funds", proof.third_party_funds), lines=lines)
         return self._detail(proof.pk)
 
-    @extend_schema(summary=_("Nachweis einreichen"), request=None, responses={200: s.ProofDetailSerializer, **ERRORS})
+    @extend_schema(summary=_("Nachweis einreichen"), request=None, responses={200: s.ProofDetailSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         proof = self.get_object()
@@ -122,7 +121,7 @@ STATE_PARAM = OpenApiParameter("view", str, enum=["submitted", "overdue", "all"]
 
 @extend_schema_view(
     list=extend_schema(summary=_("Nachweise (Prüfung)"), parameters=[STATE_PARAM]),
-    retrieve=extend_schema(summary=_("Ein Nachweis"), responses={200: s.ProofDetailSerializer, **ERRORS}),
+    retrieve=extend_schema(summary=_("Ein Nachweis"), responses={200: s.ProofDetailSerializer}),
 )
 class StaffProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = ProofOfUse.objects.none()
@@ -146,7 +145,7 @@ class StaffProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(s.ProofDetailSerializer(self.get_queryset().get(pk=pk)).data)
 
     @extend_schema(summary=_("Nachweis annehmen"), request=s.NoteSerializer,
-                   responses={200: s.ProofDetailSerializer, **ERRORS})
+                   responses={200: s.ProofDetailSerializer})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         proof = self.get_object()
@@ -155,7 +154,7 @@ class StaffProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return self._detail(proof.pk)
 
     @extend_schema(summary=_("Zur Ergänzung zurückgeben"), request=s.ReasonSerializer,
-                   responses={200: s.ProofDetailSerializer, **ERRORS})
+                   responses={200: s.ProofDetailSerializer})
     @action(detail=True, methods=["post"], url_path="return")
     def return_for_completion(self, request, pk=None):
         proof = self.get_object()
@@ -169,7 +168,7 @@ class StaffProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 @extend_schema_view(
     list=extend_schema(summary=_("Schlussabrechnungen")),
-    retrieve=extend_schema(summary=_("Eine Schlussabrechnung"), responses={200: s.SettlementSerializer, **ERRORS}),
+    retrieve=extend_schema(summary=_("Eine Schlussabrechnung"), responses={200: s.SettlementSerializer}),
 )
 class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Settlement.objects.none()
@@ -189,7 +188,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(s.SettlementSerializer(self.get_queryset().get(pk=pk)).data, status=code)
 
     @extend_schema(summary=_("Schlussabrechnung vorbereiten (Sachbearbeitung)"), request=s.PrepareSettlementSerializer,
-                   responses={201: s.SettlementSerializer, **ERRORS})
+                   responses={201: s.SettlementSerializer})
     @action(detail=False, methods=["post"])
     @idempotent_api("payments.settlement.prepare")
     def prepare(self, request):
@@ -200,7 +199,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return self._detail(settlement.pk, status.HTTP_201_CREATED)
 
     @extend_schema(summary=_("Schlussabrechnung bestätigen (andere Person, Anordnung)"), request=None,
-                   responses={200: s.SettlementSerializer, **ERRORS})
+                   responses={200: s.SettlementSerializer})
     @action(detail=True, methods=["post"])
     @idempotent_api("payments.settlement.confirm")
     def confirm(self, request, pk=None):
@@ -209,7 +208,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return self._detail(settlement.pk)
 
     @extend_schema(summary=_("Vorbereitete Schlussabrechnung verwerfen"), request=s.ReasonSerializer,
-                   responses={200: s.SettlementSerializer, **ERRORS})
+                   responses={200: s.SettlementSerializer})
     @action(detail=True, methods=["post"])
     def discard(self, request, pk=None):
         settlement = self.get_object()
@@ -234,7 +233,7 @@ ON_PARAM = OpenApiParameter("on", OpenApiTypes.DATE, description=_(
     list=extend_schema(summary=_("Rückforderungen"), parameters=[
         OpenApiParameter("state", str, enum=["open", "paid"]), ON_PARAM]),
     retrieve=extend_schema(summary=_("Eine Rückforderung mit Zinsberechnung"), parameters=[ON_PARAM],
-                           responses={200: s.RecoveryDetailSerializer, **ERRORS}),
+                           responses={200: s.RecoveryDetailSerializer}),
 )
 class RecoveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Recovery.objects.none()
@@ -265,7 +264,7 @@ class RecoveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                         status=code)
 
     @extend_schema(summary=_("Zahlungseingang erfassen"), request=s.RecordPaymentSerializer,
-                   responses={201: s.RecoveryDetailSerializer, **ERRORS})
+                   responses={201: s.RecoveryDetailSerializer})
     @action(detail=True, methods=["post"])
     @idempotent_api("payments.recovery.payment")
     def payments(self, request, pk=None):
@@ -276,7 +275,7 @@ class RecoveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(recovery.pk, status.HTTP_201_CREATED)
 
     @extend_schema(summary=_("Auf Zinsen verzichten (Anordnungsbefugte, mit Begründung)"), request=s.ReasonSerializer,
-                   responses={200: s.RecoveryDetailSerializer, **ERRORS})
+                   responses={200: s.RecoveryDetailSerializer})
     @action(detail=True, methods=["post"], url_path="waive-interest")
     def waive_interest(self, request, pk=None):
         recovery = self.get_object()
@@ -300,7 +299,7 @@ def _amount(text):
 @extend_schema_view(
     list=extend_schema(summary=_("Basiszinssätze (§ 247 BGB)")),
     create=extend_schema(summary=_("Basiszinssatz erfassen (gültig ab 1. Januar oder 1. Juli)"),
-                         responses={201: s.BaseRateSerializer, **ERRORS}),
+                         responses={201: s.BaseRateSerializer}),
 )
 class BaseRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = s.BaseRateSerializer
@@ -321,7 +320,7 @@ class BaseRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
         return Response(s.BaseRateSerializer(base_rate).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary=_("Basiszinssatz korrigieren (mit Begründung)"), request=s.CorrectRateSerializer,
-                   responses={200: s.BaseRateSerializer, **ERRORS})
+                   responses={200: s.BaseRateSerializer})
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
         base_rate = self.get_object()
