@@ -28,6 +28,9 @@ class TopicSerializer(serializers.ModelSerializer):
 
 class ProgramSerializer(serializers.ModelSerializer):
     topics = TopicSerializer(many=True, read_only=True)
+    # may be empty (then the authority's address applies), which an "email" format would not allow
+    contact_email = serializers.CharField(read_only=True, help_text=_("E-Mail der Ansprechstelle; leer: die "
+                                                                      "der Behörde im Briefkopf."))
 
     class Meta:
         model = FundingProgram

@@ -89,7 +89,7 @@ def _values(model, fields: list[str], given, where: str) -> dict:
                     raise InvalidOperation
             elif value is not None and isinstance(field, models.DateField):
                 value = dt.date.fromisoformat(str(value))
-            elif isinstance(value, (dict, list)):
+            elif isinstance(value, (dict, list)) and not isinstance(field, models.JSONField):
                 raise ValueError
         except (InvalidOperation, ValueError):
             raise GrantsError(_("%(where)s: Der Wert von „%(field)s“ ist ungültig.")

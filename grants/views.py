@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from . import public
 from .models import Topic
@@ -16,6 +17,7 @@ def _with_program():
     return Prefetch("program__topics", queryset=Topic.objects.order_by("number"))
 
 
+@require_safe
 def call_list(request):
     calls = list(public_calls().prefetch_related(_with_program()))
     now = timezone.now()
@@ -25,6 +27,7 @@ def call_list(request):
     })
 
 
+@require_safe
 def call_detail(request, pk: int):
     call = get_object_or_404(public_calls().prefetch_related(_with_program()), pk=pk)
     now = timezone.now()
@@ -39,6 +42,7 @@ def call_detail(request, pk: int):
     })
 
 
+@require_safe
 def program_detail(request, pk: int):
     calls = list(public_calls().filter(program_id=pk).prefetch_related(_with_program()))
     if not calls:

@@ -114,9 +114,11 @@ def may_score(user, assignment):
 
 @rules.predicate
 def is_assigned_scorer(user, application):
-    """Assigned to score the application and not excluded from it (a member of another panel has no row)."""
+    """Assigned to score the application, declared free of conflict and not excluded (a member of another
+    panel has no row). As for the scoring page: nothing of the application before the declaration."""
     row = _own_row(user, application)
-    return row is not None and row.assigned and not row.excluded
+    return (row is not None and row.assigned and not row.excluded
+            and row.declaration == Declaration.NO_CONFLICT)
 
 
 sits_on_panel = is_panel_member | is_chair

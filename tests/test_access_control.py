@@ -29,6 +29,8 @@ PUBLIC_PAGES = {"", "healthz/", "healthz/live/", "healthz/ready/", "barrierefrei
                 "offene-daten/", "offene-daten/gefoerderte-projekte.csv", "offene-daten/gefoerderte-projekte.json",
                 "offene-daten/katalog.ttl", "offene-daten/katalog.jsonld", "offene-daten/katalog.rdf"}
 PUBLIC_API = re.compile(r"^/api/v1/(programs|calls|municipalities|open-data)/")
+# the public entry of every published call (grants/views.py): GET only
+PUBLIC_CALL_PAGES = re.compile(r"^/foerderaufrufe/((programme/)?\d+/)?$")
 # Areas for staff only (pages and API).
 STAFF_ONLY = re.compile(
     r"^/(pruefung/|kommunen/anfragen|kommunen/einladen|antraege/\d+/pruefung|jury/aufrufe/|jury/sitzungen/"
@@ -94,7 +96,8 @@ def sweep(client, *, allowed) -> list[str]:
 
 def test_anonymous_reaches_only_public_routes(world):
     def allowed(method, path):
-        return path.lstrip("/") in PUBLIC_PAGES or bool(method == "get" and PUBLIC_API.match(path))
+        return path.lstrip("/") in PUBLIC_PAGES or bool(
+            method == "get" and (PUBLIC_API.match(path) or PUBLIC_CALL_PAGES.match(path)))
 
     leaks = sweep(APIClient(raise_request_exception=False), allowed=allowed)
     assert leaks == [], "\n".join(leaks)

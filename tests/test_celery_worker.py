@@ -1,6 +1,7 @@
 """The receipt task on a real Celery worker with Redis as the broker (not eager)."""
 
 import pytest
+from celery._state import _set_task_join_will_block
 from celery.contrib.testing.worker import start_worker
 
 from applications import services
@@ -22,6 +23,9 @@ def redis_worker():
     finally:
         conf.update(saved)
         celery_app._local.__dict__.pop("backend", None)
+        # the test worker marks this process as a worker ("never call result.get() within a task");
+        # tests that run after it in the same process (pytest-xdist) call eager tasks and .get() them
+        _set_task_join_will_block(False)
 
 
 @pytest.mark.redis

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 
@@ -20,8 +22,12 @@ def test_demo_data_loads_twice_without_duplicates(capsys, django_capture_on_comm
     assert (program.min_grant, program.max_grant) == (100000, 2500000)
     assert Municipality.objects.filter(kind="landkreis").count() == 21
     assert Municipality.objects.filter(kind="kreisfreie_stadt").count() == 5
-    call = Call.objects.get()
+    call = Call.objects.get(program=program)
     assert call.is_accepting()
+    # a second program with its own money rules runs beside it, with an open call of its own
+    second = FundingProgram.objects.get(short_name="DD")
+    assert (second.funding_rate, second.min_grant, second.max_grant) == (Decimal("0.8"), 50000, 1000000)
+    assert Call.objects.get(program=second).is_accepting()
     for role_email in ("kommune@demo.example", "sachbearbeitung@demo.example", "bewilligung@demo.example",
                        "jury@demo.example", "admin@demo.example"):
         assert role_email in first

@@ -367,9 +367,9 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary=_("Die Prüfliste der Formalprüfung"),
         description=_("Berechnete Punkte mit Ergebnis und Begründung; Punkte mit manual=true bestätigt die "
                       "Sachbearbeitung mit „confirmed“ beim Entscheiden."),
-        responses=s.CheckItemSerializer(many=True),
+        responses={200: s.CheckItemSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"], url_path="checklist")
+    @action(detail=True, methods=["get"], url_path="checklist", pagination_class=None)
     def checklist(self, request, pk=None):
         from applications.checklist import checklist
 

@@ -9,7 +9,7 @@ A route that is not in this table fails the matrix: add it here when you add it 
 readers. Every role outside `act` sends each unsafe method and must be refused without any change.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .world import (
     ADMIN,
@@ -49,6 +49,7 @@ class Expect:
     flow: bool = False         # the login/2FA flow itself (allauth): only "never 5xx", never written to
     admin: bool = False        # the Django admin: the admin role only, every other role is sent to the login
     sent_back: dict = field(default_factory=dict)  # variant → roles a refused write may send back to the case
+    open_data: bool = False    # publishes the projects of final grants (opendata/): their titles are public
 
 
 def _variants(roles, variants=(OWN,)):
@@ -98,6 +99,7 @@ def jury(own, foreign=NOBODY, excluded=None, *, act=None, get=True, elsewhere=No
 FLOW = Expect(see={}, act={}, flow=True)
 ADMIN_SITE = Expect(see={OWN: frozenset({ADMIN})}, act={OWN: frozenset({ADMIN})}, admin=True)
 STAFF_ONLY = everywhere(STAFF)
+OPEN_DATA = replace(everywhere(PUBLIC), open_data=True)
 
 TABLE = {
     # public pages and documentation
@@ -105,6 +107,12 @@ TABLE = {
     "healthz": everywhere(PUBLIC), "healthz-live": everywhere(PUBLIC), "healthz-ready": everywhere(PUBLIC),
     "schema": everywhere(PUBLIC), "api-docs": everywhere(PUBLIC), "api-redoc": everywhere(PUBLIC),
     "set_language": everywhere(NOBODY, act=PUBLIC, elsewhere=PUBLIC),
+    # the public entry of every call (grants/views.py) and the open data of funded projects (opendata/)
+    "grants:public-calls": everywhere(PUBLIC), "grants:public-call": everywhere(PUBLIC),
+    "grants:public-program": everywhere(PUBLIC),
+    "opendata:page": OPEN_DATA, "opendata:csv": OPEN_DATA, "opendata:json": OPEN_DATA,
+    "opendata:catalogue": OPEN_DATA, "opendata:catalogue-jsonld": OPEN_DATA, "opendata:catalogue-rdf": OPEN_DATA,
+    "api-open-data-project-list": replace(OPEN_DATA, act=_variants(NOBODY, (OWN, FOREIGN_OBJECT, EXCLUDED_OBJECT))),
 
     # accounts
     "accounts:memberships": everywhere(SIGNED_IN),
@@ -114,7 +122,7 @@ TABLE = {
     "accounts:api-token": everywhere(SIGNED_IN),
 
     # applications (pages); staff read cases on the check and staff pages, not on the applicant's
-    "applications:list": everywhere(SIGNED_IN),
+    "applications:list": everywhere(SIGNED_IN - STAFF, elsewhere=STAFF),  # staff: to the list per call
     "applications:create": everywhere(MEMBERS, elsewhere=SIGNED_IN - MEMBERS),
     "applications:detail": municipal({APPLICANT, PARTNER}),
     "applications:edit": municipal({APPLICANT}),
@@ -152,6 +160,8 @@ TABLE = {
     "jury:session-decide": jury(NOBODY, get=False, act=({CHAIR}, NOBODY, NOBODY)),
     "jury:session-close": jury({CHAIR}, NOBODY),
     "jury:document": jury({JUROR, CHAIR} | STAFF),
+    # the attachments of an application being scored: its assigned members, declared free of conflict
+    "jury:attachment": jury({JUROR}, {JUROR}, {JUROR}),
 
     # grants and money (pages)
     "payments:grants": everywhere(SIGNED_IN),
@@ -212,12 +222,15 @@ TABLE = {
     "api-application-start-check": writes(CASE_WORK),
     "api-application-return-for-revision": writes(CASE_WORK),
     "api-application-decide-eligibility": writes(CASE_WORK),
+    "api-application-checklist": everywhere(CASE_WORK, act=NOBODY),
     # the API: staff
     "api-staff-call-list": everywhere(STAFF, act=CASE_WORK), "api-staff-call-detail": everywhere(STAFF, act=CASE_WORK),
     "api-staff-application-list": STAFF_ONLY,
     "api-membership-review-list": everywhere(CASE_WORK), "api-membership-review-detail": everywhere(CASE_WORK),
     "api-membership-review-approve": writes(CASE_WORK), "api-membership-review-refuse": writes(CASE_WORK),
     "api-staff-outbox-list": STAFF_ONLY, "api-staff-outbox-retry": writes(STAFF),
+    # program files for another installation: administrators (grants.transfer_program)
+    "api-staff-program-export": everywhere({ADMIN}, act=NOBODY), "api-staff-program-import-file": writes({ADMIN}),
     # the API: jury
     "api-jury-panel-list": everywhere(SIGNED_IN),
     "api-jury-panel-detail": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF, act=(CASE_WORK, CASE_WORK, CASE_WORK)),

@@ -161,9 +161,13 @@ def check_read(role, expect, variant, response) -> str | None:
     return f"{status}{where}, expected 302 to the login / 401 / 403 / 404 / 405"
 
 
-def leaked_markers(world, role, response) -> list[str]:
+def leaked_markers(world, role, response, *, open_data=False) -> list[str]:
+    """Titles of applications the role may not see. Open data routes may show the projects of final
+    grants (world.published): publishing them is their purpose."""
     body = text_of(response) if 200 <= response.status_code < 300 else ""
-    return [marker for marker, roles in world.markers.items() if role not in roles and marker in body]
+    allowed = world.published if open_data else set()
+    return [marker for marker, roles in world.markers.items()
+            if role not in roles and marker not in allowed and marker in body]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -174,7 +178,7 @@ def test_matrix(world, role, db):
         response = client.request("get", url)
         if (problem := check_read(role, expect, variant, response)):
             problems.append(f"GET {url} [{route.key}, {variant}]: {problem}")
-        if (shown := leaked_markers(world, role, response)):
+        if (shown := leaked_markers(world, role, response, open_data=expect.open_data)):
             problems.append(f"GET {url} [{route.key}, {variant}]: shows {shown}")
     before = snapshot()  # after the reads: a form page may fill in its lines when its owner opens it
     for route, expect, variant, url, unsafe in plan:

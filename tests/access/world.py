@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from accounts.enums import MembershipState
 from accounts.models import Membership
-from applications.enums import ApplicationState
-from applications.models import Application, Receipt
+from applications.enums import ApplicationState, AttachmentKind
+from applications.models import Application, Attachment, Receipt
 from jury.enums import Declaration, ExclusionKind, SheetState
 from jury.models import Assignment, Panel, PanelMember, ScoreSheet, Session, SessionDocument
 from outbox.models import OutboxMessage
@@ -67,6 +67,7 @@ class World:
     users: dict = field(default_factory=dict)        # role → user (no entry for ANONYMOUS)
     objects: dict = field(default_factory=dict)      # kind → {variant: value}
     markers: dict = field(default_factory=dict)      # application marker → set of roles that may see it
+    published: set = field(default_factory=set)      # markers of final grants: open data shows them to all
 
 
 def _pdf(name="dokument.pdf") -> ContentFile:
@@ -139,6 +140,10 @@ def build_world() -> World:  # noqa: PLR0915 (one linear story of the world)
     for variant, app in evaluated.items():
         _titled(app, f"ACL-EVAL-{variant}")
     o["evaluated"] = {variant: app.pk for variant, app in evaluated.items()}
+    o["evaluated_attachment"] = {variant: Attachment.objects.create(
+        application=app, kind=AttachmentKind.PROJECT_DESCRIPTION, file=_pdf("beschreibung.pdf"),
+        original_name="beschreibung.pdf", size=100, sha256="0" * 64, uploaded_by=app.created_by).pk
+        for variant, app in evaluated.items()}
     panel = Panel.objects.create(call=call, chair=chair, min_scorers=1)
     members = {role: PanelMember.objects.create(panel=panel, user=w.users[role]) for role in (JUROR, EXCLUDED, CHAIR)}
     now = timezone.now()
@@ -240,6 +245,7 @@ def build_world() -> World:  # noqa: PLR0915 (one linear story of the world)
                             ("municipality", municipality.pk)):
             o.setdefault(kind, {})[variant] = value
     w.markers["ACL-GRANT-own"], w.markers["ACL-GRANT-foreign"] = lead_side, foreign_side
+    w.published |= {"ACL-GRANT-own", "ACL-GRANT-foreign"}  # final grants: published as open data
 
     # --- accounts and background work
     from accounts.services import create_api_token

@@ -69,7 +69,7 @@ def test_export_button_downloads_a_csv(page, data):
     with page.expect_download() as info:
         page.get_by_role("link", name="Auszahlungen als CSV").click()
     download = info.value
-    assert download.suggested_filename == f"auszahlungen-aufruf-{world.call.pk}.csv"
+    assert download.suggested_filename == f"Auszahlungen-Aufruf-{world.call.pk}.csv"
     with open(download.path(), encoding="utf-8-sig") as handle:
         text = handle.read()
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))

@@ -111,3 +111,15 @@ def test_a_member_who_declares_a_conflict_loses_access(client, world):
     jury_services.declare(user=world["assigned"], application_id=app.pk, conflict=True, reason="Ich wohne dort.")
     client.force_login(world["assigned"])
     assert client.get(reverse("jury:attachment", args=[app.pk, document.pk])).status_code == 404
+
+
+def test_nothing_of_the_application_before_the_declaration(client, world):
+    """Found by the access-control matrix: the download did not wait for the declaration (the page did)."""
+    from jury.enums import Declaration
+
+    app, document = world["app"], world["document"]
+    Assignment.objects.filter(application=app, member__user=world["assigned"]).update(
+        declaration=Declaration.PENDING)
+    client.force_login(world["assigned"])
+    assert client.get(reverse("jury:attachment", args=[app.pk, document.pk])).status_code == 404
+    assert not world["assigned"].has_perm("jury.view_application_documents", app)

@@ -94,6 +94,7 @@ class Command(BaseCommand):
             program = self._program()
             self._public_texts(program)
             call = self._call(program, users["admin@demo.example"])
+            self._second_program(users["admin@demo.example"])
             self._memberships(users)
             self._addresses()
         self._applications(call, users)
@@ -153,6 +154,35 @@ class Command(BaseCommand):
         blank = {field: value for field, value in texts.items() if not getattr(program, field)}
         if blank:
             FundingProgram.objects.filter(pk=program.pk).update(**blank)
+
+    def _second_program(self, admin):
+        """A second program with other money rules beside Starke Heimat Hessen (80 %, 50.000 – 1.000.000 €),
+        as another Land or a later round would set it up (docs/integration.md), with an open call."""
+        program, created = FundingProgram.objects.get_or_create(short_name="DD", defaults={
+            "name": "Digitale Dörfer (zweites Programm der Demo)",
+            "legal_basis": "§§ 23, 44 LHO; Richtlinie Digitale Dörfer (Beispiel).",
+            "funding_rate": Decimal("0.8000"), "min_grant": Decimal("50000.00"),
+            "max_grant": Decimal("1000000.00"), "period_start": dt.date(2027, 1, 1),
+            "period_end": dt.date(2029, 12, 31), "max_duration_months": 18, "case_number_prefix": "DD",
+            "summary": "Kleine Digitalisierungsvorhaben von Gemeinden im ländlichen Raum.",
+            "eligible_applicants": "Hessische Gemeinden mit weniger als 20.000 Einwohnerinnen und Einwohnern.",
+            "required_documents": "Ratsbeschluss\nProjektbeschreibung",
+        })
+        if created:
+            Topic.objects.create(program=program, number=1, name="Digitale Dorfgemeinschaft")
+            Criterion.objects.create(program=program, order=1, name="Nutzen für das Dorf", weight=Decimal("1"))
+        today = timezone.localdate(timezone=BERLIN)
+        call = Call.objects.filter(program=program).first()
+        if call is None:
+            call = Call.objects.create(
+                program=program, title=f"Digitale Dörfer {today.year + 1}",
+                description="Gefördert werden Vorhaben, die das Leben im Dorf digital erleichtern.",
+                opens_at=dt.datetime.combine(today - dt.timedelta(days=7), dt.time(9, 0), tzinfo=BERLIN),
+                closes_at=dt.datetime.combine(today + dt.timedelta(days=90), dt.time(12, 0), tzinfo=BERLIN),
+                total_budget=Decimal("3000000.00"))
+            for year in (2027, 2028):
+                CallBudgetYear.objects.create(call=call, year=year, amount=Decimal("1500000.00"))
+        publish_call(actor=admin, call_id=call.pk)
 
     def _call(self, program, admin):
         today = timezone.localdate(timezone=BERLIN)
