@@ -350,6 +350,11 @@ CASES: dict[str, Case] = {
     "accessibility": Case(_goto("accessibility"), "Erklärung zur Barrierefreiheit"),
     "imprint": Case(_goto("imprint"), "Impressum"),
     "opendata:page": Case(_goto("opendata:page"), "Geförderte Projekte"),
+    "grants:public-calls": Case(lambda p, w: (w.call, p.goto(reverse("grants:public-calls"))), "Förderaufrufe"),
+    "grants:public-call": Case(lambda p, w: p.goto(reverse("grants:public-call", args=[w.call.pk])),
+                               "Förderaufruf"),
+    "grants:public-program": Case(lambda p, w: p.goto(reverse("grants:public-program", args=[w.call.program_id])),
+                                  "Starke Heimat"),
     "404": Case(_not_found, "Seite nicht gefunden"),
     # applicant
     "home (Antragsteller)": Case(_applicant(_goto("home")), "Übersicht"),

@@ -64,7 +64,7 @@ def test_the_scoring_page_shows_texts_plan_and_attachments(client, world):
     assert app.topics.first().name in html
     # the plan per category and year
     assert 'data-category="investment"' in html and 'data-category="personnel"' in html
-    assert "<th scope=\"col\" class=\"kern-table__header--numeric\">2027</th>" in html
+    assert '<th scope="col" class="kern-table__header kern-table__header--numeric">2027</th>' in html
     assert "12.000,00 €" in html and "Stiftung Digitales Land: 5.000,00 €" in html
     # the attachment, through the jury's own private route
     assert reverse("jury:attachment", args=[app.pk, document.pk]) in html and "ratsbeschluss.pdf" in html
