@@ -123,12 +123,17 @@ def format_eur(value) -> str:
     q = to_money(value)
     sign = "-" if q < 0 else ""
     whole, cents = f"{abs(q):.2f}".split(".")
+    return f"{sign}{_thousands(whole)},{cents}\u00a0€"
+
+
+def _thousands(digits: str) -> str:
+    """"1234567" → "1.234.567" (German thousands separator)."""
     groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return f"{sign}{'.'.join(groups)},{cents}\u00a0€"
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return ".".join(groups)
 
 
 def format_decimal(value, places: int = 2, *, trim: bool = False) -> str:
@@ -153,12 +158,7 @@ def format_decimal(value, places: int = 2, *, trim: bool = False) -> str:
         q = q.quantize(Decimal(1)) if q == q.to_integral_value() else q.normalize()
     sign = "-" if q < 0 else ""
     whole, _sep, decimals = f"{abs(q):f}".partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return f"{sign}{'.'.join(groups)}{',' + decimals if decimals else ''}"
+    return f"{sign}{_thousands(whole)}{',' + decimals if decimals else ''}"
 
 
 def format_amount_input(value) -> str:
