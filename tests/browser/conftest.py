@@ -280,6 +280,26 @@ def reflow_problems(page, *, width: int = 320, height: int = 640) -> list[str]:
         page.set_viewport_size(size)
 
 
+def guide_screenshots(page, name: str) -> None:
+    """With UPDATE_GUIDE_SCREENSHOTS=1, the user guide's pictures of this page (docs/guide/img/<name>-1280.png
+    and -320.png, the visible part of the page), so the guide shows what the tests see."""
+    if os.environ.get("UPDATE_GUIDE_SCREENSHOTS") != "1":
+        return
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.BASE_DIR) / "docs" / "guide" / "img"
+    folder.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    try:
+        for width, height in ((1280, 800), (320, 640)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=str(folder / f"{name}-{width}.png"))
+    finally:
+        page.set_viewport_size(size)
+
+
 def save_screenshots(page, name: str = "") -> None:
     """With SCREENSHOTS=<dir> set, keep the page as PNGs at 1280 and 320 px (full page) to look at."""
     folder = os.environ.get("SCREENSHOTS")

@@ -35,7 +35,7 @@ from tests.factories import (
     staff_user,
 )
 
-from .conftest import PASSWORD, accessibility_problems, assert_accessible, log_in, totp_code
+from .conftest import PASSWORD, accessibility_problems, assert_accessible, guide_screenshots, log_in, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -406,6 +406,10 @@ CASES: dict[str, Case] = {
 KNOWN: dict[str, dict[str, str]] = {}
 
 
+# Pages the user guide shows (docs/guide/img, written with UPDATE_GUIDE_SCREENSHOTS=1).
+GUIDE = {"applications:staff-call (Filter)": "staff-list", "grants:public-call": "public-call"}
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_page_is_accessible(page, name):
     """axe-core's WCAG 2.1 A/AA rules, unique ids, no hidden labels or fields, reflow at 320 px."""
@@ -430,6 +434,8 @@ def test_page_is_accessible(page, name):
         f"[{kind}]\n  " + "\n  ".join(found) for kind, found in unexpected.items())
     fixed = sorted(set(known) - set(problems))
     assert not fixed, f"{fixed} no longer found on {name}: remove them from KNOWN"
+    if name in GUIDE:
+        guide_screenshots(page, GUIDE[name])
     if known:
         pytest.xfail("; ".join(f"{kind}: {reason}" for kind, reason in known.items()))
 

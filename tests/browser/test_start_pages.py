@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from start.selectors import start_sections
 from tests.start.factories import add_cases, start_world
 
-from .conftest import log_in, reflow_problems
+from .conftest import guide_screenshots, log_in, reflow_problems
 
 pytestmark = pytest.mark.browser
 
@@ -47,14 +47,7 @@ def _rows_of(page, task):
 
 
 def _screenshots(page, role):
-    if os.environ.get("UPDATE_GUIDE_SCREENSHOTS") != "1":
-        return
-    GUIDE_IMG.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": 1280, "height": 800})
-    page.screenshot(path=str(GUIDE_IMG / f"start-{role.replace('_', '-')}-1280.png"))
-    page.set_viewport_size({"width": 320, "height": 640})
-    page.screenshot(path=str(GUIDE_IMG / f"start-{role.replace('_', '-')}-320.png"))
-    page.set_viewport_size({"width": 1280, "height": 800})
+    guide_screenshots(page, f"start-{role.replace('_', '-')}")
 
 
 @pytest.mark.parametrize("role", list(ROLES))

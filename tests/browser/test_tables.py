@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.factories import staff_user
 from tests.jury import factories as tv
 
-from .conftest import assert_accessible, log_in, save_screenshots, table_problems
+from .conftest import assert_accessible, guide_screenshots, log_in, save_screenshots, table_problems
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,7 @@ def test_ranking_shows_the_key_columns_and_hides_details_behind_a_disclosure(pag
     expect(first.locator("dd").nth(2)).to_have_text("4,50")  # the first criterion: mean of 5 and 4
     assert_accessible(page)
     save_screenshots(page, "ranking-open")
+    guide_screenshots(page, "ranking")
 
 
 def test_at_320_px_rows_become_cards_and_stay_a_table_for_screen_readers(page, ranking_url):

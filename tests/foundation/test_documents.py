@@ -48,6 +48,18 @@ def dump(name: str, content: bytes) -> bytes:
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)
         (Path(target) / f"{name}.pdf").write_bytes(content)
+    if os.environ.get("UPDATE_GUIDE_SCREENSHOTS") == "1" and name == "grant_notice":
+        # the user guide's picture of a grant notice (docs/guide/img/grant-notice-1.png, -2.png, …)
+        import subprocess
+        import tempfile
+
+        from django.conf import settings
+
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
+            pdf.write(content)
+            pdf.flush()
+            subprocess.run(["pdftoppm", "-png", "-r", "60", pdf.name,
+                            str(Path(settings.BASE_DIR) / "docs" / "guide" / "img" / "grant-notice")], check=True)
     return content
 
 
