@@ -3,7 +3,8 @@
 Django groups thousands only with the global USE_THOUSAND_SEPARATOR, which would also turn every
 integer a template prints into "2.027" (budget years, ids in form values). So the admin formats its
 decimal columns itself, with the one formatter of foundation.amounts: in the lists, and on the
-read-only (view-only) pages. Inputs of editable forms stay plain numbers, as the form fields read them.
+read-only (view-only) pages. Editable amounts (two decimal places) use the portal's AmountField, so the
+admin shows and reads "16.000.000,00" like every other form; other decimals (rates, weights) stay plain.
 """
 
 from django.contrib import admin
@@ -11,10 +12,17 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from .amounts import format_decimal
+from .forms import AmountField
 
 
 class GermanNumbersAdmin(admin.ModelAdmin):
     """A ModelAdmin that shows every DecimalField in German format (lists stay sortable by it)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DecimalField) and db_field.decimal_places == 2 and db_field.editable:
+            return AmountField(allow_zero=True, required=not db_field.blank, label=db_field.verbose_name,
+                               help_text=db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_list_display(self, request):
         return [self.german_column(name) for name in super().get_list_display(request)]

@@ -67,3 +67,24 @@ def test_frozen_budget_stays_read_only_and_german_on_the_change_page(admin_clien
     assert "16.000.000,00" in text_of(response)
     unfrozen = CallFactory()
     assert 'name="total_budget"' in admin_client.get(f"/admin/grants/call/{unfrozen.pk}/change/").content.decode()
+
+
+def test_edit_forms_show_and_read_amounts_in_german_format(admin_client):
+    from grants.models import FundingProgram
+    from tests.factories import ProgramFactory
+
+    program = ProgramFactory()
+    url = f"/admin/grants/fundingprogram/{program.pk}/change/"
+    html = admin_client.get(url).content.decode()
+    assert re.search(r'name="max_grant"[^>]*value="2\.500\.000,00"', html)
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() if form[name].value() is not None else "" for name in form.fields}
+    data.update(max_grant="2.600.000,00", min_grant="100.000,00", open_data_fields=program.open_data_fields)
+    for prefix in ("topics", "criteria"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = admin_client.post(url, {k: v for k, v in data.items() if v is not None})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    program.refresh_from_db()
+    assert program.max_grant == Decimal("2600000.00")
+    bad = admin_client.post(url, {**data, "max_grant": "2,600.000"})
+    assert bad.status_code == 200 and FundingProgram.objects.get(pk=program.pk).max_grant == Decimal("2600000.00")
