@@ -45,8 +45,10 @@ def money_sum(values) -> Decimal:
 def _invalid(value) -> AmountError:
     shown = str(value).strip()
     shown = shown if len(shown) <= 30 else shown[:29] + "…"
-    return AmountError(f'{_("„%(v)s“ ist kein gültiger Betrag.") % {"v": shown}} '
-                       f'{_("Bitte geben Sie einen Betrag in Euro an, z. B. 12.500,00.")}')
+    # No _() inside f-strings: xgettext (gettext 0.21) does not extract from them.
+    message = _("„%(v)s“ ist kein gültiger Betrag.") % {"v": shown}
+    hint = _("Bitte geben Sie einen Betrag in Euro an, z. B. 12.500,00.")
+    return AmountError(f"{message} {hint}")
 
 
 def _normalise(text: str, *, decimal_point: bool) -> str:
@@ -113,7 +115,9 @@ def parse_amount(value, *, allow_zero: bool = True, allow_negative: bool = False
 
 def _too_large(maximum) -> AmountError:
     limit = format_eur(maximum if maximum is not None else MAX_AMOUNT)
-    return AmountError(f'{_("Der Betrag ist zu groß.")} {_("Höchstens %(max)s.") % {"max": limit}}', code="max")
+    message = _("Der Betrag ist zu groß.")
+    hint = _("Höchstens %(max)s.") % {"max": limit}
+    return AmountError(f"{message} {hint}", code="max")
 
 
 def format_eur(value) -> str:
