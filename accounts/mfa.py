@@ -50,7 +50,7 @@ def session_passed_second_factor(request) -> bool:
 def second_factor_entered_recently(request, *, seconds: int = FACTOR_CHANGE_WINDOW_SECONDS) -> bool:
     """True when the second factor was entered in this session within the last ``seconds``."""
     records = _mfa_records(request)
-    return bool(records) and time.time() - float(records[-1].get("at", 0)) < seconds
+    return bool(records) and time.time() - float(records[-1].get("at", 0)) < seconds  # not money
 
 
 def session_is_untrusted(request) -> bool:
