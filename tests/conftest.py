@@ -51,9 +51,11 @@ _plain_force_login = Client.force_login
 Client.force_login = _force_login_as_after_second_factor
 
 
-# Tests that start other processes (manage.py, gunicorn, Celery workers, redis-server) take most
-# of the suite's time. A plain `./scripts/test` leaves them out; CI (REQUIRE_SERVICES=1) and
-# RUN_SLOW=1 run them. They are deselected, not skipped, so CI's "nothing skipped" check holds.
+# Tests that start other processes (manage.py, gunicorn, Celery workers, redis-server) and the
+# exhaustive sweeps (the access-control matrix over every route × role, the schema fuzzing) take
+# most of the suite's time. A plain `./scripts/test` leaves them out (the access table's
+# completeness is still checked); CI (REQUIRE_SERVICES=1) and RUN_SLOW=1 run them. They are
+# deselected, not skipped, so CI's "nothing skipped" check holds.
 RUN_SLOW = os.environ.get("RUN_SLOW") == "1" or os.environ.get("REQUIRE_SERVICES") == "1"
 
 

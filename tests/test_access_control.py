@@ -94,6 +94,7 @@ def sweep(client, *, allowed) -> list[str]:
     return leaks
 
 
+@pytest.mark.slow
 def test_anonymous_reaches_only_public_routes(world):
     def allowed(method, path):
         return path.lstrip("/") in PUBLIC_PAGES or bool(
@@ -103,6 +104,7 @@ def test_anonymous_reaches_only_public_routes(world):
     assert leaks == [], "\n".join(leaks)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("email", ["kommune@demo.example", "jury@demo.example"])
 def test_applicants_and_jury_members_never_reach_staff_areas_or_foreign_cases(world, email):
     user = User.objects.get(email=email)

@@ -170,6 +170,7 @@ def leaked_markers(world, role, response, *, open_data=False) -> list[str]:
             if role not in roles and marker not in allowed and marker in body]
 
 
+@pytest.mark.slow  # the exhaustive sweep (about 12,000 requests); the table's completeness is checked always
 @pytest.mark.parametrize("role", ROLES)
 def test_matrix(world, role, db):
     client = RoleClient(world, role)

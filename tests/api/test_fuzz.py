@@ -41,7 +41,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 ROLES = {"applicant": "kommune@demo.example", "case_worker": "sachbearbeitung@demo.example"}
 IDS = (1, 2, 3)  # the demo world's first objects: real ids reach further than random ones (mostly 404)
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
+pytestmark = [pytest.mark.slow, pytest.mark.fuzz, pytest.mark.django_db]
 
 
 @pytest.fixture
