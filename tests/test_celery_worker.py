@@ -10,6 +10,15 @@ from tests import services as machine
 from tests.factories import ApplicationFactory, CallFactory, MunicipalityFactory, complete_draft, member_of
 
 
+def _drop_broker_connections():
+    """Celery caches its broker connection pool and producer pool on first use; under pytest-xdist this
+    worker's broker (its own Redis database, tests/services.redis_url) differs from the settings' one."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def redis_worker():
     url = machine.redis_url()
@@ -17,12 +26,14 @@ def redis_worker():
     saved = {k: conf[k] for k in ("broker_url", "task_always_eager", "result_backend")}
     conf.update(broker_url=url, task_always_eager=False, result_backend=url)
     celery_app._local.__dict__.pop("backend", None)  # drop a backend cached by earlier tests
+    _drop_broker_connections()  # a producer pool cached by earlier tests would still publish to the old URL
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
             yield
     finally:
         conf.update(saved)
         celery_app._local.__dict__.pop("backend", None)
+        _drop_broker_connections()
         # the test worker marks this process as a worker ("never call result.get() within a task");
         # tests that run after it in the same process (pytest-xdist) call eager tasks and .get() them
         _set_task_join_will_block(False)
