@@ -53,7 +53,7 @@ class _Outage:
         self.down_until = 0.0  # time.monotonic(); until then, do not try Redis
         self.down = False
         self.failures = 0
-        self.last_warning = float("-inf")
+        self.last_warning = float("-inf")  # not money: a monotonic time
         self.lock = threading.Lock()
 
     def skip(self) -> bool:

@@ -166,18 +166,13 @@ class StaffCallViewSet(_CallContextMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class HasPerm(BasePermission):
-    """The named permission of grants/rules.py."""
+class MayTransferProgram(BasePermission):
+    """grants.transfer_program (grants/rules.py), asked by name."""
 
-    permission = ""
     message = _("Programmdateien dürfen nur die Administratorinnen und Administratoren lesen und einlesen.")
 
     def has_permission(self, request, view):
-        return request.user.has_perm(self.permission)
-
-
-class MayTransferProgram(HasPerm):
-    permission = "grants.transfer_program"
+        return request.user.has_perm("grants.transfer_program")
 
 
 class ProgramFileSerializer(serializers.Serializer):
