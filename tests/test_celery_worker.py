@@ -13,9 +13,7 @@ from tests.factories import ApplicationFactory, CallFactory, MunicipalityFactory
 def _drop_broker_connections():
     """Celery caches its broker connection pool and producer pool on first use; under pytest-xdist this
     worker's broker (its own Redis database, tests/services.redis_url) differs from the settings' one."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    celery_app._pool = None  # not closed: a producer still holding it must not acquire from a closed pool
     celery_app.amqp._producer_pool = None
 
 
