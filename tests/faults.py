@@ -80,9 +80,20 @@ class Worker:
         return [int(pid) for pid in out.split()]
 
     def kill_child(self) -> int:
-        pid = self.children()[0]
-        os.kill(pid, signal.SIGKILL)
-        return pid
+        """SIGKILL the pool's child. Under load the pool may be between children (one just
+        replaced), so wait for one rather than assume it is there; a dead main process is an error."""
+        found: list[int] = []
+
+        def child_there() -> bool:
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"the worker's main process is gone (exit code "
+                                   f"{self.process.returncode if self.process else None})")
+            found[:] = self.children()
+            return bool(found)
+
+        wait_for(child_there, timeout=30, what="a worker child to kill", every=0.05)
+        os.kill(found[0], signal.SIGKILL)
+        return found[0]
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
