@@ -5,7 +5,9 @@ jury's to jury members; `/api/v1/staff/…` only to staff roles (whose session p
 middleware ends any other).
 """
 
+from django.utils import translation
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.response import Response
 
 STAFF_PREFIX = "/api/v1/staff/"
 JURY_PREFIX = "/api/v1/jury/"
@@ -19,11 +21,20 @@ def prefixes_hidden_from(user) -> tuple[str, ...]:
     return (STAFF_PREFIX, JURY_PREFIX)
 
 
+# The whole schema per (API version, language), generated once per process: it changes only with a deploy,
+# and generating it costs seconds of CPU — too much for a public URL anyone may call in a loop.
+_generated: dict[tuple[str | None, str | None], dict] = {}
+
+
 class RoleSchemaView(SpectacularAPIView):
     def _get_schema_response(self, request):
-        response = super()._get_schema_response(request)
+        key = (self.api_version or request.version or self._get_version_parameter(request), translation.get_language())
+        if key not in _generated:
+            _generated[key] = super()._get_schema_response(request).data
+        schema = _generated[key]
         hidden = prefixes_hidden_from(request.user)
         if hidden:
-            paths = response.data["paths"]
-            response.data["paths"] = {path: item for path, item in paths.items() if not path.startswith(hidden)}
-        return response
+            schema = {**schema, "paths": {path: item for path, item in schema["paths"].items()
+                                          if not path.startswith(hidden)}}
+        disposition = f'inline; filename="{self._get_filename(request, key[0])}"'
+        return Response(data=schema, headers={"Content-Disposition": disposition})

@@ -4,19 +4,19 @@ under /api/ too."""
 
 import pytest
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from foundation.api import exception_handler
 from tests.factories import UserFactory, staff_user
+from tests.schema import full_schema
 
 WRITES = {"post", "put", "patch", "delete"}
 
 
 @pytest.fixture(scope="module")
 def schema():
-    return SchemaGenerator().get_schema(request=None, public=True)
+    return full_schema()
 
 
 def operations(schema):

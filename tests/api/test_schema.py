@@ -117,3 +117,29 @@ def test_fields_that_can_be_empty_say_so_in_the_schema(schema):
     kinds = [component["properties"]["exclusion_kind"] for component in components.values()
              if "exclusion_kind" in component.get("properties", {})]
     assert kinds and all("BlankEnum" in str(kind) for kind in kinds)
+
+
+@pytest.mark.django_db
+def test_the_schema_is_generated_once_per_language_and_still_filtered_per_role(monkeypatch):
+    """A public URL that costs seconds of CPU per call would be a denial of service; the schema changes only with
+    a deploy, so it is generated once per process and language, and each role still sees only its part."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from accounts import schema as role_schema
+
+    monkeypatch.setattr(role_schema, "_generated", {})
+    calls = []
+    real = SchemaGenerator.get_schema
+    monkeypatch.setattr(SchemaGenerator, "get_schema", lambda self, **kw: calls.append(1) or real(self, **kw))
+    staff_paths = schema_as(staff_user("case_worker"))["paths"]
+    public_paths = schema_as()["paths"]
+    schema_as(UserFactory(roles=["jury"]))
+    assert len(calls) == 1
+    assert any(p.startswith("/api/v1/staff/") for p in staff_paths)
+    assert not any(p.startswith("/api/v1/staff/") for p in public_paths)
+    from django.conf import settings
+
+    client = APIClient()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/api/schema/")
+    assert english.status_code == 200 and len(calls) == 2

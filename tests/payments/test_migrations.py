@@ -11,6 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 BEFORE = [("payments", "0003_settlement_difference_in_cents")]
 
 
+@pytest.mark.slow  # replays the payments migrations back and forth: about 20 s of table rebuilds on SQLite
 @pytest.mark.django_db(transaction=True)
 def test_four_eyes_migration_keeps_runs_and_accounts():
     executor = MigrationExecutor(connection)
