@@ -5,6 +5,7 @@ from rest_framework.urlpatterns import format_suffix_patterns
 
 from accounts.api import MembershipReviewViewSet, MembershipViewSet, MunicipalityViewSet
 from applications.api import ApplicationViewSet, StaffApplicationViewSet
+from downloads.api import DownloadViewSet
 from grants.api import CallViewSet, ProgramViewSet, StaffCallViewSet, StaffProgramViewSet
 from jury.api import AssignmentViewSet, JuryApplicationViewSet, PanelViewSet, SessionViewSet, SheetViewSet
 from opendata.api import OpenDataProjectViewSet
@@ -30,6 +31,7 @@ router.register("staff/programs", StaffProgramViewSet, basename="api-staff-progr
 router.register("staff/applications", StaffApplicationViewSet, basename="api-staff-application")
 router.register("staff/memberships", MembershipReviewViewSet, basename="api-membership-review")
 router.register("staff/outbox", OutboxViewSet, basename="api-staff-outbox")
+router.register("downloads", DownloadViewSet, basename="api-downloads")
 # The jury (members, chair and case workers; see jury/api/views.py for who may do what):
 router.register("jury/panels", PanelViewSet, basename="api-jury-panel")
 router.register("jury/assignments", AssignmentViewSet, basename="api-jury-assignment")

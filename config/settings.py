@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "foundation",
     "audit",
     "outbox",
+    "downloads",
     "accounts",
     "grants",
     "applications",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("jury/", include("jury.urls")),
     path("zuwendungen/", include("payments.urls")),
     path("betrieb/hintergrund/", include("outbox.urls")),
+    path("meine-dokumente/", include("downloads.urls")),
     path("offene-daten/", include("opendata.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

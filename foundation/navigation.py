@@ -59,6 +59,7 @@ MENU: tuple[Group, ...] = (
     )),
     Group("account", _("Ihr Konto"), (
         Entry(_("Kommunen"), "accounts:memberships", ("accounts.work_as_applicant",)),
+        Entry(_("Meine Dokumente"), "downloads:list", ("accounts.signed_in",)),
         Entry(_("Konto"), "account_email", ("accounts.signed_in",), also=("/accounts/", "/konto/")),
     )),
 )

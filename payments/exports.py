@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from foundation.exports import DATE, INT, MONEY, TEXT, Column, download
+from foundation.params import id_or_404
 from grants.models import Call
 
 from .selectors import dashboard as selectors
@@ -74,3 +75,14 @@ def response(kind: str, fmt: str, calls: QuerySet[Call], *, suffix: str = ""):
     export = EXPORTS[kind]
     return download(fmt, filename=f"{FILENAMES[kind]}{suffix}", columns=export.columns,
                     rows=export.rows(calls).iterator(chunk_size=500), sheet=export.sheet)
+
+
+def export_scope(params) -> tuple:
+    """(calls, filename suffix) from ?call=ID or ?program=ID; a bad or unknown id gives 404."""
+    if params.get("call"):
+        call = selectors.call_for_dashboard(id_or_404(params["call"]))
+        return Call.objects.filter(pk=call.pk), f"-Aufruf-{call.pk}"
+    if params.get("program"):
+        program = selectors.program_for_dashboard(id_or_404(params["program"]))
+        return Call.objects.filter(program=program), f"-Programm-{program.pk}"
+    return Call.objects.all(), ""

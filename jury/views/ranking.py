@@ -4,7 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from downloads.views import request_and_show
 from foundation.files import content_disposition, download_name
 
 from .. import documents, selectors
@@ -68,10 +71,14 @@ def ranking_xlsx(request, call_id: int):
 
 
 @login_required
+@require_POST
 def ranking_pdf(request, call_id: int):
+    """The live list as PDF is made in the background (jury.downloads): requested here, fetched when ready."""
     panel = selectors.panel_for_call(call_id)
-    return _download(documents.ranking_pdf(visible_ranking(request, panel)), content_type="application/pdf",
-                     filename=download_name("Rangliste", "Aufruf", call_id, ext="pdf"))
+    if not request.user.has_perm("jury.view_ranking", panel):
+        raise PermissionDenied
+    return request_and_show(request, kind="jury.ranking_pdf", params={"call_id": panel.call_id},
+                            back=reverse("jury:ranking", args=[call_id]))
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -17,8 +17,8 @@ from foundation.exports import CONTENT_TYPES
 from grants.models import Call, FundingProgram
 
 from .. import exports
+from ..exports import export_scope
 from ..selectors import dashboard as selectors
-from ..views.dashboard import export_scope
 
 # ---------------------------------------------------------------- serializers (shape data only)
 

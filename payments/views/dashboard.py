@@ -7,28 +7,19 @@ Everything is read through payments.selectors.dashboard in a constant number of 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import path, re_path
+from django.urls import path, re_path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from foundation.params import id_or_404
+from downloads.views import request_and_show
 from foundation.permissions import require_perm
 from grants.models import Call
 
 from .. import exports
+from ..exports import export_scope
 from ..selectors import dashboard as selectors
 
 EXPORT_KINDS = (("grants", _("Zuwendungen")), ("payments", _("Auszahlungen")), ("recoveries", _("Rückforderungen")))
-
-
-def export_scope(params) -> tuple:
-    """(calls, filename suffix) from ?call=ID or ?program=ID; a bad or unknown id gives 404."""
-    if params.get("call"):
-        call = selectors.call_for_dashboard(id_or_404(params["call"]))
-        return Call.objects.filter(pk=call.pk), f"-Aufruf-{call.pk}"
-    if params.get("program"):
-        program = selectors.program_for_dashboard(id_or_404(params["program"]))
-        return Call.objects.filter(program=program), f"-Programm-{program.pk}"
-    return Call.objects.all(), ""
 
 
 @login_required
@@ -85,10 +76,21 @@ def needing_action(request):
 
 
 @login_required
-def export(request, kind: str, fmt: str):
+def export(request, kind: str):
+    """CSV, streamed row by row."""
     require_perm(request, "payments.view_dashboard")
     calls, suffix = export_scope(request.GET)
-    return exports.response(kind, fmt, calls, suffix=suffix)
+    return exports.response(kind, "csv", calls, suffix=suffix)
+
+
+@login_required
+@require_POST
+def export_xlsx(request, kind: str):
+    """The workbook is made in the background (payments.downloads): requested here, fetched when ready."""
+    require_perm(request, "payments.view_dashboard")
+    export_scope(request.GET)  # the scope is in the form's action (?call=ID); an unknown one is a 404 here
+    params = {"kind": kind, **{k: request.GET[k] for k in ("call", "program") if request.GET.get(k)}}
+    return request_and_show(request, kind="payments.dashboard_xlsx", params=params, back=reverse("payments:dashboard"))
 
 
 urlpatterns = [
@@ -96,6 +98,7 @@ urlpatterns = [
     path("uebersicht/aufrufe/<int:call_pk>/", call_dashboard, name="dashboard-call"),
     path("uebersicht/programme/<int:program_pk>/", program_dashboard, name="dashboard-program"),
     path("uebersicht/handlungsbedarf/", needing_action, name="dashboard-actions"),
-    re_path(r"^uebersicht/export/(?P<kind>grants|payments|recoveries)\.(?P<fmt>csv|xlsx)$", export,
-            name="dashboard-export"),
+    re_path(r"^uebersicht/export/(?P<kind>grants|payments|recoveries)\.csv$", export, name="dashboard-export"),
+    re_path(r"^uebersicht/export/(?P<kind>grants|payments|recoveries)\.xlsx$", export_xlsx,
+            name="dashboard-export-xlsx"),
 ]

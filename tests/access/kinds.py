@@ -19,6 +19,8 @@ KINDS = {
     "jury:session-decide": {"session_id": "session", "app_id": "evaluated"},
     "jury:session-close": {"session_id": "session"},
     "jury:document": {"document_id": "document"},
+    "downloads:detail": {"public_id": "download"}, "downloads:file": {"public_id": "download"},
+    "api-downloads-detail": {"public_id": "download"}, "api-downloads-file": {"public_id": "download"},
     "jury:attachment": {"app_id": "evaluated", "attachment_id": "evaluated_attachment"},
     "grants:public-call": {"pk": "call"}, "grants:public-program": {"pk": "program"},
     "payments:grant": {"pk": "grant"}, "payments:grant-waive": {"pk": "grant"},
@@ -46,7 +48,7 @@ KINDS = {
     "payments:recovery-waive": {"pk": "recovery"},
     "payments:base-rate-correct": {"pk": "base_rate"},
     "payments:dashboard-call": {"call_pk": "call"}, "payments:dashboard-program": {"program_pk": "program"},
-    "payments:dashboard-export": {"kind": "grants", "fmt": "csv"},
+    "payments:dashboard-export": {"kind": "grants"}, "payments:dashboard-export-xlsx": {"kind": "grants"},
     "outbox:retry": {"pk": "outbox"},
     # the API
     "api-program-detail": {"pk": "program"}, "api-call-detail": {"pk": "call"},

@@ -97,6 +97,9 @@ def jury(own, foreign=NOBODY, excluded=None, *, act=None, get=True, elsewhere=No
 
 
 FLOW = Expect(see={}, act={}, flow=True)
+# a document requested by one person (downloads/): the applicant's is OWN, the case worker's FOREIGN_OBJECT
+OWNER_ONLY = Expect(see={OWN: frozenset({APPLICANT}), FOREIGN_OBJECT: frozenset({CASE_WORKER})},
+                    act={OWN: frozenset({APPLICANT}), FOREIGN_OBJECT: frozenset({CASE_WORKER})})
 ADMIN_SITE = Expect(see={OWN: frozenset({ADMIN})}, act={OWN: frozenset({ADMIN})}, admin=True)
 STAFF_ONLY = everywhere(STAFF)
 OPEN_DATA = replace(everywhere(PUBLIC), open_data=True)
@@ -154,7 +157,9 @@ TABLE = {
     "jury:ranking": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF),
     "jury:ranking-csv": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF),
     "jury:ranking-xlsx": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF),
-    "jury:ranking-pdf": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF),
+    # the PDF is requested (POST) and made in the background, then fetched from downloads/
+    "jury:ranking-pdf": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF, get=False,
+                             act=(PANEL | STAFF, {OTHER_JUROR} | STAFF, None)),
     "jury:session": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF),
     "jury:session-open": jury(NOBODY, get=False, act=(CASE_WORK | {CHAIR}, CASE_WORK, NOBODY)),
     "jury:session-decide": jury(NOBODY, get=False, act=({CHAIR}, NOBODY, NOBODY)),
@@ -199,8 +204,10 @@ TABLE = {
     "payments:base-rates": STAFF_ONLY, "payments:base-rate-correct": STAFF_ONLY,
     "payments:dashboard": STAFF_ONLY, "payments:dashboard-actions": STAFF_ONLY, "payments:dashboard-call": STAFF_ONLY,
     "payments:dashboard-program": STAFF_ONLY, "payments:dashboard-export": STAFF_ONLY,
+    "payments:dashboard-export-xlsx": writes(STAFF),
 
     # background work
+    "downloads:list": everywhere(SIGNED_IN), "downloads:detail": OWNER_ONLY, "downloads:file": OWNER_ONLY,
     "outbox:stuck": STAFF_ONLY, "outbox:retry": writes(STAFF),
 
     # the API: reference data and the user's own things (lists are scoped by selectors)
@@ -228,6 +235,8 @@ TABLE = {
     "api-staff-application-list": STAFF_ONLY,
     "api-membership-review-list": everywhere(CASE_WORK), "api-membership-review-detail": everywhere(CASE_WORK),
     "api-membership-review-approve": writes(CASE_WORK), "api-membership-review-refuse": writes(CASE_WORK),
+    "api-downloads-list": everywhere(SIGNED_IN), "api-downloads-detail": OWNER_ONLY,
+    "api-downloads-file": OWNER_ONLY,
     "api-staff-outbox-list": STAFF_ONLY, "api-staff-outbox-retry": writes(STAFF),
     # program files for another installation: administrators (grants.transfer_program)
     "api-staff-program-export": everywhere({ADMIN}, act=NOBODY), "api-staff-program-import-file": writes({ADMIN}),

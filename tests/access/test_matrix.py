@@ -41,7 +41,7 @@ def api_methods() -> dict[str, set[str]]:
 def resolve_template(template: str):
     """Resolve a schema path (`/api/v1/applications/{id}/`) with values its patterns accept."""
     fixed = {"format": "csv", "kind": "ranking_pdf"}
-    for candidate in ("1", "grants"):
+    for candidate in ("1", "grants", "00000000-0000-4000-8000-000000000000"):
         path = re.sub(r"\{(\w+)\}", lambda m, c=candidate: fixed.get(m.group(1), c), template)
         try:
             return resolve(path)

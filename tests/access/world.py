@@ -195,6 +195,19 @@ def build_world() -> World:  # noqa: PLR0915 (one linear story of the world)
     o["session"] = {OWN: Session.objects.create(panel=panel, held_on=dt.date(2027, 6, 1)).pk,
                     FOREIGN_OBJECT: Session.objects.create(panel=other_panel, held_on=dt.date(2027, 6, 1)).pk}
 
+    # documents made in the background (downloads/): each is its requester's only
+    from downloads.models import Download
+    downloads = {}
+    for variant, role in ((OWN, APPLICANT), (FOREIGN_OBJECT, CASE_WORKER)):
+        download = Download(owner=w.users[role], kind="jury.ranking_pdf", params={"call_id": call.pk},
+                            label=f"ACL-DOWNLOAD-{variant}", filename="Rangliste.pdf", content_type="application/pdf",
+                            sha256="0" * 64, finished_at=now, size=10, state="ready")
+        download.file.save("Rangliste.pdf", _pdf("Rangliste.pdf"), save=False)
+        download.save()
+        downloads[variant] = str(download.public_id)
+    o["download"] = downloads
+    w.markers["ACL-DOWNLOAD-own"], w.markers["ACL-DOWNLOAD-foreign"] = {APPLICANT}, {CASE_WORKER}
+
     # --- the ministry's decision: recommended applications, a prepared decision on each
     recommended = {}
     for variant, municipality in ((OWN, lead), (FOREIGN_OBJECT, other)):

@@ -452,8 +452,16 @@ def test_downloads_of_the_current_list(client):
     assert first.case_number in text and second.case_number in text and text.startswith("Platz;Aktenzeichen")
     response = c.get(reverse("jury:ranking-xlsx", args=[call.pk]))
     assert response["Content-Type"].endswith("spreadsheetml.sheet") and response.content[:2] == b"PK"
-    response = c.get(reverse("jury:ranking-pdf", args=[call.pk]))
-    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    from django.test import TestCase
+
+    assert c.get(reverse("jury:ranking-pdf", args=[call.pk])).status_code == 405  # requested, not rendered inline
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        requested = c.post(reverse("jury:ranking-pdf", args=[call.pk]))
+    assert requested.status_code == 302
+    response = c.get(requested["Location"] + "datei/")
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert response["Content-Disposition"] == f'attachment; filename="Rangliste-Aufruf-{call.pk}.pdf"'
 
 
 @pytest.mark.parametrize("n", [1, 10])

@@ -33,7 +33,7 @@ def staff_client(client, db):
 
 
 def get_csv(client, kind, query=""):
-    response = client.get(reverse("payments:dashboard-export", args=[kind, "csv"]) + query)
+    response = client.get(reverse("payments:dashboard-export", args=[kind]) + query)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     umlaut = {"grants": "Zuwendungen", "payments": "Auszahlungen", "recoveries": "R%C3%BCckforderungen"}[kind]
@@ -50,10 +50,16 @@ def get_csv(client, kind, query=""):
 
 
 def get_xlsx(client, kind, query=""):
-    response = client.get(reverse("payments:dashboard-export", args=[kind, "xlsx"]) + query)
+    """Requested on the dashboard (POST), made in the background, fetched from "Meine Dokumente"."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        requested = client.post(reverse("payments:dashboard-export-xlsx", args=[kind]) + query)
+    assert requested.status_code == 302 and "/meine-dokumente/" in requested["Location"]
+    response = client.get(requested["Location"] + "datei/")
     assert response.status_code == 200
     assert response["Content-Type"] == writer.CONTENT_TYPES["xlsx"]
-    book = load_workbook(io.BytesIO(response.content))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     return book.worksheets[0]
 
 

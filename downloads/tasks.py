@@ -1,0 +1,11 @@
+from celery import shared_task
+
+from config.celery import RETRY_POLICY
+
+
+@shared_task(name="downloads.make", acks_late=True, **RETRY_POLICY)
+def make(*, download_id: int) -> str:
+    """Make one requested document (through the outbox: promised in the request's transaction). Safe twice."""
+    from .services import make_download
+
+    return make_download(download_id=download_id)
