@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from foundation.admin import GermanNumbersAdmin
+
 from .models import Download
 
 
 @admin.register(Download)
-class DownloadAdmin(admin.ModelAdmin):
+class DownloadAdmin(GermanNumbersAdmin):
     list_display = ("label", "owner", "state", "requested_at", "finished_at", "size")
     list_filter = ("state", "kind")
     search_fields = ("label", "owner__email")
