@@ -1,6 +1,7 @@
 """Reads of applications, scoped to what the user may see (a guessed id gives 404)."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.selectors import approved_municipality_ids
 from audit.selectors import timeline_for
@@ -46,14 +47,21 @@ def application_detail(user, pk: int) -> Application:
 
 def staff_applications(*, call_id: int, state: str = "", topic: str = "", landkreis: str = "",
                        joint: str = "", q: str = "", order: str = "") -> QuerySet[Application]:
+    """The submitted applications of a call for case workers, filtered and sorted. No join fans out the rows
+    (issue 13): the partner count is a subquery and the topic filter an EXISTS, so neither DISTINCT nor
+    GROUP BY runs over the wide rows — the page's COUNT(*) and its SELECT stay at the floor."""
+    links = Application.partners.through.objects.filter(application_id=OuterRef("pk")).order_by()
+    n_partners = Subquery(links.values("application_id").annotate(n=Count("*")).values("n"),
+                          output_field=IntegerField())
     qs = (Application.objects.filter(call_id=call_id).exclude(state=ApplicationState.DRAFT)
           .select_related("lead", "lead__landkreis")
-          .annotate(n_partners=Count("partners", distinct=True))
+          .annotate(n_partners=Coalesce(n_partners, 0))
           .prefetch_related("topics"))
     if state:
         qs = qs.filter(state=state)
     if topic:
-        qs = qs.filter(topics__id=topic)
+        qs = qs.filter(Exists(Application.topics.through.objects.filter(application_id=OuterRef("pk"),
+                                                                       topic_id=topic)))
     if landkreis:
         qs = qs.filter(Q(lead__landkreis_id=landkreis) | Q(lead_id=landkreis))
     if joint == "joint":
@@ -68,7 +76,7 @@ def staff_applications(*, call_id: int, state: str = "", topic: str = "", landkr
         "case": ("case_number",), "-case": ("-case_number",),
         "lead": ("lead__name", "pk"), "state": ("state", "pk"),
     }
-    return qs.order_by(*orders.get(order, ("submitted_at", "pk"))).distinct()
+    return qs.order_by(*orders.get(order, ("submitted_at", "pk")))
 
 
 STAFF_SORTS = ["submitted", "-submitted", "grant", "-grant", "case", "-case", "lead", "state"]

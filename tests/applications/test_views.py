@@ -259,6 +259,30 @@ def test_staff_list_counts_partner_municipalities_in_real_plural_forms(client, c
     assert "Partnerin" not in text and "Partnern" not in text
 
 
+def test_staff_list_runs_without_distinct_or_group_by_and_gives_each_case_once(call):
+    """Issue 13: `.distinct()` with `Count("partners")` made the page's COUNT(*) a DISTINCT over every column with
+    GROUP BY. A case with two partners and two topics still appears once, filtered by topic and joint."""
+    from applications.selectors import staff_applications
+
+    lead = MunicipalityFactory()
+    user = member_of(lead)
+    topics = list(call.program.topics.all()[:2])
+    app = complete_draft(ApplicationFactory(call=call, lead=lead, created_by=user), user=user,
+                         partners=[MunicipalityFactory(), MunicipalityFactory()])
+    app.topics.set(topics)
+    services.submit_application(actor=user, application_id=app.pk)
+    _submitted(call, 1)
+    for filters in ({}, {"topic": str(topics[0].pk)}, {"joint": "joint"}):
+        qs = staff_applications(call_id=call.pk, **filters)
+        sql = str(qs.query).upper()
+        # every GROUP BY is the partner count's, inside its subquery
+        assert "DISTINCT" not in sql and sql.count("GROUP BY") == sql.count('GROUP BY U0."APPLICATION_ID")') >= 1
+        rows = list(qs)
+        assert [r.pk for r in rows].count(app.pk) == 1 and qs.count() == len(rows)
+    assert {r.pk: r.n_partners for r in staff_applications(call_id=call.pk)}[app.pk] == 2
+    assert [r.pk for r in staff_applications(call_id=call.pk, topic=str(topics[1].pk))] == [app.pk]
+
+
 INJECTION = '=HYPERLINK("http://x","y")'
 
 
