@@ -7,9 +7,11 @@ Response → POST to our ACS URL.
 """
 
 import logging
+import time
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.core import mail
 from django.core.cache import cache
@@ -19,14 +21,16 @@ from django.urls import reverse
 from accounts.enums import TrustLevel
 from accounts.models import UsedAssertion, User
 from accounts.trust import SESSION_KEY as TRUST_SESSION_KEY
+from applications.models import Application
 from tests.accounts import saml_idp
 from tests.accounts.saml_idp import BPK2, GIVEN_NAME, MAIL, SURNAME, TRUST_LEVEL
-from tests.factories import UserFactory
+from tests.factories import CallFactory, MunicipalityFactory, UserFactory, member_of
 
 pytestmark = pytest.mark.django_db
 
 SLUG = "bundid"
 HOST = "foerderportal.hessen.test"
+PASSWORD = "Geheim-Passwort-123"  # the factories' password
 PERSON = {BPK2: ["bpk2-0815"], MAIL: ["erika.mustermann@example.org"], GIVEN_NAME: ["Erika"],
           SURNAME: ["Mustermann"]}
 
@@ -146,3 +150,102 @@ def test_replayed_response_is_refused(client, idp, bundid):
     start_login(other)
     response = post_to_acs(other, acs_path, data)
     assert response.status_code == 400 and logged_in_user(other) is None
+
+
+def test_missing_required_attribute_is_refused_with_a_clear_message(client, idp, bundid):
+    without_mail = {k: v for k, v in PERSON.items() if k != MAIL}
+    response, _ = login_via_idp(client, idp, attributes=without_mail)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "BundID hat nicht alle nötigen Angaben übermittelt (es fehlt: E-Mail-Adresse)" in text
+    assert logged_in_user(client) is None
+    assert not User.objects.exists() and not SocialAccount.objects.exists()
+
+
+def test_trust_level_too_low_for_the_call_is_refused_with_the_level_needed(client, idp, bundid):
+    lead = MunicipalityFactory()
+    user = verified_person()
+    member_of(lead, user=user)
+    call = CallFactory(min_trust_level=TrustLevel.HOCH)
+    login_via_idp(client, idp, attributes=PERSON, class_ref="STORK-QAA-Level-3")
+    assert logged_in_user(client) == user and client.session[TRUST_SESSION_KEY] == TrustLevel.SUBSTANZIELL
+    form = {"call": call.pk, "lead": lead.pk, "title": "Digitales Rathaus"}
+    response = client.post(reverse("applications:create"), form)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Vertrauensniveau „hoch“ oder höher nötig" in text and "„substanziell“" in text
+    assert not Application.objects.exists()
+    # the same person with the online ID card (STORK-QAA-Level-4) may
+    client.post(reverse("account_logout"))
+    login_via_idp(client, idp, attributes=PERSON, class_ref="STORK-QAA-Level-4")
+    response = client.post(reverse("applications:create"), form)
+    assert response.status_code == 302 and Application.objects.filter(call=call, lead=lead).count() == 1
+
+
+def test_password_login_has_no_trust_level_and_is_told_how_to_get_one(client, bundid):
+    lead = MunicipalityFactory()
+    user = member_of(lead)
+    call = CallFactory(min_trust_level=TrustLevel.BASISREGISTRIERUNG)
+    client.force_login(user)
+    response = client.post(reverse("applications:create"),
+                           {"call": call.pk, "lead": lead.pk, "title": "Digitales Rathaus"})
+    assert "Bitte melden Sie sich mit BundID oder Mein Unternehmenskonto an" in response.content.decode()
+    assert not Application.objects.exists()
+
+
+def test_local_logout_ends_the_session_and_its_trust_level(client, idp, bundid):
+    verified_person()
+    login_via_idp(client, idp, attributes=PERSON)
+    assert client.session.get(TRUST_SESSION_KEY) == TrustLevel.HOCH
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert logged_in_user(client) is None and TRUST_SESSION_KEY not in client.session
+
+
+def test_same_email_as_an_existing_account_is_not_linked_until_its_owner_logs_in(client, idp, bundid):
+    owner = UserFactory(email="erika.mustermann@example.org")
+    EmailAddress.objects.update_or_create(user=owner, email=owner.email, defaults={"verified": True, "primary": True})
+    response, _ = login_via_idp(client, idp, attributes=PERSON)
+    assert logged_in_user(client) is None
+    assert not SocialAccount.objects.exists() and User.objects.count() == 1
+    assert response["Location"] == reverse("account_email_verification_sent")  # allauth: "account exists" mail
+    # The owner logs in with the password and links BundID from the account page.
+    client.post(reverse("account_login"), {"login": owner.email, "password": PASSWORD})
+    assert logged_in_user(client) == owner
+    response = client.post(reverse("saml_login", kwargs={"organization_slug": SLUG}), {"process": "connect"})
+    acs_path, data = idp.answer(response["Location"], attributes=PERSON)
+    post_to_acs(client, acs_path, data)
+    account = SocialAccount.objects.get()
+    assert (account.user, account.uid) == (owner, "bpk2-0815")
+    # from now on BundID logs in to that account
+    client.post(reverse("account_logout"))
+    login_via_idp(client, idp, attributes=PERSON)
+    assert logged_in_user(client) == owner
+
+
+def test_staff_account_gets_no_session_through_saml_without_its_totp(client, idp, bundid):
+    staff = verified_person(roles=["case_worker"])
+    secret = generate_totp_secret()
+    TOTP.activate(staff, secret)
+    response, _ = login_via_idp(client, idp, attributes=PERSON)
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert logged_in_user(client) is None
+    assert client.get("/pruefung/aufrufe/").status_code == 302
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert response.status_code == 302
+    assert logged_in_user(client) == staff
+    assert client.session[TRUST_SESSION_KEY] == TrustLevel.HOCH
+    assert client.get("/pruefung/aufrufe/").status_code == 200
+
+
+def test_login_page_shows_the_configured_providers(client, bundid):
+    idp_settings = {"metadata_xml": bundid.settings["idp"]["metadata_xml"]}
+    SocialApp.objects.create(provider="saml", provider_id="unternehmenskonto", name="Mein Unternehmenskonto",
+                             client_id="muk", settings={"kind": "unternehmenskonto", "idp": idp_settings})
+    text = client.get(reverse("account_login")).content.decode()
+    assert text.index("Mit BundID anmelden") < text.index("Mit Mein Unternehmenskonto anmelden")
+    assert 'action="/accounts/saml/bundid/login/"' in text and 'action="/accounts/saml/muk/login/"' in text
+
+
+def totp_code(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
