@@ -11,3 +11,14 @@ def identity_providers(context):
 
     request = context.get("request")
     return configured_providers(request) if request is not None else []
+
+
+@register.filter
+def identity_provider_name(account) -> str:
+    """The display name of a linked identity's provider; its key when the provider is no longer configured."""
+    from allauth.socialaccount.models import SocialApp
+
+    try:
+        return str(account.get_provider().name)
+    except (SocialApp.DoesNotExist, LookupError, ValueError):
+        return account.provider
