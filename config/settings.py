@@ -394,6 +394,7 @@ SPECTACULAR_SETTINGS = {
         "MembershipStateEnum": "accounts.enums.MembershipState",
         "CallStateEnum": "grants.enums.CallState",
         "MunicipalityKindEnum": "accounts.enums.MunicipalityKind",
+        "TrustLevelEnum": "accounts.enums.TrustLevel",
         "AttachmentKindEnum": "applications.enums.AttachmentKind",
         "AffiliationKindEnum": "jury.enums.AffiliationKind",
         "DeclarationEnum": "jury.enums.Declaration",

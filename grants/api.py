@@ -92,8 +92,12 @@ class CallSerializer(serializers.ModelSerializer):
             "state",
             "state_display",
             "is_accepting",
+            "min_trust_level",
         ]
         read_only_fields = fields
+        extra_kwargs = {"min_trust_level": {"help_text": _(
+            "Leer: jede Anmeldung genügt; sonst das Vertrauensniveau, das die Anmeldung beim Anlegen eines "
+            "Antrags mindestens haben muss (BundID, Mein Unternehmenskonto).")}}
 
     def get_is_accepting(self, obj) -> bool:
         return obj.is_accepting(self.context.get("now"))

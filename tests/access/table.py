@@ -304,6 +304,8 @@ def expectation(key: str) -> Expect | None:
     if key.startswith(("account_", "mfa_", "socialaccount_", "saml_", "openid_connect_")) or key in (
             "admin:login", "admin:logout"):
         return FLOW  # allauth's login, sign-up, password, second-factor and identity-provider pages
+    if key.startswith("accounts/social/"):
+        return FLOW  # allauth's unnamed redirects from the old socialaccount URLs to accounts/3rdparty/
     if key.startswith(("admin:", "admin/")):
         return ADMIN_SITE
     return None
