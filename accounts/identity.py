@@ -127,7 +127,10 @@ def _idp_from_metadata(idp: dict) -> dict:
             xml = Path(idp["metadata_file"]).read_text(encoding="utf-8")
         except OSError as exc:
             raise ImproperlyConfigured(f"SAML: metadata file {idp['metadata_file']!r} unreadable: {exc}") from exc
-    parsed = OneLogin_Saml2_IdPMetadataParser.parse(xml, entity_id=idp.get("entity_id")).get("idp") or {}
+    try:
+        parsed = OneLogin_Saml2_IdPMetadataParser.parse(xml, entity_id=idp.get("entity_id")).get("idp") or {}
+    except Exception as exc:  # noqa: BLE001 - lxml and python3-saml raise several kinds for bad metadata
+        raise ImproperlyConfigured(f"SAML: the IdP metadata cannot be read: {exc}") from exc
     cert = parsed.get("x509cert") or (parsed.get("x509certMulti", {}).get("signing") or [None])[0]
     if not parsed.get("entityId") or not cert or not parsed.get("singleSignOnService", {}).get("url"):
         raise ImproperlyConfigured("SAML: the IdP metadata names no entity ID, signing certificate or SSO URL")
@@ -272,7 +275,11 @@ def configured_providers(request) -> list[ConfiguredProvider]:
     for app in adapter.list_apps(request):
         if app.provider not in ("saml", "openid_connect") or (app.settings or {}).get("hidden"):
             continue
-        provider = app.get_provider(request)
+        try:
+            provider = app.get_provider(request)
+        except ImproperlyConfigured as exc:  # a broken provider leaves out its button, not the login page
+            logger.error("identity provider %s left out: %s", app.client_id or app.provider_id, exc)
+            continue
         if app.provider == "saml":
             kind = provider.kind or "saml"
             app_id = app.client_id

@@ -135,3 +135,13 @@ def test_account_page_lists_linked_identities_and_offers_to_link_one(client):
     assert "BundID – verknüpft am" in text and "removed-provider – verknüpft am" in text
     assert "BundID verknüpfen" in text and 'name="process" value="connect"' in text
     assert "bpk2-0815" not in text
+
+
+@override_settings(SOCIALACCOUNT_PROVIDERS=providers_setting(
+    BUNDID, {**MUK, "settings": {"kind": "unternehmenskonto", "idp": {"metadata_xml": "<kein XML"}}}))
+def test_a_provider_with_broken_metadata_loses_its_button_not_the_login_page(client, caplog):
+    response = client.get(reverse("account_login"))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Mit BundID anmelden" in text and "Mein Unternehmenskonto" not in text
+    assert "identity provider muk left out" in caplog.text
