@@ -11,6 +11,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
+from accounts.enums import TrustLevel
 from foundation.api import validated_input
 
 from . import transfer
@@ -72,6 +73,10 @@ class BudgetYearSerializer(serializers.ModelSerializer):
 
 class CallSerializer(serializers.ModelSerializer):
     program = ProgramBriefSerializer(read_only=True)
+    min_trust_level = serializers.ChoiceField(
+        choices=TrustLevel.choices, allow_blank=True, read_only=True,
+        help_text=_("Leer: jede Anmeldung genügt; sonst das Vertrauensniveau, das die Anmeldung beim Anlegen eines "
+                    "Antrags mindestens haben muss (BundID, Mein Unternehmenskonto)."))
     budget_years = BudgetYearSerializer(many=True, read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     is_accepting = serializers.SerializerMethodField(
@@ -95,9 +100,6 @@ class CallSerializer(serializers.ModelSerializer):
             "min_trust_level",
         ]
         read_only_fields = fields
-        extra_kwargs = {"min_trust_level": {"help_text": _(
-            "Leer: jede Anmeldung genügt; sonst das Vertrauensniveau, das die Anmeldung beim Anlegen eines "
-            "Antrags mindestens haben muss (BundID, Mein Unternehmenskonto).")}}
 
     def get_is_accepting(self, obj) -> bool:
         return obj.is_accepting(self.context.get("now"))
