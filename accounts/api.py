@@ -1,14 +1,16 @@
+from allauth.socialaccount.models import SocialApp
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from . import services
+from .enums import TrustLevel
 from .models import Membership, Municipality
 from .rules import is_case_worker, is_staff_member
 from .selectors import (
@@ -249,3 +251,72 @@ class MembershipReviewViewSet(
                 reason=payload.validated_data["reason"],
             )
         )
+
+
+# ---------------------------------------------------------------- identity providers and the own account
+
+
+class IdentityProviderSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["bundid", "unternehmenskonto", "saml", "openid_connect"],
+        help_text=_("bundid, unternehmenskonto, saml (ein anderer SAML-Anbieter) oder openid_connect"))
+    name = serializers.CharField(help_text=_("Anzeigename, z. B. BundID"))
+    login_url = serializers.CharField(help_text=_("Anmeldung beginnen: POST (mit CSRF-Token) an diese Adresse"))
+    metadata_url = serializers.CharField(
+        allow_blank=True, help_text=_("SAML: die Metadaten des Portals für den Anbieter; leer bei OpenID Connect"))
+
+
+@extend_schema_view(list=extend_schema(
+    summary=_("Identitätsanbieter"),
+    description=_("Die eingerichteten Anmeldewege neben E-Mail und Passwort (BundID, Mein Unternehmenskonto, "
+                  "Personalverzeichnis); ohne Anmeldung lesbar."),
+    auth=[]))
+class IdentityProviderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_classes = [AllowAny]
+    serializer_class = IdentityProviderSerializer
+    queryset = SocialApp.objects.none()  # for the schema; the list is accounts.identity.configured_providers
+
+    def get_queryset(self):
+        from .identity import configured_providers
+
+        if getattr(self, "swagger_fake_view", False):
+            return SocialApp.objects.none()
+        return configured_providers(self.request._request)
+
+
+class LinkedIdentitySerializer(serializers.Serializer):
+    provider = serializers.CharField(help_text=_("Kennung des Anbieters, z. B. bundid"))
+    name = serializers.CharField(help_text=_("Anzeigename des Anbieters"))
+    linked_at = serializers.DateTimeField()
+    last_login = serializers.DateTimeField()
+
+
+class AccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField(source="display_name")
+    roles = serializers.ListField(child=serializers.CharField(), source="sorted_roles")
+    trust_level = serializers.ChoiceField(
+        choices=TrustLevel.choices, allow_null=True,
+        help_text=_("Vertrauensniveau der aktuellen Anmeldung; null bei E-Mail und Passwort oder API-Schlüssel"))
+    identities = LinkedIdentitySerializer(many=True)
+
+
+@extend_schema(summary=_("Ihr Konto"), responses={200: AccountSerializer},
+               description=_("Ihr Benutzerkonto: Rollen, Vertrauensniveau der aktuellen Anmeldung und die "
+                             "verknüpften Identitäten (BundID, Mein Unternehmenskonto, Personalverzeichnis)."))
+class AccountView(generics.GenericAPIView):
+    serializer_class = AccountSerializer
+
+    def get_permissions(self):
+        return [permission() for permission in with_defaults()]
+
+    def get(self, request):
+        from .selectors import linked_identities
+        from .trust import session_trust_level
+
+        user = request.user
+        data = {"id": user.pk, "email": user.email, "display_name": user.display_name,
+                "sorted_roles": sorted(user.role_names), "trust_level": session_trust_level(request),
+                "identities": linked_identities(user, request=request._request)}
+        return Response(AccountSerializer(data).data)

@@ -28,3 +28,22 @@ class MembershipState(models.TextChoices):
     APPROVED = "approved", _("Bestätigt")
     REFUSED = "refused", _("Abgelehnt")
     REVOKED = "revoked", _("Entzogen")
+
+
+class TrustLevel(models.TextChoices):
+    """How sure the identity provider is of who logged in (Vertrauensniveau, eIDAS / TR-03107).
+
+    Ordered from low to high: a requirement is met by its level and every level above it
+    (accounts.trust.meets). A login with e-mail and password has no trust level.
+    """
+
+    BASISREGISTRIERUNG = "basisregistrierung", _("Basisregistrierung")
+    SUBSTANZIELL = "substanziell", _("substanziell")
+    HOCH = "hoch", _("hoch")
+
+
+class IdentityProviderKind(models.TextChoices):
+    """The preconfigured kinds of SAML identity provider (accounts.identity.PRESETS)."""
+
+    BUNDID = "bundid", _("BundID")
+    UNTERNEHMENSKONTO = "unternehmenskonto", _("Mein Unternehmenskonto")

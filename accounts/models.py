@@ -226,3 +226,26 @@ class ApiToken(models.Model):
 
     def is_valid_at(self, moment) -> bool:
         return self.revoked_at is None and self.expires_at > moment
+
+
+class UsedAssertion(models.Model):
+    """A SAML assertion that logged someone in: the same assertion is never accepted twice.
+
+    Kept until the assertion would have expired anyway (accounts.identity.claim_assertion removes
+    older rows as it goes); the unique constraint decides between two posts at the same moment.
+    """
+
+    issuer = models.CharField(_("Identitätsanbieter"), max_length=500)
+    assertion_id = models.CharField(_("Kennung der Assertion"), max_length=200)
+    used_at = models.DateTimeField(_("verwendet am"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("gültig bis"), db_index=True)
+
+    class Meta:
+        verbose_name = _("verwendete SAML-Assertion")
+        verbose_name_plural = _("verwendete SAML-Assertions")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "assertion_id"], name="used_assertion_once_per_issuer"),
+        ]
+
+    def __str__(self):
+        return f"{self.issuer} {self.assertion_id}"

@@ -39,3 +39,15 @@ def api_tokens_of(user):
     from .models import ApiToken
 
     return ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at")
+
+
+def linked_identities(user, *, request=None) -> list[dict]:
+    """The user's identities at identity providers (BundID, Mein Unternehmenskonto, a staff directory),
+    with the provider's display name; the identifier itself (a pseudonym) is not shown."""
+    from allauth.socialaccount.adapter import get_adapter
+    from allauth.socialaccount.models import SocialAccount
+
+    names = {(app.provider_id or app.provider): app.name for app in get_adapter().list_apps(request)}
+    return [{"provider": account.provider, "name": names.get(account.provider) or account.provider,
+             "linked_at": account.date_joined, "last_login": account.last_login}
+            for account in SocialAccount.objects.filter(user=user).order_by("date_joined", "pk")]

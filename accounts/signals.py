@@ -1,4 +1,4 @@
-from allauth.account.signals import email_confirmed
+from allauth.account.signals import email_confirmed, user_logged_in
 from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.dispatch import receiver
 
@@ -30,3 +30,14 @@ def second_factor_reset(sender, request, user, authenticator, **kwargs):
     from .services import record_second_factor_change
 
     record_second_factor_change(user=user, authenticator=authenticator, change="reset")
+
+
+@receiver(user_logged_in)
+def remember_trust_level(sender, request, user, sociallogin=None, **kwargs):
+    """Every login sets the session's trust level: the identity provider's for a login through one
+    (accounts.identity), none for e-mail and password. Sent after the second factor, if any."""
+    from .identity import TRUST_LEVEL_KEY
+    from .trust import record_session_trust_level
+
+    level = sociallogin.account.extra_data.get(TRUST_LEVEL_KEY) if sociallogin is not None else None
+    record_session_trust_level(request, level)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import has_transition_perm
 
+from accounts import trust
 from accounts.models import Municipality, User
 from accounts.notifications import notify
 from accounts.rules import is_approved_member
@@ -106,10 +107,15 @@ def _notify_state(application: Application, recipients: list[str], reason: str =
 
 # ---------------------------------------------------------------- drafts
 
-def create_application(*, actor: User, call: Call, lead: Municipality, title: str) -> Application:
+def create_application(*, actor: User, call: Call, lead: Municipality, title: str,
+                       trust_level: str | None = None) -> Application:
+    """A new draft. `trust_level` is the trust level of the actor's login (accounts.trust.session_trust_level):
+    a call with a minimum trust level refuses a login below it."""
     _require(is_approved_member(actor, lead),
              _("Sie sind nicht als Mitglied dieser Kommune bestätigt."))
     _require(call.is_accepting(), _("Dieser Förderaufruf nimmt derzeit keine Anträge an."))
+    if not trust.meets(trust_level, call.min_trust_level):
+        raise ApplicationError(trust.requirement_message(required=call.min_trust_level, level=trust_level))
     title = (title or "").strip()
     _require(bool(title), _("Bitte geben Sie einen Projekttitel an."))
     with transaction.atomic():

@@ -1,9 +1,16 @@
 """All API routes under /api/v1/. The schema is at /api/schema/, the documentation at /api/docs/."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 from rest_framework.urlpatterns import format_suffix_patterns
 
-from accounts.api import MembershipReviewViewSet, MembershipViewSet, MunicipalityViewSet
+from accounts.api import (
+    AccountView,
+    IdentityProviderViewSet,
+    MembershipReviewViewSet,
+    MembershipViewSet,
+    MunicipalityViewSet,
+)
 from applications.api import ApplicationViewSet, StaffApplicationViewSet
 from downloads.api import DownloadViewSet
 from grants.api import CallViewSet, ProgramViewSet, StaffCallViewSet, StaffProgramViewSet
@@ -23,6 +30,8 @@ router.register("calls", CallViewSet, basename="api-call")
 router.register("municipalities", MunicipalityViewSet, basename="api-municipality")
 router.register("memberships", MembershipViewSet, basename="api-membership")
 router.register("applications", ApplicationViewSet, basename="api-application")
+# Login: the configured identity providers (anonymous) and the own account with its trust level.
+router.register("identity-providers", IdentityProviderViewSet, basename="api-identity-provider")
 # Open data, anonymous (the same as /offene-daten/gefoerderte-projekte.json):
 router.register("open-data/projects", OpenDataProjectViewSet, basename="api-open-data-project")
 # The ministry's staff (TOTP required):
@@ -42,4 +51,6 @@ router.register("jury/sessions", SessionViewSet, basename="api-jury-session")
 register_payments(router)
 urlpatterns = router.urls + format_suffix_patterns(
     [url for url in router.urls if url.name == "api-payments-export-detail"],
-    suffix_required=True, allowed=["csv", "xlsx"])
+    suffix_required=True, allowed=["csv", "xlsx"]) + [
+    path("account/", AccountView.as_view(), name="api-account"),
+]

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.saml",
+    "allauth.socialaccount.providers.openid_connect",
     "foundation",
     "audit",
     "outbox",
@@ -217,6 +220,43 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"  # the portal's name and SIT
 API_TOKEN_MAX_DAYS_STAFF = int(os.environ.get("API_TOKEN_MAX_DAYS_STAFF", "90"))
 API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "365"))
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+
+# ---- Identity providers (issue 12; docs/integration.md "Anmeldung mit BundID …"): allauth's SAML provider
+# for BundID (persons) and Mein Unternehmenskonto (organisations), its OpenID Connect provider for a
+# Land's staff directory. Each provider is a SocialApp in the admin (Soziale Anwendungen) or an entry
+# of SAML_PROVIDERS / OIDC_PROVIDERS (JSON lists in allauth's "APPS" shape). None is configured by
+# default: the login page then shows only e-mail and password.
+# A SAML or OIDC identity is linked to an existing account only from inside that account (the user
+# logged in with password and, for staff, TOTP): never because an identity provider names the same
+# e-mail address (accounts.adapter.SocialAccountAdapter refuses e-mail authentication outright).
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"  # an address from an IdP is confirmed like any other
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the login buttons POST (allauth's CSRF-safe default)
+SOCIALACCOUNT_STORE_TOKENS = False
+
+
+def _env_json_list(name: str) -> list:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = json.loads(raw) if raw else []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ValueError("not a list of objects")
+    except ValueError as exc:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} must be a JSON list of allauth app objects: {exc}") from exc
+    return value
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    # accounts.identity.PortalSAMLProvider: allauth's SAML provider plus the two preconfigured kinds,
+    # metadata from a file or inline XML, the trust level, required attributes and replay protection.
+    "saml": {"provider_class": "accounts.identity.PortalSAMLProvider", "APPS": _env_json_list("SAML_PROVIDERS")},
+    "openid_connect": {"APPS": _env_json_list("OIDC_PROVIDERS")},
+}
 MFA_TOTP_ISSUER = "Starke Heimat Hessen"
 
 LANGUAGE_CODE = "de"
@@ -355,6 +395,7 @@ SPECTACULAR_SETTINGS = {
         "MembershipStateEnum": "accounts.enums.MembershipState",
         "CallStateEnum": "grants.enums.CallState",
         "MunicipalityKindEnum": "accounts.enums.MunicipalityKind",
+        "TrustLevelEnum": "accounts.enums.TrustLevel",
         "AttachmentKindEnum": "applications.enums.AttachmentKind",
         "AffiliationKindEnum": "jury.enums.AffiliationKind",
         "DeclarationEnum": "jury.enums.Declaration",

@@ -11,6 +11,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
+from accounts.enums import TrustLevel
 from foundation.api import validated_input
 
 from . import transfer
@@ -72,6 +73,10 @@ class BudgetYearSerializer(serializers.ModelSerializer):
 
 class CallSerializer(serializers.ModelSerializer):
     program = ProgramBriefSerializer(read_only=True)
+    min_trust_level = serializers.ChoiceField(
+        choices=TrustLevel.choices, allow_blank=True, read_only=True,
+        help_text=_("Leer: jede Anmeldung genügt; sonst das Vertrauensniveau, das die Anmeldung beim Anlegen eines "
+                    "Antrags mindestens haben muss (BundID, Mein Unternehmenskonto)."))
     budget_years = BudgetYearSerializer(many=True, read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     is_accepting = serializers.SerializerMethodField(
@@ -92,6 +97,7 @@ class CallSerializer(serializers.ModelSerializer):
             "state",
             "state_display",
             "is_accepting",
+            "min_trust_level",
         ]
         read_only_fields = fields
 

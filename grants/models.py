@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from accounts.enums import TrustLevel
 from foundation.amounts import MONEY
 
 from .enums import CallState, OpenDataField, default_open_data_fields
@@ -163,6 +164,11 @@ class Call(FSMModelMixin, models.Model):
     frozen_at = models.DateTimeField(
         _("Geldregeln eingefroren seit"), null=True, blank=True, editable=False,
         help_text=_("Mit dem ersten eingereichten Antrag werden Fenster und Budget unveränderlich."))
+    min_trust_level = models.CharField(
+        _("Mindest-Vertrauensniveau"), max_length=20, blank=True, default="", db_default="",
+        choices=TrustLevel.choices,
+        help_text=_("Leer: jede Anmeldung genügt. Sonst muss die Anmeldung, mit der ein Antrag angelegt wird, "
+                    "mindestens dieses Vertrauensniveau haben (BundID, Mein Unternehmenskonto)."))
 
     class Meta:
         verbose_name = _("Förderaufruf")

@@ -17,7 +17,11 @@ stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "Installiere Python-Abhängigkeiten …"
   log=$(mktemp)
-  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e '.[dev]'; } >"$log" 2>&1; then
+  # [tool.shh] no-deps-dev in pyproject.toml: development packages whose declared pins pip cannot resolve
+  # together with ours (see there), installed without their dependencies.
+  no_deps=$(.venv/bin/python -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["tool"]["shh"]["no-deps-dev"]))')
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e '.[dev]' \
+         && .venv/bin/python -m pip install -q --no-deps $no_deps; } >"$log" 2>&1; then
     cat "$log" >&2
     echo "Die Installation der Python-Abhängigkeiten ist fehlgeschlagen." >&2
     exit 1

@@ -28,7 +28,8 @@ PUBLIC_PAGES = {"", "healthz/", "healthz/live/", "healthz/ready/", "barrierefrei
                 # open data of funded projects (opendata/): public by design
                 "offene-daten/", "offene-daten/gefoerderte-projekte.csv", "offene-daten/gefoerderte-projekte.json",
                 "offene-daten/katalog.ttl", "offene-daten/katalog.jsonld", "offene-daten/katalog.rdf"}
-PUBLIC_API = re.compile(r"^/api/v1/(programs|calls|municipalities|open-data)/")
+# (identity-providers: the login ways a portal links to, public by design like the login page — issue 12)
+PUBLIC_API = re.compile(r"^/api/v1/(programs|calls|municipalities|open-data|identity-providers)/")
 # the public entry of every published call (grants/views.py): GET only
 PUBLIC_CALL_PAGES = re.compile(r"^/foerderaufrufe/((programme/)?\d+/)?$")
 # Areas for staff only (pages and API).

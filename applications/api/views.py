@@ -19,6 +19,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from accounts.api import IsCaseWorker, IsStaffMember, with_defaults
+from accounts.trust import session_trust_level
 from foundation.files import private_pdf_response
 
 from .. import rules as app_rules
@@ -152,7 +153,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def create(self, request, *args, **kwargs):
         data = self._parse(s.ApplicationCreateSerializer)
         application = services.create_application(
-            actor=request.user, call=data["call"], lead=data["lead"], title=data["title"]
+            actor=request.user, call=data["call"], lead=data["lead"], title=data["title"],
+            trust_level=session_trust_level(request),  # none with an API key: keys carry no trust level
         )
         return self._detail(application.pk, status.HTTP_201_CREATED)
 

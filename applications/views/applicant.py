@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import approved_municipalities
+from accounts.trust import session_trust_level
 from grants.selectors import open_calls
 
 from .. import rules as app_rules
@@ -58,7 +59,7 @@ def application_create(request):
         try:
             application = services.create_application(
                 actor=request.user, call=form.cleaned_data["call"], lead=form.cleaned_data["lead"],
-                title=form.cleaned_data["title"])
+                title=form.cleaned_data["title"], trust_level=session_trust_level(request))
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:

@@ -123,6 +123,10 @@ TABLE = {
     "accounts:membership-decide": writes(CASE_WORK),
     "accounts:invite": writes(CASE_WORK),
     "accounts:api-token": everywhere(SIGNED_IN),
+    # login through identity providers (issue 12): the list of providers is public, the own account signed in
+    "api-identity-provider-list": replace(everywhere(PUBLIC), act=_variants(NOBODY, (OWN, FOREIGN_OBJECT,
+                                                                                     EXCLUDED_OBJECT))),
+    "api-account": everywhere(SIGNED_IN),
 
     # applications (pages); staff read cases on the check and staff pages, not on the applicant's
     "applications:list": everywhere(SIGNED_IN - STAFF, elsewhere=STAFF),  # staff: to the list per call
@@ -306,8 +310,11 @@ def expectation(key: str) -> Expect | None:
     """The row of a route: the table, or one of the two areas that are not the portal's own routes."""
     if key in TABLE:
         return TABLE[key]
-    if key.startswith(("account_", "mfa_")) or key in ("admin:login", "admin:logout"):
-        return FLOW  # allauth's login, sign-up, password and second-factor pages
+    if key.startswith(("account_", "mfa_", "socialaccount_", "saml_", "openid_connect_")) or key in (
+            "admin:login", "admin:logout"):
+        return FLOW  # allauth's login, sign-up, password, second-factor and identity-provider pages
+    if key.startswith("accounts/social/"):
+        return FLOW  # allauth's unnamed redirects from the old socialaccount URLs to accounts/3rdparty/
     if key.startswith(("admin:", "admin/")):
         return ADMIN_SITE
     return None
