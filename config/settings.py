@@ -314,7 +314,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Starke Heimat Hessen 
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis as broker when REDIS_URL is set; otherwise tasks run in-process (demo).
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host named: kombu warns on every eager task otherwise
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -139,6 +139,7 @@ def test_money_demo_reaches_every_journey_today(first_run):
         assert grant.paid_amount > 0
 
 
+@pytest.mark.django_db
 def test_demo_prints_the_logins_last_and_only_when_asked(first_run):
     """scripts/demo loads quietly, then the money side, then the logins."""
     assert "kommune@demo.example" not in first_run.quiet + first_run.money
@@ -146,6 +147,7 @@ def test_demo_prints_the_logins_last_and_only_when_asked(first_run):
     assert "TOTP-Schlüssel" in first_run.logins
 
 
+@pytest.mark.django_db
 def test_demo_output_is_short_and_ends_with_the_logins(first_run):
     """What scripts/demo prints on a first run (it loads with LOG_LEVEL=WARNING): no font subsetting chatter,
     no mails, under 60 lines, the logins last."""
@@ -154,6 +156,7 @@ def test_demo_output_is_short_and_ends_with_the_logins(first_run):
     assert len(lines) < 60, lines[:80]
     assert "Demo-Zugänge" in out[0] and "admin@demo.example" in lines[-1]
     assert not any("Subject:" in line or "subset" in line.lower() for line in lines)
+    assert first_run.log == []  # no warnings at all (kombu warned on every in-process task: "No hostname …")
     for name in ("fontTools", "fontTools.subset", "fontTools.ttLib", "weasyprint"):
         assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING
 
