@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from applications.financing import figures_for
 from applications.models import Application
 from foundation.files import private_pdf_response
 from foundation.forms import AmountField, DateInput, KernFormMixin
+from foundation.paging import paginate
 from foundation.permissions import require_perm
 from grants.models import Call
 from grants.selectors import calls_for_staff
@@ -287,7 +287,7 @@ def amendment(request, pk: int):
 @login_required
 def grant_list(request):
     grants = selectors.visible_grants(request.user).order_by("-created_at")
-    page = Paginator(grants, 25).get_page(request.GET.get("page"))
+    page = paginate(request, grants)
     rejections = (selectors.visible_notices(request.user).filter(kind=NoticeKind.REJECTION)
                   .order_by("-issued_on", "-pk")[:50]) if not is_staff_member(request.user) else []
     return render(request, "payments/decisions/grants.html", {"page": page, "rejections": rejections})
