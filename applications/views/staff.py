@@ -28,7 +28,8 @@ from ..forms import FormalCheckForm, StaffFilterForm
 @login_required
 def call_list(request):
     require_perm(request, "accounts.view_staff_area")
-    return render(request, "applications/staff/calls.html", {"calls": calls_for_staff()})
+    page = paginate(request, calls_for_staff())
+    return render(request, "applications/staff/calls.html", {"calls": page, "page": page})
 
 
 def _filter_form(request, call):

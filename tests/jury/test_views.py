@@ -100,8 +100,9 @@ def test_workspace_query_count_does_not_grow(client, jury, django_assert_max_num
     c = login(client, member.user)
     # 8: asking for a permission by name reads the user's model permissions once (ModelBackend), and the
     # session's second-factor check asks whether the user has TOTP (accounts.mfa); +1: the menu asks
-    # whether a jury member also acts for a municipality (accounts.rules.is_municipality_member).
-    with django_assert_max_num_queries(9):
+    # whether a jury member also acts for a municipality (accounts.rules.is_municipality_member); +2: the
+    # counts per panel and the count of the paginated list (foundation.paging).
+    with django_assert_max_num_queries(11):
         assert c.get(reverse("jury:workspace")).status_code == 200
 
 
@@ -294,11 +295,11 @@ def test_start_evaluation_and_assignments(client, jury):
 
     # Manual assignment of the excluded member is refused with the service's message.
     response = c.post(reverse("jury:panel-assign", args=[call.pk]),
-                      {"member": jury["excluded"].pk, "application": first.pk}, follow=True)
+                      {"member": jury["excluded"].pk, "application": first.case_number}, follow=True)
     assert "ist von diesem Antrag ausgeschlossen" in response.content.decode()
     assert not Assignment.objects.filter(member=jury["excluded"], application=first, assigned=True).exists()
     response = c.post(reverse("jury:panel-assign", args=[call.pk]),
-                      {"member": member.pk, "application": first.pk}, follow=True)
+                      {"member": member.pk, "application": first.case_number}, follow=True)
     assert Assignment.objects.get(member=member, application=first).assigned
 
     # Automatic assignment: three scorers wanted, the first application has only two possible ones.
@@ -337,11 +338,11 @@ def test_reopen_needs_a_reason(client, jury):
     sheet = ScoreSheet.objects.create(assignment=assign(member, first), state=SheetState.SUBMITTED)
     c = login(client, staff_user())
     url = reverse("jury:panel-reopen", args=[jury["call"].pk, sheet.pk])
-    response = c.post(url, {f"r{sheet.pk}-reason": ""}, follow=True)
+    response = c.post(url, {"reason": ""}, follow=True)
     assert "Bitte begründen Sie" in response.content.decode()
     sheet.refresh_from_db()
     assert sheet.state == SheetState.SUBMITTED
-    c.post(url, {f"r{sheet.pk}-reason": "Tippfehler in Kriterium 2"})
+    c.post(url, {"reason": "Tippfehler in Kriterium 2"})
     sheet.refresh_from_db()
     assert sheet.state == SheetState.REOPENED
     assert AuditEntry.objects.filter(action="jury.scores_reopened", reason="Tippfehler in Kriterium 2").exists()
@@ -352,7 +353,7 @@ def test_reopen_of_another_panels_sheet_is_404(client, jury):
     app = application_in_evaluation(other_call, grant="100000.00")
     sheet = ScoreSheet.objects.create(assignment=assign(add_member(other_panel), app), state=SheetState.SUBMITTED)
     response = login(client, staff_user()).post(reverse("jury:panel-reopen", args=[jury["call"].pk, sheet.pk]),
-                                                {f"r{sheet.pk}-reason": "x"})
+                                                {"reason": "x"})
     assert response.status_code == 404
 
 
