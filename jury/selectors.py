@@ -102,6 +102,13 @@ class Ranking:
         return [r for r in self.rows if r.final_outcome == DecisionOutcome.RESERVE]
 
     @property
+    def cutoff_index(self) -> int | None:
+        """The budget line: the index in `rows` of the last recommended row (the line falls below it), or
+        None when nothing is recommended. Rows below it may still be on the reserve list."""
+        return next((i for i in range(len(self.rows) - 1, -1, -1)
+                     if self.rows[i].final_outcome == DecisionOutcome.RECOMMENDED), None)
+
+    @property
     def not_recommended(self):
         return [r for r in self.rows if r.final_outcome == DecisionOutcome.NOT_RECOMMENDED]
 

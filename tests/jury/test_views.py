@@ -1,5 +1,6 @@
 """The jury's pages: roles and exclusions, declaration, scoring, panel management, ranking, session."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -598,3 +599,60 @@ def test_ranking_downloads_neutralise_formulas_in_titles(client, fmt):
     titles = {row[1]: row[2] for row in rows[1:]}
     assert titles[first.case_number] == "'" + injection
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+
+
+# ---------------------------------------------------------------- one page of rows (issue 13)
+
+
+@pytest.fixture
+def two_per_page(monkeypatch):
+    """Pages of two rows, so that a handful of applications fills several pages."""
+    from django.core.paginator import Paginator
+
+    import foundation.paging
+
+    class TwoRows(Paginator):
+        def __init__(self, object_list, per_page, *args, **kwargs):
+            super().__init__(object_list, 2, *args, **kwargs)
+
+    monkeypatch.setattr(foundation.paging, "Paginator", TwoRows)
+
+
+def test_ranking_shows_one_page_and_where_the_budget_line_falls(client, two_per_page):
+    call, panel = evaluated_call(budget="300000.00")
+    apps = [score(panel, application_in_evaluation(call, grant="100000.00"), [[5 - i, 5 - i]]) for i in range(5)]
+    c = login(client, staff_user())
+    url = reverse("jury:ranking", args=[call.pk])
+    html = c.get(url).content.decode()
+    assert html.count("data-case=") == 2 and apps[0].case_number in html and apps[3].case_number not in html
+    assert 'data-cutoff-page="2"' in html and 'id="cutoff"' not in html
+    assert 'href="?seite=2#cutoff"' in html and "Seite 1 von 3" in html and "5 Einträge" in html
+    html = c.get(url, {"seite": "2"}).content.decode()
+    rows = re.findall(r'data-case="([^"]+)"|id="(cutoff)"', html)
+    assert [case or marker for case, marker in rows] == [apps[2].case_number, "cutoff", apps[3].case_number]
+    html = c.get(url, {"seite": "3", "budget": "500.000,00"}).content.decode()  # what-if: the line moves
+    assert 'id="cutoff"' in html and apps[4].case_number in html
+
+
+def test_panel_page_shows_one_page_searches_and_filters_by_member(client, two_per_page):
+    call, panel = evaluated_call(min_scorers=1)
+    member, other = add_member(panel), add_member(panel)
+    apps = [application_in_evaluation(call, grant="100000.00", title=f"Dorfplatz {i}") for i in range(3)]
+    apps.append(application_in_evaluation(call, grant="100000.00", title="Mühle am Bach"))
+    for app in apps[:3]:
+        ScoreSheet.objects.create(assignment=assign(member, app), state=SheetState.SUBMITTED)
+    assign(other, apps[3])
+    c = login(client, staff_user())
+    url = reverse("jury:panel", args=[call.pk])
+    html = c.get(url).content.decode()
+    assert "Seite 1 von 2" in html and apps[0].case_number in html and apps[2].case_number not in html
+    assert html.count('<form method="post" id="row-actions"') == 1 and html.count("<textarea") == 1
+    html = c.get(url, {"q": "mühle"}).content.decode()
+    assert apps[3].case_number in html and apps[0].case_number not in html
+    html = c.get(url, {"mitglied": other.pk}).content.decode()
+    assert apps[3].case_number in html and apps[0].case_number not in html
+    # an action sends the case worker back to the page and filter they came from
+    assignment = Assignment.objects.get(member=other, application=apps[3])
+    response = c.post(reverse("jury:panel-unassign", args=[call.pk, assignment.pk]),
+                      {"seite": "2", "mitglied": str(other.pk), "elsewhere": "x"})
+    assert response.status_code == 302 and response.url == f"{url}?seite=2&mitglied={other.pk}"
