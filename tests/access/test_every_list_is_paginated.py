@@ -16,7 +16,8 @@ How it works, so that a new unpaginated list fails here without anyone rememberi
 * Lists that cannot grow with the cases are declared where they are rendered: an element (or an ancestor)
   with ``data-bounded="<why>"`` — the cost lines and attachments of ONE application, the criteria of a
   programme, the steps of a timeline of one case, a fixed checklist. Navigation (``<nav>``, the site
-  header and footer) and form widgets are not lists of rows.
+  header and footer), form widgets and alerts (``.kern-alert``: the problems of one form or case) are
+  not lists of rows.
 
 A list that happens to have fewer than two rows in the world is not caught; the world is shared with the
 access matrix, so new objects land in it for that test too. The API has its own guard
@@ -92,7 +93,7 @@ def overlong_lists(html: str, *, limit: int = 1) -> list[str]:
     found = []
 
     def walk(node):
-        if node.tag in SKIP or "data-bounded" in node.attrs:
+        if node.tag in SKIP or "data-bounded" in node.attrs or "kern-alert" in (node.attrs.get("class") or ""):
             return
         rows = [c for c in node.children if c.tag == ROWS.get(node.tag)]
         cards = [c for c in node.children if c.tag == "article"]
