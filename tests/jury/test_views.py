@@ -656,3 +656,19 @@ def test_panel_page_shows_one_page_searches_and_filters_by_member(client, two_pe
     response = c.post(reverse("jury:panel-unassign", args=[call.pk, assignment.pk]),
                       {"seite": "2", "mitglied": str(other.pk), "elsewhere": "x"})
     assert response.status_code == 302 and response.url == f"{url}?seite=2&mitglied={other.pk}"
+
+
+def test_session_page_shows_one_page_with_a_decision_form_per_row(client, session_setup, two_per_page,
+                                                                    django_assert_max_num_queries):
+    call, panel, first, second, chair = session_setup
+    Session.objects.create(panel=panel, held_on="2027-05-04")
+    c = login(client, chair)
+    url = reverse("jury:session", args=[call.pk])
+    c.get(url)
+    with django_assert_max_num_queries(40) as few:
+        c.get(url)
+    for _ in range(4):
+        score(panel, application_in_evaluation(call, grant="100000.00"), [[2, 2], [2, 2]])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = c.get(url).content.decode()
+    assert html.count('class="decision stack"') == 2 and "Seite 1 von 3" in html and "6 Einträge" in html
