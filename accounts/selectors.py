@@ -27,7 +27,7 @@ def pending_memberships() -> QuerySet[Membership]:
     return (
         Membership.objects.filter(state=MembershipState.REQUESTED)
         .select_related("user", "municipality", "municipality__landkreis")
-        .order_by("requested_at")
+        .order_by("requested_at", "pk")
     )
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foundation.paging import paginate
 from foundation.params import id_or_404
 from foundation.permissions import require_perm
 
@@ -34,7 +35,8 @@ def memberships(request):
 def membership_review(request):
     require_perm(request, "accounts.decide_membership")
     return render(request, "accounts/membership_review.html", {
-        "pending": pending_memberships(), "invite_form": InvitationForm(), "refuse_form": RefuseForm(),
+        "pending": paginate(request, pending_memberships()), "invite_form": InvitationForm(),
+        "refuse_form": RefuseForm(),
     })
 
 
@@ -76,7 +78,7 @@ def invite(request):
             messages.success(request, _("Die Einladung wurde versendet."))
         return redirect("accounts:membership-review")
     return render(request, "accounts/membership_review.html", {
-        "pending": pending_memberships(), "invite_form": form, "refuse_form": RefuseForm(),
+        "pending": paginate(request, pending_memberships()), "invite_form": form, "refuse_form": RefuseForm(),
     }, status=400)
 
 

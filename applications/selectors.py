@@ -31,7 +31,7 @@ def applications_for_user(user) -> QuerySet[Application]:
     partner = Application.partners.through.objects.filter(
         application_id=OuterRef("pk"), municipality_id__in=ids)
     return (Application.objects.filter(Q(lead_id__in=ids) | Exists(partner))
-            .select_related("lead", "call").order_by("-updated_at"))
+            .select_related("lead", "call").order_by("-updated_at", "-pk"))
 
 
 def application_detail(user, pk: int) -> Application:

@@ -3,12 +3,12 @@ with htmx) and the file."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from foundation.files import private_file_response
+from foundation.paging import paginate
 
 from . import selectors, services
 from .exceptions import DownloadError
@@ -18,7 +18,7 @@ from .models import DownloadState
 @login_required
 @require_safe
 def download_list(request):
-    page = Paginator(selectors.downloads_of(request.user), 25).get_page(request.GET.get("seite"))
+    page = paginate(request, selectors.downloads_of(request.user))
     return render(request, "downloads/list.html", {"page": page})
 
 

@@ -7,5 +7,6 @@ exports   – the one CSV/XLSX writer, with the spreadsheet formula guard
 forms     – KERN form rendering and the amount form field
 api       – DRF plumbing: domain errors → 400, amount and id fields, OpenAPI error responses
 errors    – DomainError, the base of every app's user-facing error class
+paging    – one page of a list (`paginate`, ?seite=) and the page links ({% pagination %})
 middleware, context_processors – the language choice (German first) and the navigation context
 """

@@ -19,4 +19,4 @@ def public_calls() -> QuerySet[Call]:
 def calls_for_staff() -> QuerySet[Call]:
     return (Call.objects.select_related("program")
             .annotate(n_applications=Count("applications", filter=~Q(applications__state="draft")))
-            .order_by("-opens_at"))
+            .order_by("-opens_at", "-pk"))

@@ -120,14 +120,28 @@ class AutoAssignForm(KernFormMixin, forms.Form):
 
 class AssignForm(KernFormMixin, forms.Form):
     member = forms.ModelChoiceField(label=_("Jurymitglied"), queryset=None)
-    application = forms.ModelChoiceField(label=_("Antrag"), queryset=None)
+    # the case number, typed: a select would list every application of the call on the page
+    application = forms.ModelChoiceField(
+        label=_("Aktenzeichen des Antrags"), queryset=None, to_field_name="case_number",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("z. B. SHH-2027-0042; der Antrag muss in der Bewertung sein."),
+        error_messages={"invalid_choice": _("Kein Antrag dieses Aufrufs in der Bewertung hat dieses Aktenzeichen.")})
 
     def __init__(self, *args, members, applications, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
         self.fields["member"].label_from_instance = lambda m: m.user.display_name
         self.fields["application"].queryset = applications
-        self.fields["application"].label_from_instance = lambda a: f"{a.case_number} – {a.title}"
+
+
+class PanelFilterForm(KernFormMixin, forms.Form):
+    q = forms.CharField(label=_("Suche"), required=False, max_length=200,
+                        help_text=_("Aktenzeichen, Titel oder Kommune"))
+    mitglied = forms.TypedChoiceField(label=_("Jurymitglied"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mitglied"].choices = [("", _("alle"))] + [(m.pk, m.user.display_name) for m in members]
 
 
 class ReopenForm(KernFormMixin, forms.Form):

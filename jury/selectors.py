@@ -8,6 +8,7 @@ from django.db.models import (
     Avg,
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -99,6 +100,13 @@ class Ranking:
     @property
     def reserve(self):
         return [r for r in self.rows if r.final_outcome == DecisionOutcome.RESERVE]
+
+    @property
+    def cutoff_index(self) -> int | None:
+        """The budget line: the index in `rows` of the last recommended row (the line falls below it), or
+        None when nothing is recommended. Rows below it may still be on the reserve list."""
+        return next((i for i in range(len(self.rows) - 1, -1, -1)
+                     if self.rows[i].final_outcome == DecisionOutcome.RECOMMENDED), None)
 
     @property
     def not_recommended(self):
@@ -204,6 +212,20 @@ def member_assignments(user, call_id: int) -> QuerySet[Assignment]:
             .select_related("application__lead", "sheet").order_by("application__case_number"))
 
 
+def member_workspace_rows(user) -> QuerySet[Assignment]:
+    """Everything assigned to a member in all their panels, newest call first (the workspace's one list)."""
+    return (Assignment.objects.filter(member__user=user, assigned=True)
+            .select_related("application__lead", "sheet", "member__panel__call")
+            .order_by("-member__panel__call__opens_at", "member__panel_id", "application__case_number", "pk"))
+
+
+def member_progress(user) -> dict[int, dict]:
+    """Per panel id: how many applications are assigned to the member and how many sheets are submitted."""
+    rows = (Assignment.objects.filter(member__user=user, assigned=True).order_by().values("member__panel_id")
+            .annotate(total=Count("pk"), done=Count("pk", filter=Q(sheet__state=SheetState.SUBMITTED))))
+    return {row["member__panel_id"]: row for row in rows}
+
+
 def member_panels(user) -> QuerySet[Panel]:
     return (Panel.objects.filter(members__user=user).select_related("call")
             .annotate(closed_session_id=closed_session_id()).order_by("-call__opens_at"))
@@ -252,21 +274,27 @@ def sheets_visible_to(user, application: Application) -> QuerySet[ScoreSheet]:
 def visible_panels(user) -> QuerySet[Panel]:
     """Staff see every panel; a jury member the panels they sit on or chair."""
     if is_staff_member(user):
-        return Panel.objects.select_related("call", "chair").order_by("-call__opens_at")
+        return Panel.objects.select_related("call", "chair").order_by("-call__opens_at", "pk")
     return (Panel.objects.filter(Q(pk__in=PanelMember.objects.filter(user=user).values("panel_id")) | Q(chair=user))
-            .select_related("call", "chair").order_by("-call__opens_at"))
+            .select_related("call", "chair").order_by("-call__opens_at", "pk"))
 
 
-def panel_applications(panel: Panel) -> QuerySet[Application]:
-    """The call's applications from the formal check on, each with this panel's assignment rows."""
+def panel_applications(panel: Panel, *, search: str = "", member_id: int | None = None) -> QuerySet[Application]:
+    """The call's applications from the formal check on, each with this panel's assignment rows; `search`
+    finds a case number, title or municipality, `member_id` keeps the applications of one member (assigned
+    or excluded). The page shows one page of it (jury:panel)."""
     from applications.enums import ApplicationState
 
     rows = (Assignment.objects.filter(member__panel=panel).select_related("member__user", "sheet")
             .order_by("member__user__last_name", "member__user__email"))
-    return (Application.objects.filter(call_id=panel.call_id,
-                                       state__in=[ApplicationState.ELIGIBLE, *EVALUATION_STATES])
-            .select_related("lead").prefetch_related(Prefetch("jury_assignments", queryset=rows,
-                                                              to_attr="panel_rows"))
+    qs = Application.objects.filter(call_id=panel.call_id, state__in=[ApplicationState.ELIGIBLE, *EVALUATION_STATES])
+    if search:
+        qs = qs.filter(Q(case_number__icontains=search) | Q(title__icontains=search) | Q(lead__name__icontains=search))
+    if member_id is not None:
+        qs = qs.filter(Exists(Assignment.objects.filter(application_id=OuterRef("pk"), member_id=member_id,
+                                                        member__panel=panel)))
+    return (qs.select_related("lead").prefetch_related(Prefetch("jury_assignments", queryset=rows,
+                                                                to_attr="panel_rows"))
             .order_by("case_number", "pk"))
 
 

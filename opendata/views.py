@@ -2,13 +2,13 @@
 
 import json
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
 from foundation.exports import download
+from foundation.paging import PARAM, paginate
 from grants.enums import OpenDataField
 
 from . import catalogue, formats, selectors
@@ -33,10 +33,10 @@ def page(request):
     projects = selectors.published_projects(**form.filters())
     by_landkreis, by_year = selectors.funds_by_landkreis(projects), selectors.funds_by_year(projects)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop(PARAM, None)
     return render(request, "opendata/page.html", {
         "form": form,
-        "page": Paginator(projects, PER_PAGE).get_page(request.GET.get("page")),
+        "page": paginate(request, projects, per_page=PER_PAGE),
         "count": len(projects),
         "shown": formats.shown_fields(projects),
         "F": OpenDataField,

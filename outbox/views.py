@@ -1,10 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foundation.paging import paginate
 from foundation.permissions import require_perm
 
 from . import services
@@ -16,7 +16,7 @@ from .selectors import stuck_messages
 def stuck_work(request):
     """Background work that failed, is overdue or never finished — with the error and a retry button."""
     require_perm(request, "outbox.view_stuck_work")
-    page = Paginator(stuck_messages(), 50).get_page(request.GET.get("seite"))
+    page = paginate(request, stuck_messages(), per_page=50)
     return render(request, "outbox/stuck.html", {"page": page})
 
 

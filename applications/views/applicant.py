@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import approved_municipalities
 from accounts.trust import session_trust_level
+from foundation.paging import paginate
 from grants.selectors import open_calls
 
 from .. import rules as app_rules
@@ -42,8 +43,9 @@ def application_list(request):
         raise Http404("unknown state")
     if state:
         applications = applications.filter(state=state)
+    page = paginate(request, applications)
     return render(request, "applications/list.html", {
-        "applications": applications, "state_label": ApplicationState(state).label if state else ""})
+        "applications": page, "page": page, "state_label": ApplicationState(state).label if state else ""})
 
 
 @login_required

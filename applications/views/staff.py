@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,6 +11,7 @@ from accounts.enums import MunicipalityKind
 from accounts.models import Municipality
 from accounts.rules import is_case_worker
 from foundation.exports import download
+from foundation.paging import PARAM, paginate
 from foundation.permissions import require_perm
 from grants.models import Call
 from grants.selectors import calls_for_staff
@@ -28,7 +28,8 @@ from ..forms import FormalCheckForm, StaffFilterForm
 @login_required
 def call_list(request):
     require_perm(request, "accounts.view_staff_area")
-    return render(request, "applications/staff/calls.html", {"calls": calls_for_staff()})
+    page = paginate(request, calls_for_staff())
+    return render(request, "applications/staff/calls.html", {"calls": page, "page": page})
 
 
 def _filter_form(request, call):
@@ -51,9 +52,9 @@ def call_applications(request, call_pk: int):
     call = get_object_or_404(Call.objects.select_related("program"), pk=call_pk)
     form, filters = _filter_form(request, call)
     qs = selectors.staff_applications(call_id=call.pk, **filters)
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    page = paginate(request, qs)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop(PARAM, None)
     return render(request, "applications/staff/call_applications.html", {
         "call": call, "form": form, "page": page, "query": query.urlencode()})
 

@@ -404,11 +404,28 @@ class RankingSerializer(serializers.Serializer):
         "Die geschlossene Sitzung, deren festgehaltenes Ergebnis die Liste zeigt (sonst leer: die laufende Liste)"))
     year_budgets = serializers.SerializerMethodField()
     criteria = CriterionSerializer(many=True)
-    rows = RankingRowSerializer(many=True)
+    rows = RankingRowSerializer(many=True, help_text=_("Eine Seite der Zeilen (Parameter page)"))
 
     @extend_schema_field(YearAmountSerializer(many=True))
     def get_year_budgets(self, obj):
         return YearAmountSerializer(_years(obj.year_budgets), many=True).data
+
+
+class RankingCutoffSerializer(serializers.Serializer):
+    position = serializers.IntegerField(allow_null=True, help_text=_("Platz der letzten empfohlenen Zeile"))
+    application = serializers.IntegerField(help_text=_("Antrag der letzten empfohlenen Zeile"))
+    case_number = serializers.CharField(allow_null=True)
+    page = serializers.IntegerField(help_text=_("Seite der Liste (Parameter page), auf der die Budgetgrenze liegt"))
+
+
+class RankingPageSerializer(RankingSerializer):
+    """The ranking with one page of its rows (`page`, like every list of the API)."""
+
+    count = serializers.IntegerField(help_text=_("Zeilen der ganzen Liste"))
+    next = serializers.URLField(allow_null=True, help_text=_("Die nächste Seite der Zeilen"))
+    previous = serializers.URLField(allow_null=True, help_text=_("Die vorige Seite der Zeilen"))
+    cutoff = RankingCutoffSerializer(allow_null=True, help_text=_(
+        "Die Budgetgrenze: unter dieser Zeile reicht das Budget nicht mehr (leer, wenn nichts empfohlen ist)"))
 
 
 class RankingQuerySerializer(serializers.Serializer):
@@ -456,21 +473,24 @@ class SessionDocumentSerializer(serializers.ModelSerializer):
 class SessionSerializer(serializers.ModelSerializer):
     closed_by = serializers.CharField(source="closed_by.display_name", read_only=True, allow_null=True,
                                       default=None)
-    decisions = serializers.SerializerMethodField()
+    decisions_count = serializers.SerializerMethodField(help_text=_("Festgehaltene Entscheidungen, die Sie sehen"))
+    decisions_url = serializers.SerializerMethodField(help_text=_(
+        "Die Entscheidungen der Sitzung, seitenweise (GET auf diese Adresse)"))
     documents = serializers.SerializerMethodField(help_text=_(
         "Leer für Mitglieder, die von einem der Anträge ausgeschlossen sind (die Dokumente zeigen alle Anträge)"))
 
     class Meta:
         model = Session
-        fields = ["id", "panel", "state", "held_on", "opened_at", "closed_at", "closed_by", "notes", "decisions",
-                  "documents"]
+        fields = ["id", "panel", "state", "held_on", "opened_at", "closed_at", "closed_by", "notes",
+                  "decisions_count", "decisions_url", "documents"]
         read_only_fields = fields
 
-    @extend_schema_field(DecisionSerializer(many=True))
-    def get_decisions(self, obj):
+    def get_decisions_count(self, obj) -> int:
         hidden = self.context.get("hidden_application_ids", set())
-        return DecisionSerializer([d for d in obj.decisions.all() if d.application_id not in hidden],
-                                  many=True, context=self.context).data
+        return obj.decisions.exclude(application_id__in=hidden).count()
+
+    def get_decisions_url(self, obj) -> str:
+        return reverse("api-jury-session-decisions", request=self.context.get("request"), kwargs={"pk": obj.pk})
 
     @extend_schema_field(SessionDocumentSerializer(many=True))
     def get_documents(self, obj):

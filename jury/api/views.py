@@ -7,6 +7,8 @@ gets 404 on the application, on its scores and sheets, and its row is left out o
 of the session's decisions.
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -24,12 +26,13 @@ from applications.enums import EVALUATION_STATES
 from applications.models import Application
 from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
+from foundation.paging import page_number_of
 from grants.models import Criterion
 from jury.documents import CONTENT_TYPES
 
 from .. import selectors, services
 from ..enums import Declaration, SheetState
-from ..models import Assignment, Decision, Panel, PanelMember, Score, ScoreSheet, Session, SessionDocument
+from ..models import Assignment, Panel, PanelMember, Score, ScoreSheet, Session, SessionDocument
 from ..rules import hidden_application_ids
 from . import serializers as s
 
@@ -148,12 +151,12 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary=_("Zuweisungen und Ausschlüsse der Jury"), description=_(
         "Für die Sachbearbeitung: jede Zeile Mitglied × Antrag mit Zuweisung, Erklärung und Ausschluss."),
         responses={200: s.StaffAssignmentSerializer(many=True)})
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"])
     def assignments(self, request, pk=None):
         panel = self.get_object()
         qs = _staff_assignments().filter(member__panel=panel).order_by("application__case_number", "application_id",
                                                                         "member_id")
-        return Response(s.StaffAssignmentSerializer(qs, many=True).data)
+        return self.get_paginated_response(s.StaffAssignmentSerializer(self.paginate_queryset(qs), many=True).data)
 
     @extend_schema(summary=_("Arbeitsstand der Mitglieder"),
                    description=_("Für das Ministerium und den Vorsitz: zugewiesene, abgegebene und ausgeschlossene "
@@ -171,8 +174,11 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary=_("Rangliste mit Förderempfehlung"), description=_(
         "Gewichtete Mittelwerte, Schwellen, Gleichstandsregeln und die Empfehlung innerhalb des Budgets "
         "und der Haushaltsjahre, mit einer Erläuterung je Zeile. Anträge, von denen Sie ausgeschlossen sind, "
-        "fehlen in Ihrer Liste; die Plätze der übrigen bleiben die der ganzen Liste."),
-        parameters=[s.RankingQuerySerializer], responses={200: s.RankingSerializer})
+        "fehlen in Ihrer Liste; die Plätze der übrigen bleiben die der ganzen Liste. Die Zeilen kommen "
+        "seitenweise (Parameter page, count/next/previous wie jede Liste); cutoff nennt die Budgetgrenze und "
+        "die Seite, auf der sie liegt."),
+        parameters=[s.RankingQuerySerializer, OpenApiParameter("page", int, description=_("Seite der Zeilen"))],
+        responses={200: s.RankingPageSerializer})
     @action(detail=True, methods=["get"])
     def ranking(self, request, pk=None):
         panel = self.get_object()
@@ -183,7 +189,16 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         if budget is not None and not request.user.has_perm("jury.calculate_what_if", panel):
             _deny(_("Eine Was-wäre-wenn-Rechnung steht nur dem Ministerium zur Verfügung."))
         result = selectors.result_for(panel=panel, viewer=request.user, budget=budget)
-        return Response(s.RankingSerializer(result).data)
+        paginator = self.paginator
+        rows = paginator.paginate_queryset(result.rows, request, view=self)
+        index = result.cutoff_index
+        cutoff = None if index is None else {
+            "position": result.rows[index].position, "application": result.rows[index].application.pk,
+            "case_number": result.rows[index].application.case_number,
+            "page": page_number_of(index, per_page=paginator.get_page_size(request))}
+        return Response(s.RankingPageSerializer(RankingPage(
+            result=result, rows=rows, count=paginator.page.paginator.count, next=paginator.get_next_link(),
+            previous=paginator.get_previous_link(), cutoff=cutoff)).data)
 
     # ------------------------------------------------------------ sessions
 
@@ -205,6 +220,21 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         existed = panel.sessions.filter(state="open").exists()
         session = services.open_session(actor=request.user, panel=panel, held_on=data["held_on"])
         return _session_response(request, session.pk, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+@dataclass
+class RankingPage:
+    """The ranking with one page of its rows (everything else is the whole list's)."""
+
+    result: object
+    rows: list
+    count: int
+    next: str | None
+    previous: str | None
+    cutoff: dict | None
+
+    def __getattr__(self, name):
+        return getattr(self.result, name)
 
 
 def _staff_assignments():
@@ -395,9 +425,7 @@ class SheetViewSet(viewsets.GenericViewSet):
 
 def _sessions_for(user):
     return (Session.objects.filter(panel__in=selectors.visible_panels(user))
-            .select_related("panel", "closed_by")
-            .prefetch_related(Prefetch("decisions", queryset=Decision.objects.select_related(
-                "application", "decided_by").order_by("application__case_number", "pk")), "documents"))
+            .select_related("panel", "closed_by").prefetch_related("documents"))
 
 
 def _session_response(request, session_pk, status_code=status.HTTP_200_OK) -> Response:
@@ -431,11 +459,22 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         if not self.request.user.has_perm("jury.close_session", session.panel):
             _deny(_("Nur der Vorsitz hält die Entscheidungen fest und schließt die Sitzung."))
 
+    @extend_schema(summary=_("Entscheidungen der Sitzung"), description=_(
+        "Seitenweise, nach Aktenzeichen; Entscheidungen zu Anträgen, von denen Sie ausgeschlossen sind, fehlen."),
+        responses={200: s.DecisionSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def decisions(self, request, pk=None):
+        session = self.get_object()
+        hidden = hidden_application_ids(request.user, session.panel_id)
+        qs = (session.decisions.exclude(application_id__in=hidden).select_related("application", "decided_by")
+              .order_by("application__case_number", "pk"))
+        return self.get_paginated_response(s.DecisionSerializer(self.paginate_queryset(qs), many=True).data)
+
     @extend_schema(summary=_("Entscheidung zu einem Antrag festhalten"), description=_(
         "Für den Vorsitz. Eine Abweichung von der berechneten Liste braucht eine schriftliche Begründung."),
         request=s.DecisionInputSerializer, responses={200: s.SessionSerializer})
-    @action(detail=True, methods=["post"])
-    def decisions(self, request, pk=None):
+    @decisions.mapping.post
+    def record_decision(self, request, pk=None):
         session = self.get_object()
         self._chair_only(session)
         data = _parse(s.DecisionInputSerializer, request.data)

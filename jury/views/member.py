@@ -13,6 +13,7 @@ from applications.enums import EVALUATION_STATES
 from applications.financing import figures_for, plan_matrix
 from applications.models import Application
 from foundation.files import private_pdf_response
+from foundation.paging import paginate
 
 from .. import selectors, services
 from ..enums import Declaration, SheetState
@@ -53,26 +54,33 @@ def workspace(request):
     staff = is_staff_member(user)
     if not (is_jury_member(user) or staff):
         raise PermissionDenied
-    calls = []
+    # One block per panel (a member sits on a few) with its counts, and one paginated list of everything
+    # assigned to the member across them.
+    calls, closed_panels = [], set()
+    progress = selectors.member_progress(user)
     for panel in selectors.member_panels(user):
-        items = []
         closed = panel.closed_session_id is not None
-        for assignment in selectors.member_assignments(user, panel.call_id):
-            status = _status(assignment)
-            if closed and status != "submitted":
-                status = "closed"  # the closed session froze the whole evaluation: nothing is open any more
-            label, variant = STATUS[status]
-            items.append({"assignment": assignment, "application": assignment.application, "status": status,
-                          "label": label, "variant": variant})
-        done = sum(1 for i in items if i["status"] == "submitted")
-        n_open = sum(1 for i in items if i["status"] not in ("submitted", "closed"))
-        calls.append({"panel": panel, "call": panel.call, "items": items, "done": done, "open": n_open,
-                      "closed": closed,
-                      "is_chair": panel.chair_id == user.pk})
-    # Staff see every panel, to reach its management page (panels are set up in the admin).
+        if closed:
+            closed_panels.add(panel.pk)
+        counts = progress.get(panel.pk, {"total": 0, "done": 0})
+        calls.append({"panel": panel, "call": panel.call, "done": counts["done"],
+                      "open": 0 if closed else counts["total"] - counts["done"], "total": counts["total"],
+                      "closed": closed, "is_chair": panel.chair_id == user.pk})
+    page = paginate(request, selectors.member_workspace_rows(user))
+    items = []
+    for assignment in page:
+        status = _status(assignment)
+        if assignment.member.panel_id in closed_panels and status != "submitted":
+            status = "closed"  # the closed session froze the whole evaluation: nothing is open any more
+        label, variant = STATUS[status]
+        items.append({"assignment": assignment, "application": assignment.application, "status": status,
+                      "call": assignment.member.panel.call, "label": label, "variant": variant})
+    # Staff see every panel, to reach its management page (panels are set up in the admin): one per call,
+    # a few calls a year, so the list is not paginated (and `seite` stays the member's list).
     staff_panels = selectors.visible_panels(user) if staff else None
     return render(request, "jury/workspace.html", {
-        "calls": calls, "staff_panels": staff_panels, "may_manage": user.has_perm("jury.manage_panel")})
+        "calls": calls, "items": items, "page": page, "staff_panels": staff_panels,
+        "may_manage": user.has_perm("jury.manage_panel")})
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from downloads.views import request_and_show
 from foundation.files import content_disposition, download_name
+from foundation.paging import page_number_of, paginate
 
 from .. import documents, selectors
 from ..enums import DecisionOutcome
@@ -43,8 +44,14 @@ def ranking(request, call_id: int):
         if what_if_form.is_bound and what_if_form.is_valid():
             budget = what_if_form.cleaned_data["budget"]
     result = visible_ranking(request, panel, budget=budget)
+    # One page of rows; the budget line is named above the list with the page it falls on, and marked
+    # below its row on that page.
+    page = paginate(request, result.rows)
+    cutoff = result.cutoff_index
     return render(request, "jury/ranking.html", {
-        "panel": panel, "call": panel.call, "result": result, "summary": summary(result),
+        "panel": panel, "call": panel.call, "result": result, "summary": summary(result), "page": page,
+        "cutoff_row": result.rows[cutoff] if cutoff is not None else None,
+        "cutoff_page": page_number_of(cutoff, per_page=page.paginator.per_page) if cutoff is not None else None,
         "what_if_form": what_if_form, "staff": staff, "outcome_labels": dict(DecisionOutcome.choices)})
 
 

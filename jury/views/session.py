@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from applications.models import Application
 from foundation.files import private_file_response
+from foundation.paging import paginate
 
 from .. import selectors, services
 from ..documents import CONTENT_TYPES
@@ -34,8 +35,7 @@ def session(request, call_id: int):
     user = request.user
     if not user.has_perm("jury.view_ranking", panel):
         raise PermissionDenied
-    sessions = list(panel.sessions.select_related("closed_by").prefetch_related("documents", "decisions")
-                    .order_by("-opened_at"))
+    sessions = list(panel.sessions.select_related("closed_by").prefetch_related("documents").order_by("-opened_at"))
     current = next((s for s in sessions if s.state == SessionState.OPEN), None)
     chair = user.has_perm("jury.close_session", panel)
     closed = [s for s in sessions if s.state == SessionState.CLOSED]
@@ -47,13 +47,17 @@ def session(request, call_id: int):
                "outcome_labels": dict(DecisionOutcome.choices)}
     if current is not None:
         result = visible_ranking(request, panel)
-        decisions = {d.application_id: d for d in current.decisions.all()}
+        # one page of the list, with the decisions recorded for its applications (one form per row of the page)
+        page = paginate(request, result.rows)
+        decisions = {d.application_id: d for d in current.decisions.filter(
+            application_id__in=[r.application.pk for r in page])}
         context["result"] = result
         context["summary"] = summary(result)
+        context["page"] = page
         context["rows"] = [{"row": r, "decision": decisions.get(r.application.pk),
                             "form": _decision_form(r.application.pk, decisions.get(r.application.pk), r.outcome)
                             if user.has_perm("jury.record_decision", r.application) else None}
-                           for r in result.rows]
+                           for r in page]
     return render(request, "jury/session.html", context)
 
 

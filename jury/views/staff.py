@@ -3,18 +3,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from applications.enums import ApplicationState
 from applications.models import Application
+from foundation.paging import paginate
 
 from .. import domain, selectors, services
 from ..enums import SheetState
 from ..exceptions import JuryError
-from ..forms import AssignForm, AutoAssignForm, ReopenForm
+from ..forms import AssignForm, AutoAssignForm, PanelFilterForm, ReopenForm
 from ..models import Assignment, ScoreSheet
 
 
@@ -28,37 +31,58 @@ def _panel(request, call_id: int, *, manage: bool = False):
 def _assign_form(panel, data=None):
     return AssignForm(
         data, members=panel.members.select_related("user").order_by("user__last_name", "user__email"),
-        applications=Application.objects.filter(call_id=panel.call_id, state=ApplicationState.IN_EVALUATION)
-        .order_by("case_number"))
+        applications=Application.objects.filter(call_id=panel.call_id, state=ApplicationState.IN_EVALUATION))
+
+
+# What the page's links and forms carry back after an action: the page of the list and its filters.
+BACK = ("seite", "q", "mitglied")
+
+
+def _back(request, call_id: int):
+    """The panel page as the case worker left it (the list's page and filters travel as hidden fields)."""
+    query = QueryDict(mutable=True)
+    for key in BACK:
+        value = request.POST.get(key, "")
+        if value and len(value) <= 200:
+            query[key] = value
+    url = reverse("jury:panel", kwargs={"call_id": call_id})
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
 
 
 @login_required
 def panel(request, call_id: int):
+    """Workload per member (one row per member of the panel), and the applications with their assignments
+    and exclusions one page at a time, searchable and filtered to one member. The page has one form for
+    its row actions (unassign, reopen with the one reason field), not one per sheet."""
     panel = _panel(request, call_id)
+    members = list(selectors.workload(panel))
+    for member in members:
+        member.n_open = member.n_assigned - member.n_done
+    filters = PanelFilterForm(request.GET or None, members=members)
+    search, member_id = "", None
+    if filters.is_valid():
+        search, member_id = filters.cleaned_data["q"].strip(), filters.cleaned_data["mitglied"]
+    page = paginate(request, selectors.panel_applications(panel, search=search, member_id=member_id))
     applications = []
-    for application in selectors.panel_applications(panel):
-        assigned, excluded, declared = [], [], 0
+    for application in page:
+        assigned, excluded = [], []
         for row in application.panel_rows:
             sheet = getattr(row, "sheet", None)
             if row.excluded:
                 excluded.append(row)
             elif row.assigned:
                 assigned.append({"assignment": row, "sheet": sheet,
-                                 "submitted": sheet is not None and sheet.state == SheetState.SUBMITTED,
-                                 "reopen_form": ReopenForm(prefix=f"r{sheet.pk}") if sheet else None})
-                declared += row.declaration != "pending"
+                                 "submitted": sheet is not None and sheet.state == SheetState.SUBMITTED})
         applications.append({"application": application, "assigned": assigned, "excluded": excluded,
-                             "n_submitted": sum(1 for a in assigned if a["submitted"]),
                              "short": application.state == ApplicationState.IN_EVALUATION
                              and domain.too_few_scorers(panel, len(assigned))})
-    members = list(selectors.workload(panel))
-    for member in members:
-        member.n_open = member.n_assigned - member.n_done
+    n_eligible = Application.objects.filter(call_id=panel.call_id, state=ApplicationState.ELIGIBLE).count()
     return render(request, "jury/panel.html", {
-        "panel": panel, "call": panel.call, "members": members, "applications": applications,
-        "may_manage": request.user.has_perm("jury.manage_panel", panel), "assign_form": _assign_form(panel),
-        "auto_form": AutoAssignForm(initial={"per_application": panel.min_scorers}),
-        "n_eligible": sum(1 for a in applications if a["application"].state == ApplicationState.ELIGIBLE)})
+        "panel": panel, "call": panel.call, "members": members, "applications": applications, "page": page,
+        "filters": filters, "back": {key: request.GET.get(key, "") for key in BACK},
+        "may_manage": request.user.has_perm("jury.manage_panel", panel),
+        "assign_form": _assign_form(panel), "reopen_form": ReopenForm(),
+        "auto_form": AutoAssignForm(initial={"per_application": panel.min_scorers}), "n_eligible": n_eligible})
 
 
 @login_required
@@ -109,8 +133,9 @@ def assign(request, call_id: int):
     panel = _panel(request, call_id, manage=True)
     form = _assign_form(panel, request.POST)
     if not form.is_valid():
-        messages.error(request, _("Bitte wählen Sie ein Mitglied dieser Jury und einen Antrag in der Bewertung."))
-        return redirect("jury:panel", call_id=call_id)
+        messages.error(request, _("Bitte wählen Sie ein Mitglied dieser Jury und geben Sie das Aktenzeichen eines "
+                                  "Antrags in der Bewertung an."))
+        return _back(request, call_id)
     member, application = form.cleaned_data["member"], form.cleaned_data["application"]
     try:
         services.assign(actor=request.user, member=member, application_id=application.pk)
@@ -119,7 +144,7 @@ def assign(request, call_id: int):
     else:
         messages.success(request, _("%(m)s bewertet jetzt %(c)s.")
                          % {"m": member.user.display_name, "c": application.case_number})
-    return redirect("jury:panel", call_id=call_id)
+    return _back(request, call_id)
 
 
 @login_required
@@ -133,7 +158,7 @@ def unassign(request, call_id: int, assignment_id: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Die Zuweisung wurde aufgehoben."))
-    return redirect("jury:panel", call_id=call_id)
+    return _back(request, call_id)
 
 
 @login_required
@@ -141,7 +166,7 @@ def unassign(request, call_id: int, assignment_id: int):
 def reopen(request, call_id: int, sheet_id: int):
     panel = _panel(request, call_id, manage=True)
     sheet = get_object_or_404(ScoreSheet, pk=sheet_id, assignment__member__panel=panel)
-    form = ReopenForm(request.POST, prefix=f"r{sheet.pk}")
+    form = ReopenForm(request.POST)
     form.is_valid()
     try:
         services.reopen_scores(actor=request.user, sheet_id=sheet.pk, reason=form.cleaned_data.get("reason", ""))
@@ -149,4 +174,4 @@ def reopen(request, call_id: int, sheet_id: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Die Bewertung wurde wieder geöffnet; das Mitglied kann sie überarbeiten."))
-    return redirect("jury:panel", call_id=call_id)
+    return _back(request, call_id)

@@ -142,12 +142,12 @@ def reserve_candidates(call: Call) -> list[Candidate]:
 
 def decided_applications(call: Call) -> QuerySet[Application]:
     return (Application.objects.filter(call=call, state__in=[AS.APPROVED, AS.REJECTED])
-            .select_related("lead", "grant").order_by("case_number"))
+            .select_related("lead", "grant").order_by("case_number", "pk"))
 
 
 def pending_decisions(call: Call | None = None) -> QuerySet[Decision]:
     qs = Decision.objects.filter(state=DecisionState.PREPARED).select_related(
-        "application__lead", "application__call", "prepared_by").order_by("prepared_at")
+        "application__lead", "application__call", "prepared_by").order_by("prepared_at", "pk")
     return qs.filter(application__call=call) if call is not None else qs
 
 

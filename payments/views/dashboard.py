@@ -8,16 +8,28 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, re_path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from downloads.views import request_and_show
+from foundation.paging import paginate
 from foundation.permissions import require_perm
 from grants.models import Call
 
 from .. import exports
 from ..exports import export_scope
 from ..selectors import dashboard as selectors
+
+WINDOW = 5  # rows of each kind of action shown on an overview; the kind's own page lists them all, paginated
+
+
+def _windowed(groups, *, page=None) -> list[dict]:
+    """Each group with its count and the rows shown: the oldest WINDOW, or (one kind asked for) one page."""
+    return [{"kind": g.kind, "label": g.label, "count": len(g.items), "page": page,
+             "shown": page if page is not None else g.items[:WINDOW],
+             "more": page is None and len(g.items) > WINDOW} for g in groups]
+
 
 EXPORT_KINDS = (("grants", _("Zuwendungen")), ("payments", _("Auszahlungen")), ("recoveries", _("Rückforderungen")))
 
@@ -45,7 +57,7 @@ def call_dashboard(request, call_pk: int):
     calls = Call.objects.filter(pk=call.pk)
     return render(request, "payments/dashboard/overview.html", {
         "call": call, "program": call.program, "overview": selectors.money_overview(calls=calls),
-        "actions": selectors.cases_needing_action(calls=calls), "scope": f"call={call.pk}",
+        "actions": _windowed(selectors.cases_needing_action(calls=calls)), "scope": f"call={call.pk}",
         "export_kinds": EXPORT_KINDS,
     })
 
@@ -57,22 +69,27 @@ def program_dashboard(request, program_pk: int):
     calls = Call.objects.filter(program=program)
     return render(request, "payments/dashboard/overview.html", {
         "program": program, "overview": selectors.money_overview(calls=calls, per_call=True),
-        "actions": selectors.cases_needing_action(calls=calls), "scope": f"program={program.pk}",
+        "actions": _windowed(selectors.cases_needing_action(calls=calls)), "scope": f"program={program.pk}",
         "export_kinds": EXPORT_KINDS,
     })
 
 
 @login_required
 def needing_action(request):
-    """All cases needing action, or with ?kind=… only that kind (the start page's counts link here)."""
+    """All cases needing action: per kind its count and the oldest few; with ?kind=… that kind, one page at a
+    time (the start page's counts link here). ?call=ID or ?program=ID keeps to a call's or program's cases
+    (the dashboards of a call and a program link here)."""
     require_perm(request, "payments.view_dashboard")
     kind = request.GET.get("kind", "")
     labels = dict(selectors.ALL_ACTION_KINDS)
     if kind and kind not in labels:
         raise Http404("unknown kind")
+    calls, _suffix = export_scope(request.GET)
+    groups = selectors.cases_needing_action(calls=calls, kinds=(kind,) if kind else None)
+    page = paginate(request, groups[0].items) if kind else None
+    scope = urlencode({key: request.GET[key] for key in ("call", "program") if request.GET.get(key)})
     return render(request, "payments/dashboard/actions.html", {
-        "actions": selectors.cases_needing_action(calls=Call.objects.all(), kinds=(kind,) if kind else None),
-        "kind_label": labels.get(kind, "")})
+        "actions": _windowed(groups, page=page), "kind_label": labels.get(kind, ""), "scope": scope})
 
 
 @login_required

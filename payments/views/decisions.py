@@ -11,7 +11,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from applications.financing import figures_for
 from applications.models import Application
 from foundation.files import private_pdf_response
 from foundation.forms import AmountField, DateInput, KernFormMixin
+from foundation.paging import paginate
 from foundation.permissions import require_perm
 from grants.models import Call
 from grants.selectors import calls_for_staff
@@ -90,15 +92,14 @@ def _add_error(form: forms.Form, exc: PaymentsError) -> None:
 @login_required
 def call_list(request):
     require_perm(request, "accounts.view_staff_area")
-    calls = list(calls_for_staff())
-    pending = {}
-    for decision in selectors.pending_decisions():
-        pending[decision.application.call_id] = pending.get(decision.application.call_id, 0) + 1
-    decidable = {}
-    for call_id in Application.objects.filter(state__in=DECIDABLE_STATES).values_list("call_id", flat=True):
-        decidable[call_id] = decidable.get(call_id, 0) + 1
-    rows = [{"call": c, "pending": pending.get(c.pk, 0), "decidable": decidable.get(c.pk, 0)} for c in calls]
-    return render(request, "payments/decisions/calls.html", {"rows": rows})
+    page = paginate(request, calls_for_staff())
+    ids = [c.pk for c in page]
+    pending = dict(selectors.pending_decisions().filter(application__call_id__in=ids).order_by()
+                   .values_list("application__call_id").annotate(n=Count("pk")))
+    decidable = dict(Application.objects.filter(state__in=DECIDABLE_STATES, call_id__in=ids).order_by()
+                     .values_list("call_id").annotate(n=Count("pk")))
+    rows = [{"call": c, "pending": pending.get(c.pk, 0), "decidable": decidable.get(c.pk, 0)} for c in page]
+    return render(request, "payments/decisions/calls.html", {"rows": rows, "page": page})
 
 
 @login_required
@@ -106,9 +107,16 @@ def call_decisions(request, call_pk: int):
     require_perm(request, "accounts.view_staff_area")
     call = get_object_or_404(Call.objects.select_related("program"), pk=call_pk)
     recommended, reserve = selectors.decidable_applications(call)
+    # Four lists; each shows its first page with its count, and ?liste=… shows one of them page by page.
+    lists = {"offen": selectors.pending_decisions(call), "empfohlen": recommended, "nachrueckliste": reserve,
+             "entschieden": selectors.decided_applications(call)}
+    shown = request.GET.get("liste", "")
+    if shown and shown not in lists:
+        raise Http404("unknown list")
+    pages = {key: paginate(request, rows, number=None if key == shown else 1)
+             for key, rows in lists.items() if not shown or key == shown}
     return render(request, "payments/decisions/call.html", {
-        "call": call, "years": selectors.budget_overview(call), "recommended": recommended, "reserve": reserve,
-        "pending": selectors.pending_decisions(call), "decided": selectors.decided_applications(call),
+        "call": call, "years": selectors.budget_overview(call), "pages": pages, "shown": shown,
         "left": call.total_budget - call.committed, "user_id": request.user.pk,
         "is_approver": is_approver(request.user), "is_case_worker": is_case_worker(request.user)})
 
@@ -287,7 +295,7 @@ def amendment(request, pk: int):
 @login_required
 def grant_list(request):
     grants = selectors.visible_grants(request.user).order_by("-created_at")
-    page = Paginator(grants, 25).get_page(request.GET.get("page"))
+    page = paginate(request, grants)
     rejections = (selectors.visible_notices(request.user).filter(kind=NoticeKind.REJECTION)
                   .order_by("-issued_on", "-pk")[:50]) if not is_staff_member(request.user) else []
     return render(request, "payments/decisions/grants.html", {"page": page, "rejections": rejections})

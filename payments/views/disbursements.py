@@ -26,6 +26,7 @@ from audit.selectors import timeline_for
 from foundation.amounts import format_amount_input
 from foundation.files import private_file_response
 from foundation.forms import AmountField, DateInput, KernFormMixin
+from foundation.paging import paginate
 from foundation.permissions import require_perm
 
 from .. import schedule
@@ -125,8 +126,8 @@ def _recently_changed():
 @login_required
 def grants(request):
     """Entry page of a municipality: its grants with what can still be requested."""
-    rows = list(selectors.payable_grants_for(request.user))
-    return render(request, "payments/disbursements/grants.html", {"grants": rows})
+    page = paginate(request, selectors.payable_grants_for(request.user))
+    return render(request, "payments/disbursements/grants.html", {"grants": page, "page": page})
 
 
 @login_required
@@ -171,14 +172,16 @@ def bank_accounts(request):
         municipalities = list(Municipality.objects.filter(pk__in=ids).order_by("name"))
         if len(municipalities) == 1:
             return redirect("payments:bank-account", municipality_id=municipalities[0].pk)
-        current = {a.municipality_id: a for a in qs.filter(municipality_id__in=ids)}
-        rows = [{"municipality": m, "account": current.get(m.pk)} for m in municipalities]
+        page = paginate(request, municipalities)
+        current = {a.municipality_id: a for a in qs.filter(municipality_id__in=[m.pk for m in page])}
+        rows = [{"municipality": m, "account": current.get(m.pk)} for m in page]
     else:
         since = timezone.now() - dt.timedelta(days=RECENT_CHANGE_DAYS)
-        accounts = qs.annotate(changed=Exists(BankAccount.objects.filter(
-            municipality_id=OuterRef("municipality_id"), replaced_at__gte=since))).order_by("-prepared_at")[:500]
-        rows = [{"municipality": a.municipality, "account": a, "changed": a.changed} for a in accounts]
-    return render(request, "payments/disbursements/bank_accounts.html", {"rows": rows, "is_staff": staff})
+        page = paginate(request, qs.annotate(changed=Exists(BankAccount.objects.filter(
+            municipality_id=OuterRef("municipality_id"), replaced_at__gte=since))).order_by("-prepared_at", "-pk"))
+        rows = [{"municipality": a.municipality, "account": a, "changed": a.changed} for a in page]
+    return render(request, "payments/disbursements/bank_accounts.html", {"rows": rows, "page": page,
+                                                                          "is_staff": staff})
 
 
 @login_required
@@ -238,19 +241,25 @@ def bank_account_confirm(request, pk: int):
 @login_required
 def queue(request):
     require_perm(request, "accounts.view_staff_area")
-    rows = list(selectors.disbursements_for_staff().filter(state__in=[
-        DisbursementState.REQUESTED, DisbursementState.CHECKED, DisbursementState.RELEASED])
-        .annotate(bank_changed=_recently_changed()))
+    # Three lists; each shows its first page with its count, and ?liste=… shows one of them page by page.
+    states = {"pruefen": DisbursementState.REQUESTED, "anordnen": DisbursementState.CHECKED,
+              "angeordnet": DisbursementState.RELEASED}
+    shown = request.GET.get("liste", "")
+    if shown and shown not in states:
+        raise Http404("unknown list")
     user = request.user
-    for d in rows:
-        d.may_check = user.has_perm("payments.check_disbursement", d)
-        d.may_release = user.has_perm("payments.release_disbursement", d)
-        d.own_check = d.state == DisbursementState.CHECKED and d.checked_by_id == user.pk
+    pages = {}
+    for key, state in states.items():
+        if shown and key != shown:
+            continue
+        rows = selectors.disbursements_for_staff().filter(state=state).annotate(bank_changed=_recently_changed())
+        pages[key] = page = paginate(request, rows, number=None if key == shown else 1)
+        for d in page:
+            d.may_check = user.has_perm("payments.check_disbursement", d)
+            d.may_release = user.has_perm("payments.release_disbursement", d)
+            d.own_check = d.state == DisbursementState.CHECKED and d.checked_by_id == user.pk
     return render(request, "payments/disbursements/queue.html", {
-        "to_check": [d for d in rows if d.state == DisbursementState.REQUESTED],
-        "to_release": [d for d in rows if d.state == DisbursementState.CHECKED],
-        "released": [d for d in rows if d.state == DisbursementState.RELEASED],
-        "may_run": bool(may_run_payments(user))})
+        "pages": pages, "shown": shown, "may_run": bool(may_run_payments(user))})
 
 
 def _staff_disbursement(request, pk: int) -> DisbursementRequest:
@@ -324,8 +333,9 @@ def reject(request, pk: int):
 @login_required
 def runs(request):
     require_perm(request, "accounts.view_staff_area")
+    page = paginate(request, selectors.runs_for_staff())
     return render(request, "payments/disbursements/runs.html", {
-        "runs": list(selectors.runs_for_staff()[:200]), "may_run": bool(may_run_payments(request.user)),
+        "runs": page, "page": page, "may_run": bool(may_run_payments(request.user)),
         "n_released": DisbursementRequest.objects.filter(state=DisbursementState.RELEASED).count()})
 
 
@@ -371,13 +381,13 @@ def _run(request, pk: int) -> PaymentRun:
 @login_required
 def run_detail(request, pk: int):
     run = _run(request, pk)
-    items = list(run.items.select_related("grant__application__lead", "bank_account").order_by("pk"))
+    items = paginate(request, run.items.select_related("grant__application__lead", "bank_account").order_by("pk"))
     cancelled_items = []
     if run.state == PaymentRunState.CANCELLED:
         entry = timeline_for(run).filter(action="payment_run.cancelled").last()
         cancelled_items = (entry.data or {}).get("items", []) if entry else []
     return render(request, "payments/disbursements/run.html", {
-        "run": run, "items": items, "cancelled_items": cancelled_items, "timeline": timeline_for(run),
+        "run": run, "items": items, "page": items, "cancelled_items": cancelled_items, "timeline": timeline_for(run),
         "may_run": bool(may_run_payments(request.user)), "exported": run.state == PaymentRunState.EXPORTED})
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from foundation.files import private_pdf_response
+from foundation.paging import paginate
 
 from ..enums import ProofKind, RecoveryState
 from ..exceptions import PaymentsError
@@ -27,9 +28,9 @@ def proof_list(request):
     """All grants of the user's municipalities with their proofs and due dates (?offen=1: only
     the proofs still to hand in)."""
     open_only = request.GET.get("offen") == "1"
-    grants = list(selectors.own_grants_with_proofs(request.user, open_only=open_only))
-    return render(request, "payments/proofs/list.html", {"grants": grants, "today": timezone.localdate(),
-                                                         "open_only": open_only})
+    grants = paginate(request, selectors.own_grants_with_proofs(request.user, open_only=open_only))
+    return render(request, "payments/proofs/list.html", {"grants": grants, "page": grants,
+                                                         "today": timezone.localdate(), "open_only": open_only})
 
 
 @login_required

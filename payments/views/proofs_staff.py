@@ -15,6 +15,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from foundation.paging import paginate
+
 from ..enums import DecisionState, ProofState, RecoveryState, SettlementOutcome
 from ..exceptions import PaymentsError
 from ..idempotency import idempotent_page
@@ -73,9 +75,9 @@ def proof_queue(request):
     _require(is_money_staff(request.user))
     view = request.GET.get("ansicht", "eingereicht")
     view = view if view in QUEUE_VIEWS else "eingereicht"
-    proofs = list(selectors.proof_queue(view=QUEUE_VIEWS[view])[:500])
+    proofs = paginate(request, selectors.proof_queue(view=QUEUE_VIEWS[view]))
     return render(request, "payments/proofs/queue.html", {
-        "proofs": proofs, "view": view, "today": timezone.localdate(),
+        "proofs": proofs, "page": proofs, "view": view, "today": timezone.localdate(),
         "views": [("eingereicht", _("Zu prüfen")), ("ueberfaellig", _("Überfällig")), ("alle", _("Alle"))]})
 
 
@@ -125,12 +127,14 @@ def proof_check(request, pk: int):
 @login_required
 def settlement_list(request):
     _require(is_money_staff(request.user))
+    page = paginate(request, selectors.settlement_worklist())
     ready = []
-    for grant in selectors.settlement_worklist():
+    for grant in page:
         live = grant.live_settlements[0] if grant.live_settlements else None
         ready.append({"grant": grant, "settlement": live})
+    # the last few confirmed settlements, for orientation (each grant's page keeps all of its own)
     recent = list(selectors.settlements().filter(state=DecisionState.CONFIRMED).order_by("-confirmed_at")[:50])
-    return render(request, "payments/proofs/settlements.html", {"ready": ready, "recent": recent})
+    return render(request, "payments/proofs/settlements.html", {"ready": ready, "page": page, "recent": recent})
 
 
 @login_required
@@ -255,13 +259,14 @@ def recovery_list(request):
     rates = recovery_services.base_rate_table()
     today = timezone.localdate()
     rows = []
-    for recovery in selectors.recoveries(state=None if state == "alle" else state)[:500]:
+    page = paginate(request, selectors.recoveries(state=None if state == "alle" else state))
+    for recovery in page:
         current, error = _position(recovery, rates)
         rows.append({"recovery": recovery, "position": current, "error": error,
                      "paid": recovery.paid_principal + recovery.paid_interest,
                      "overdue": recovery.state == RecoveryState.OPEN and recovery.due_on < today})
     return render(request, "payments/proofs/recoveries.html", {
-        "rows": rows, "state": state, "today": today,
+        "rows": rows, "page": page, "state": state, "today": today,
         "states": [(RecoveryState.OPEN, _("Offen")), (RecoveryState.PAID, _("Beglichen")), ("alle", _("Alle"))]})
 
 

@@ -265,7 +265,7 @@ TABLE = {
     "api-jury-sheet-reopen": writes(CASE_WORK),
     "api-jury-session-detail": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF, act=({CHAIR}, NOBODY, {CHAIR})),
     "api-jury-session-close": jury(NOBODY, get=False, act=({CHAIR}, NOBODY, {CHAIR})),
-    "api-jury-session-decisions": jury(NOBODY, get=False, act=({CHAIR}, NOBODY, {CHAIR})),
+    "api-jury-session-decisions": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF, act=({CHAIR}, NOBODY, {CHAIR})),
     "api-jury-session-document": jury({JUROR, CHAIR} | STAFF, act=(NOBODY, NOBODY, NOBODY)),
     # the API: grants and money
     "api-payments-decision-list": everywhere(STAFF, act=CASE_WORK), "api-payments-decision-detail": STAFF_ONLY,

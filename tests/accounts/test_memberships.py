@@ -540,3 +540,27 @@ def test_api_key_is_shown_once_and_renewal_invalidates_the_old_one(client, reque
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert ApiToken.objects.filter(user=requester, revoked_at__isnull=True).count() == 1
+
+
+def _requests(n):
+    for _ in range(n):
+        Membership.objects.create(user=UserFactory(roles=["applicant"]), municipality=MunicipalityFactory(),
+                                  state=MembershipState.REQUESTED, function="Bauamt")
+
+
+@pytest.mark.django_db
+def test_the_review_shows_one_page_of_requests_with_their_count(client, django_assert_max_num_queries):
+    """One form pair per request on the page, 25 at most; the queries do not grow with the requests."""
+    client.force_login(staff_user("case_worker"))
+    url = reverse("accounts:membership-review")
+    _requests(1)
+    client.get(url)
+    with django_assert_max_num_queries(30) as one:
+        client.get(url)
+    _requests(29)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = client.get(url).content.decode()
+    assert html.count('class="kern-card membership-request"') == 25 and "Offene Anfragen (30)" in html
+    assert "Seite 1 von 2" in html
+    second = client.get(url, {"seite": "2"}).content.decode()
+    assert second.count('class="kern-card membership-request"') == 5

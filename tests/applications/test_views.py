@@ -339,3 +339,18 @@ def test_revision_page_flow(client, complete, applicant):
                                                                                "deadline": deadline})
     complete.refresh_from_db()
     assert complete.state == S.RETURNED and complete.revision_reason == "Unterschrift fehlt"
+
+
+def test_staff_calls_page_keeps_its_queries_and_shows_one_page(client, django_assert_max_num_queries):
+    from tests.factories import CallFactory
+
+    c = login(client, staff_user("case_worker"))
+    CallFactory()
+    c.get(reverse("applications:staff-calls"))
+    with django_assert_max_num_queries(20) as one:
+        c.get(reverse("applications:staff-calls"))
+    for _ in range(26):
+        CallFactory()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = c.get(reverse("applications:staff-calls")).content.decode()
+    assert "Seite 1 von 2" in html and "27 Einträge" in html

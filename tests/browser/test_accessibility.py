@@ -232,6 +232,16 @@ def _applications_list(page, w):
     expect(page.get_by_role("link", name="Smarte Straßenbeleuchtung")).to_be_visible()
 
 
+def _applications_list_paged(page, w):
+    """Several pages: the page links (foundation/_pagination.html) on the second page of the list."""
+    for n in range(30):
+        ApplicationFactory(call=w.call, lead=w.lead, created_by=w.applicant, title=f"Vorhaben {n:02d}")
+    page.goto(reverse("applications:list") + "?seite=2")
+    navigation = page.get_by_role("navigation", name="Seitennavigation")
+    expect(navigation).to_contain_text("Seite 2 von 2")
+    expect(navigation.locator("[aria-current=page]")).to_have_text("Seite 2")
+
+
 def _edit_with_errors(page, w):
     page.goto(reverse("applications:edit", args=[w.draft.pk]))
     page.get_by_label("Projekttitel").fill("")
@@ -366,6 +376,7 @@ CASES: dict[str, Case] = {
     "account_logout": Case(_applicant(_goto("account_logout")), "Abmelden"),
     "mfa_index (Antragsteller)": Case(_applicant(_goto("mfa_index")), "Zwei-Faktor-Authentifizierung"),
     "applications:list": Case(_applicant(_applications_list), "Anträge Ihrer Kommunen"),
+    "applications:list (Seite 2)": Case(_applicant(_applications_list_paged), "Anträge Ihrer Kommunen"),
     "applications:create": Case(_applicant(lambda p, w: (w.call, p.goto(reverse("applications:create")))),
                                 "Neuen Antrag anlegen"),
     "applications:edit": Case(_applicant(_url("applications:edit", "complete")), "Antrag bearbeiten"),

@@ -278,7 +278,7 @@ def test_auto_assign_and_unassign(world):
     response = staff.post(f"{API}panels/{world.panel.pk}/auto-assign/", {"per_application": 0}, format="json")
     assert response.status_code == 400 and "per_application" in response.data
 
-    rows = staff.get(f"{API}panels/{world.panel.pk}/assignments/").data
+    rows = staff.get(f"{API}panels/{world.panel.pk}/assignments/").data["results"]
     excluded_rows = [r for r in rows if r["excluded"]]
     assert {r["application"] for r in excluded_rows} == {world.app.pk, world.app2.pk}
     assert all(r["exclusion_kind"] == "automatic" for r in excluded_rows)
@@ -510,8 +510,8 @@ def test_chair_deviation_needs_a_justification(world):
 
     response = chair.post(url, {"application": world.app.pk, "outcome": "reserve",
                                 "justification": "Ausgewogenes Portfolio der Regionen"}, format="json")
-    assert response.status_code == 200
-    decision = response.data["decisions"][0]
+    assert response.status_code == 200 and response.data["decisions_count"] == 1
+    decision = chair.get(response.data["decisions_url"]).data["results"][0]
     assert (decision["computed"], decision["outcome"], decision["deviates"]) == ("recommended", "reserve", True)
 
     response = chair.post(url, {"application": world.app2.pk, "outcome": "maybe"}, format="json")
@@ -550,10 +550,13 @@ def test_session_hides_the_excluded_members_decisions_and_documents(world):
     Decision.objects.create(session=session, application=world.app3, computed=DecisionOutcome.RECOMMENDED,
                             outcome=DecisionOutcome.RECOMMENDED, decided_by=world.users["chair"])
     excluded = world.client("excluded").get(f"{API}sessions/{session.pk}/").data
-    assert [d["application"] for d in excluded["decisions"]] == [world.app3.pk]
+    decisions = world.client("excluded").get(excluded["decisions_url"]).data
+    assert excluded["decisions_count"] == 1 and [d["application"] for d in decisions["results"]] == [world.app3.pk]
     assert excluded["documents"] == []
     chair = world.client("chair").get(f"{API}sessions/{session.pk}/").data
-    assert {d["application"] for d in chair["decisions"]} == {world.app.pk, world.app3.pk}
+    decisions = world.client("chair").get(chair["decisions_url"]).data
+    assert decisions["count"] == 2 and {d["application"] for d in decisions["results"]} == {world.app.pk,
+                                                                                           world.app3.pk}
     assert len(world.client("member").get(f"{API}sessions/{session.pk}/").data["documents"]) == 1
     document = chair["documents"][0]
     assert document["kind"] == "ranking_csv"
@@ -620,6 +623,7 @@ QUERY_URLS = [
     ("staff", lambda w, s: f"{API}applications/{w.app.pk}/sheets/"),
     ("chair", lambda w, s: f"{API}sessions/{s.pk}/"),
     ("excluded", lambda w, s: f"{API}sessions/{s.pk}/"),
+    ("chair", lambda w, s: f"{API}sessions/{s.pk}/decisions/"),
     ("member", lambda w, s: f"{API}panels/{w.panel.pk}/sessions/"),
 ]
 
@@ -627,7 +631,7 @@ QUERY_URLS = [
 @pytest.mark.parametrize(("role", "make_url"), QUERY_URLS, ids=[
     "panels-member", "panels-staff", "panel-detail", "own-assignments", "panel-assignments", "workload",
     "ranking-staff", "ranking-what-if", "ranking-member", "ranking-excluded", "sheets-chair", "sheets-staff",
-    "session-chair", "session-excluded", "sessions"])
+    "session-chair", "session-excluded", "session-decisions", "sessions"])
 def test_query_count_does_not_grow_with_rows(world, role, make_url):
     session = _grow(world, 1)
     url = make_url(world, session)
@@ -672,3 +676,32 @@ def test_schema_lists_the_jury_endpoints(db):
         assert methods <= set(paths[path]), path
     ranking = yaml.safe_load(response.content)["components"]["schemas"]["RankingRow"]["properties"]
     assert ranking["grant"]["type"] == "string" and ranking["grant"]["format"] == "decimal"
+
+
+def test_ranking_rows_come_one_page_at_a_time_with_the_budget_line(world, monkeypatch):
+    """The rows are paginated like every list (page, count/next/previous); cutoff names the last
+    recommended row and the page it is on, whatever page is asked for."""
+    from rest_framework.pagination import PageNumberPagination
+
+    monkeypatch.setattr(PageNumberPagination, "page_size", 1)
+    staff = world.client("staff")
+    url = f"{API}panels/{world.panel.pk}/ranking/"
+    full = _all_rows(staff, url)
+    first = staff.get(url).data
+    assert first["count"] == len(full) >= 2 and len(first["rows"]) == 1 and first["previous"] is None
+    assert first["next"].endswith("page=2")
+    recommended = [i for i, r in enumerate(full) if r["outcome"] == "recommended"]
+    last = full[recommended[-1]]
+    assert first["cutoff"] == {"position": last["position"], "application": last["application"],
+                               "case_number": last["case_number"], "page": recommended[-1] + 1}
+    assert staff.get(url, {"page": str(len(full))}).data["cutoff"] == first["cutoff"]
+    assert staff.get(url, {"page": str(len(full) + 1)}).status_code == 404
+
+
+def _all_rows(client, url):
+    rows, page = [], client.get(url).data
+    while True:
+        rows += page["rows"]
+        if not page["next"]:
+            return rows
+        page = client.get(page["next"]).data

@@ -1,5 +1,6 @@
 """The jury's pages: roles and exclusions, declaration, scoring, panel management, ranking, session."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -100,8 +101,9 @@ def test_workspace_query_count_does_not_grow(client, jury, django_assert_max_num
     c = login(client, member.user)
     # 8: asking for a permission by name reads the user's model permissions once (ModelBackend), and the
     # session's second-factor check asks whether the user has TOTP (accounts.mfa); +1: the menu asks
-    # whether a jury member also acts for a municipality (accounts.rules.is_municipality_member).
-    with django_assert_max_num_queries(9):
+    # whether a jury member also acts for a municipality (accounts.rules.is_municipality_member); +2: the
+    # counts per panel and the count of the paginated list (foundation.paging).
+    with django_assert_max_num_queries(11):
         assert c.get(reverse("jury:workspace")).status_code == 200
 
 
@@ -294,11 +296,11 @@ def test_start_evaluation_and_assignments(client, jury):
 
     # Manual assignment of the excluded member is refused with the service's message.
     response = c.post(reverse("jury:panel-assign", args=[call.pk]),
-                      {"member": jury["excluded"].pk, "application": first.pk}, follow=True)
+                      {"member": jury["excluded"].pk, "application": first.case_number}, follow=True)
     assert "ist von diesem Antrag ausgeschlossen" in response.content.decode()
     assert not Assignment.objects.filter(member=jury["excluded"], application=first, assigned=True).exists()
     response = c.post(reverse("jury:panel-assign", args=[call.pk]),
-                      {"member": member.pk, "application": first.pk}, follow=True)
+                      {"member": member.pk, "application": first.case_number}, follow=True)
     assert Assignment.objects.get(member=member, application=first).assigned
 
     # Automatic assignment: three scorers wanted, the first application has only two possible ones.
@@ -337,11 +339,11 @@ def test_reopen_needs_a_reason(client, jury):
     sheet = ScoreSheet.objects.create(assignment=assign(member, first), state=SheetState.SUBMITTED)
     c = login(client, staff_user())
     url = reverse("jury:panel-reopen", args=[jury["call"].pk, sheet.pk])
-    response = c.post(url, {f"r{sheet.pk}-reason": ""}, follow=True)
+    response = c.post(url, {"reason": ""}, follow=True)
     assert "Bitte begründen Sie" in response.content.decode()
     sheet.refresh_from_db()
     assert sheet.state == SheetState.SUBMITTED
-    c.post(url, {f"r{sheet.pk}-reason": "Tippfehler in Kriterium 2"})
+    c.post(url, {"reason": "Tippfehler in Kriterium 2"})
     sheet.refresh_from_db()
     assert sheet.state == SheetState.REOPENED
     assert AuditEntry.objects.filter(action="jury.scores_reopened", reason="Tippfehler in Kriterium 2").exists()
@@ -352,7 +354,7 @@ def test_reopen_of_another_panels_sheet_is_404(client, jury):
     app = application_in_evaluation(other_call, grant="100000.00")
     sheet = ScoreSheet.objects.create(assignment=assign(add_member(other_panel), app), state=SheetState.SUBMITTED)
     response = login(client, staff_user()).post(reverse("jury:panel-reopen", args=[jury["call"].pk, sheet.pk]),
-                                                {f"r{sheet.pk}-reason": "x"})
+                                                {"reason": "x"})
     assert response.status_code == 404
 
 
@@ -605,3 +607,76 @@ def test_ranking_downloads_neutralise_formulas_in_titles(client, fmt):
     titles = {row[1]: row[2] for row in rows[1:]}
     assert titles[first.case_number] == "'" + injection
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+
+
+# ---------------------------------------------------------------- one page of rows (issue 13)
+
+
+@pytest.fixture
+def two_per_page(monkeypatch):
+    """Pages of two rows, so that a handful of applications fills several pages."""
+    from django.core.paginator import Paginator
+
+    import foundation.paging
+
+    class TwoRows(Paginator):
+        def __init__(self, object_list, per_page, *args, **kwargs):
+            super().__init__(object_list, 2, *args, **kwargs)
+
+    monkeypatch.setattr(foundation.paging, "Paginator", TwoRows)
+
+
+def test_ranking_shows_one_page_and_where_the_budget_line_falls(client, two_per_page):
+    call, panel = evaluated_call(budget="300000.00")
+    apps = [score(panel, application_in_evaluation(call, grant="100000.00"), [[5 - i, 5 - i]]) for i in range(5)]
+    c = login(client, staff_user())
+    url = reverse("jury:ranking", args=[call.pk])
+    html = c.get(url).content.decode()
+    assert html.count("data-case=") == 2 and apps[0].case_number in html and apps[3].case_number not in html
+    assert 'data-cutoff-page="2"' in html and 'id="cutoff"' not in html
+    assert 'href="?seite=2#cutoff"' in html and "Seite 1 von 3" in html and "5 Einträge" in html
+    html = c.get(url, {"seite": "2"}).content.decode()
+    rows = re.findall(r'data-case="([^"]+)"|id="(cutoff)"', html)
+    assert [case or marker for case, marker in rows] == [apps[2].case_number, "cutoff", apps[3].case_number]
+    html = c.get(url, {"seite": "3", "budget": "500.000,00"}).content.decode()  # what-if: the line moves
+    assert 'id="cutoff"' in html and apps[4].case_number in html
+
+
+def test_panel_page_shows_one_page_searches_and_filters_by_member(client, two_per_page):
+    call, panel = evaluated_call(min_scorers=1)
+    member, other = add_member(panel), add_member(panel)
+    apps = [application_in_evaluation(call, grant="100000.00", title=f"Dorfplatz {i}") for i in range(3)]
+    apps.append(application_in_evaluation(call, grant="100000.00", title="Mühle am Bach"))
+    for app in apps[:3]:
+        ScoreSheet.objects.create(assignment=assign(member, app), state=SheetState.SUBMITTED)
+    assign(other, apps[3])
+    c = login(client, staff_user())
+    url = reverse("jury:panel", args=[call.pk])
+    html = c.get(url).content.decode()
+    assert "Seite 1 von 2" in html and apps[0].case_number in html and apps[2].case_number not in html
+    assert html.count('<form method="post" id="row-actions"') == 1 and html.count("<textarea") == 1
+    html = c.get(url, {"q": "mühle"}).content.decode()
+    assert apps[3].case_number in html and apps[0].case_number not in html
+    html = c.get(url, {"mitglied": other.pk}).content.decode()
+    assert apps[3].case_number in html and apps[0].case_number not in html
+    # an action sends the case worker back to the page and filter they came from
+    assignment = Assignment.objects.get(member=other, application=apps[3])
+    response = c.post(reverse("jury:panel-unassign", args=[call.pk, assignment.pk]),
+                      {"seite": "2", "mitglied": str(other.pk), "elsewhere": "x"})
+    assert response.status_code == 302 and response.url == f"{url}?seite=2&mitglied={other.pk}"
+
+
+def test_session_page_shows_one_page_with_a_decision_form_per_row(client, session_setup, two_per_page,
+                                                                    django_assert_max_num_queries):
+    call, panel, first, second, chair = session_setup
+    Session.objects.create(panel=panel, held_on="2027-05-04")
+    c = login(client, chair)
+    url = reverse("jury:session", args=[call.pk])
+    c.get(url)
+    with django_assert_max_num_queries(40) as few:
+        c.get(url)
+    for _ in range(4):
+        score(panel, application_in_evaluation(call, grant="100000.00"), [[2, 2], [2, 2]])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = c.get(url).content.decode()
+    assert html.count('class="decision stack"') == 2 and "Seite 1 von 3" in html and "6 Einträge" in html

@@ -1,0 +1,46 @@
+"""foundation.paging and {% pagination %}: one page of rows, `seite` in the links, the other filters kept."""
+
+import re
+
+from django.template import Context, Template
+from django.test import RequestFactory
+
+from foundation.paging import page_number_of, paginate
+
+
+def _render(url: str, rows, per_page=2) -> tuple:
+    request = RequestFactory().get(url)
+    page = paginate(request, rows, per_page=per_page)
+    html = Template("{% load paging %}{% pagination page %}").render(Context({"request": request, "page": page}))
+    return page, html
+
+
+def test_one_page_of_rows_and_links_that_keep_the_filters():
+    page, html = _render("/liste/?status=offen&seite=2&q=M%C3%BChle", list(range(7)))
+    assert list(page) == [2, 3]
+    assert 'aria-label="Seitennavigation"' in html
+    assert "Seite 2 von 4" in html and "7 Einträge" in html
+    assert re.search(r'aria-current="page" href="\?status=offen&amp;seite=2&amp;q=M%C3%BChle"', html)
+    assert 'rel="prev" href="?status=offen&amp;seite=1&amp;q=M%C3%BChle"' in html
+    assert 'rel="next" href="?status=offen&amp;seite=3&amp;q=M%C3%BChle"' in html
+
+
+def test_a_mangled_or_too_large_page_number_gives_a_page_not_an_error():
+    assert list(_render("/?seite=abc", list(range(5)))[0]) == [0, 1]
+    assert list(_render("/?seite=99", list(range(5)))[0]) == [4]
+
+
+def test_a_single_page_shows_the_count_but_no_links_and_an_empty_list_nothing():
+    _page, html = _render("/", [1])
+    assert "Seite 1 von 1" in html and "1 Eintrag" in html and "<a" not in html
+    assert _render("/", [])[1].strip() == ""
+
+
+def test_many_pages_are_elided_around_the_current_one():
+    _page, html = _render("/?seite=10", list(range(40)))
+    numbers = re.findall(r'<span class="kern-sr-only">Seite </span>(\d+)</a>', html)
+    assert numbers == ["1", "9", "10", "11", "20"]
+
+
+def test_the_page_of_a_row():
+    assert [page_number_of(i, per_page=25) for i in (0, 24, 25, 49, 50)] == [1, 1, 2, 2, 3]
