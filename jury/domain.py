@@ -33,6 +33,16 @@ def failed_thresholds(*, panel, criteria, means: dict[int, Decimal], total: Deci
     return failed
 
 
+def fails_thresholds(*, panel, criteria, means: dict[int, Decimal | None], total: Decimal | None) -> bool:
+    """Whether `failed_thresholds` names a reason, without writing it (the list asks this of every row, the
+    reasons are written only for the rows shown)."""
+    if total is None:
+        return True
+    if any(c.threshold is not None and means[c.pk] < c.threshold for c in criteria):
+        return True
+    return panel.total_threshold is not None and total < panel.total_threshold
+
+
 def _tie_key(rule: str, row):
     if rule.startswith("criterion:"):
         mean = row.means.get(int(rule.split(":", 1)[1]))
@@ -42,11 +52,19 @@ def _tie_key(rule: str, row):
     if rule == TieBreak.LOWER_GRANT:
         return row.grant
     if rule == TieBreak.EARLIER_SUBMISSION:
-        return row.application.submitted_at
+        return row.submitted_at
     return 0
 
 
-def _tie_label(rule: str, criteria_by_id) -> str:
+CASE_NUMBER = "case_number"  # the last rule of every chain
+
+
+def tie_label(rule: str, criteria_by_id) -> str:
+    """What separated a row from the tied one above it, in words."""
+    if not rule:
+        return ""
+    if rule == CASE_NUMBER:
+        return _("Aktenzeichen")
     if rule.startswith("criterion:"):
         criterion = criteria_by_id.get(int(rule.split(":", 1)[1]))
         return _("höhere Bewertung in „%(c)s“") % {"c": criterion.name if criterion else rule}
@@ -59,50 +77,56 @@ def _tie_label(rule: str, criteria_by_id) -> str:
 def recommend(rows: list, *, panel, criteria, budget: Decimal, year_budgets: dict[int, Decimal]) -> list:
     """Order the rows and recommend down the list while the budget and every budget year's tranche cover
     the grant; an application that does not fit goes to the reserve list and the list goes on. Each row
-    gets its place, outcome, tie-break and explanation; returns the rows above the thresholds in order,
-    then the rest."""
+    gets its place, outcome, the rule that broke its tie (`tie_rule`), the budget left after it and, when it
+    did not fit, why (`shortfall`: "total" or the budget year); `explain` writes its explanation from these
+    when it is shown. Returns the rows above the thresholds in order, then the rest."""
     chain = [r for r in (panel.tie_breaks or []) if isinstance(r, str)]
     above = [r for r in rows if r.above_threshold]
-    above.sort(key=lambda r: (-r.total, *(_tie_key(rule, r) for rule in chain), r.application.case_number or ""))
+    above.sort(key=lambda r: (-r.total, *(_tie_key(rule, r) for rule in chain), r.case_number or ""))
     left = budget
     years_left = dict(year_budgets)
     previous = None
     for position, row in enumerate(above, 1):
         row.position = position
         if previous is not None and previous.total == row.total:
-            for rule in chain:
-                if _tie_key(rule, previous) != _tie_key(rule, row):
-                    row.tie_break = _tie_label(rule, {c.pk: c for c in criteria})
-                    break
-            else:
-                row.tie_break = _("Aktenzeichen")
+            row.tie_rule = next((rule for rule in chain if _tie_key(rule, previous) != _tie_key(rule, row)),
+                                CASE_NUMBER)
         fits_total = row.grant <= left
-        short_years = [y for y, amount in row.grant_by_year.items()
-                       if years_left and amount > years_left.get(y, ZERO)]
+        by_year = row.grant_by_year if years_left else {}
+        short_years = [y for y, amount in by_year.items() if amount > years_left.get(y, ZERO)]
         if fits_total and not short_years:
             row.outcome = DecisionOutcome.RECOMMENDED
             left -= row.grant
-            for y, amount in row.grant_by_year.items():
+            for y, amount in by_year.items():
                 if y in years_left:
                     years_left[y] -= amount
-            row.explanation = _("Platz %(p)d, %(s)s Punkte: empfohlen; danach verbleiben %(b)s.") % {
-                "p": position, "s": format_decimal(row.total), "b": format_eur(left)}
         else:
             row.outcome = DecisionOutcome.RESERVE
-            if not fits_total:
-                why = _("die Zuwendung von %(g)s übersteigt die verbleibenden Mittel von %(b)s um %(d)s") % {
-                    "g": format_eur(row.grant), "b": format_eur(left), "d": format_eur(row.grant - left)}
-            else:
-                y = short_years[0]
-                why = _("der Anteil %(g)s im Haushaltsjahr %(y)d übersteigt die verbleibende Tranche von %(b)s") % {
-                    "g": format_eur(row.grant_by_year[y]), "y": y, "b": format_eur(years_left.get(y, ZERO))}
-            row.explanation = _("Platz %(p)d, %(s)s Punkte: Nachrückliste, weil %(why)s.") % {
-                "p": position, "s": format_decimal(row.total), "why": why}
+            row.shortfall = "total" if not fits_total else short_years[0]
         row.budget_left = left
         row.years_left = dict(years_left)
         previous = row
     below = sorted((r for r in rows if not r.above_threshold),
-                   key=lambda r: (r.total is None, -(r.total or ZERO), r.application.case_number or ""))
-    for row in below:
-        row.explanation = _("Nicht empfohlen: %(why)s.") % {"why": "; ".join(row.failed)}
+                   key=lambda r: (r.total is None, -(r.total or ZERO), r.case_number or ""))
     return above + below
+
+
+def explain(row) -> str:
+    """Why a row has its place: score and the budget left after it, why it did not fit ("exceeds the
+    remaining funds of … by …", "the share in budget year … exceeds the remaining tranche"), or the
+    thresholds it missed. Built from what `recommend` recorded, only for the rows shown."""
+    if row.position is None:
+        return _("Nicht empfohlen: %(why)s.") % {"why": "; ".join(str(f) for f in row.failed)}
+    if row.outcome == DecisionOutcome.RECOMMENDED:
+        return _("Platz %(p)d, %(s)s Punkte: empfohlen; danach verbleiben %(b)s.") % {
+            "p": row.position, "s": format_decimal(row.total), "b": format_eur(row.budget_left)}
+    left = row.budget_left
+    if row.shortfall == "total":
+        why = _("die Zuwendung von %(g)s übersteigt die verbleibenden Mittel von %(b)s um %(d)s") % {
+            "g": format_eur(row.grant), "b": format_eur(left), "d": format_eur(row.grant - left)}
+    else:
+        y = row.shortfall
+        why = _("der Anteil %(g)s im Haushaltsjahr %(y)d übersteigt die verbleibende Tranche von %(b)s") % {
+            "g": format_eur(row.grant_by_year[y]), "y": y, "b": format_eur(row.years_left.get(y, ZERO))}
+    return _("Platz %(p)d, %(s)s Punkte: Nachrückliste, weil %(why)s.") % {
+        "p": row.position, "s": format_decimal(row.total), "why": why}

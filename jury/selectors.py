@@ -1,22 +1,17 @@
-"""Reads of the jury procedure. The ranking is aggregated in the database in a fixed number of
-queries, whatever the number of applications, members and criteria."""
+"""Reads of the jury procedure. The ranking is computed in one statement and cached (`jury.ranking`), in a
+fixed number of queries whatever the number of applications, members and criteria."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
-    Avg,
     Count,
-    DecimalField,
     Exists,
-    ExpressionWrapper,
-    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Sum,
 )
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -24,61 +19,14 @@ from django.shortcuts import get_object_or_404
 from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.financing import split_by_year
-from applications.models import Application, CostLine
+from applications.models import Application
 from foundation.amounts import ZERO
 from grants.models import Call
 
-from . import domain
 from .enums import DecisionOutcome, Declaration, SessionState, SheetState
 from .models import Assignment, Panel, PanelMember, Score, ScoreSheet, Session
+from .ranking import RankingRow, cached_rows
 from .rules import hidden_application_ids
-
-FOUR = Decimal("0.0001")
-
-
-@dataclass
-class RankingRow:
-    application: Application
-    n_scores: int
-    means: dict[int, Decimal | None]
-    total: Decimal | None
-    spread: Decimal | None
-    joint: bool
-    grant: Decimal
-    grant_by_year: dict[int, Decimal]
-    failed: list[str] = field(default_factory=list)
-    too_few: bool = False
-    disagreement: bool = False
-    position: int | None = None
-    outcome: str = DecisionOutcome.NOT_RECOMMENDED
-    tie_break: str = ""
-    budget_left: Decimal | None = None
-    years_left: dict[int, Decimal] = field(default_factory=dict)
-    explanation: str = ""
-    # The jury's recorded decision (closed session): `outcome` stays the computed one.
-    decision: str | None = None
-    justification: str = ""
-
-    @property
-    def outcome_label(self) -> str:
-        return str(DecisionOutcome(self.outcome).label)
-
-    @property
-    def final_outcome(self) -> str:
-        """What the jury decided, or (no decision recorded) what the list computed."""
-        return self.decision or self.outcome
-
-    @property
-    def final_outcome_label(self) -> str:
-        return str(DecisionOutcome(self.final_outcome).label)
-
-    @property
-    def deviates(self) -> bool:
-        return self.decision is not None and self.decision != self.outcome
-
-    @property
-    def above_threshold(self) -> bool:
-        return self.total is not None and not self.failed
 
 
 @dataclass
@@ -148,58 +96,17 @@ def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int
     Nothing is written.
     """
     panel = Panel.objects.select_related("call__program").get(call=call)
-    program = call.program
-    criteria = list(program.criteria.order_by("order", "pk"))
-    weight_sum = sum((c.weight for c in criteria), ZERO)
-
-    apps_qs = Application.objects.filter(call=call, state__in=EVALUATION_STATES)
-    applications = list(apps_qs.select_related("lead").annotate(n_partners=Count("partners", distinct=True))
-                        .order_by("pk"))
-    ids = [a.pk for a in applications]
-
-    valid = Q(sheet__state=SheetState.SUBMITTED, sheet__assignment__excluded=False,
-              sheet__assignment__application_id__in=ids, value__isnull=False)
-    means: dict[int, dict[int, Decimal]] = {}
-    for row in (Score.objects.filter(valid).values("sheet__assignment__application_id", "criterion_id")
-                .annotate(mean=Avg("value")).order_by()):
-        means.setdefault(row["sheet__assignment__application_id"], {})[row["criterion_id"]] = Decimal(row["mean"])
-    weighted = ExpressionWrapper(F("value") * F("criterion__weight"), output_field=DecimalField())
-    sheet_totals: dict[int, list[Decimal]] = {}
-    for row in (Score.objects.filter(valid).values("sheet_id", "sheet__assignment__application_id")
-                .annotate(wsum=Sum(weighted)).order_by()):
-        sheet_totals.setdefault(row["sheet__assignment__application_id"], []).append(
-            (Decimal(row["wsum"]) / weight_sum).quantize(FOUR))
-    eligible_by_year: dict[int, dict[int, Decimal]] = {}
-    for row in (CostLine.objects.filter(application_id__in=ids, eligible=True)
-                .values("application_id", "budget_year").annotate(total=Sum("amount")).order_by()):
-        eligible_by_year.setdefault(row["application_id"], {})[row["budget_year"]] = row["total"]
-
+    criteria = list(panel.call.program.criteria.order_by("order", "pk"))
     tranches = {y.year: y.amount for y in call.budget_years.all()}
     what_if = budget is not None
+    what_if_years = year_budgets
     if budget is None:
         budget = call.total_budget
     if year_budgets is None:
         # A what-if with another total scales the tranches in proportion; otherwise they are as planned.
         year_budgets = split_by_year(budget, tranches) if what_if and tranches else tranches
-
-    rows = []
-    for app in applications:
-        app_means = means.get(app.pk, {})
-        totals = sheet_totals.get(app.pk, [])
-        complete = bool(criteria) and all(c.pk in app_means for c in criteria)
-        total = (sum((c.weight * app_means[c.pk] for c in criteria), ZERO) / weight_sum).quantize(FOUR) \
-            if complete else None
-        grant = app.grant_amount
-        row = RankingRow(application=app, n_scores=len(totals), means={c.pk: app_means.get(c.pk) for c in criteria},
-                         total=total, spread=(max(totals) - min(totals)) if totals else None,
-                         joint=app.n_partners > 0, grant=grant,
-                         grant_by_year=split_by_year(grant, eligible_by_year.get(app.pk, {})))
-        row.too_few = domain.too_few_scorers(panel, row.n_scores)
-        row.disagreement = domain.large_disagreement(panel, row.spread)
-        row.failed = domain.failed_thresholds(panel=panel, criteria=criteria, means=app_means, total=total)
-        rows.append(row)
-
-    rows = domain.recommend(rows, panel=panel, criteria=criteria, budget=budget, year_budgets=year_budgets)
+    rows = cached_rows(call=call, panel=panel, criteria=criteria, budget=budget, year_budgets=year_budgets,
+                       what_if_budget=budget if what_if else None, what_if_years=what_if_years, tranches=tranches)
     if exclude_for_user is not None:
         rows = _visible_rows(exclude_for_user, panel, rows)
     return Ranking(call=call, panel=panel, criteria=criteria, budget=budget, year_budgets=dict(year_budgets),
@@ -302,7 +209,7 @@ def _visible_rows(user, panel: Panel, rows: list[RankingRow]) -> list[RankingRow
     """The list is computed for everyone alike; a viewer only does not see the rows they may not
     (`jury.view_ranking_row`: the applications they are excluded from); places and outcomes stay."""
     hidden = hidden_application_ids(user, panel.pk)
-    return [r for r in rows if r.application.pk not in hidden]
+    return [r for r in rows if r.application_id not in hidden]
 
 
 # ---------------------------------------------------------------- the recorded result of a closed session

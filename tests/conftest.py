@@ -6,6 +6,15 @@ from django.test import Client
 from tests.factories import ApplicationFactory, CallFactory, MunicipalityFactory, complete_draft, member_of
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty cache: the ranking is cached per call and version of its inputs
+    (jury.ranking), and on SQLite a rolled-back test's ids come back in the next one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def call(db):
     return CallFactory()

@@ -113,7 +113,7 @@ def _rank_order(call: Call) -> dict[int, int]:
 
     if not Panel.objects.filter(call=call).exists():
         return {}
-    return {row.application.pk: row.position for row in ranking(call=call).rows if row.position is not None}
+    return {row.application_id: row.position for row in ranking(call=call).rows if row.position is not None}
 
 
 def decidable_applications(call: Call) -> tuple[list[Candidate], list[Candidate]]:

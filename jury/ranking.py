@@ -1,0 +1,372 @@
+"""The ranking list of a call, computed in the database and cached per version of its inputs.
+
+One SQL statement reads every application in evaluation with its figures (points and count per criterion,
+the lowest and highest member total, the number of sheets, joint project, grant and eligible costs per
+budget year); one pass in Python (`jury.domain.recommend`) orders the rows and makes the skip-not-stop
+budget cut-off. Everything a row only needs when it is shown — its explanation, the missed thresholds and
+the tie-break in words, the application as a model instance — is built on access, so the 2,000 rows of a
+large call cost no translations, no formatted amounts and no model instances unless they are shown.
+
+The statement counts points in integers (value × 10, weight × 100, eligible costs in cents) so that
+PostgreSQL and SQLite return the same exact figures; the means, the weighted total and its rounding to four
+places are then computed with `Decimal` in Python, identically on both. It is written in SQL because it
+needs aggregates of aggregates (the spread is the difference between the highest and the lowest member's
+total) and per-criterion columns in one statement, which the ORM cannot express without one correlated
+subquery per column and application.
+
+The result is cached (Django's cache) under the call, the what-if budget and a fingerprint of every input
+(`_inputs_key`): the panel's rules, the criteria, the budget and its tranches, and one query's counts, sums
+and latest timestamps of the applications in evaluation, their submitted sheets, eligible cost lines and
+partners. Submitting or reopening a sheet, an exclusion, a changed budget or tranche, criterion or
+application changes the fingerprint, so the next reader computes afresh. What is cached holds no
+translated text and no model instance; the rows a viewer may not see are left out after the cache.
+"""
+
+import hashlib
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models.expressions import Col
+
+from accounts.models import Municipality
+from applications.enums import EVALUATION_STATES, ApplicationState
+from applications.financing import split_by_year
+from applications.models import Application, CostLine
+from foundation.amounts import CENT, ZERO
+from grants.models import Criterion
+
+from . import domain
+from .enums import DecisionOutcome, SheetState
+from .models import Panel, Score, ScoreSheet
+
+FOUR = Decimal("0.0001")
+CACHE_SECONDS = 60 * 60  # a bound only: any change of the inputs changes the key at once
+_APP_FIELDS = ("id", "call_id", "lead_id", "title", "case_number", "state", "submitted_at")
+_LEAD_FIELDS = ("id", "name", "kind", "official_key")
+
+
+def _instance(model, values: dict):
+    """A model instance from the fields the statement read; any other field is deferred (read on access)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])
+
+
+class RankingRow:
+    """One application in the list. Built either from the ranking statement (live list: explanation,
+    missed thresholds, tie-break and the application instance are made when first read) or from a closed
+    session's snapshot (everything given)."""
+
+    def __init__(self, *, application=None, n_scores: int, means: dict, total: Decimal | None,
+                 spread: Decimal | None, joint: bool, grant: Decimal, grant_by_year: dict | None = None,
+                 failed: list | None = None, too_few: bool = False, disagreement: bool = False,
+                 position: int | None = None, outcome: str = DecisionOutcome.NOT_RECOMMENDED, tie_break=None,
+                 budget_left: Decimal | None = None, years_left: dict | None = None, explanation=None,
+                 decision: str | None = None, justification: str = "", record: tuple | None = None,
+                 eligible: dict | None = None, context: "_Context | None" = None, fails: bool | None = None):
+        self._application = application
+        self._record = record  # (application fields, lead fields) from the statement
+        self.application_id = application.pk if application is not None else record[0][0]
+        self.n_scores, self.means, self.total, self.spread = n_scores, means, total, spread
+        self.joint, self.grant = joint, grant
+        self._grant_by_year, self._eligible = grant_by_year, eligible
+        self._failed = failed
+        self._fails = fails if fails is not None else bool(failed)
+        self.too_few, self.disagreement = too_few, disagreement
+        self.position, self.outcome = position, outcome
+        self._tie_break, self.tie_rule = tie_break, ""
+        self.budget_left = budget_left
+        self.years_left = years_left if years_left is not None else {}
+        self._explanation = explanation
+        self.shortfall = None  # "total" or the budget year that did not cover the grant (reserve rows)
+        self.decision, self.justification = decision, justification
+        self._context = context
+
+    def __getstate__(self):
+        # The cache keeps figures only: no model instance, no translated text.
+        state = dict(self.__dict__)
+        if state["_record"] is not None:
+            state["_application"] = None
+        if state["_context"] is not None:
+            state["_failed"] = state["_tie_break"] = state["_explanation"] = None
+        return state
+
+    def __repr__(self):
+        return f"<RankingRow {self.application_id} {self.position} {self.outcome}>"
+
+    # ------------------------------------------------------------ built when read
+
+    @property
+    def application(self) -> Application:
+        if self._application is None:
+            fields, lead = self._record
+            app = _instance(Application, {**dict(zip(_APP_FIELDS, fields, strict=True)),
+                                          "submitted_at": self.submitted_at, "grant_amount": self.grant})
+            app.lead = _instance(Municipality, dict(zip(_LEAD_FIELDS, lead, strict=True)))
+            self._application = app
+        return self._application
+
+    @property
+    def case_number(self) -> str | None:
+        return self._record[0][4] if self._application is None else self._application.case_number
+
+    @property
+    def submitted_at(self):
+        if self._application is not None:
+            return self._application.submitted_at
+        value = self._record[0][6]
+        if value is None or not isinstance(value, str):
+            return value
+        expression = Col(Application._meta.db_table, Application._meta.get_field("submitted_at"))
+        for convert in connection.ops.get_db_converters(expression):
+            value = convert(value, expression, connection)
+        return value
+
+    @property
+    def grant_by_year(self) -> dict[int, Decimal]:
+        if self._grant_by_year is None:
+            self._grant_by_year = split_by_year(self.grant, self._eligible or {})
+        return self._grant_by_year
+
+    @grant_by_year.setter
+    def grant_by_year(self, value):
+        self._grant_by_year = value
+
+    @property
+    def failed(self) -> list[str]:
+        if self._failed is None:
+            ctx = self._context
+            self._failed = domain.failed_thresholds(panel=ctx, criteria=ctx.criteria, means=self.means,
+                                                    total=self.total) if self._fails else []
+        return self._failed
+
+    @failed.setter
+    def failed(self, value):
+        self._failed, self._fails = value, bool(value)
+
+    @property
+    def tie_break(self) -> str:
+        if self._tie_break is None:
+            self._tie_break = domain.tie_label(self.tie_rule, self._context.criteria_by_id) \
+                if self.tie_rule else ""
+        return self._tie_break
+
+    @tie_break.setter
+    def tie_break(self, value):
+        self._tie_break = value
+
+    @property
+    def explanation(self) -> str:
+        if self._explanation is None:
+            self._explanation = domain.explain(self)
+        return self._explanation
+
+    @explanation.setter
+    def explanation(self, value):
+        self._explanation = value
+
+    # ------------------------------------------------------------ outcome
+
+    @property
+    def outcome_label(self) -> str:
+        return str(DecisionOutcome(self.outcome).label)
+
+    @property
+    def final_outcome(self) -> str:
+        """What the jury decided, or (no decision recorded) what the list computed."""
+        return self.decision or self.outcome
+
+    @property
+    def final_outcome_label(self) -> str:
+        return str(DecisionOutcome(self.final_outcome).label)
+
+    @property
+    def deviates(self) -> bool:
+        return self.decision is not None and self.decision != self.outcome
+
+    @property
+    def above_threshold(self) -> bool:
+        return self.total is not None and not self._fails
+
+
+class _Criterion:
+    """What the rows need of a criterion to write their missed thresholds and tie-breaks (picklable)."""
+
+    __slots__ = ("pk", "name", "threshold", "weight")
+
+    def __init__(self, criterion: Criterion):
+        self.pk, self.name, self.threshold, self.weight = (criterion.pk, criterion.name, criterion.threshold,
+                                                           criterion.weight)
+
+
+class _Context:
+    """The panel's rules and the criteria, shared by the rows of one list (picklable, no model instance)."""
+
+    def __init__(self, panel: Panel, criteria: list):
+        self.min_scorers = panel.min_scorers
+        self.total_threshold = panel.total_threshold
+        self.spread_threshold = panel.spread_threshold
+        self.tie_breaks = list(panel.tie_breaks or [])
+        self.criteria = [_Criterion(c) for c in criteria]
+        self.criteria_by_id = {c.pk: c for c in self.criteria}
+
+
+# ---------------------------------------------------------------- the statement
+
+
+def _statement(call_id: int, criteria: list) -> tuple[str, list]:
+    """The one statement for the rows, in application id order, and its parameters."""
+    t = {m.__name__: connection.ops.quote_name(m._meta.db_table)
+         for m in (Application, Score, ScoreSheet, CostLine, Criterion, Municipality)}
+    assignment = connection.ops.quote_name(ScoreSheet._meta.get_field("assignment").related_model._meta.db_table)
+    partners = connection.ops.quote_name(Application.partners.through._meta.db_table)
+    points = 10 ** Score._meta.get_field("value").decimal_places
+    hundredths = 10 ** Criterion._meta.get_field("weight").decimal_places
+    agg = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+    states = sorted(EVALUATION_STATES)
+    marks = ", ".join(["%s"] * len(states))
+    pivot_sheet, pivot_app, pivot_cols, pivot_params = [], [], [], []
+    for i, c in enumerate(criteria):
+        pivot_sheet.append(f"SUM(CASE WHEN sc.criterion_id = %s THEN sc.points END) AS p{i}, "
+                           f"COUNT(CASE WHEN sc.criterion_id = %s THEN 1 END) AS n{i}")
+        pivot_params += [c.pk, c.pk]
+        pivot_app.append(f"SUM(p{i}) AS p{i}, SUM(n{i}) AS n{i}")
+        pivot_cols.append(f"pa.p{i}, pa.n{i}")
+    # Only table names (quoted from the models), integer scales and placeholders are interpolated.
+    sql = f"""
+WITH scored AS (
+  SELECT a.application_id AS app_id, s.sheet_id, s.criterion_id,
+         CAST(ROUND(s.value * {points}) AS BIGINT) AS points
+  FROM {t['Score']} s
+  JOIN {t['ScoreSheet']} sh ON sh.id = s.sheet_id
+  JOIN {assignment} a ON a.id = sh.assignment_id
+  JOIN {t['Application']} sa ON sa.id = a.application_id
+  WHERE sa.call_id = %s AND sa.state IN ({marks}) AND sh.state = %s AND a.excluded = %s AND s.value IS NOT NULL
+), sheets AS (
+  SELECT sc.app_id, sc.sheet_id,
+         SUM(sc.points * CAST(ROUND(c.weight * {hundredths}) AS BIGINT)) AS weighted
+         {''.join(', ' + p for p in pivot_sheet)}
+  FROM scored sc JOIN {t['Criterion']} c ON c.id = sc.criterion_id
+  GROUP BY sc.app_id, sc.sheet_id
+), per_app AS (
+  SELECT app_id, COUNT(*) AS n_scores, MIN(weighted) AS lowest, MAX(weighted) AS highest
+         {''.join(', ' + p for p in pivot_app)}
+  FROM sheets GROUP BY app_id
+), years AS (
+  SELECT cl.application_id AS app_id, cl.budget_year, SUM(CAST(ROUND(cl.amount * 100) AS BIGINT)) AS cents
+  FROM {t['CostLine']} cl JOIN {t['Application']} ya ON ya.id = cl.application_id
+  WHERE ya.call_id = %s AND ya.state IN ({marks}) AND cl.eligible = %s
+  GROUP BY cl.application_id, cl.budget_year
+), year_list AS (
+  SELECT app_id, {agg}(CAST(budget_year AS TEXT) || ':' || CAST(cents AS TEXT), ',') AS eligible
+  FROM years GROUP BY app_id
+)
+SELECT ap.id, ap.call_id, ap.lead_id, ap.title, ap.case_number, ap.state, ap.submitted_at,
+       CAST(ROUND(ap.grant_amount * 100) AS BIGINT), m.id, m.name, m.kind, m.official_key,
+       EXISTS (SELECT 1 FROM {partners} p WHERE p.application_id = ap.id),
+       pa.n_scores, pa.lowest, pa.highest, yl.eligible
+       {''.join(', ' + p for p in pivot_cols)}
+FROM {t['Application']} ap
+JOIN {t['Municipality']} m ON m.id = ap.lead_id
+LEFT JOIN per_app pa ON pa.app_id = ap.id
+LEFT JOIN year_list yl ON yl.app_id = ap.id
+WHERE ap.call_id = %s AND ap.state IN ({marks})
+ORDER BY ap.id"""  # noqa: S608
+    params = [call_id, *states, SheetState.SUBMITTED.value, False, *pivot_params, call_id, *states, True,
+              call_id, *states]
+    return sql, params
+
+
+def _rows(call_id: int, panel: Panel, criteria: list, context: _Context) -> list[RankingRow]:
+    """The rows with their figures, flags and thresholds (not yet ordered)."""
+    sql, params = _statement(call_id, criteria)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        records = cursor.fetchall()
+    weights = [(c.pk, c.weight) for c in criteria]
+    weight_sum = sum((w for _pk, w in weights), ZERO)
+    scale = 10 ** Score._meta.get_field("value").decimal_places
+    sheet_scale = scale * 10 ** Criterion._meta.get_field("weight").decimal_places
+    rows = []
+    for rec in records:
+        n_scores = rec[13] or 0
+        means, complete = {}, bool(criteria)
+        for i, (pk, _w) in enumerate(weights):
+            count = rec[18 + 2 * i]
+            if count:
+                means[pk] = Decimal(rec[17 + 2 * i]) / (scale * int(count))
+            else:
+                means[pk] = None
+                complete = False
+        total = (sum((w * means[pk] for pk, w in weights), ZERO) / weight_sum).quantize(FOUR) if complete else None
+        spread = None
+        if n_scores:
+            highest = (Decimal(rec[15]) / sheet_scale / weight_sum).quantize(FOUR)
+            lowest = (Decimal(rec[14]) / sheet_scale / weight_sum).quantize(FOUR)
+            spread = highest - lowest
+        eligible = {}
+        if rec[16]:
+            for part in rec[16].split(","):
+                year, cents = part.split(":")
+                eligible[int(year)] = Decimal(int(cents)) * CENT
+        rows.append(RankingRow(
+            record=(rec[0:7], rec[8:12]), n_scores=n_scores, means=means, total=total, spread=spread,
+            joint=bool(rec[12]), grant=Decimal(int(rec[7])) * CENT, eligible=eligible, context=context,
+            too_few=domain.too_few_scorers(panel, n_scores), disagreement=domain.large_disagreement(panel, spread),
+            fails=domain.fails_thresholds(panel=panel, criteria=criteria, means=means, total=total)))
+    return rows
+
+
+# ---------------------------------------------------------------- the cache
+
+
+def _inputs_key(*, call, panel: Panel, criteria: list, budget, year_budgets, tranches) -> str:
+    """The cache key: the call, the what-if budget and a fingerprint of every input of the list (one query)."""
+    t = {m.__name__: connection.ops.quote_name(m._meta.db_table)
+         for m in (Application, ScoreSheet, CostLine)}
+    assignment = connection.ops.quote_name(ScoreSheet._meta.get_field("assignment").related_model._meta.db_table)
+    partners = connection.ops.quote_name(Application.partners.through._meta.db_table)
+    states = sorted(EVALUATION_STATES)
+    in_call = f"ap.call_id = %s AND ap.state IN ({', '.join(['%s'] * len(states))})"
+    # One scan per table (the ORM would need one subquery, and one scan, per figure).
+    sql = f"""
+SELECT * FROM
+ (SELECT COUNT(*), SUM(ap.id), MAX(ap.updated_at), SUM(CASE WHEN ap.state = %s THEN ap.id END),
+         SUM(CAST(ROUND(ap.grant_amount * 100) AS BIGINT))
+  FROM {t['Application']} ap WHERE {in_call}) apps,
+ (SELECT COUNT(*), SUM(sh.id), MAX(sh.submitted_at)
+  FROM {t['ScoreSheet']} sh JOIN {assignment} a ON a.id = sh.assignment_id
+  JOIN {t['Application']} ap ON ap.id = a.application_id
+  WHERE {in_call} AND sh.state = %s AND a.excluded = %s) sheets,
+ (SELECT COUNT(*), SUM(CAST(ROUND(cl.amount * 100) AS BIGINT))
+  FROM {t['CostLine']} cl JOIN {t['Application']} ap ON ap.id = cl.application_id
+  WHERE {in_call} AND cl.eligible = %s) lines,
+ (SELECT COUNT(*) FROM {partners} p JOIN {t['Application']} ap ON ap.id = p.application_id
+  WHERE {in_call}) partners"""  # noqa: S608
+    scope = [call.pk, *states]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ApplicationState.IN_EVALUATION.value, *scope, *scope, SheetState.SUBMITTED.value, False,
+                             *scope, True, *scope])
+        version = tuple(str(v) for v in cursor.fetchone())
+    rules = (panel.pk, panel.min_scorers, panel.total_threshold, panel.spread_threshold, panel.tie_breaks)
+    inputs = (call.pk, str(call.total_budget), budget, sorted((year_budgets or {}).items()), sorted(tranches.items()),
+              rules, [(c.pk, c.name, c.weight, c.threshold, c.order) for c in criteria], version)
+    return "jury:ranking:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
+
+
+def compute(*, call, panel: Panel, criteria: list, budget: Decimal, year_budgets: dict) -> list[RankingRow]:
+    """The whole list, ordered and cut off at the budget (no cache)."""
+    context = _Context(panel, criteria)
+    rows = _rows(call.pk, panel, criteria, context)
+    return domain.recommend(rows, panel=panel, criteria=criteria, budget=budget, year_budgets=year_budgets)
+
+
+def cached_rows(*, call, panel: Panel, criteria: list, budget: Decimal, year_budgets: dict,
+                what_if_budget, what_if_years, tranches) -> list[RankingRow]:
+    key = _inputs_key(call=call, panel=panel, criteria=criteria, budget=what_if_budget,
+                      year_budgets=what_if_years, tranches=tranches)
+    rows = cache.get(key)
+    if rows is None:
+        rows = compute(call=call, panel=panel, criteria=criteria, budget=budget, year_budgets=year_budgets)
+        cache.set(key, rows, CACHE_SECONDS)
+    return rows
