@@ -198,7 +198,9 @@ def test_ranking_pdf_shows_every_column_live_and_sealed(client, django_capture_o
         title="Digitale Bürgerdienste und sensorgestütztes Straßenbeleuchtungsmanagement im ländlichen Raum"),
         [values]) for grant, values in (("2500000.00", [5] * 6), ("300000.00", [4] * 6), ("250000.00", [3] * 6))]
     staff = staff_user()
-    live = page(client, staff).get(reverse("jury:ranking-pdf", args=[call.pk])).content
+    with django_capture_on_commit_callbacks(execute=True):  # requested, then made by the worker
+        requested = page(client, staff).post(reverse("jury:ranking-pdf", args=[call.pk]))
+    live = b"".join(client.get(requested["Location"] + "datei/").streaming_content)
     text = pdf_text(live)
     # The last column (budget left after each row) and the outcome columns are on the page.
     assert "danach verbleibend" in text and "Entscheidung der Jury" in text
