@@ -17,7 +17,6 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_tot
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialAccount
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
@@ -78,13 +77,6 @@ class FakeDirectory(requests.adapters.BaseAdapter):
 
     def close(self):
         pass
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -33,13 +32,6 @@ HOST = "foerderportal.hessen.test"
 PASSWORD = "Geheim-Passwort-123"  # the factories' password
 PERSON = {BPK2: ["bpk2-0815"], MAIL: ["erika.mustermann@example.org"], GIVEN_NAME: ["Erika"],
           SURNAME: ["Mustermann"]}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
