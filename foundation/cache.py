@@ -79,7 +79,7 @@ class _Outage:
         with self.lock:
             if not self.down:
                 return
-            self.down, self.failures, self.last_warning = False, 0, float("-inf")
+            self.down, self.failures, self.last_warning = False, 0, float("-inf")  # not money: a time
         logger.info("cache %s available again", self.location)
 
 
