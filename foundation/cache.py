@@ -106,8 +106,8 @@ def _without_password(url: str) -> str:
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         options = dict(params.get("OPTIONS", {}))
-        retry_seconds = float(options.pop("OUTAGE_RETRY_SECONDS", 5))
-        warning_interval = float(options.pop("WARNING_INTERVAL", 60))
+        retry_seconds = float(options.pop("OUTAGE_RETRY_SECONDS", 5))  # not money: seconds
+        warning_interval = float(options.pop("WARNING_INTERVAL", 60))  # not money: seconds
         super().__init__(server, {**params, "OPTIONS": {**DEFAULT_OPTIONS, **options}})
         self._outage = _outage_for(self._servers, retry_seconds, warning_interval)
 

@@ -17,6 +17,7 @@ def _clean(params: dict) -> dict:
     for scope in ("call", "program"):
         if params.get(scope) not in (None, ""):
             clean[scope] = int(params[scope])
+    _scope(clean)  # an unknown call or program is refused at the request, not retried by the worker
     return clean
 
 

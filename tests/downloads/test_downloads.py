@@ -114,6 +114,9 @@ def test_unknown_kinds_and_bad_parameters_are_clear_errors_that_change_nothing()
         services.request_download(actor=worker, kind="jury.ranking_pdf", params={"call_id": "abc"})
     with pytest.raises(DownloadError, match="ungültig"):
         services.request_download(actor=worker, kind="payments.dashboard_xlsx", params={"kind": "salaries"})
+    with pytest.raises(DownloadError, match="nicht gefunden"):  # through the API the view's 404 is not in front
+        services.request_download(actor=worker, kind="payments.dashboard_xlsx",
+                                  params={"kind": "grants", "call": 999999})
     api = APIClient()
     api.force_authenticate(worker)
     response = api.post("/api/v1/downloads/", {"kind": "jury.nothing"}, format="json")
