@@ -60,9 +60,13 @@ RETRY_POLICY = {
 }
 
 
-@signals.worker_init.connect
+@signals.worker_process_init.connect
 def warm_up_pdf_renderer(**_kwargs):
-    """Before the pool forks: WeasyPrint imported and one page laid out (foundation.pdf.warm_up)."""
+    """In each pool child as it starts: WeasyPrint imported and one page laid out (foundation.pdf.warm_up).
+
+    Not in the parent before forking: Pango sets up fontconfig in a thread of its own, and a child forked
+    from a process holding that thread's lock can hang on its first document (under load in CI, a child
+    killed mid-render was replaced by children that never finished a receipt or a mail)."""
     from foundation.pdf import warm_up
 
     warm_up()

@@ -344,6 +344,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # that render PDFs many times a day. In KiB; checked after each task.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 512_000
+# A new child warms WeasyPrint before it reports ready (config/celery.py, about 1.4 s, more under load);
+# Celery's default of 4 s would take a slow start for a dead child and start another, over and over.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 30
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Scheduled jobs, in Europe/Berlin (CELERY_TIMEZONE); the DatabaseScheduler copies them into its tables on start.

@@ -61,8 +61,8 @@ def warm_up() -> None:
     """Import WeasyPrint and lay out one small page.
 
     The first document of a process pays for the imports, cffi's set-up of Pango/HarfBuzz and the
-    font configuration (about 1.4 s). A Celery worker calls this in its parent process before it
-    forks its children (config/celery.py, ``worker_init``), so the children start warm and share
-    those pages; a child that is recycled is forked warm again.
+    font configuration (about 1.4 s). A Celery worker calls this in each pool child as it starts
+    (config/celery.py, ``worker_process_init``), so that cost is paid before the child takes its first
+    task, not by the first notice. Not before forking: Pango's fontconfig thread makes that fork unsafe.
     """
     render_pdf('<p style="font-family: sans-serif">warm</p>')

@@ -109,14 +109,16 @@ def test_the_mail_task_survives_a_database_restart():
     assert send.call_args.args[3] == ["a@example.de"]
 
 
-def test_the_worker_parent_warms_the_pdf_renderer_before_forking(monkeypatch):
-    """worker_init runs in the parent process before the prefork pool starts its children."""
+def test_each_worker_child_warms_the_pdf_renderer_as_it_starts(monkeypatch):
+    """worker_process_init runs in each pool child after the fork (not in the parent: Pango's fontconfig
+    thread makes a fork after rendering unsafe)."""
     from celery import signals
 
     from config import celery as celery_config
 
-    receivers = [ref() for _key, ref in signals.worker_init.receivers]
+    receivers = [ref() for _key, ref in signals.worker_process_init.receivers]
     assert celery_config.warm_up_pdf_renderer in receivers
+    assert celery_config.warm_up_pdf_renderer not in [ref() for _key, ref in signals.worker_init.receivers]
     calls = []
     monkeypatch.setattr("foundation.pdf.render_pdf", lambda html: calls.append(html) or b"%PDF")
     celery_config.warm_up_pdf_renderer()
