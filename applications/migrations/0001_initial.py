@@ -13,8 +13,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_roles'),
+        ('accounts', '__first__'),
         ('grants', '0001_initial'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -55,6 +55,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Antrag',
                 'verbose_name_plural': 'Anträge',
                 'ordering': ['-created_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('eligible_costs__gte', 0), ('grant_amount__gte', 0), ('third_party_funds__gte', 0), ('total_costs__gte', 0)), name='application_money_non_negative'), models.CheckConstraint(condition=models.Q(('eligible_costs__lte', models.F('total_costs'))), name='application_eligible_within_total'), models.CheckConstraint(condition=models.Q(('grant_amount__lte', models.F('eligible_costs'))), name='application_grant_within_eligible'), models.CheckConstraint(condition=models.Q(('state', 'draft'), ('state', 'withdrawn'), ('case_number__isnull', False), _connector='OR'), name='application_submitted_has_case_number'), models.CheckConstraint(condition=models.Q(('start_date__isnull', True), ('end_date__isnull', True), ('end_date__gt', models.F('start_date')), _connector='OR'), name='application_dates_order')],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
@@ -75,6 +76,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Anlage',
                 'verbose_name_plural': 'Anlagen',
                 'ordering': ['application', 'uploaded_at', 'pk'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('size__gt', 0)), name='attachment_not_empty')],
             },
         ),
         migrations.CreateModel(
@@ -93,6 +95,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Ausgabenposition',
                 'verbose_name_plural': 'Ausgabenpositionen',
                 'ordering': ['application', 'budget_year', 'position', 'pk'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='cost_line_amount_positive')],
             },
         ),
         migrations.CreateModel(
@@ -110,6 +113,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Eingangsbestätigung',
                 'verbose_name_plural': 'Eingangsbestätigungen',
                 'ordering': ['application', 'version'],
+                'constraints': [models.UniqueConstraint(fields=('application', 'version'), name='receipt_version_unique')],
             },
         ),
         migrations.CreateModel(
@@ -124,46 +128,11 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Drittmittel',
                 'verbose_name_plural': 'Drittmittel',
                 'ordering': ['application', 'pk'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='third_party_amount_positive')],
             },
         ),
         migrations.AddIndex(
             model_name='application',
             index=models.Index(fields=['call', 'state'], name='application_call_id_7f2f89_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('eligible_costs__gte', 0), ('grant_amount__gte', 0), ('third_party_funds__gte', 0), ('total_costs__gte', 0)), name='application_money_non_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('eligible_costs__lte', models.F('total_costs'))), name='application_eligible_within_total'),
-        ),
-        migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('grant_amount__lte', models.F('eligible_costs'))), name='application_grant_within_eligible'),
-        ),
-        migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('state', 'draft'), ('state', 'withdrawn'), ('case_number__isnull', False), _connector='OR'), name='application_submitted_has_case_number'),
-        ),
-        migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date__isnull', True), ('end_date__isnull', True), ('end_date__gt', models.F('start_date')), _connector='OR'), name='application_dates_order'),
-        ),
-        migrations.AddConstraint(
-            model_name='attachment',
-            constraint=models.CheckConstraint(condition=models.Q(('size__gt', 0)), name='attachment_not_empty'),
-        ),
-        migrations.AddConstraint(
-            model_name='costline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='cost_line_amount_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.UniqueConstraint(fields=('application', 'version'), name='receipt_version_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='thirdpartyfunding',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='third_party_amount_positive'),
         ),
     ]

@@ -14,9 +14,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_roles'),
+        ('accounts', '__first__'),
         ('applications', '0002_alter_application_state'),
         ('grants', '0001_initial'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -34,6 +34,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'Jury',
                 'verbose_name_plural': 'Jurys',
+                'constraints': [models.CheckConstraint(condition=models.Q(('min_scorers__gte', 1)), name='panel_min_scorers_positive'), models.CheckConstraint(condition=models.Q(('spread_threshold__gte', 0)), name='panel_spread_non_negative')],
             },
         ),
         migrations.CreateModel(
@@ -47,6 +48,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Jurymitglied',
                 'verbose_name_plural': 'Jurymitglieder',
                 'ordering': ['panel', 'user__last_name', 'user__email'],
+                'constraints': [models.UniqueConstraint(fields=('panel', 'user'), name='panel_member_unique')],
             },
         ),
         migrations.CreateModel(
@@ -69,6 +71,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Zuweisung',
                 'verbose_name_plural': 'Zuweisungen',
                 'ordering': ['application', 'member'],
+                'constraints': [models.UniqueConstraint(fields=('member', 'application'), name='assignment_unique'), models.CheckConstraint(condition=models.Q(('assigned', True), ('excluded', True), _negated=True), name='assignment_never_for_excluded_member'), models.CheckConstraint(condition=models.Q(models.Q(('declaration', 'conflict'), _negated=True), ('excluded', True), _connector='OR'), name='assignment_declared_conflict_excludes'), models.CheckConstraint(condition=models.Q(('excluded', False), models.Q(('exclusion_kind', ''), _negated=True), _connector='OR'), name='assignment_exclusion_has_kind')],
             },
         ),
         migrations.CreateModel(
@@ -84,6 +87,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'Zugehörigkeit',
                 'verbose_name_plural': 'Zugehörigkeiten',
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind', 'municipality'), _negated=True), ('municipality__isnull', False), _connector='OR'), name='affiliation_municipality_named')],
             },
         ),
         migrations.CreateModel(
@@ -113,6 +117,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'Punktzahl',
                 'verbose_name_plural': 'Punktzahlen',
+                'constraints': [models.UniqueConstraint(fields=('sheet', 'criterion'), name='score_one_per_criterion'), models.CheckConstraint(condition=models.Q(('value__isnull', True), ('value__gte', 0), _connector='OR'), name='score_non_negative')],
             },
         ),
         migrations.CreateModel(
@@ -131,6 +136,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'Jurysitzung',
                 'verbose_name_plural': 'Jurysitzungen',
+                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('panel',), name='session_one_open_per_panel')],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
@@ -149,6 +155,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'Entscheidung der Jury',
                 'verbose_name_plural': 'Entscheidungen der Jury',
+                'constraints': [models.UniqueConstraint(fields=('session', 'application'), name='decision_one_per_application'), models.CheckConstraint(condition=models.Q(('outcome', models.F('computed')), models.Q(('justification', ''), _negated=True), _connector='OR'), name='decision_deviation_justified')],
             },
         ),
         migrations.CreateModel(
@@ -164,66 +171,11 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'Sitzungsdokument',
                 'verbose_name_plural': 'Sitzungsdokumente',
+                'constraints': [models.UniqueConstraint(fields=('session', 'kind'), name='session_document_unique')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='panel',
-            constraint=models.CheckConstraint(condition=models.Q(('min_scorers__gte', 1)), name='panel_min_scorers_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='panel',
-            constraint=models.CheckConstraint(condition=models.Q(('spread_threshold__gte', 0)), name='panel_spread_non_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='panelmember',
-            constraint=models.UniqueConstraint(fields=('panel', 'user'), name='panel_member_unique'),
         ),
         migrations.AddIndex(
             model_name='assignment',
             index=models.Index(fields=['application', 'excluded'], name='jury_assign_applica_ba2740_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(fields=('member', 'application'), name='assignment_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('assigned', True), ('excluded', True), _negated=True), name='assignment_never_for_excluded_member'),
-        ),
-        migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('declaration', 'conflict'), _negated=True), ('excluded', True), _connector='OR'), name='assignment_declared_conflict_excludes'),
-        ),
-        migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('excluded', False), models.Q(('exclusion_kind', ''), _negated=True), _connector='OR'), name='assignment_exclusion_has_kind'),
-        ),
-        migrations.AddConstraint(
-            model_name='affiliation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'municipality'), _negated=True), ('municipality__isnull', False), _connector='OR'), name='affiliation_municipality_named'),
-        ),
-        migrations.AddConstraint(
-            model_name='score',
-            constraint=models.UniqueConstraint(fields=('sheet', 'criterion'), name='score_one_per_criterion'),
-        ),
-        migrations.AddConstraint(
-            model_name='score',
-            constraint=models.CheckConstraint(condition=models.Q(('value__isnull', True), ('value__gte', 0), _connector='OR'), name='score_non_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='session',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('panel',), name='session_one_open_per_panel'),
-        ),
-        migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.UniqueConstraint(fields=('session', 'application'), name='decision_one_per_application'),
-        ),
-        migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome', models.F('computed')), models.Q(('justification', ''), _negated=True), _connector='OR'), name='decision_deviation_justified'),
-        ),
-        migrations.AddConstraint(
-            model_name='sessiondocument',
-            constraint=models.UniqueConstraint(fields=('session', 'kind'), name='session_document_unique'),
         ),
     ]

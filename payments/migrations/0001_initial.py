@@ -14,9 +14,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_roles'),
+        ('accounts', '__first__'),
         ('applications', '0003_alter_application_state'),
         ('grants', '0002_call_committed_callbudgetyear_committed_and_more'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -37,6 +37,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Bankverbindung',
                 'verbose_name_plural': 'Bankverbindungen',
                 'ordering': ['municipality', '-created_at'],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('replaced_at__isnull', True)), fields=('municipality',), name='bank_account_one_current'), models.CheckConstraint(condition=models.Q(('iban__regex', '^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$')), name='bank_account_iban_format')],
             },
         ),
         migrations.CreateModel(
@@ -76,6 +77,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Förderentscheidung',
                 'verbose_name_plural': 'Förderentscheidungen',
                 'ordering': ['-prepared_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('confirmed_by', models.F('prepared_by')), _negated=True), name='decision_four_eyes'), models.CheckConstraint(condition=models.Q(('eligible_costs__gte', 0), ('grant_amount__gte', 0)), name='decision_money_non_negative'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'reject'), _negated=True), models.Q(('reasons', ''), _negated=True), _connector='OR'), name='decision_rejection_has_reasons'), models.UniqueConstraint(condition=models.Q(('state__in', ['prepared', 'confirmed'])), fields=('application',), name='decision_one_live_per_application')],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
@@ -113,6 +115,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Zuwendung',
                 'verbose_name_plural': 'Zuwendungen',
                 'ordering': ['-created_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('eligible_costs__gte', 0), ('paid_amount__gte', 0), ('requested_amount__gte', 0), ('retained_amount__gte', 0)), name='grant_money_non_negative'), models.CheckConstraint(condition=models.Q(('amount__lte', models.F('eligible_costs'))), name='grant_within_eligible'), models.CheckConstraint(condition=models.Q(('retained_amount__lte', models.F('amount'))), name='grant_retained_within'), models.CheckConstraint(condition=models.Q(('paid_amount__lte', models.F('requested_amount'))), name='grant_paid_within_requested'), models.CheckConstraint(condition=models.Q(('paid_amount__lte', models.F('amount'))), name='grant_paid_within_amount'), models.CheckConstraint(condition=models.Q(models.Q(('final_amount__isnull', True), ('requested_amount__lte', django.db.models.expressions.CombinedExpression(models.F('amount'), '-', models.F('retained_amount')))), models.Q(('final_amount__gte', 0), ('final_amount__isnull', False), ('final_amount__lte', models.F('amount'))), _connector='OR'), name='grant_requests_within_ceiling'), models.CheckConstraint(condition=models.Q(('project_end__gt', models.F('project_start'))), name='grant_period_order')],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
@@ -129,6 +132,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Mittelbindung',
                 'verbose_name_plural': 'Mittelbindungen',
                 'ordering': ['grant', 'year'],
+                'constraints': [models.UniqueConstraint(fields=('grant', 'budget_year'), name='commitment_one_per_year'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='commitment_non_negative')],
             },
         ),
         migrations.CreateModel(
@@ -149,6 +153,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Bescheid',
                 'verbose_name_plural': 'Bescheide',
                 'ordering': ['application', 'version'],
+                'constraints': [models.UniqueConstraint(fields=('application', 'version'), name='notice_version_unique'), models.CheckConstraint(condition=models.Q(('sha256__regex', '^[0-9a-f]{64}$')), name='notice_has_sha256')],
             },
         ),
         migrations.CreateModel(
@@ -173,6 +178,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Zahlungslauf',
                 'verbose_name_plural': 'Zahlungsläufe',
                 'ordering': ['-number'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('count__gt', 0), ('total__gt', 0)), name='payment_run_not_empty')],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
@@ -208,6 +214,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Mittelabruf',
                 'verbose_name_plural': 'Mittelabrufe',
                 'ordering': ['grant', 'number'],
+                'constraints': [models.UniqueConstraint(fields=('grant', 'number'), name='disbursement_number_unique'), models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('own_spending__gte', 0)), name='disbursement_amount_positive'), models.CheckConstraint(condition=models.Q(('released_by', models.F('checked_by')), _negated=True), name='disbursement_four_eyes'), models.CheckConstraint(condition=models.Q(models.Q(('state__in', ['released', 'in_payment_run', 'paid']), _negated=True), models.Q(('checked_by__isnull', False), ('released_by__isnull', False)), _connector='OR'), name='disbursement_released_was_checked'), models.CheckConstraint(condition=models.Q(models.Q(('state__in', ['in_payment_run', 'paid']), _negated=True), models.Q(('end_to_end_id__isnull', False), ('payment_run__isnull', False)), _connector='OR'), name='disbursement_in_run_has_ids')],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
@@ -237,6 +244,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Nachweis',
                 'verbose_name_plural': 'Nachweise',
                 'ordering': ['grant', 'due_on', 'pk'],
+                'constraints': [models.UniqueConstraint(fields=('grant', 'kind', 'budget_year'), name='proof_one_per_year', nulls_distinct=False), models.CheckConstraint(condition=models.Q(('kind', 'final'), ('budget_year__isnull', False), _connector='OR'), name='proof_interim_has_year'), models.CheckConstraint(condition=models.Q(('eligible_costs__gte', 0), ('eligible_costs__lte', models.F('total_costs')), ('third_party_funds__gte', 0), ('total_costs__gte', 0)), name='proof_money_consistent')],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
@@ -257,6 +265,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Ist-Ausgabe',
                 'verbose_name_plural': 'Ist-Ausgaben',
                 'ordering': ['proof', 'budget_year', 'position', 'pk'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gte', 0), ('planned__gte', 0)), name='proof_line_non_negative')],
             },
         ),
         migrations.CreateModel(
@@ -283,6 +292,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Rückforderung',
                 'verbose_name_plural': 'Rückforderungen',
                 'ordering': ['-created_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('paid_interest__gte', 0), ('paid_principal__gte', 0), ('paid_principal__lte', models.F('principal')), ('principal__gt', 0)), name='recovery_money_consistent'), models.CheckConstraint(condition=models.Q(('interest_waived', False), models.Q(('waiver_reason', ''), _negated=True), _connector='OR'), name='recovery_waiver_has_reason'), models.CheckConstraint(condition=models.Q(models.Q(('state', 'paid'), _negated=True), ('paid_principal', models.F('principal')), _connector='OR'), name='recovery_paid_in_full')],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
@@ -302,6 +312,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Zahlungseingang',
                 'verbose_name_plural': 'Zahlungseingänge',
                 'ordering': ['recovery', 'received_on', 'pk'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount', django.db.models.expressions.CombinedExpression(models.F('to_interest'), '+', models.F('to_principal'))), ('amount__gt', 0), ('to_interest__gte', 0), ('to_principal__gte', 0)), name='recovery_payment_split')],
             },
         ),
         migrations.CreateModel(
@@ -327,6 +338,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Schlussabrechnung',
                 'verbose_name_plural': 'Schlussabrechnungen',
                 'ordering': ['-prepared_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('confirmed_by', models.F('prepared_by')), _negated=True), name='settlement_four_eyes'), models.CheckConstraint(condition=models.Q(('actual_eligible_costs__gte', 0), ('final_amount__gte', 0), ('paid_before__gte', 0)), name='settlement_money_non_negative'), models.CheckConstraint(condition=models.Q(('difference', django.db.models.expressions.CombinedExpression(models.F('final_amount'), '-', models.F('paid_before')))), name='settlement_difference_consistent'), models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'recovery'), _negated=True), ('ineffective_from__isnull', False), _connector='OR'), name='settlement_recovery_has_date'), models.UniqueConstraint(condition=models.Q(('state__in', ['prepared', 'confirmed'])), fields=('grant',), name='settlement_one_live_per_grant')],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
@@ -334,149 +346,5 @@ class Migration(migrations.Migration):
             model_name='recovery',
             name='settlement',
             field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='recovery', to='payments.settlement'),
-        ),
-        migrations.AddConstraint(
-            model_name='bankaccount',
-            constraint=models.UniqueConstraint(condition=models.Q(('replaced_at__isnull', True)), fields=('municipality',), name='bank_account_one_current'),
-        ),
-        migrations.AddConstraint(
-            model_name='bankaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('iban__regex', '^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$')), name='bank_account_iban_format'),
-        ),
-        migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(('confirmed_by', models.F('prepared_by')), _negated=True), name='decision_four_eyes'),
-        ),
-        migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(('eligible_costs__gte', 0), ('grant_amount__gte', 0)), name='decision_money_non_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'reject'), _negated=True), models.Q(('reasons', ''), _negated=True), _connector='OR'), name='decision_rejection_has_reasons'),
-        ),
-        migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['prepared', 'confirmed'])), fields=('application',), name='decision_one_live_per_application'),
-        ),
-        migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('eligible_costs__gte', 0), ('paid_amount__gte', 0), ('requested_amount__gte', 0), ('retained_amount__gte', 0)), name='grant_money_non_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__lte', models.F('eligible_costs'))), name='grant_within_eligible'),
-        ),
-        migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('retained_amount__lte', models.F('amount'))), name='grant_retained_within'),
-        ),
-        migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('paid_amount__lte', models.F('requested_amount'))), name='grant_paid_within_requested'),
-        ),
-        migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('paid_amount__lte', models.F('amount'))), name='grant_paid_within_amount'),
-        ),
-        migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('final_amount__isnull', True), ('requested_amount__lte', django.db.models.expressions.CombinedExpression(models.F('amount'), '-', models.F('retained_amount')))), models.Q(('final_amount__gte', 0), ('final_amount__isnull', False), ('final_amount__lte', models.F('amount'))), _connector='OR'), name='grant_requests_within_ceiling'),
-        ),
-        migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('project_end__gt', models.F('project_start'))), name='grant_period_order'),
-        ),
-        migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.UniqueConstraint(fields=('grant', 'budget_year'), name='commitment_one_per_year'),
-        ),
-        migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='commitment_non_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='notice',
-            constraint=models.UniqueConstraint(fields=('application', 'version'), name='notice_version_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='notice',
-            constraint=models.CheckConstraint(condition=models.Q(('sha256__regex', '^[0-9a-f]{64}$')), name='notice_has_sha256'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentrun',
-            constraint=models.CheckConstraint(condition=models.Q(('count__gt', 0), ('total__gt', 0)), name='payment_run_not_empty'),
-        ),
-        migrations.AddConstraint(
-            model_name='disbursementrequest',
-            constraint=models.UniqueConstraint(fields=('grant', 'number'), name='disbursement_number_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='disbursementrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('own_spending__gte', 0)), name='disbursement_amount_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='disbursementrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('released_by', models.F('checked_by')), _negated=True), name='disbursement_four_eyes'),
-        ),
-        migrations.AddConstraint(
-            model_name='disbursementrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state__in', ['released', 'in_payment_run', 'paid']), _negated=True), models.Q(('checked_by__isnull', False), ('released_by__isnull', False)), _connector='OR'), name='disbursement_released_was_checked'),
-        ),
-        migrations.AddConstraint(
-            model_name='disbursementrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state__in', ['in_payment_run', 'paid']), _negated=True), models.Q(('end_to_end_id__isnull', False), ('payment_run__isnull', False)), _connector='OR'), name='disbursement_in_run_has_ids'),
-        ),
-        migrations.AddConstraint(
-            model_name='proofofuse',
-            constraint=models.UniqueConstraint(fields=('grant', 'kind', 'budget_year'), name='proof_one_per_year', nulls_distinct=False),
-        ),
-        migrations.AddConstraint(
-            model_name='proofofuse',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'final'), ('budget_year__isnull', False), _connector='OR'), name='proof_interim_has_year'),
-        ),
-        migrations.AddConstraint(
-            model_name='proofofuse',
-            constraint=models.CheckConstraint(condition=models.Q(('eligible_costs__gte', 0), ('eligible_costs__lte', models.F('total_costs')), ('third_party_funds__gte', 0), ('total_costs__gte', 0)), name='proof_money_consistent'),
-        ),
-        migrations.AddConstraint(
-            model_name='proofcostline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0), ('planned__gte', 0)), name='proof_line_non_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='recoverypayment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', django.db.models.expressions.CombinedExpression(models.F('to_interest'), '+', models.F('to_principal'))), ('amount__gt', 0), ('to_interest__gte', 0), ('to_principal__gte', 0)), name='recovery_payment_split'),
-        ),
-        migrations.AddConstraint(
-            model_name='settlement',
-            constraint=models.CheckConstraint(condition=models.Q(('confirmed_by', models.F('prepared_by')), _negated=True), name='settlement_four_eyes'),
-        ),
-        migrations.AddConstraint(
-            model_name='settlement',
-            constraint=models.CheckConstraint(condition=models.Q(('actual_eligible_costs__gte', 0), ('final_amount__gte', 0), ('paid_before__gte', 0)), name='settlement_money_non_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='settlement',
-            constraint=models.CheckConstraint(condition=models.Q(('difference', django.db.models.expressions.CombinedExpression(models.F('final_amount'), '-', models.F('paid_before')))), name='settlement_difference_consistent'),
-        ),
-        migrations.AddConstraint(
-            model_name='settlement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'recovery'), _negated=True), ('ineffective_from__isnull', False), _connector='OR'), name='settlement_recovery_has_date'),
-        ),
-        migrations.AddConstraint(
-            model_name='settlement',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['prepared', 'confirmed'])), fields=('grant',), name='settlement_one_live_per_grant'),
-        ),
-        migrations.AddConstraint(
-            model_name='recovery',
-            constraint=models.CheckConstraint(condition=models.Q(('paid_interest__gte', 0), ('paid_principal__gte', 0), ('paid_principal__lte', models.F('principal')), ('principal__gt', 0)), name='recovery_money_consistent'),
-        ),
-        migrations.AddConstraint(
-            model_name='recovery',
-            constraint=models.CheckConstraint(condition=models.Q(('interest_waived', False), models.Q(('waiver_reason', ''), _negated=True), _connector='OR'), name='recovery_waiver_has_reason'),
-        ),
-        migrations.AddConstraint(
-            model_name='recovery',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'paid'), _negated=True), ('paid_principal', models.F('principal')), _connector='OR'), name='recovery_paid_in_full'),
         ),
     ]
