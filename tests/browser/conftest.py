@@ -88,13 +88,42 @@ def _visible_text(page) -> str:
     return " ".join(page.evaluate("document.body ? document.body.innerText : ''").split())[:600]
 
 
-def log_in(page, user_or_email, password: str = PASSWORD, *, expect_totp: bool | None = None):
-    """Sign in through the real login form (and the TOTP step when the user has TOTP set up)."""
-    from allauth.mfa.models import Authenticator
+def log_in(page, user_or_email, password: str = PASSWORD, *, expect_totp: bool | None = None,
+           via_form: bool = False):
+    """Sign in and land on the start page.
 
+    By default the browser gets the session cookie of a login made on the server (Django's
+    ``force_login``, which tests/conftest.py extends to record the second factor for users with TOTP,
+    as allauth's login stage does): one page load instead of three and no wait for the next TOTP step.
+    ``via_form=True`` goes through the real login form and the TOTP step; the tests of the login pages,
+    the sign-up journey and each role's start page (tests/browser/test_start_pages.py) do.
+    """
     from accounts.models import User
 
     user = user_or_email if isinstance(user_or_email, User) else User.objects.get(email=user_or_email)
+    if not via_form and expect_totp is None:
+        return _log_in_with_cookie(page, user)
+    return _log_in_with_form(page, user, password, expect_totp=expect_totp)
+
+
+def _log_in_with_cookie(page, user):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    # pytest-django's live server listens on localhost; a cookie is not bound to the port.
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "domain": "localhost",
+                               "path": "/"}])
+    page.goto("/")
+    assert "/accounts/login/" not in page.url, f"login of {user.email} failed: {_visible_text(page)}"
+    return user
+
+
+def _log_in_with_form(page, user, password, *, expect_totp):
+    from allauth.mfa.models import Authenticator
+
     if expect_totp is None:
         expect_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     page.goto("/accounts/login/")
@@ -127,11 +156,21 @@ def format_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def axe_violations(page, *, context=None) -> list[dict]:
-    from axe_playwright_python.sync_playwright import Axe
+_AXE_SOURCE: list[str] = []
 
+
+def axe_violations(page, *, context=None) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now. axe-core is put into a document
+    once (axe_playwright_python's Axe.run injects its 500 KB on every call)."""
+    if not _AXE_SOURCE:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _AXE_SOURCE.append(Axe().axe_script)
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_AXE_SOURCE[0])
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
-    return Axe().run(page, context=context, options=options).response["violations"]
+    return page.evaluate("([context, options]) => axe.run(context || document, options)",
+                         [context, options])["violations"]
 
 
 def assert_accessible(page, *, context=None) -> None:

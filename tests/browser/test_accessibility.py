@@ -199,7 +199,7 @@ def _totp_step_with_error(page, w):
 
 def _reauthenticate(page, w):
     """A staff member without TOTP is sent to set it up; allauth first asks for the password again."""
-    log_in(page, UserFactory(roles=["case_worker"]))
+    log_in(page, UserFactory(roles=["case_worker"]), via_form=True)
     page.goto(reverse("home"))
     expect(page).to_have_url(re.compile(reverse("account_reauthenticate")))
 
@@ -245,12 +245,15 @@ def _applications_list_paged(page, w):
 def _edit_with_errors(page, w):
     page.goto(reverse("applications:edit", args=[w.draft.pk]))
     page.get_by_label("Projekttitel").fill("")
+    page.get_by_label("Projektende").fill("2027-01-01")
+    page.get_by_label("Projektbeginn").fill("2027-06-01")
     line = page.get_by_role("group", name="Ausgabe 1")
     line.get_by_label("Bezeichnung").fill("Sensoren")
     line.get_by_label("Haushaltsjahr").fill("1999")
     line.get_by_label("Betrag (€)").fill("zwölf Euro")
-    page.get_by_label("Projektende").fill("2027-01-01")
-    page.get_by_label("Projektbeginn").fill("2027-06-01")
+    # The live figures mark the amount (and move the button down) before the click: clicking while the
+    # answer arrives can land beside the moving button.
+    expect(line.get_by_label("Betrag (€)")).to_have_attribute("aria-invalid", "true")
     with page.expect_navigation():
         page.get_by_role("button", name="Speichern", exact=True).click()
     expect(page.locator("main .kern-error").first).to_be_visible()

@@ -43,7 +43,7 @@ def test_applicant_signs_up_and_submits_an_application(page, tmp_path):
     expect(page.get_by_role("main")).not_to_contain_text("abgelaufen")
 
     # Log in; without a membership the overview asks for one.
-    log_in(page, EMAIL, PASSWORD)
+    log_in(page, EMAIL, PASSWORD, via_form=True)
     expect(page.get_by_role("heading", level=1)).to_have_text("Übersicht")
     expect(page.get_by_role("main")).to_contain_text("Sie sind noch für keine Kommune bestätigt.")
 

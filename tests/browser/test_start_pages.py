@@ -56,7 +56,7 @@ def test_start_page_shows_the_roles_tasks_and_each_count_opens_its_list(page, ro
     add_cases(world, N)
     attr, heading = ROLES[role]
     user = getattr(world, attr)
-    log_in(page, user)
+    log_in(page, user, via_form=True)  # the real login form and TOTP step, per role
     page.goto("/")
     expect(page.get_by_role("heading", level=2, name=heading, exact=True)).to_be_visible()
     sections = {s.role: s for s in start_sections(user)}
