@@ -80,7 +80,11 @@ class Application(FSMModelMixin, models.Model):
                 condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gt=F("start_date")),
                 name="application_dates_order"),
         ]
-        indexes = [models.Index(fields=["call", "state"])]
+        # The case workers' list of a call (selectors.staff_applications): its filter and every order it offers
+        # read from an index, the pk as the tie-break included (tests/applications/test_list_indexes.py).
+        indexes = [models.Index(fields=["call", "state", "id"], name="application_call_state"),
+                   models.Index(fields=["call", "submitted_at", "id"], name="application_call_submitted"),
+                   models.Index(fields=["call", "grant_amount", "id"], name="application_call_grant")]
 
     def __str__(self):
         return f"{self.case_number or _('Entwurf')} – {self.title}"

@@ -1,0 +1,130 @@
+"""Every filter and sort the lists of applications offer is served by an index (issue 13), checked with EXPLAIN.
+
+The lists: the case workers' list of a call (``applications.selectors.staff_applications``, page and API:
+call, state, topic, Landkreis/municipality, every ``STAFF_SORTS`` order) and the applicants' list
+(``applications_for_user``: their municipalities, state).
+
+How the proof works. The data is a few thousand applications in bulk (several calls, states, topics,
+municipalities, some joint), then ``ANALYZE``. At this size the planner would still rightly read small tables
+whole, so a plan's choice says nothing about whether an index *exists*. The test therefore runs
+``EXPLAIN`` with ``SET LOCAL enable_seqscan = off`` and ``enable_sort = off``: these do not forbid a
+sequential scan or a sort, they make it cost 10^10, so the planner takes any usable index instead. A
+``Seq Scan`` left in the plan means no index can serve that filter; a ``Sort`` or ``Incremental Sort``
+left in a sorted list's plan means no index delivers that order for the page (LIMIT 25). That proves the
+index exists and is usable — which is what a 10,000-case table needs, and what a plan on a small table
+cannot show. The data stays small, so the test takes seconds, not the minutes 10,000 cases would.
+
+Not checked, because no B-tree index can serve it: the search (``icontains`` over title, case number and
+lead name is a substring match, not a prefix; it needs a trigram index — docs/performance.md), and the sort
+by lead name (a column of the joined municipality; the page sorts one call's rows, the check below asserts
+at least that no table is read whole).
+"""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.enums import MembershipState
+from accounts.models import Membership, Municipality
+from applications.enums import ApplicationState
+from applications.models import Application
+from applications.selectors import STAFF_SORTS, applications_for_user, staff_applications
+from tests.factories import CallFactory, LandkreisFactory, UserFactory
+from tests.services import require_postgres
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db]
+
+N_APPLICATIONS, N_MUNICIPALITIES = 3000, 200
+STATES = [s for s in ApplicationState.values if s != ApplicationState.DRAFT]
+
+
+@pytest.fixture
+def data():
+    require_postgres()
+    calls = [CallFactory() for _ in range(4)]
+    kreise = [LandkreisFactory(official_key=f"064{31 + k}") for k in range(4)]
+    munis = Municipality.objects.bulk_create(
+        Municipality(name=f"Gemeinde {i}", kind="gemeinde", landkreis=kreise[i % 4],
+                     official_key=f"{kreise[i % 4].official_key}{i + 1:03d}") for i in range(N_MUNICIPALITIES))
+    user, now = UserFactory(), timezone.now()
+    apps = Application.objects.bulk_create(
+        Application(call=calls[i % 4], lead=munis[i % N_MUNICIPALITIES], title=f"Projekt {i}", created_by=user,
+                    state=ApplicationState.DRAFT if i % 10 == 0 else STATES[i % len(STATES)],
+                    case_number=f"IX-{i:06d}", submitted_at=now - dt.timedelta(minutes=i),
+                    total_costs=Decimal(200000 + i), eligible_costs=Decimal(200000 + i),
+                    grant_amount=Decimal(100000 + i * 7 % 50000))
+        for i in range(N_APPLICATIONS))
+    topics = {c.pk: list(c.program.topics.values_list("pk", flat=True)) for c in calls}
+    Application.topics.through.objects.bulk_create(
+        Application.topics.through(application_id=a.pk, topic_id=topics[a.call_id][a.pk % len(topics[a.call_id])])
+        for a in apps)
+    Application.partners.through.objects.bulk_create(
+        Application.partners.through(application_id=a.pk, municipality_id=munis[(a.pk + 1) % N_MUNICIPALITIES].pk)
+        for a in apps[::5])
+    applicant = UserFactory(roles=["applicant"])
+    Membership.objects.create(user=applicant, municipality=munis[0], state=MembershipState.APPROVED)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {"call": calls[0], "topic": topics[calls[0].pk][0], "landkreis": kreise[0], "applicant": applicant}
+
+
+def plan(queryset) -> str:
+    """The plan of the page of `queryset` (LIMIT 25), with sequential scans and sorts priced out."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    try:
+        return queryset[:25].explain()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = on")
+            cursor.execute("SET LOCAL enable_sort = on")
+
+
+def not_served(queryset, *, sorted_by_index: bool) -> list[str]:
+    """What in the plan of `queryset` no index serves: tables read whole, and (if asked) sorts."""
+    text = plan(queryset)
+    problems = [f"reads {table} whole" for table in re.findall(r"Seq Scan on (\w+)", text)]
+    if sorted_by_index and re.search(r"\bSort\b", text):
+        problems.append("sorts the rows instead of reading them in the order of an index")
+    return problems
+
+
+def staff_cases(d):
+    call = d["call"].pk
+    yield "call", staff_applications(call_id=call), True
+    yield "call + state", staff_applications(call_id=call, state=ApplicationState.SUBMITTED), True
+    yield "call + topic", staff_applications(call_id=call, topic=str(d["topic"])), True
+    yield "call + Landkreis", staff_applications(call_id=call, landkreis=str(d["landkreis"].pk)), False
+    for order in (o for o in STAFF_SORTS if o != "lead"):
+        yield f"call, order {order}", staff_applications(call_id=call, order=order), True
+    yield "call, order lead", staff_applications(call_id=call, order="lead"), False
+
+
+def applicant_cases(d):
+    own = applications_for_user(d["applicant"])
+    yield "applicant", own, False
+    yield "applicant + state", own.filter(state=ApplicationState.SUBMITTED), False
+
+
+def test_every_filter_and_sort_of_the_application_lists_is_served_by_an_index(data):
+    problems, checked = [], 0
+    for label, queryset, sorted_by_index in [*staff_cases(data), *applicant_cases(data)]:
+        checked += 1
+        problems += [f"{label}: {p}" for p in not_served(queryset, sorted_by_index=sorted_by_index)]
+    assert checked == len(STAFF_SORTS) + 6
+    assert problems == [], "add an index (Meta.indexes, named) for:\n" + "\n".join(problems)
+
+
+def test_the_check_finds_an_unindexed_filter_and_sort(data):
+    """Own share has no index: filtering or sorting a call's list by it is reported."""
+    by_own_share = Application.objects.filter(own_share__gt=5).order_by("own_share", "pk")
+    assert not_served(by_own_share, sorted_by_index=True) == [
+        "reads applications_application whole", "sorts the rows instead of reading them in the order of an index"]
+    unordered = staff_applications(call_id=data["call"].pk).order_by("own_share", "pk")
+    assert not_served(unordered, sorted_by_index=True) == [
+        "sorts the rows instead of reading them in the order of an index"]
