@@ -411,6 +411,7 @@ def main():
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--quick", action="store_true", help="100 applications only")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default="", help="measure only the lists whose route contains this text")
     args = parser.parse_args()
     sizes = [100] if args.quick else sorted(int(s) for s in args.sizes.split(","))
     if connection.vendor != "postgresql":
@@ -442,7 +443,7 @@ def main():
                 grow_to(size, templates)
                 print(f"built {size} applications in {time.perf_counter() - t:.0f} s", flush=True)
                 if lists is None:
-                    lists = discover(clients)
+                    lists = [entry for entry in discover(clients) if args.only in entry[0]]
                     print(f"{len(lists)} lists found", flush=True)
                 results = [(key, role, measure(clients[role], url, args.runs)) for key, url, role in lists]
                 report(size, results, final=size == sizes[-1])

@@ -1,4 +1,5 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .enums import CallState
@@ -17,6 +18,12 @@ def public_calls() -> QuerySet[Call]:
 
 
 def calls_for_staff() -> QuerySet[Call]:
+    """The calls with the number of their submitted (not draft) applications, counted per shown call in a
+    subquery (an index-only scan of (call, state, id)); a join with GROUP BY read every application of
+    every call for a page of four calls."""
+    application = Call._meta.get_field("applications").related_model  # applications builds on grants
+    submitted = (application.objects.filter(call=OuterRef("pk")).exclude(state="draft").order_by()
+                 .values("call").annotate(n=Count("pk")).values("n"))
     return (Call.objects.select_related("program")
-            .annotate(n_applications=Count("applications", filter=~Q(applications__state="draft")))
+            .annotate(n_applications=Coalesce(Subquery(submitted), 0))
             .order_by("-opens_at", "-pk"))

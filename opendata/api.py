@@ -4,7 +4,6 @@ The same projects and the same JSON shape per project as /offene-daten/gefoerder
 (opendata/formats.py:project_json): a key the project's program does not publish is absent.
 """
 
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -64,8 +63,7 @@ class OpenDataProjectViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return Grant.objects.none()
         filters = FilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        with translation.override("de"):
-            return selectors.published_projects(**filters.validated_data)
+        return selectors.published_projects(**filters.validated_data, language="de")
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())

@@ -43,8 +43,11 @@ _CSV = [
 ]
 
 
-def shown_fields(projects: list[Project]) -> set[str]:
-    """The fields at least one of the projects publishes (the columns of the table and the CSV)."""
+def shown_fields(projects) -> set[str]:
+    """The fields at least one of the projects publishes (the columns of the table and the CSV); asked of
+    the database for the published projects (selectors.PublishedProjects), read off a plain list."""
+    if hasattr(projects, "shown_fields"):
+        return projects.shown_fields()
     return set().union(*(p.fields for p in projects)) if projects else set()
 
 

@@ -4,7 +4,7 @@ import json
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from foundation.exports import download
@@ -28,9 +28,10 @@ def _chart_height(rows) -> int:
 
 @require_safe
 def page(request):
-    topics, landkreise = selectors.filter_choices()
+    programs = selectors.programs()
+    topics, landkreise = selectors.filter_choices(programs)
     form = ProjectFilterForm(request.GET or None, topics=topics, landkreise=landkreise)
-    projects = selectors.published_projects(**form.filters())
+    projects = selectors.published_projects(**form.filters(), programs=programs)
     by_landkreis, by_year = selectors.funds_by_landkreis(projects), selectors.funds_by_year(projects)
     query = request.GET.copy()
     query.pop(PARAM, None)
@@ -51,8 +52,7 @@ def page(request):
 
 
 def _projects_in_german():
-    with translation.override("de"):  # the files' status words are German whatever the page language
-        return selectors.published_projects()
+    return selectors.published_projects(language="de")  # the files' status words, whatever the page language
 
 
 @require_safe
