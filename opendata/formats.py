@@ -6,6 +6,8 @@ dataset's schema, documented in docs/integration.md) and do not change with the 
 
 from __future__ import annotations
 
+import json
+
 from foundation.exports import DATE, MONEY, TEXT, Column
 from grants.enums import OpenDataField as F
 
@@ -96,13 +98,18 @@ def project_json(p: Project) -> dict:
     return data
 
 
-def dataset_json(projects: list[Project], *, publisher: str, generated) -> dict:
-    return {
+def dataset_json(projects, *, publisher: str, generated):
+    """The JSON file, written piece by piece (one project at a time) so that it is streamed: the
+    projects are read in chunks, never all at once."""
+    head = {
         "title": "Geförderte Projekte – Starke Heimat Hessen",
         "publisher": publisher,
         "license": LICENSE_URI,
         "license_name": LICENSE_NAME,
         "generated": generated.isoformat(timespec="seconds"),
         "count": len(projects),
-        "projects": [project_json(p) for p in projects],
     }
+    yield json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "projects": ['
+    for i, project in enumerate(projects):
+        yield ("," if i else "") + "\n  " + json.dumps(project_json(project), ensure_ascii=False)
+    yield "\n ]\n}\n"

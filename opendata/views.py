@@ -1,8 +1,7 @@
 """The public pages and files of the open data (no login: everything here is public by design)."""
 
-import json
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -65,9 +64,9 @@ def projects_csv(request):
 
 @require_safe
 def projects_json(request):
-    data = formats.dataset_json(_projects_in_german(), publisher=catalogue.PUBLISHER, generated=timezone.now())
-    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=1),
-                            content_type="application/json; charset=utf-8")
+    chunks = formats.dataset_json(_projects_in_german(), publisher=catalogue.PUBLISHER, generated=timezone.now())
+    response = StreamingHttpResponse((chunk.encode() for chunk in chunks),
+                                     content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="gefoerderte-projekte.json"'
     return _public(response)
 
