@@ -75,7 +75,9 @@ class DashboardActionGroupSerializer(serializers.Serializer):
     kind = serializers.CharField(read_only=True, help_text=_("Art des Handlungsbedarfs: ") + ", ".join(
         k for k, _label in selectors.ACTION_KINDS))
     label = serializers.CharField(read_only=True)
-    items = DashboardActionItemSerializer(many=True, read_only=True)
+    count = serializers.IntegerField(read_only=True, help_text=_("Anzahl aller Vorgänge dieser Art"))
+    items = DashboardActionItemSerializer(many=True, read_only=True, help_text=_(
+        "Die ältesten fünf Vorgänge dieser Art (alle: die Seite „Handlungsbedarf“ mit ?kind=)"))
 
 
 class DashboardSerializer(serializers.Serializer):

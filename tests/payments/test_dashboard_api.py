@@ -44,6 +44,7 @@ def test_call_dashboard(world, api):
         world.g1.application.case_number]
     assert [i["case_number"] for i in actions["disbursement_to_check"]["items"]] == [
         world.g3.application.case_number]
+    assert actions["disbursement_to_check"]["count"] == 1 and actions["decision_prepared"]["count"] == 0
 
 
 def test_program_dashboard(world, api):
