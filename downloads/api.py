@@ -28,6 +28,8 @@ class DownloadSerializer(serializers.Serializer):
     reason = serializers.CharField(read_only=True)
     requested_at = serializers.DateTimeField(read_only=True)
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    expires_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text=_(
+        "Bis wann die Datei bereitsteht; danach wird sie gelöscht und der Stand ist „expired“"))
     url = serializers.SerializerMethodField(help_text=_("Stand des Dokuments (GET)"))
     file_url = serializers.SerializerMethodField(help_text=_("Die Datei, sobald der Stand „ready“ ist (GET)"))
 
