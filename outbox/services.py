@@ -80,6 +80,25 @@ def enqueue_many(*, task: str, messages: list[dict], at_most_once: bool = False)
     return len(created)
 
 
+def promise_all(*, task: str, messages: list[dict]) -> dict[str, int]:
+    """``promise_again`` for many rows of one task at once, and hand every one of them to Celery now: what was
+    never promised is created (in one query), what is done or failed is reset, what is pending is handed over
+    again (safe: a row runs once, a second delivery finds it done) instead of waiting for the sweeper.
+    Call inside a transaction; the hand-over happens after its commit. Returns the counts per outcome."""
+    keys = [m["key"][:255] for m in messages]
+    counts = {"created": 0, "reset": 0, "pending": 0}
+    stored = {m.key: m for m in OutboxMessage.objects.select_for_update().filter(key__in=keys)}
+    counts["created"] = enqueue_many(task=task, messages=[m for m in messages if m["key"][:255] not in stored])
+    for message in stored.values():
+        if message.state in (State.DONE, State.FAILED):
+            _run_again(message)
+            counts["reset"] += 1
+        else:
+            transaction.on_commit(partial(dispatch, message.pk), robust=True)
+            counts["pending"] += 1
+    return counts
+
+
 def promise_again(*, task: str, key: str, kwargs: dict | None = None, label: str = "", obj=None) -> str:
     """Reconciliation: make sure the work for `key` runs — "created" (never promised), "reset" (done or
     failed, but its result is missing) or "pending" (already on its way; the sweeper drives it)."""
