@@ -5,11 +5,10 @@ delivered twice (outbox rows of mails are claimed before sending)."""
 import uuid
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from outbox.services import enqueue
+from outbox.services import enqueue_many
 
 SEND_EMAIL = "accounts.tasks.send_email"
 
@@ -28,8 +27,6 @@ def notify(*, recipients: Iterable[str], subject, template: str, context: dict, 
         body = render_to_string(template, context)
         subject = str(subject() if callable(subject) else subject)
     event = key or uuid.uuid4().hex
-    with transaction.atomic():
-        for address in addresses:
-            enqueue(task=SEND_EMAIL, key=f"mail:{event}:{address}", at_most_once=True,
-                    kwargs={"to": address, "subject": subject, "body": body},
-                    label=f"E-Mail an {address}: {subject}"[:255])
+    enqueue_many(task=SEND_EMAIL, at_most_once=True, messages=[
+        {"key": f"mail:{event}:{address}", "kwargs": {"to": address, "subject": subject, "body": body},
+         "label": f"E-Mail an {address}: {subject}"} for address in addresses])

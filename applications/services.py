@@ -357,8 +357,9 @@ def submit_application(*, actor: User, application_id: int, now: dt.datetime | N
         if problems:
             raise ApplicationError(" ".join(problems))
         source, target = _transition(application, "submit", actor)
-        application.case_number = next_case_number(program=call.program,
-                                                   year=timezone.localtime(now, BERLIN).year)
+        application.case_number = next_case_number(
+            program=call.program, year=timezone.localtime(now, BERLIN).year,
+            taken=lambda number: Application.objects.filter(case_number=number).exists())
         application.submitted_at = now
         application.submissions += 1
         fields = _store_figures(application)

@@ -361,7 +361,10 @@ CELERY_BEAT_SCHEDULE = {
                                              "schedule": crontab(minute=35)},
     "grants.close_due_calls": {"task": "grants.close_due_calls", "schedule": crontab(minute="*/5")},
     "outbox.sweep": {"task": "outbox.sweep", "schedule": crontab(minute="*")},
+    "downloads.expire": {"task": "downloads.expire", "schedule": crontab(minute=50)},
 }
+# "Meine Dokumente" (downloads/): a made document's file is kept this many days, then deleted (state "abgelaufen").
+DOWNLOADS_KEEP_DAYS = int(os.environ.get("DOWNLOADS_KEEP_DAYS", "7"))
 # The outbox (outbox/services.py): a handed-over row not done after the lease is handed over again;
 # failures back off 1, 2, 4 … minutes up to an hour; after that many tries a row is shown as failed.
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "600"))

@@ -2,6 +2,7 @@
 made in the background), GET …/{public_id}/ for its state and GET …/{public_id}/file/ for the file when ready."""
 
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -27,12 +28,32 @@ class DownloadSerializer(serializers.Serializer):
     reason = serializers.CharField(read_only=True)
     requested_at = serializers.DateTimeField(read_only=True)
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    expires_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text=_(
+        "Bis wann die Datei bereitsteht; danach wird sie gelöscht und der Stand ist „expired“"))
+    url = serializers.SerializerMethodField(help_text=_("Stand des Dokuments (GET)"))
+    file_url = serializers.SerializerMethodField(help_text=_("Die Datei, sobald der Stand „ready“ ist (GET)"))
+
+    def get_url(self, download) -> str:
+        return _absolute(self.context.get("request"), reverse("api-downloads-detail", args=[download.public_id]))
+
+    def get_file_url(self, download) -> str:
+        return _absolute(self.context.get("request"), reverse("api-downloads-file", args=[download.public_id]))
 
     def validate_kind(self, value):
         if value not in registry.names():
             raise serializers.ValidationError(_("Unbekannte Art. Möglich: %(kinds)s") % {
                 "kinds": ", ".join(registry.names())})
         return value
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def accepted(request, download: Download) -> Response:
+    """202 Accepted: the document is being made (or was made); where to ask for its state and its file."""
+    data = DownloadSerializer(download, context={"request": request}).data
+    return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
 
 class DownloadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -55,7 +76,7 @@ class DownloadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         serializer.is_valid(raise_exception=True)
         download = services.request_download(actor=request.user, kind=serializer.validated_data["kind"],
                                              params=serializer.validated_data["params"])
-        return Response(DownloadSerializer(download).data, status=status.HTTP_202_ACCEPTED)
+        return accepted(request, download)
 
     @extend_schema(summary=_("Datei eines fertigen Dokuments"),
                    responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)})

@@ -1,6 +1,7 @@
 """A document requested by one person and made in the background (see registry.py)."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +13,7 @@ class DownloadState(models.TextChoices):
     PENDING = "pending", _("wird erstellt")
     READY = "ready", _("bereit")
     REFUSED = "refused", _("nicht erstellt")
+    EXPIRED = "expired", _("abgelaufen")
 
 
 def download_path(instance, filename: str) -> str:
@@ -57,3 +59,14 @@ class Download(FSMModelMixin, models.Model):
     @transition(field=state, source=DownloadState.PENDING, target=DownloadState.REFUSED)
     def refuse(self):
         pass
+
+    @transition(field=state, source=DownloadState.READY, target=DownloadState.EXPIRED)
+    def expire(self):
+        pass
+
+    @property
+    def expires_at(self):
+        """When a made document's file is deleted (settings.DOWNLOADS_KEEP_DAYS after it was made)."""
+        if self.state != DownloadState.READY or self.finished_at is None:
+            return None
+        return self.finished_at + timedelta(days=settings.DOWNLOADS_KEEP_DAYS)

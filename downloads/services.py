@@ -1,7 +1,11 @@
 """Requesting a document and making it (the task calls `make_download`). See registry.py."""
 
 import hashlib
+import logging
+from datetime import timedelta
+from functools import partial
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -17,6 +21,7 @@ from .exceptions import DownloadError
 from .models import Download, DownloadState
 
 TASK = "downloads.make"
+logger = logging.getLogger(__name__)
 
 
 def request_download(*, actor, kind: str, params: dict | None = None) -> Download:
@@ -74,3 +79,38 @@ def _make(download: Download) -> str:
     download.finished_at = timezone.now()
     download.save(update_fields=["file", "filename", "content_type", "size", "sha256", "state", "finished_at"])
     return download.state
+
+
+def expire_downloads(*, now=None, limit: int = 1000) -> int:
+    """Celery beat, hourly: every made document older than settings.DOWNLOADS_KEEP_DAYS becomes „abgelaufen“ and
+    its file is deleted after the commit. Safe to run twice and beside a second sweeper (locked rows are
+    skipped). Returns how many documents expired."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.DOWNLOADS_KEEP_DAYS)
+    ids = list(Download.objects.filter(state=DownloadState.READY, finished_at__lt=cutoff)
+               .order_by("finished_at", "pk").values_list("pk", flat=True)[:limit])
+    expired = 0
+    for download_id in ids:
+        with transaction.atomic():
+            download = (Download.objects.select_for_update(skip_locked=True)
+                        .filter(pk=download_id, state=DownloadState.READY).first())
+            if download is None:
+                continue  # expired meanwhile, or another sweeper has it
+            name = download.file.name
+            download.expire()
+            download.file = ""
+            download.save(update_fields=["state", "file"])
+            record(actor=None, action="downloads.expired", obj=download, from_state=DownloadState.READY,
+                   to_state=download.state, data={"kind": download.kind, "sha256": download.sha256})
+            if name:
+                transaction.on_commit(partial(_delete_file, download.file.storage, name), robust=True)
+        expired += 1
+    return expired
+
+
+def _delete_file(storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except FileNotFoundError:  # deleted before (a second run)
+        pass
+    except OSError:  # the storage is away: the row says expired, the orphan is logged for the operators
+        logger.warning("downloads: could not delete the expired file %s", name, exc_info=True)

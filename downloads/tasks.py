@@ -9,3 +9,11 @@ def make(*, download_id: int) -> str:
     from .services import make_download
 
     return make_download(download_id=download_id)
+
+
+@shared_task(name="downloads.expire")
+def expire() -> int:
+    """Celery beat, hourly: delete the files of documents older than settings.DOWNLOADS_KEEP_DAYS."""
+    from .services import expire_downloads
+
+    return expire_downloads()

@@ -1,6 +1,7 @@
 """The person's documents: the list, one document's page (it refreshes itself while the document is made,
 with htmx) and the file."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -19,7 +20,7 @@ from .models import DownloadState
 @require_safe
 def download_list(request):
     page = paginate(request, selectors.downloads_of(request.user))
-    return render(request, "downloads/list.html", {"page": page})
+    return render(request, "downloads/list.html", {"page": page, "keep_days": settings.DOWNLOADS_KEEP_DAYS})
 
 
 @login_required
@@ -27,7 +28,8 @@ def download_list(request):
 def download_detail(request, public_id):
     download = selectors.download_of(request.user, public_id)
     template = "downloads/_status.html" if request.htmx else "downloads/detail.html"
-    return render(request, template, {"download": download, "pending": download.state == DownloadState.PENDING})
+    return render(request, template, {"download": download, "pending": download.state == DownloadState.PENDING,
+                                      "keep_days": settings.DOWNLOADS_KEEP_DAYS})
 
 
 @login_required

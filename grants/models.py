@@ -85,6 +85,7 @@ class FundingProgram(models.Model):
 
     def clean(self):
         super().clean()
+        self.clean_case_number_pattern()
         fields = self.open_data_fields
         if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
             raise ValidationError({"open_data_fields": _("Bitte geben Sie eine Liste von Feldnamen an.")})
@@ -96,6 +97,30 @@ class FundingProgram(models.Model):
     def publishes(self, field: str) -> bool:
         """Whether the open data of this program shows ``field`` (an OpenDataField value)."""
         return field in (self.open_data_fields or ())
+
+    def clean_case_number_pattern(self):
+        """The template makes unambiguous numbers, and they can never read as another program's
+        (grants/case_numbers.py)."""
+        from . import case_numbers
+
+        try:
+            mine = case_numbers.check(self.case_number_template, prefix=self.case_number_prefix)
+        except case_numbers.TemplateError as exc:
+            raise ValidationError({"case_number_template": str(exc)}) from None
+        for other in FundingProgram.objects.exclude(pk=self.pk).only(
+                "name", "case_number_prefix", "case_number_template").order_by("pk"):
+            try:
+                theirs = case_numbers.check(other.case_number_template, prefix=other.case_number_prefix)
+            except case_numbers.TemplateError:
+                continue  # saved before this check; its numbers are guarded when they are drawn
+            if case_numbers.overlaps(mine, theirs):
+                raise ValidationError({"case_number_prefix": _(
+                    "Aktenzeichen dieses Programms (z. B. %(mine)s) könnten mit denen des Programms „%(other)s“ "
+                    "(z. B. %(theirs)s) übereinstimmen, weil das eine Muster mit dem anderen beginnt. Bitte wählen "
+                    "Sie ein anderes Präfix oder eine andere Vorlage.") % {
+                    "mine": case_numbers.example(self.case_number_template, prefix=self.case_number_prefix),
+                    "other": other.name,
+                    "theirs": case_numbers.example(other.case_number_template, prefix=other.case_number_prefix)}})
 
     def format_case_number(self, *, year: int, seq: int) -> str:
         return self.case_number_template.format(prefix=self.case_number_prefix, year=year, seq=seq)
@@ -277,14 +302,12 @@ class CallBudgetYear(models.Model):
 
 
 class CaseNumberSequence(models.Model):
-    """Counter for case numbers per program and year, taken under a row lock."""
+    """Counter of the running number of one case-number pattern, taken under a row lock. The rendered pattern
+    owns it (``SHH2-2027-{seq}``, see grants/case_numbers.py), not a program: programs whose numbers look alike
+    count on one sequence."""
 
-    program = models.ForeignKey(FundingProgram, on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=200, unique=True)
     last = models.PositiveIntegerField(default=0)
 
     def __str__(self):
-        return f"{self.program_id}/{self.year}: {self.last}"
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "year"], name="case_seq_unique")]
+        return f"{self.key}: {self.last}"

@@ -6,27 +6,32 @@ from audit.services import record
 from .models import Call, CaseNumberSequence, FundingProgram
 
 
-def next_case_number(*, program: FundingProgram, year: int) -> str:
+def next_case_number(*, program: FundingProgram, year: int, taken=lambda number: False) -> str:
     """Next case number of a program and year. Must run inside the caller's transaction.
 
-    Programs whose case numbers look alike (same template and prefix, e.g. a later round set up as a
-    new program) count on one shared sequence — that of the oldest of them — so their numbers never
-    collide.
+    The rendered pattern owns the sequence (grants/case_numbers.py): programs whose numbers look alike
+    (the same prefix spelt through {prefix} or as text, a later round set up as a new program, another zero
+    padding) count on one sequence, so their numbers never collide. A number the caller says is ``taken``
+    (a pattern changed, or saved before the overlap check) is skipped, never handed out twice.
     """
-    counter = (FundingProgram.objects.filter(case_number_template=program.case_number_template,
-                                             case_number_prefix=program.case_number_prefix)
-               .order_by("pk").first() or program)
-    seq = CaseNumberSequence.objects.select_for_update().filter(program=counter, year=year).first()
+    from .case_numbers import pattern
+
+    key = pattern(program.case_number_template, prefix=program.case_number_prefix, year=year).key
+    seq = CaseNumberSequence.objects.select_for_update().filter(key=key).first()
     if seq is None:
         try:
             with transaction.atomic():
-                CaseNumberSequence.objects.create(program=counter, year=year, last=0)
+                CaseNumberSequence.objects.create(key=key, last=0)
         except IntegrityError:
             pass
-        seq = CaseNumberSequence.objects.select_for_update().get(program=counter, year=year)
-    seq.last += 1
+        seq = CaseNumberSequence.objects.select_for_update().get(key=key)
+    while True:
+        seq.last += 1
+        number = program.format_case_number(year=year, seq=seq.last)
+        if not taken(number):
+            break
     seq.save(update_fields=["last"])
-    return program.format_case_number(year=year, seq=seq.last)
+    return number
 
 
 def freeze_call(*, call_id: int, actor) -> None:

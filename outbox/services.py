@@ -49,6 +49,56 @@ def enqueue(*, task: str, key: str, kwargs: dict | None = None, label: str = "",
     return message
 
 
+def enqueue_many(*, task: str, messages: list[dict], at_most_once: bool = False) -> int:
+    """Promise several rows of one task at once (each a dict of ``key``, ``kwargs``, ``label``, optional ``obj``):
+    the same as ``enqueue`` for each, in two queries whatever their number. Keys promised already are left as
+    they are. Returns how many rows were new."""
+    from django.db import IntegrityError
+
+    if not messages:
+        return 0
+    wanted = {m["key"][:255]: m for m in messages}
+    known = set(OutboxMessage.objects.filter(key__in=list(wanted)).values_list("key", flat=True))
+    due = timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    rows = [OutboxMessage(key=key, task=task, kwargs=m.get("kwargs") or {}, label=m.get("label", "")[:255],
+                          at_most_once=at_most_once, due_at=due,
+                          content_type=ContentType.objects.get_for_model(m["obj"]) if m.get("obj") else None,
+                          object_id=m["obj"].pk if m.get("obj") else None)
+            for key, m in wanted.items() if key not in known]
+    if not rows:
+        return 0
+    try:
+        with transaction.atomic():
+            created = OutboxMessage.objects.bulk_create(rows)
+    except IntegrityError:  # the same key promised meanwhile by another transaction: one by one
+        for row in rows:
+            enqueue(task=task, key=row.key, kwargs=row.kwargs, label=row.label, at_most_once=at_most_once,
+                    obj=wanted[row.key].get("obj"))
+        return len(rows)
+    for row in created:
+        transaction.on_commit(partial(dispatch, row.pk), robust=True)
+    return len(created)
+
+
+def promise_all(*, task: str, messages: list[dict]) -> dict[str, int]:
+    """``promise_again`` for many rows of one task at once, and hand every one of them to Celery now: what was
+    never promised is created (in one query), what is done or failed is reset, what is pending is handed over
+    again (safe: a row runs once, a second delivery finds it done) instead of waiting for the sweeper.
+    Call inside a transaction; the hand-over happens after its commit. Returns the counts per outcome."""
+    keys = [m["key"][:255] for m in messages]
+    counts = {"created": 0, "reset": 0, "pending": 0}
+    stored = {m.key: m for m in OutboxMessage.objects.select_for_update().filter(key__in=keys)}
+    counts["created"] = enqueue_many(task=task, messages=[m for m in messages if m["key"][:255] not in stored])
+    for message in stored.values():
+        if message.state in (State.DONE, State.FAILED):
+            _run_again(message)
+            counts["reset"] += 1
+        else:
+            transaction.on_commit(partial(dispatch, message.pk), robust=True)
+            counts["pending"] += 1
+    return counts
+
+
 def promise_again(*, task: str, key: str, kwargs: dict | None = None, label: str = "", obj=None) -> str:
     """Reconciliation: make sure the work for `key` runs — "created" (never promised), "reset" (done or
     failed, but its result is missing) or "pending" (already on its way; the sweeper drives it)."""

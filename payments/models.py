@@ -682,3 +682,26 @@ class RecoveryPayment(models.Model):
 
     def __str__(self):
         return f"{self.recovery}: {self.amount} ({self.received_on})"
+
+
+class NoticeRun(models.Model):
+    """Staff asked for the missing grant notices of a call at once (issue 13): one outbox row per notice, rendered
+    in parallel by the workers; the progress is counted from the notices stored (payments.selectors.notice_runs)."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="notice_runs", verbose_name=_("Aufruf"))
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("gestartet von"))
+    started_at = models.DateTimeField(_("gestartet am"), auto_now_add=True)
+    grant_ids = models.JSONField(_("Zuwendungen"), default=list)  # the grants that lacked their notice
+
+    class Meta:
+        verbose_name = _("Erstellung der Zuwendungsbescheide")
+        verbose_name_plural = _("Erstellungen der Zuwendungsbescheide")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.call_id}/{self.pk}"
+
+    @property
+    def total(self) -> int:
+        return len(self.grant_ids)

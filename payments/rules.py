@@ -97,6 +97,7 @@ rules.add_perm("payments.maintain_base_rates", may_maintain_base_rates)
 rules.add_perm("payments.edit_bank_account", may_edit_bank_account)
 rules.add_perm("payments.view_bank_account", may_view_bank_account)
 rules.add_perm("payments.view_dashboard", may_view_dashboard)
+rules.add_perm("payments.render_notices", is_money_staff)  # a call's missing grant notices at once
 
 
 # django-fsm calls permission(instance, user); these ask the predicates above with the object.

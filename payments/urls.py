@@ -1,6 +1,7 @@
 from . import views  # noqa: F401
-from .views import dashboard, decisions, disbursements, proofs
+from .views import dashboard, decisions, disbursements, notice_runs, proofs
 
 app_name = "payments"
 
-urlpatterns = [*decisions.urlpatterns, *disbursements.urlpatterns, *proofs.urlpatterns, *dashboard.urlpatterns]
+urlpatterns = [*decisions.urlpatterns, *notice_runs.urlpatterns, *disbursements.urlpatterns, *proofs.urlpatterns,
+               *dashboard.urlpatterns]

@@ -94,7 +94,7 @@ def applicant_section(user) -> Section:
 
 
 def _action_tasks(groups: dict, kinds: tuple[str, ...]) -> list[Task]:
-    return [Task(kind, groups[kind].label, len(groups[kind].items), _url("payments:dashboard-actions", kind=kind))
+    return [Task(kind, groups[kind].label, groups[kind].count, _url("payments:dashboard-actions", kind=kind))
             for kind in kinds]
 
 
@@ -125,7 +125,7 @@ def staff_sections(user) -> list[Section]:
                                                                                        "revision_overdue"))
         section = Section(role="admin", title=str(_("Administration")), tasks=[
             Task("all_actions", str(_("Handlungsbedarf in Zahlungen und Nachweisen insgesamt")),
-                 sum(len(groups[k].items) for k in money_kinds), _url("payments:dashboard-actions")),
+                 sum(groups[k].count for k in money_kinds), _url("payments:dashboard-actions")),
         ])
         if not approver:  # the approver's counts, which the admin's own sections do not show otherwise
             section.tasks += _action_tasks(groups, APPROVER_KINDS)

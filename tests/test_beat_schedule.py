@@ -12,6 +12,7 @@ EXPECTED = {
     "payments.remind_unpaid_disbursements": (EVERY_HOUR, {35}),
     "grants.close_due_calls": (EVERY_HOUR, set(range(0, 60, 5))),
     "outbox.sweep": (EVERY_HOUR, set(range(60))),
+    "downloads.expire": (EVERY_HOUR, {50}),
 }
 
 

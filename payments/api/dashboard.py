@@ -3,6 +3,7 @@
 - GET staff/payments/dashboard/{call_id}/          the figures of one call (amounts as decimal strings)
 - GET staff/payments/program-dashboard/{program_id}/ the same for all calls of a program, plus per call
 - GET staff/payments/exports/{grants|payments|recoveries}.{csv|xlsx}?call=ID  (or ?format=csv|xlsx)
+  CSV is streamed; XLSX is made in the background (payments.downloads): 202 with the document's state URL.
 """
 
 from django.db.models import QuerySet
@@ -13,10 +14,13 @@ from rest_framework import renderers, serializers, viewsets
 from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
+from downloads.api import DownloadSerializer, accepted
+from downloads.services import request_download
 from foundation.exports import CONTENT_TYPES
 from grants.models import Call, FundingProgram
 
 from .. import exports
+from ..downloads import DASHBOARD_XLSX
 from ..exports import export_scope
 from ..selectors import dashboard as selectors
 
@@ -71,7 +75,9 @@ class DashboardActionGroupSerializer(serializers.Serializer):
     kind = serializers.CharField(read_only=True, help_text=_("Art des Handlungsbedarfs: ") + ", ".join(
         k for k, _label in selectors.ACTION_KINDS))
     label = serializers.CharField(read_only=True)
-    items = DashboardActionItemSerializer(many=True, read_only=True)
+    count = serializers.IntegerField(read_only=True, help_text=_("Anzahl aller Vorgänge dieser Art"))
+    items = DashboardActionItemSerializer(many=True, read_only=True, help_text=_(
+        "Die ältesten fünf Vorgänge dieser Art (alle: die Seite „Handlungsbedarf“ mit ?kind=)"))
 
 
 class DashboardSerializer(serializers.Serializer):
@@ -181,17 +187,23 @@ class ExportViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary=_("Export als CSV oder XLSX"),
         description=_("Zuwendungen, Auszahlungen oder Rückforderungen. CSV: Semikolon, UTF-8 mit BOM, "
-                      "Dezimalkomma (für Excel), gestreamt. XLSX: Beträge als Zahlen im Euro-Format. Zellen, die "
-                      "mit = + - @ beginnen, erhalten ein vorangestelltes Apostroph."),
+                      "Dezimalkomma (für Excel), gestreamt. XLSX wird im Hintergrund erstellt: die Antwort ist "
+                      "202 mit dem Dokument (wie POST /api/v1/downloads/ mit payments.dashboard_xlsx); die Datei "
+                      "gibt es unter file_url, sobald der Stand „ready“ ist. Beträge als Zahlen im Euro-Format. "
+                      "Zellen, die mit = + - @ beginnen, erhalten ein vorangestelltes Apostroph."),
         parameters=[KIND, CALL, PROGRAM, FORMAT],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY,
-                   (200, CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY})
+        responses={(200, "text/csv"): OpenApiTypes.BINARY, 202: DownloadSerializer})
     def retrieve(self, request, pk=None, format=None):  # noqa: A002 (DRF's name for the suffix)
         fmt = getattr(request.accepted_renderer, "format", None)
-        if fmt not in ("csv", "xlsx"):
-            fmt = "csv"
-        calls, suffix = export_scope(request.query_params)
-        return exports.response(pk, fmt, calls, suffix=suffix)
+        calls, suffix = export_scope(request.query_params)  # an unknown call or program is a 404 for both
+        if fmt == "xlsx":
+            # The workbook is made by the worker (issue 13), never in the request.
+            params = {"kind": pk, **{k: request.query_params[k] for k in ("call", "program")
+                                     if request.query_params.get(k)}}
+            download = request_download(actor=request.user, kind=DASHBOARD_XLSX.name, params=params)
+            request.accepted_renderer, request.accepted_media_type = renderers.JSONRenderer(), "application/json"
+            return accepted(request, download)
+        return exports.response(pk, "csv", calls, suffix=suffix)
 
 
 def register(router) -> None:

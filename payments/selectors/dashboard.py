@@ -30,7 +30,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -42,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Municipality
 from applications.models import Application
-from foundation.amounts import ZERO
+from foundation.amounts import ZERO, format_eur
 from grants.models import Call, CallBudgetYear, FundingProgram, Topic
 
 from ..enums import DecisionState, DisbursementState, PaymentRunState, ProofState, RecoveryState
@@ -287,6 +286,9 @@ APPLICATION_ACTION_KINDS = (
 ALL_ACTION_KINDS = APPLICATION_ACTION_KINDS + ACTION_KINDS
 
 
+WINDOW = 5  # rows of each kind an overview shows (the oldest); the kind's own page lists them all, paginated
+
+
 @dataclass
 class ActionItem:
     kind: str
@@ -304,7 +306,8 @@ class ActionItem:
 class ActionGroup:
     kind: str
     label: str
-    items: list[ActionItem]
+    items: list[ActionItem]  # the oldest ``limit`` rows only
+    count: int = 0           # all rows of the kind
 
 
 def _item(kind, application, *, detail="", date=None, object_id=0) -> ActionItem:
@@ -313,98 +316,141 @@ def _item(kind, application, *, detail="", date=None, object_id=0) -> ActionItem
                       object_id=object_id)
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """One kind of case needing action: its rows, oldest first (a queryset), and how a row is shown."""
+
+    rows: object   # (call_ids, today) -> QuerySet
+    item: object   # (kind, row) -> ActionItem
+
+
+def _disbursement_detail(r) -> str:
+    return _("%(kind)s Nr. %(n)s: %(a)s") % {"kind": r.get_kind_display(), "n": r.number, "a": format_eur(r.amount)}
+
+
+def _run_detail(r) -> str:
+    return _("Zahlungslauf %(n)s, Ausführung %(d)s: %(a)s") % {
+        "n": r.payment_run.number, "d": r.payment_run.execution_date.strftime("%d.%m.%Y"), "a": format_eur(r.amount)}
+
+
+def _settlement_detail(s) -> str:
+    return _("%(outcome)s: %(a)s") % {"outcome": s.get_outcome_display(), "a": format_eur(s.difference)}
+
+
+def _recovery_detail(rec) -> str:
+    return _("offen: %(a)s") % {"a": format_eur(rec.principal - rec.paid_principal)}
+
+
+def _applications(call_ids):
+    return Application.objects.filter(call__in=call_ids).select_related("lead")
+
+
+def _disbursements(call_ids, state):
+    return (DisbursementRequest.objects.filter(grant__call__in=call_ids, state=state)
+            .select_related("grant__application__lead").order_by("requested_at", "pk"))
+
+
+def _stuck(call_ids, today):
+    from outbox.selectors import stuck_messages
+
+    return stuck_messages()  # not tied to one call: listed in every scope
+
+
+def _stuck_item(kind, message) -> ActionItem:
+    from django.urls import reverse
+
+    return ActionItem(kind=kind, application_id=0, case_number="", title=message.label or message.key,
+                      municipality="", detail=message.last_error[:200] or str(message.get_state_display()),
+                      date=timezone.localdate(message.created_at), object_id=message.pk, url=reverse("outbox:stuck"))
+
+
+def _kinds() -> dict[str, _Kind]:
+    from applications.enums import CHECK_QUEUE_STATES, ApplicationState
+
+    def disbursement(state):
+        return _Kind(lambda ids, today: _disbursements(ids, state),
+                     lambda kind, r: _item(kind, r.grant.application, detail=_disbursement_detail(r),
+                                           date=r.needed_on, object_id=r.pk))
+
+    return {
+        "formal_check": _Kind(
+            lambda ids, today: _applications(ids).filter(state__in=CHECK_QUEUE_STATES).order_by("submitted_at", "pk"),
+            lambda kind, a: _item(kind, a, detail=a.get_state_display(), object_id=a.pk,
+                                  date=timezone.localdate(a.submitted_at) if a.submitted_at else None)),
+        "revision_overdue": _Kind(
+            lambda ids, today: _applications(ids).filter(state=ApplicationState.RETURNED,
+                                                         revision_deadline__lt=today).order_by("submitted_at", "pk"),
+            lambda kind, a: _item(kind, a, detail=_("Frist abgelaufen"), date=a.revision_deadline, object_id=a.pk)),
+        "decision_prepared": _Kind(
+            lambda ids, today: (Decision.objects.filter(state=DecisionState.PREPARED, application__call__in=ids)
+                                .select_related("application__lead").order_by("prepared_at", "pk")),
+            lambda kind, d: _item(kind, d.application, detail=d.get_kind_display(),
+                                  date=timezone.localdate(d.prepared_at), object_id=d.pk)),
+        "disbursement_to_check": disbursement(DisbursementState.REQUESTED),
+        "disbursement_to_release": disbursement(DisbursementState.CHECKED),
+        "released_not_in_run": disbursement(DisbursementState.RELEASED),
+        "run_not_confirmed": _Kind(
+            lambda ids, today: (DisbursementRequest.objects.filter(
+                grant__call__in=ids, state=DisbursementState.IN_PAYMENT_RUN,
+                payment_run__state=PaymentRunState.EXPORTED)
+                .select_related("grant__application__lead", "payment_run").order_by("requested_at", "pk")),
+            lambda kind, r: _item(kind, r.grant.application, detail=_run_detail(r), date=r.payment_run.execution_date,
+                                  object_id=r.pk)),
+        "proof_to_check": _Kind(
+            lambda ids, today: (ProofOfUse.objects.filter(grant__call__in=ids, state=ProofState.SUBMITTED)
+                                .select_related("grant__application__lead").order_by("due_on", "pk")),
+            lambda kind, p: _item(kind, p.grant.application, detail=str(p), date=p.due_on, object_id=p.pk)),
+        "proof_overdue": _Kind(
+            lambda ids, today: (ProofOfUse.objects.filter(grant__call__in=ids, due_on__lt=today,
+                                                          state__in=[ProofState.DUE, ProofState.RETURNED])
+                                .select_related("grant__application__lead").order_by("due_on", "pk")),
+            lambda kind, p: _item(kind, p.grant.application, detail=str(p), date=p.due_on, object_id=p.pk)),
+        "settlement_prepared": _Kind(
+            lambda ids, today: (Settlement.objects.filter(state=DecisionState.PREPARED, grant__call__in=ids)
+                                .select_related("grant__application__lead").order_by("prepared_at", "pk")),
+            lambda kind, s: _item(kind, s.grant.application, detail=_settlement_detail(s),
+                                  date=timezone.localdate(s.prepared_at), object_id=s.pk)),
+        "recovery_overdue": _Kind(
+            lambda ids, today: (Recovery.objects.filter(state=RecoveryState.OPEN, due_on__lt=today,
+                                                        grant__call__in=ids)
+                                .select_related("grant__application__lead").order_by("due_on", "pk")),
+            lambda kind, rec: _item(kind, rec.grant.application, detail=_recovery_detail(rec), date=rec.due_on,
+                                    object_id=rec.pk)),
+        "background_work": _Kind(_stuck, _stuck_item),
+    }
+
+
+def _wanted(kinds) -> tuple[str, ...]:
+    labels = dict(ALL_ACTION_KINDS)
+    return tuple(k for k, _label in ACTION_KINDS) if kinds is None else tuple(k for k in kinds if k in labels)
+
+
 def cases_needing_action(*, calls: QuerySet[Call], today: dt.date | None = None,
-                         kinds: tuple[str, ...] | None = None) -> list[ActionGroup]:
-    """What staff must do next, per kind, oldest first; one query per table asked for (at most
-    seven) whatever the number of cases. ``kinds`` picks the groups (default: the money kinds,
-    ACTION_KINDS); the start page also asks for the formal check's (APPLICATION_ACTION_KINDS)."""
-    from foundation.amounts import format_eur
+                         kinds: tuple[str, ...] | None = None, limit: int = WINDOW) -> list[ActionGroup]:
+    """What staff must do next, per kind: its count and its oldest ``limit`` rows. One query per kind asked
+    for (the count is a window over the same rows, computed by the database before the LIMIT), whatever the
+    number of cases; no other row is read. ``kinds`` picks the groups (default: the money kinds, ACTION_KINDS);
+    the start page also asks for the formal check's (APPLICATION_ACTION_KINDS)."""
+    from django.db.models import Window
 
     today = today or timezone.localdate()
     call_ids = calls.order_by().values("pk")
-    labels = dict(ALL_ACTION_KINDS)
-    kinds = tuple(k for k, _label in ACTION_KINDS) if kinds is None else tuple(k for k in kinds if k in labels)
-    wanted = set(kinds)
-    found: dict[str, list[ActionItem]] = {kind: [] for kind in kinds}
+    labels, table = dict(ALL_ACTION_KINDS), _kinds()
+    groups = []
+    for kind in _wanted(kinds):
+        rows = list(table[kind].rows(call_ids, today).annotate(_total=Window(Count("pk")))[:max(limit, 1)])
+        groups.append(ActionGroup(kind=kind, label=str(labels[kind]), count=rows[0]._total if rows else 0,
+                                  items=[table[kind].item(kind, row) for row in rows[:limit]]))
+    return groups
 
-    def add(kind, *args, **kwargs):
-        if kind in wanted:
-            found[kind].append(_item(kind, *args, **kwargs))
 
-    if wanted & {"formal_check", "revision_overdue"}:
-        from applications.enums import CHECK_QUEUE_STATES, ApplicationState
+def case_rows(*, calls: QuerySet[Call], kind: str, today: dt.date | None = None) -> QuerySet:
+    """All rows of one kind, oldest first, for a paginated list (`action_items` turns one page into items)."""
+    return _kinds()[kind].rows(calls.order_by().values("pk"), today or timezone.localdate())
 
-        for a in (Application.objects.filter(call__in=call_ids)
-                  .filter(Q(state__in=CHECK_QUEUE_STATES)
-                          | Q(state=ApplicationState.RETURNED, revision_deadline__lt=today))
-                  .select_related("lead").order_by("submitted_at", "pk")):
-            if a.state == ApplicationState.RETURNED:
-                add("revision_overdue", a, detail=_("Frist abgelaufen"), date=a.revision_deadline, object_id=a.pk)
-            else:
-                add("formal_check", a, detail=a.get_state_display(),
-                    date=timezone.localdate(a.submitted_at) if a.submitted_at else None, object_id=a.pk)
 
-    if "decision_prepared" in wanted:
-        for d in (Decision.objects.filter(state=DecisionState.PREPARED, application__call__in=call_ids)
-                  .select_related("application__lead").order_by("prepared_at", "pk")):
-            add("decision_prepared", d.application, detail=d.get_kind_display(),
-                date=timezone.localdate(d.prepared_at), object_id=d.pk)
-
-    by_state = {DisbursementState.REQUESTED: "disbursement_to_check",
-                DisbursementState.CHECKED: "disbursement_to_release",
-                DisbursementState.RELEASED: "released_not_in_run"}
-    if wanted & {*by_state.values(), "run_not_confirmed"}:
-        for r in (DisbursementRequest.objects.filter(grant__call__in=call_ids)
-                  .filter(Q(state__in=list(by_state))
-                          | Q(state=DisbursementState.IN_PAYMENT_RUN, payment_run__state=PaymentRunState.EXPORTED))
-                  .select_related("grant__application__lead", "payment_run").order_by("requested_at", "pk")):
-            if r.state == DisbursementState.IN_PAYMENT_RUN:
-                kind = "run_not_confirmed"
-                detail = _("Zahlungslauf %(n)s, Ausführung %(d)s: %(a)s") % {
-                    "n": r.payment_run.number, "d": r.payment_run.execution_date.strftime("%d.%m.%Y"),
-                    "a": format_eur(r.amount)}
-                date = r.payment_run.execution_date
-            else:
-                kind = by_state[r.state]
-                detail = _("%(kind)s Nr. %(n)s: %(a)s") % {"kind": r.get_kind_display(), "n": r.number,
-                                                           "a": format_eur(r.amount)}
-                date = r.needed_on
-            add(kind, r.grant.application, detail=detail, date=date, object_id=r.pk)
-
-    if wanted & {"proof_to_check", "proof_overdue"}:
-        for p in (ProofOfUse.objects.filter(grant__call__in=call_ids)
-                  .filter(Q(state=ProofState.SUBMITTED)
-                          | Q(state__in=[ProofState.DUE, ProofState.RETURNED], due_on__lt=today))
-                  .select_related("grant__application__lead").order_by("due_on", "pk")):
-            kind = "proof_to_check" if p.state == ProofState.SUBMITTED else "proof_overdue"
-            add(kind, p.grant.application, detail=str(p), date=p.due_on, object_id=p.pk)
-
-    if "settlement_prepared" in wanted:
-        for s in (Settlement.objects.filter(state=DecisionState.PREPARED, grant__call__in=call_ids)
-                  .select_related("grant__application__lead").order_by("prepared_at", "pk")):
-            detail = _("%(outcome)s: %(a)s") % {"outcome": s.get_outcome_display(), "a": format_eur(s.difference)}
-            add("settlement_prepared", s.grant.application, detail=detail,
-                date=timezone.localdate(s.prepared_at), object_id=s.pk)
-
-    if "recovery_overdue" in wanted:
-        for rec in (Recovery.objects.filter(state=RecoveryState.OPEN, due_on__lt=today, grant__call__in=call_ids)
-                    .select_related("grant__application__lead").order_by("due_on", "pk")):
-            detail = _("offen: %(a)s") % {"a": format_eur(rec.principal - rec.paid_principal)}
-            add("recovery_overdue", rec.grant.application, detail=detail, date=rec.due_on, object_id=rec.pk)
-
-    # Background work is not tied to one call: it is listed in every scope (outbox/selectors.py).
-    if "background_work" in wanted:
-        from django.urls import reverse
-
-        from outbox.selectors import stuck_messages
-
-        for message in stuck_messages()[:50]:
-            found["background_work"].append(ActionItem(
-                kind="background_work", application_id=0, case_number="", title=message.label or message.key,
-                municipality="", detail=message.last_error[:200] or str(message.get_state_display()),
-                date=timezone.localdate(message.created_at), object_id=message.pk, url=reverse("outbox:stuck")))
-
-    return [ActionGroup(kind=kind, label=str(labels[kind]), items=found[kind]) for kind in kinds]
+def action_items(kind: str, rows) -> list[ActionItem]:
+    return [_kinds()[kind].item(kind, row) for row in rows]
 
 
 # ---------------------------------------------------------------- exports

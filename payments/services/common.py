@@ -38,9 +38,12 @@ def run_transition(obj, method_name: str, actor: User) -> tuple[str, str]:
     return source, obj.state
 
 
-def store_notice(*, application, grant, kind: str, pdf_bytes: bytes, figures: dict, issued_on) -> Notice:
-    """Store a notice as the next version of the application's notices; never replaces one."""
-    version = (Notice.objects.filter(application=application).aggregate(m=Max("version"))["m"] or 0) + 1
+def store_notice(*, application, grant, kind: str, pdf_bytes: bytes, figures: dict, issued_on,
+                 version: int | None = None) -> Notice:
+    """Store a notice as the next version of the application's notices (``version`` when the caller read the
+    highest already); never replaces one."""
+    if version is None:
+        version = (Notice.objects.filter(application=application).aggregate(m=Max("version"))["m"] or 0) + 1
     notice = Notice(application=application, grant=grant, kind=kind, version=version,
                     sha256=hashlib.sha256(pdf_bytes).hexdigest(), figures=figures, issued_on=issued_on)
     notice.file.save(f"notice-{version}.pdf", ContentFile(pdf_bytes), save=False)

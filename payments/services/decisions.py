@@ -315,11 +315,14 @@ def issue_grant_notice(*, grant_id: int, pdf_bytes: bytes, figures: dict, issued
     """
     with transaction.atomic():
         grant = lock_grant(grant_id)
-        existing = Notice.objects.filter(grant=grant, kind=NoticeKind.GRANT).first()
+        notices = list(Notice.objects.filter(application_id=grant.application_id).only(
+            "pk", "grant_id", "kind", "version", "file", "sha256", "issued_on"))  # a few versions at most
+        existing = next((n for n in notices if n.grant_id == grant.pk and n.kind == NoticeKind.GRANT), None)
         if existing is not None:
             return existing
         notice = store_notice(application=grant.application, grant=grant, kind=NoticeKind.GRANT,
-                              pdf_bytes=pdf_bytes, figures=figures, issued_on=issued_on)
+                              pdf_bytes=pdf_bytes, figures=figures, issued_on=issued_on,
+                              version=max((n.version for n in notices), default=0) + 1)
         source = grant.state
         grant.issue_notice()
         grant.notice_issued_on = issued_on

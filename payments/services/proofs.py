@@ -81,8 +81,7 @@ def schedule_proofs(grant: Grant) -> list[ProofOfUse]:
                for kind, year, due_on in dues if (kind, year) not in existing]
     if missing:
         ProofOfUse.objects.bulk_create(missing, ignore_conflicts=True)
-        for proof in ProofOfUse.objects.filter(grant=grant, cost_lines__isnull=True).distinct():
-            prefill_lines(proof)
+        _prefill(grant.application, list(ProofOfUse.objects.filter(grant=grant, cost_lines__isnull=True).distinct()))
         record(actor=None, action="proof.scheduled", obj=grant,
                data={"proofs": [f"{kind}:{year or ''}:{due_on.isoformat()}" for kind, year, due_on in dues
                                 if (kind, year) not in existing]})
@@ -96,20 +95,28 @@ def prefill_lines(proof: ProofOfUse) -> int:
     """
     if proof.cost_lines.exists():
         return 0
-    application = proof.grant.application
-    if proof.kind == ProofKind.FINAL and not proof.third_party_funds:
+    return _prefill(proof.grant.application, [proof])
+
+
+def _prefill(application, proofs: list[ProofOfUse]) -> int:
+    """prefill_lines for several proofs of one application (none has lines yet), in at most four queries."""
+    if not proofs:
+        return 0
+    finals = [p for p in proofs if p.kind == ProofKind.FINAL and not p.third_party_funds]
+    if finals:
         # The final proof starts from the third-party funds the financing plan declared (the
         # municipality corrects them to what actually came in); before, it showed 0,00 €.
-        declared = planned_third_party(proof)
+        declared = money_sum(application.third_party.values_list("amount", flat=True))
         if declared:
-            ProofOfUse.objects.filter(pk=proof.pk).update(third_party_funds=declared)
-            proof.third_party_funds = declared
-    plan = application.cost_lines.all()
-    if proof.kind == ProofKind.INTERIM:
-        plan = plan.filter(budget_year=proof.budget_year)
+            ProofOfUse.objects.filter(pk__in=[p.pk for p in finals]).update(third_party_funds=declared)
+            for proof in finals:
+                proof.third_party_funds = declared
+    plan = list(application.cost_lines.order_by("budget_year", "position", "pk"))
     lines = [ProofCostLine(proof=proof, position=i, category=c.category, description=c.description,
                            budget_year=c.budget_year, planned=c.amount, amount=ZERO, eligible=c.eligible)
-             for i, c in enumerate(plan.order_by("budget_year", "position", "pk"))]
+             for proof in proofs
+             for i, c in enumerate(c for c in plan
+                                   if proof.kind != ProofKind.INTERIM or c.budget_year == proof.budget_year)]
     ProofCostLine.objects.bulk_create(lines)
     return len(lines)
 

@@ -21,14 +21,13 @@ from .. import exports
 from ..exports import export_scope
 from ..selectors import dashboard as selectors
 
-WINDOW = 5  # rows of each kind of action shown on an overview; the kind's own page lists them all, paginated
-
 
 def _windowed(groups, *, page=None) -> list[dict]:
-    """Each group with its count and the rows shown: the oldest WINDOW, or (one kind asked for) one page."""
-    return [{"kind": g.kind, "label": g.label, "count": len(g.items), "page": page,
-             "shown": page if page is not None else g.items[:WINDOW],
-             "more": page is None and len(g.items) > WINDOW} for g in groups]
+    """Each group with its count and the rows shown: the oldest few (selectors.WINDOW), or (one kind asked for)
+    one page."""
+    return [{"kind": g.kind, "label": g.label, "count": page.paginator.count if page is not None else g.count,
+             "page": page, "shown": page.object_list if page is not None else g.items,
+             "more": page is None and g.count > len(g.items)} for g in groups]
 
 
 EXPORT_KINDS = (("grants", _("Zuwendungen")), ("payments", _("Auszahlungen")), ("recoveries", _("Rückforderungen")))
@@ -46,7 +45,7 @@ def index(request):
     return render(request, "payments/dashboard/index.html", {
         "programs": list(programs.items()),
         "export_kinds": EXPORT_KINDS,
-        "n_actions": sum(len(g.items) for g in selectors.cases_needing_action(calls=Call.objects.all())),
+        "n_actions": sum(g.count for g in selectors.cases_needing_action(calls=Call.objects.all())),
     })
 
 
@@ -85,8 +84,12 @@ def needing_action(request):
     if kind and kind not in labels:
         raise Http404("unknown kind")
     calls, _suffix = export_scope(request.GET)
-    groups = selectors.cases_needing_action(calls=calls, kinds=(kind,) if kind else None)
-    page = paginate(request, groups[0].items) if kind else None
+    if kind:  # that kind, one page at a time: only the page's rows are read
+        page = paginate(request, selectors.case_rows(calls=calls, kind=kind))
+        page.object_list = selectors.action_items(kind, page.object_list)
+        groups = [selectors.ActionGroup(kind=kind, label=str(labels[kind]), items=page.object_list)]
+    else:
+        page, groups = None, selectors.cases_needing_action(calls=calls)
     scope = urlencode({key: request.GET[key] for key in ("call", "program") if request.GET.get(key)})
     return render(request, "payments/dashboard/actions.html", {
         "actions": _windowed(groups, page=page), "kind_label": labels.get(kind, ""), "scope": scope})

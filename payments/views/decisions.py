@@ -118,7 +118,8 @@ def call_decisions(request, call_pk: int):
     return render(request, "payments/decisions/call.html", {
         "call": call, "years": selectors.budget_overview(call), "pages": pages, "shown": shown,
         "left": call.total_budget - call.committed, "user_id": request.user.pk,
-        "is_approver": is_approver(request.user), "is_case_worker": is_case_worker(request.user)})
+        "is_approver": is_approver(request.user), "is_case_worker": is_case_worker(request.user),
+        "may_render_notices": request.user.has_perm("payments.render_notices")})
 
 
 def _case_context(request, application: Application, prepare_form=None) -> dict:

@@ -34,6 +34,8 @@ KINDS = {
     "payments:bank-account-confirm": {"pk": "bank_account"},
     "payments:disbursement": {"pk": "disbursement"}, "payments:disbursement-check": {"pk": "disbursement"},
     "payments:disbursement-release": {"pk": "disbursement"}, "payments:disbursement-reject": {"pk": "disbursement"},
+    "payments:notice-run-start": {"call_pk": "call"}, "payments:notice-run": {"pk": "notice_run"},
+    "api-staff-payments-notice-run-detail": {"pk": "notice_run"},
     "payments:payment-run": {"pk": "payment_run"}, "payments:payment-run-file": {"pk": "payment_run"},
     "payments:payment-run-confirm": {"pk": "payment_run"}, "payments:payment-run-cancel": {"pk": "payment_run"},
     "payments:grant-proofs": {"grant_id": "grant"},

@@ -227,6 +227,9 @@ def build_world() -> World:  # noqa: PLR0915 (one linear story of the world)
                                     message_id="MSG-4711", file=ContentFile(b"<xml/>", name="run.xml"),
                                     sha256="0" * 64, total=Decimal("1.00"), count=1, prepared_by=case_worker)
     o["payment_run"] = {OWN: run.pk}
+    from payments.models import NoticeRun
+
+    o["notice_run"] = {OWN: NoticeRun.objects.create(call=call, started_by=case_worker, grant_ids=[]).pk}
     seed_rates()
     from payments.models import BaseRate
 

@@ -259,9 +259,10 @@ def test_overview_queries_are_constant(db, django_assert_max_num_queries):
     _grants_with_cases(call, 50)
     with django_assert_max_num_queries(16):
         selectors.money_overview(calls=Call.objects.filter(pk=call.pk), per_call=True)
-    with django_assert_max_num_queries(6):  # one query per kind of case, one for stuck background work
+    with django_assert_max_num_queries(len(selectors.ACTION_KINDS)):  # one query per kind of case
         groups = selectors.cases_needing_action(calls=Call.objects.filter(pk=call.pk))
-    assert sum(len(g.items) for g in groups) == 150  # 50 requests, 50 overdue proofs, 50 overdue recoveries
+    assert sum(g.count for g in groups) == 150  # 50 requests, 50 overdue proofs, 50 overdue recoveries
+    assert sum(len(g.items) for g in groups) == 15  # only the oldest five of each are read
 
 
 def test_paid_money_is_booked_to_its_budget_year_not_the_payment_date(world):
@@ -269,3 +270,32 @@ def test_paid_money_is_booked_to_its_budget_year_not_the_payment_date(world):
     DisbursementRequest.objects.filter(pk=d.pk).update(budget_year=2028)
     years = _by(selectors.money_overview(calls=Call.objects.filter(pk=world.call.pk)).years, "year")
     assert 2029 not in years and years[2028].paid == D("120001.00")
+
+
+def test_cases_needing_action_read_only_the_rows_shown(db):
+    """Count and oldest five per kind in SQL (issue 13): every query is LIMITed, whatever the number of cases."""
+    call = CallFactory()
+    _grants_with_cases(call, 12)
+    with CaptureQueriesContext(connection) as ctx:
+        groups = {g.kind: g for g in selectors.cases_needing_action(calls=Call.objects.filter(pk=call.pk))}
+    assert len(ctx.captured_queries) == len(selectors.ACTION_KINDS)
+    assert all("LIMIT 5" in q["sql"] for q in ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
+    for kind in ("disbursement_to_check", "proof_overdue", "recovery_overdue"):
+        assert groups[kind].count == 12 and len(groups[kind].items) == selectors.WINDOW
+    oldest = list(DisbursementRequest.objects.filter(state=DisbursementState.REQUESTED)
+                  .order_by("requested_at", "pk").values_list("pk", flat=True)[:selectors.WINDOW])
+    assert [i.object_id for i in groups["disbursement_to_check"].items] == oldest
+    assert groups["decision_prepared"].count == 0 and groups["decision_prepared"].items == []
+
+
+def test_one_kind_of_action_is_paginated_in_sql(db, client):
+    call = CallFactory()
+    _grants_with_cases(call, 30)
+    client.force_login(staff_user("case_worker"))
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("payments:dashboard-actions") + f"?kind=proof_overdue&call={call.pk}&seite=2")
+    html = response.content.decode()
+    assert response.status_code == 200 and "Seite 2 von 2" in html and "30 Einträge" in html
+    proofs = [q["sql"] for q in ctx.captured_queries if "payments_proofofuse" in q["sql"]]
+    assert any("COUNT(" in sql for sql in proofs) and any("LIMIT 5 OFFSET 25" in sql for sql in proofs), proofs
+    assert html.count("<tr") == 1 + 5  # the header and the five rows of page two

@@ -44,6 +44,7 @@ def test_call_dashboard(world, api):
         world.g1.application.case_number]
     assert [i["case_number"] for i in actions["disbursement_to_check"]["items"]] == [
         world.g3.application.case_number]
+    assert actions["disbursement_to_check"]["count"] == 1 and actions["decision_prepared"]["count"] == 0
 
 
 def test_program_dashboard(world, api):
@@ -91,13 +92,50 @@ def test_export_csv_by_suffix(world, api):
     assert rows[1][4] == "50000,00"
 
 
-def test_export_xlsx_by_query_param(world, api):
-    response = api.get(f"/api/v1/staff/payments/exports/recoveries/?call={world.call.pk}&format=xlsx")
-    assert response.status_code == 200
-    assert response["Content-Type"] == writer.CONTENT_TYPES["xlsx"]
-    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+@pytest.mark.parametrize("url", ["/api/v1/staff/payments/exports/recoveries/?call={call}&format=xlsx",
+                                 "/api/v1/staff/payments/exports/recoveries.xlsx?call={call}"])
+def test_export_xlsx_is_made_in_the_background(world, api, url):
+    """The workbook is never built in the request: 202 with the document, made by the worker after the commit,
+    fetched from its file URL (issue 13)."""
+    from django.test import TestCase
+
+    from downloads.models import Download, DownloadState
+    from outbox.models import OutboxMessage
+
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        response = api.get(url.format(call=world.call.pk))
+    assert response.status_code == 202, response.content
+    assert response["Content-Type"].startswith("application/json")
+    data = response.json()
+    download = Download.objects.get()
+    assert data["id"] == str(download.public_id) and data["state"] == "pending"
+    assert download.kind == "payments.dashboard_xlsx" and download.params == {"kind": "recoveries",
+                                                                             "call": world.call.pk}
+    assert response["Location"] == data["url"] and data["url"].endswith(f"/api/v1/downloads/{download.public_id}/")
+    assert not download.file and OutboxMessage.objects.filter(key=f"download:{download.pk}").count() == 1
+    assert api.get(data["file_url"]).status_code == 404  # not ready yet
+
+    # asking again while it is being made gives the same document
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        again = api.get(url.format(call=world.call.pk))
+    assert again.status_code == 202 and again.json()["id"] == data["id"] and Download.objects.count() == 1
+
+    for callback in callbacks:
+        callback()
+    assert api.get(data["url"]).json()["state"] == DownloadState.READY
+    file = api.get(data["file_url"])
+    assert file.status_code == 200 and file["Content-Type"] == writer.CONTENT_TYPES["xlsx"]
+    sheet = load_workbook(io.BytesIO(b"".join(file.streaming_content))).worksheets[0]
     assert sheet.cell(row=1, column=1).value == "Aktenzeichen"
     assert sheet.max_row == 3
+
+
+def test_export_xlsx_bad_scope_records_nothing(world, api):
+    from downloads.models import Download
+
+    assert api.get("/api/v1/staff/payments/exports/grants.xlsx?call=999999").status_code == 404
+    assert api.get("/api/v1/staff/payments/exports/grants/?format=xlsx&program=x").status_code == 404
+    assert not Download.objects.exists()
 
 
 def test_export_defaults_to_csv(world, api):
@@ -122,6 +160,7 @@ def test_schema_lists_the_endpoints(db):
     assert "/api/v1/staff/payments/dashboard/{id}/" in paths
     assert "/api/v1/staff/payments/program-dashboard/{id}/" in paths
     export = paths["/api/v1/staff/payments/exports/{id}/"]["get"]
-    assert {"text/csv", writer.CONTENT_TYPES["xlsx"]} <= set(export["responses"]["200"]["content"])
+    assert {"text/csv"} <= set(export["responses"]["200"]["content"])
+    assert "202" in export["responses"]
     totals = schema["components"]["schemas"]["DashboardFigures"]["properties"]["paid"]
     assert totals["type"] == "string" and totals["format"] == "decimal"
