@@ -2,13 +2,12 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from downloads.views import request_and_show
-from foundation.files import content_disposition, download_name
+from foundation.exports import download
 from foundation.paging import page_number_of, paginate
 
 from .. import documents, selectors
@@ -55,26 +54,22 @@ def ranking(request, call_id: int):
         "what_if_form": what_if_form, "staff": staff, "outcome_labels": dict(DecisionOutcome.choices)})
 
 
-def _download(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition(filename)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @login_required
 def ranking_csv(request, call_id: int):
+    """The current list as CSV, streamed row by row from the (cached) ranking."""
     panel = selectors.panel_for_call(call_id)
-    return _download(documents.ranking_csv(visible_ranking(request, panel)), content_type="text/csv; charset=utf-8",
-                     filename=download_name("Rangliste", "Aufruf", call_id, ext="csv"))
+    rows = visible_ranking(request, panel).rows  # the permission is asked before the answer starts
+    return download("csv", filename=f"Rangliste-Aufruf-{panel.call_id}", columns=documents.ranking_columns(),
+                    rows=rows)
 
 
 @login_required
+@require_POST
 def ranking_xlsx(request, call_id: int):
+    """The current list as Excel workbook, made in the background (jury.downloads) like the PDF."""
     panel = selectors.panel_for_call(call_id)
-    return _download(documents.ranking_xlsx(visible_ranking(request, panel)), content_type=XLSX,
-                     filename=download_name("Rangliste", "Aufruf", call_id, ext="xlsx"))
+    return request_and_show(request, kind="jury.ranking_xlsx", params={"call_id": panel.call_id},
+                            back=reverse("jury:ranking", args=[call_id]))
 
 
 @login_required
@@ -85,5 +80,3 @@ def ranking_pdf(request, call_id: int):
     return request_and_show(request, kind="jury.ranking_pdf", params={"call_id": panel.call_id},
                             back=reverse("jury:ranking", args=[call_id]))
 
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -160,8 +160,9 @@ TABLE = {
     "jury:panel-reopen": writes(CASE_WORK),
     "jury:ranking": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF),
     "jury:ranking-csv": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF),
-    "jury:ranking-xlsx": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF),
-    # the PDF is requested (POST) and made in the background, then fetched from downloads/
+    # the PDF and the workbook are requested (POST) and made in the background, then fetched from downloads/
+    "jury:ranking-xlsx": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF, get=False,
+                              act=(PANEL | STAFF, {OTHER_JUROR} | STAFF, None)),
     "jury:ranking-pdf": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF, get=False,
                              act=(PANEL | STAFF, {OTHER_JUROR} | STAFF, None)),
     "jury:session": jury(PANEL | STAFF, {OTHER_JUROR} | STAFF),

@@ -1,15 +1,19 @@
 """The jury's pages: roles and exclusions, declaration, scoring, panel management, ranking, session."""
 
+import io
 import re
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core.cache import cache
+from django.test import TestCase
 from django.urls import reverse
 
 from applications.enums import ApplicationState as S
 from applications.models import Application
 from audit.models import AuditEntry
+from foundation.exports import CONTENT_TYPES
 from jury.enums import AffiliationKind, Declaration, ExclusionKind, SheetState
 from jury.models import Affiliation, Assignment, Decision, Panel, Score, ScoreSheet, Session
 from jury.services import sync_exclusions
@@ -400,8 +404,10 @@ def test_ranking_permissions(client, who, status):
             "other_panel": lambda: add_member(other_panel).user, "applicant": lambda: member_of(first.lead),
             "jury_role_only": lambda: UserFactory(roles=["jury"])}[who]()
     c = login(client, user)
-    for name in ("jury:ranking", "jury:ranking-csv", "jury:ranking-xlsx", "jury:session"):
+    for name in ("jury:ranking", "jury:ranking-csv", "jury:session"):
         assert c.get(reverse(name, args=[call.pk])).status_code == status
+    for name in ("jury:ranking-xlsx", "jury:ranking-pdf"):  # requested: a page of the document, or refused
+        assert c.post(reverse(name, args=[call.pk])).status_code == (302 if status == 200 else status)
     if status == 200:
         assert "Was wäre, wenn" not in c.get(reverse("jury:ranking", args=[call.pk])).content.decode()
 
@@ -414,8 +420,13 @@ def test_excluded_member_sees_no_row_of_that_application(client):
     c = login(client, member.user)
     html = c.get(reverse("jury:ranking", args=[call.pk])).content.decode()
     assert second.case_number in html and first.case_number not in html and first.title not in html
-    csv = c.get(reverse("jury:ranking-csv", args=[call.pk])).content.decode("utf-8-sig")
+    csv = b"".join(c.get(reverse("jury:ranking-csv", args=[call.pk])).streaming_content).decode("utf-8-sig")
     assert second.case_number in csv and first.case_number not in csv
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        requested = c.post(reverse("jury:ranking-xlsx", args=[call.pk]))
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(c.get(requested["Location"] + "datei/").streaming_content)))
+    cells = " ".join(str(v) for row in workbook.active.iter_rows(values_only=True) for v in row)
+    assert second.case_number in cells and first.case_number not in cells
 
 
 def test_what_if_shows_another_budget_and_changes_nothing(client):
@@ -451,20 +462,19 @@ def test_downloads_of_the_current_list(client):
     response = c.get(reverse("jury:ranking-csv", args=[call.pk]))
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == f'attachment; filename="Rangliste-Aufruf-{call.pk}.csv"'
-    text = response.content.decode("utf-8-sig")
+    assert response.streaming  # row by row, not built whole in the request
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert first.case_number in text and second.case_number in text and text.startswith("Platz;Aktenzeichen")
-    response = c.get(reverse("jury:ranking-xlsx", args=[call.pk]))
-    assert response["Content-Type"].endswith("spreadsheetml.sheet") and response.content[:2] == b"PK"
-    from django.test import TestCase
-
-    assert c.get(reverse("jury:ranking-pdf", args=[call.pk])).status_code == 405  # requested, not rendered inline
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        requested = c.post(reverse("jury:ranking-pdf", args=[call.pk]))
-    assert requested.status_code == 302
-    response = c.get(requested["Location"] + "datei/")
-    assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
-    assert response["Content-Disposition"] == f'attachment; filename="Rangliste-Aufruf-{call.pk}.pdf"'
+    for name, ext, content_type, magic in (("jury:ranking-xlsx", "xlsx", CONTENT_TYPES["xlsx"], b"PK"),
+                                           ("jury:ranking-pdf", "pdf", "application/pdf", b"%PDF")):
+        assert c.get(reverse(name, args=[call.pk])).status_code == 405  # requested, not built in the request
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            requested = c.post(reverse(name, args=[call.pk]))
+        assert requested.status_code == 302
+        response = c.get(requested["Location"] + "datei/")
+        assert response["Content-Type"] == content_type
+        assert b"".join(response.streaming_content).startswith(magic)
+        assert response["Content-Disposition"] == f'attachment; filename="Rangliste-Aufruf-{call.pk}.{ext}"'
 
 
 @pytest.mark.parametrize("n", [1, 10])
@@ -592,19 +602,22 @@ def test_score_page_is_read_only_after_the_session(client, session_setup):
 def test_ranking_downloads_neutralise_formulas_in_titles(client, fmt):
     """Defect 11: a title a spreadsheet would run as a formula is written with a leading apostrophe."""
     import csv
-    import io
 
     from openpyxl import load_workbook
 
     injection = '=HYPERLINK("http://x","y")'
     call, panel, first, second = scored_call()
     Application.objects.filter(pk=first.pk).update(title=injection)
-    response = login(client, staff_user()).get(reverse(f"jury:ranking-{fmt}", args=[call.pk]))
+    c = login(client, staff_user())
     if fmt == "csv":
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+        content = b"".join(c.get(reverse("jury:ranking-csv", args=[call.pk])).streaming_content)
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     else:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            requested = c.post(reverse("jury:ranking-xlsx", args=[call.pk]))
+        content = b"".join(c.get(requested["Location"] + "datei/").streaming_content)
         rows = [["" if v is None else str(v) for v in row]
-                for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)]
+                for row in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)]
     titles = {row[1]: row[2] for row in rows[1:]}
     assert titles[first.case_number] == "'" + injection
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
