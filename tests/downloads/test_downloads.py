@@ -126,19 +126,20 @@ def test_unknown_kinds_and_bad_parameters_are_clear_errors_that_change_nothing()
     assert not Download.objects.exists()
 
 
-def test_the_api_requests_polls_and_fetches_a_document():
+@pytest.mark.parametrize(("kind", "ext", "magic"), [("jury.ranking_pdf", "pdf", b"%PDF"),
+                                                    ("jury.ranking_xlsx", "xlsx", b"PK")])
+def test_the_api_requests_polls_and_fetches_a_document(kind, ext, magic):
     call, *_ = scored_call()
     api = APIClient()
     api.force_authenticate(staff_user())
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = api.post("/api/v1/downloads/", {"kind": "jury.ranking_pdf", "params": {"call_id": call.pk}},
-                            format="json")
+        response = api.post("/api/v1/downloads/", {"kind": kind, "params": {"call_id": call.pk}}, format="json")
     assert response.status_code == 202, response.content
     public_id = response.json()["id"]
     state = api.get(f"/api/v1/downloads/{public_id}/").json()
-    assert state["state"] == "ready" and state["filename"] == f"Rangliste-Aufruf-{call.pk}.pdf"
+    assert state["state"] == "ready" and state["filename"] == f"Rangliste-Aufruf-{call.pk}.{ext}"
     file = api.get(f"/api/v1/downloads/{public_id}/file/")
-    assert file.status_code == 200 and b"".join(file.streaming_content).startswith(b"%PDF")
+    assert file.status_code == 200 and b"".join(file.streaming_content).startswith(magic)
 
 
 def test_the_dashboard_workbook_is_made_in_the_background(client):
