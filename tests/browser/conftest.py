@@ -90,13 +90,14 @@ def _visible_text(page) -> str:
 
 def log_in(page, user_or_email, password: str = PASSWORD, *, expect_totp: bool | None = None,
            via_form: bool = False):
-    """Sign in and land on the start page.
+    """Sign in.
 
     By default the browser gets the session cookie of a login made on the server (Django's
     ``force_login``, which tests/conftest.py extends to record the second factor for users with TOTP,
-    as allauth's login stage does): one page load instead of three and no wait for the next TOTP step.
-    ``via_form=True`` goes through the real login form and the TOTP step; the tests of the login pages,
-    the sign-up journey and each role's start page (tests/browser/test_start_pages.py) do.
+    as allauth's login stage does) and stays where it is: no page load, no wait for the next TOTP step;
+    the test opens the page it is about. ``via_form=True`` goes through the real login form and the TOTP
+    step and lands on the start page; the tests of the login pages, the sign-up journey, the money journey
+    and each role's start page (tests/browser/test_start_pages.py) do.
     """
     from accounts.models import User
 
@@ -116,8 +117,6 @@ def _log_in_with_cookie(page, user):
     # pytest-django's live server listens on localhost; a cookie is not bound to the port.
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "domain": "localhost",
                                "path": "/"}])
-    page.goto("/")
-    assert "/accounts/login/" not in page.url, f"login of {user.email} failed: {_visible_text(page)}"
     return user
 
 
