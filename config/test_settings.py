@@ -30,7 +30,10 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
-WHITENOISE_AUTOREFRESH = True
+# Static files do not change during a run: WhiteNoise indexes them once (from the finders; STATIC_ROOT is an
+# empty directory, nothing is collected in tests) instead of looking each one up per request.
+WHITENOISE_AUTOREFRESH = False
+STATIC_ROOT = tempfile.mkdtemp(prefix="shh-test-static-")
 WHITENOISE_USE_FINDERS = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 

@@ -48,11 +48,24 @@ def _fresh_state(transactional_db):
         Group.objects.get_or_create(name=role)
 
 
-@pytest.fixture
-def page(browser, live_server):
+@pytest.fixture(scope="session")
+def _context(browser, live_server):
+    """One browser context per test process: its HTTP cache keeps the style sheets, fonts and scripts, so
+    a test does not load them again. What a person would carry from one visit to the next — cookies (the
+    session), local and session storage — is cleared before each test by the ``page`` fixture."""
     context = browser.new_context(base_url=live_server.url, locale="de-DE", timezone_id="Europe/Berlin",
                                   viewport={"width": 1280, "height": 800})
     context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(_context):
+    context = _context
+    context.clear_cookies()
+    for old in context.pages:
+        old.close()
     page = context.new_page()
     page.js_errors = []  # uncaught JavaScript errors
     page.broken_assets = []  # CSS, fonts, scripts that did not load (axe would check unstyled pages)
@@ -61,7 +74,9 @@ def page(browser, live_server):
         f"{r.status} {r.url}"))
     page.on("requestfailed", lambda r: "/static/" in r.url and page.broken_assets.append(f"failed {r.url}"))
     yield page
-    context.close()
+    if page.url.startswith("http"):
+        page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+    page.close()
 
 
 def totp_code(user, *, valid_for: float = 3.0) -> str:
