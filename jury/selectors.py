@@ -81,7 +81,7 @@ def panel_for_call(call_id: int) -> Panel:
 
 
 def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int, Decimal] | None = None,
-            exclude_for_user=None) -> Ranking:
+            exclude_for_user=None, panel: Panel | None = None) -> Ranking:
     """The ranking list and the budget-constrained recommendation of a call.
 
     `exclude_for_user` hides the rows of applications that member is excluded from.
@@ -93,9 +93,11 @@ def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int
     a cheaper application below it may still be recommended.
 
     A what-if passes another `budget`; the tranches are then scaled to it (or given as `year_budgets`).
-    Nothing is written.
+    Nothing is written. ``panel`` saves reading the call's panel again when the caller has it (with its
+    call's program); the call's budget years are read from ``call`` (prefetched, if the caller did).
     """
-    panel = Panel.objects.select_related("call__program").get(call=call)
+    if panel is None or panel.call_id != call.pk:
+        panel = Panel.objects.select_related("call__program").get(call=call)
     criteria = list(panel.call.program.criteria.order_by("order", "pk"))
     tranches = {y.year: y.amount for y in call.budget_years.all()}
     what_if = budget is not None
@@ -308,7 +310,7 @@ def result_for(*, panel: Panel, viewer, budget: Decimal | None = None) -> Rankin
     """The list a viewer sees on every page, API answer and document: the recorded result once a session
     is closed, the live list before (or a what-if, which never shows a recorded result)."""
     closed = closed_session_of(panel) if budget is None else None
-    result = from_snapshot(closed) if closed is not None else ranking(call=panel.call, budget=budget)
+    result = from_snapshot(closed) if closed is not None else ranking(call=panel.call, budget=budget, panel=panel)
     if viewer is not None:
         result.rows = _visible_rows(viewer, panel, result.rows)
     return result

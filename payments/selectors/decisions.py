@@ -79,7 +79,8 @@ class Candidate:
 
 
 def budget_overview(call: Call) -> list[YearBudget]:
-    return [YearBudget(y.year, y.amount, y.committed) for y in call.budget_years.order_by("year")]
+    """The call's budget years in order (from ``call.budget_years.all()``: prefetched by the page)."""
+    return [YearBudget(y.year, y.amount, y.committed) for y in sorted(call.budget_years.all(), key=lambda y: y.year)]
 
 
 def _candidates(call: Call, applications) -> list[Candidate]:
@@ -111,9 +112,11 @@ def _rank_order(call: Call) -> dict[int, int]:
     from jury.models import Panel
     from jury.selectors import ranking
 
-    if not Panel.objects.filter(call=call).exists():
+    try:
+        rows = ranking(call=call).rows
+    except Panel.DoesNotExist:
         return {}
-    return {row.application_id: row.position for row in ranking(call=call).rows if row.position is not None}
+    return {row.application_id: row.position for row in rows if row.position is not None}
 
 
 def decidable_applications(call: Call) -> tuple[list[Candidate], list[Candidate]]:

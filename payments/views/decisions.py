@@ -105,7 +105,8 @@ def call_list(request):
 @login_required
 def call_decisions(request, call_pk: int):
     require_perm(request, "accounts.view_staff_area")
-    call = get_object_or_404(Call.objects.select_related("program"), pk=call_pk)
+    # the budget years once for the overview, the candidates' tranche check and the ranking
+    call = get_object_or_404(Call.objects.select_related("program").prefetch_related("budget_years"), pk=call_pk)
     recommended, reserve = selectors.decidable_applications(call)
     # Four lists; each shows its first page with its count, and ?liste=… shows one of them page by page.
     lists = {"offen": selectors.pending_decisions(call), "empfohlen": recommended, "nachrueckliste": reserve,

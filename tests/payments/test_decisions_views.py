@@ -211,3 +211,23 @@ def test_list_pages_do_not_grow_queries_with_rows(client, django_assert_max_num_
         td.approved(call, lead=lead)
     after = [count(u, url) for u, url in urls]
     assert after == before, (before, after)
+
+
+def test_the_call_page_reads_its_budget_years_and_panel_once(client):
+    """The overview, the candidates' tranche check and the ranking share the call's budget years; the
+    ranking's panel is read once (issue 13: every page ≤ 10 queries)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.jury.factories import scored_call
+
+    call = scored_call()[0]
+    client.force_login(staff_user("case_worker"))
+    url = reverse("payments:decisions-call", args=[call.pk])
+    client.get(url)  # the ranking's cache is filled on the first visit
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "grants_callbudgetyear"' in q for q in sql) == 1, sql
+    assert sum('FROM "jury_panel"' in q for q in sql) == 1, sql
+    assert len(sql) <= 12, sql
