@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
+from rules.permissions import ObjectPermissionBackend
 
 from .enums import STAFF_ROLES, MembershipState, MunicipalityKind, Role
 from .keys import validate_official_key
@@ -29,6 +30,31 @@ class UserManager(BaseUserManager):
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra)
+
+
+def _model_permissions() -> frozenset[str]:
+    """Every "app_label.codename" the models define (default and Meta.permissions): what the permission
+    table holds and the model backend can grant."""
+    if _MODEL_PERMISSIONS is None:
+        from django.apps import apps
+
+        names = set()
+        for model in apps.get_models():
+            opts = model._meta
+            names.update(f"{opts.app_label}.{action}_{opts.model_name}" for action in opts.default_permissions)
+            names.update(f"{opts.app_label}.{codename}" for codename, _name in opts.permissions)
+        globals()["_MODEL_PERMISSIONS"] = frozenset(names)
+    return _MODEL_PERMISSIONS
+
+
+def _rules_only(perm: str) -> bool:
+    import rules
+
+    return rules.perm_exists(perm) and perm not in _model_permissions()
+
+
+_MODEL_PERMISSIONS: frozenset[str] | None = None
+_RULES_BACKEND = ObjectPermissionBackend()
 
 
 class User(AbstractUser):
@@ -67,8 +93,17 @@ class User(AbstractUser):
         """Ask the backends, also for a superuser. Django lets `is_superuser` pass every permission, which
         bypassed the named rules (`rules.add_perm`): an administrator could close a jury session they do
         not chair, record its decisions or act for a municipality. Roles decide; the Django admin keeps
-        working because the model backend grants a superuser every model permission (asked without obj)."""
-        return self.is_active and _user_has_perm(self, perm, obj)
+        working because the model backend grants a superuser every model permission (asked without obj).
+
+        A named rule that is no model permission is answered by the rules alone: the model backend could
+        only say no to it (it grants what is in the permission table, made from the models), after reading
+        every permission of the user and their groups (two queries on each page that asks such a rule and
+        gets a no)."""
+        if not self.is_active:
+            return False
+        if _rules_only(perm):
+            return _RULES_BACKEND.has_perm(self, perm, obj)
+        return _user_has_perm(self, perm, obj)
 
     @property
     def is_staff_role(self) -> bool:

@@ -59,3 +59,19 @@ def test_a_superuser_keeps_the_django_admin(superuser, client):
 def test_an_inactive_superuser_has_no_permission(superuser):
     superuser.is_active = False
     assert not superuser.has_perm("applications.change_application")
+
+
+def test_a_named_rule_is_answered_by_the_rules_alone_and_model_permissions_still_by_the_tables(
+        superuser, django_assert_num_queries):
+    """A named rule that is no model permission costs no query for a "no" (the model backend, which could
+    only say no, read every permission of the user and their groups); a model permission still comes from
+    the tables, so the superuser keeps the Django admin."""
+    from tests.factories import UserFactory
+
+    jury_member = UserFactory(roles=["jury"])
+    assert jury_member.role_names  # the roles are read once, before counting
+    with django_assert_num_queries(0):
+        assert not jury_member.has_perm("jury.manage_panel")
+        assert not jury_member.has_perm("accounts.view_staff_area")
+    assert superuser.has_perm("payments.change_grant") and superuser.has_perm("grants.add_call")
+    assert not jury_member.has_perm("payments.change_grant")
