@@ -80,7 +80,7 @@ def _published(*, topic: int | None = None, landkreis: str | None = None, progra
     so that a filter never reveals what a program keeps back."""
     grants = Grant.objects.filter(state__in=PUBLISHED_STATES)
     if programs is None and (topic is not None or landkreis):
-        programs = _programs()
+        programs = all_programs()
     if topic is not None:
         grants = grants.filter(
             Exists(Application.topics.through.objects.filter(application_id=OuterRef("application_id"),
@@ -100,7 +100,8 @@ def _publishing(programs: dict, *fields) -> list[int]:
     return [p.pk for p in programs.values() if all(p.publishes(f) for f in fields)]
 
 
-def _programs() -> dict[int, FundingProgram]:
+def all_programs() -> dict[int, FundingProgram]:
+    """Every program with what it publishes, by id (one query, shared by the reads of one page)."""
     return {p.pk: p for p in FundingProgram.objects.only("pk", "name", "open_data_fields")}
 
 
@@ -118,7 +119,7 @@ class PublishedProjects(Sequence):
         self._programs = programs
         self._groups = None
 
-    def _by_program_and_year(self) -> list[dict]:
+    def by_program_and_year(self) -> list[dict]:
         """Count and sum of the grants per program and starting year: one query that gives the length,
         the fields shown and the funds per year (a few rows, however many projects)."""
         if self._groups is None:
@@ -128,7 +129,7 @@ class PublishedProjects(Sequence):
         return self._groups
 
     def __len__(self) -> int:
-        return sum(g["n"] for g in self._by_program_and_year())
+        return sum(g["n"] for g in self.by_program_and_year())
 
     def count(self) -> int:  # for Django's Paginator
         return len(self)
@@ -153,7 +154,7 @@ class PublishedProjects(Sequence):
         """The fields that at least one of the projects publishes."""
         programs = self.programs()
         return set().union(*(programs[g["call__program"]].open_data_fields or ()
-                             for g in self._by_program_and_year()))
+                             for g in self.by_program_and_year()))
 
     def _rows(self):
         return (self.grants.select_related("application__lead__landkreis")
@@ -196,8 +197,8 @@ def published_projects(*, topic: int | None = None, landkreis: str | None = None
     Landkreis (5-digit key) or kreisfreie Stadt (8-digit key). A filter matches only projects whose
     program publishes that field, so a filter never reveals what the program keeps back. ``language``
     fixes the language of the status words (the files and the API are German); ``programs`` (from
-    ``programs()``) saves the query for them when the caller has them already."""
-    programs = _programs() if programs is None else programs
+    ``all_programs()``) saves the query for them when the caller has them already."""
+    programs = all_programs() if programs is None else programs
     return PublishedProjects(_published(topic=topic, landkreis=landkreis, programs=programs), programs,
                              language=language)
 
@@ -251,22 +252,17 @@ def funds_by_year(projects: PublishedProjects) -> list[FundsRow]:
     the amount and the funding period; sorted by year. From the per-program and year sums of the list."""
     publishing = set(_publishing(projects.programs(), F.GRANT_AMOUNT, F.PERIOD))
     totals = defaultdict(lambda: (Decimal("0.00"), 0))
-    for g in projects._by_program_and_year():
+    for g in projects.by_program_and_year():
         if g["call__program"] in publishing:
             amount, n = totals[str(g["year"])]
             totals[str(g["year"])] = (amount + g["total"], n + g["n"])
     return _rows(dict(totals), {k: k for k in totals})
 
 
-def programs() -> dict[int, FundingProgram]:
-    """Every program with what it publishes, by id (one query, shared by the reads of one page)."""
-    return _programs()
-
-
 def filter_choices(programs: dict | None = None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(topics, regions) that published projects have, for the filter form; regions are the Landkreise
     and the cities outside any Landkreis, as (official key, name). Two queries (three without ``programs``)."""
-    programs = _programs() if programs is None else programs
+    programs = all_programs() if programs is None else programs
     topics = (Topic.objects.filter(pk__in=_published().values("application__topics"),
                                    program__in=_publishing(programs, F.TOPICS))
               .order_by("program__name", "number"))

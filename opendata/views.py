@@ -27,7 +27,7 @@ def _chart_height(rows) -> int:
 
 @require_safe
 def page(request):
-    programs = selectors.programs()
+    programs = selectors.all_programs()
     topics, landkreise = selectors.filter_choices(programs)
     form = ProjectFilterForm(request.GET or None, topics=topics, landkreise=landkreise)
     projects = selectors.published_projects(**form.filters(), programs=programs)
