@@ -259,6 +259,12 @@ class Notice(models.Model):
     issued_on = models.DateField(_("Datum des Bescheids"))
     created_at = models.DateTimeField(auto_now_add=True)
 
+    @staticmethod
+    def grant_outbox_key(grant_id: int) -> str:
+        """The outbox key of the work that makes a grant's notice (the promise of payments.services.decisions;
+        a run of a call's notices counts its failures by it)."""
+        return f"notice:grant:{grant_id}"
+
     class Meta:
         verbose_name = _("Bescheid")
         verbose_name_plural = _("Bescheide")

@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 
 from outbox.models import OutboxMessage
 
-from ..enums import NoticeKind
-from ..models import Notice, NoticeRun
+from ..enums import GrantState, NoticeKind
+from ..models import Grant, Notice, NoticeRun
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def progress(run: NoticeRun) -> Progress:
     done = Notice.objects.filter(grant_id__in=run.grant_ids, kind=NoticeKind.GRANT).count()
     failed = 0
     if done < run.total:
-        failed = (OutboxMessage.objects.filter(key__in=[f"notice:grant:{pk}" for pk in run.grant_ids],
+        failed = (OutboxMessage.objects.filter(key__in=[Notice.grant_outbox_key(pk) for pk in run.grant_ids],
                                                state=OutboxMessage.State.FAILED)
                   .exclude(object_id__in=Notice.objects.filter(grant_id__in=run.grant_ids, kind=NoticeKind.GRANT)
                            .values("grant_id")).count())
@@ -43,3 +44,10 @@ def notice_run(pk: int) -> NoticeRun:
 
 def notice_runs_of(call_id: int):
     return NoticeRun.objects.filter(call_id=call_id).order_by("-pk")
+
+
+def grants_awaiting_notice(call_id: int):
+    """Approved grants of the call whose notice is not stored yet."""
+    has_notice = Notice.objects.filter(grant=OuterRef("pk"), kind=NoticeKind.GRANT)
+    return (Grant.objects.filter(call_id=call_id, state=GrantState.APPROVED).exclude(Exists(has_notice))
+            .select_related("application").order_by("pk"))

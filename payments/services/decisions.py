@@ -288,7 +288,7 @@ def _dispatch_notice(decision: Decision, grant: Grant | None) -> None:
 
 def grant_notice_promise(grant: Grant) -> dict:
     """The outbox entries of notices (also used by reconciliation, payments/services/reconcile.py)."""
-    return {"task": "payments.render_grant_notice", "key": f"notice:grant:{grant.pk}",
+    return {"task": "payments.render_grant_notice", "key": Notice.grant_outbox_key(grant.pk),
             "kwargs": {"grant_id": grant.pk}, "obj": grant, "label": f"Zuwendungsbescheid {grant.case_number}"}
 
 

@@ -8,25 +8,16 @@ still open returns that run.
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from audit.services import record
 from grants.models import Call
 from outbox.services import promise_all
 
-from ..enums import GrantState, NoticeKind
 from ..exceptions import PaymentsError
-from ..models import Grant, Notice, NoticeRun
-from ..selectors.notice_runs import progress
+from ..models import NoticeRun
+from ..selectors.notice_runs import grants_awaiting_notice, progress
 from .decisions import grant_notice_promise
-
-
-def grants_awaiting_notice(call_id: int):
-    """Approved grants of the call whose notice is not stored yet."""
-    has_notice = Notice.objects.filter(grant=OuterRef("pk"), kind=NoticeKind.GRANT)
-    return (Grant.objects.filter(call_id=call_id, state=GrantState.APPROVED).exclude(Exists(has_notice))
-            .select_related("application").order_by("pk"))
 
 
 def start_notice_run(*, actor, call_id: int) -> NoticeRun:

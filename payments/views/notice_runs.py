@@ -28,7 +28,7 @@ def start(request, call_pk: int):
         return redirect("payments:notice-run", pk=run.pk)
     latest = selectors.notice_runs_of(call.pk).first()
     return render(request, "payments/decisions/notice_run_start.html", {
-        "call": call, "waiting": services.grants_awaiting_notice(call.pk).count(),
+        "call": call, "waiting": selectors.grants_awaiting_notice(call.pk).count(),
         "latest": latest, "latest_progress": selectors.progress(latest) if latest else None})
 
 
