@@ -63,20 +63,21 @@ def ranking_csv(request, call_id: int):
                     rows=rows)
 
 
+def _request_document(request, call_id: int, kind: str):
+    """The live list as a document made in the background (jury.downloads): requested here, fetched from
+    „Meine Dokumente“ when ready; who may have it is the maker's permission (request_download)."""
+    panel = selectors.panel_for_call(call_id)
+    return request_and_show(request, kind=kind, params={"call_id": panel.call_id},
+                            back=reverse("jury:ranking", args=[call_id]))
+
+
 @login_required
 @require_POST
 def ranking_xlsx(request, call_id: int):
-    """The current list as Excel workbook, made in the background (jury.downloads) like the PDF."""
-    panel = selectors.panel_for_call(call_id)
-    return request_and_show(request, kind="jury.ranking_xlsx", params={"call_id": panel.call_id},
-                            back=reverse("jury:ranking", args=[call_id]))
+    return _request_document(request, call_id, "jury.ranking_xlsx")
 
 
 @login_required
 @require_POST
 def ranking_pdf(request, call_id: int):
-    """The live list as PDF is made in the background (jury.downloads): requested here, fetched when ready."""
-    panel = selectors.panel_for_call(call_id)  # who may have it: the maker's permission (request_download)
-    return request_and_show(request, kind="jury.ranking_pdf", params={"call_id": panel.call_id},
-                            back=reverse("jury:ranking", args=[call_id]))
-
+    return _request_document(request, call_id, "jury.ranking_pdf")
