@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager, _user_has_perm
 from django.core.validators import RegexValidator
 from django.db import models
@@ -32,19 +34,18 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+@cache
 def _model_permissions() -> frozenset[str]:
     """Every "app_label.codename" the models define (default and Meta.permissions): what the permission
     table holds and the model backend can grant."""
-    if _MODEL_PERMISSIONS is None:
-        from django.apps import apps
+    from django.apps import apps
 
-        names = set()
-        for model in apps.get_models():
-            opts = model._meta
-            names.update(f"{opts.app_label}.{action}_{opts.model_name}" for action in opts.default_permissions)
-            names.update(f"{opts.app_label}.{codename}" for codename, _name in opts.permissions)
-        globals()["_MODEL_PERMISSIONS"] = frozenset(names)
-    return _MODEL_PERMISSIONS
+    names = set()
+    for model in apps.get_models():
+        opts = model._meta
+        names.update(f"{opts.app_label}.{action}_{opts.model_name}" for action in opts.default_permissions)
+        names.update(f"{opts.app_label}.{codename}" for codename, _name in opts.permissions)
+    return frozenset(names)
 
 
 def _rules_only(perm: str) -> bool:
@@ -53,7 +54,6 @@ def _rules_only(perm: str) -> bool:
     return rules.perm_exists(perm) and perm not in _model_permissions()
 
 
-_MODEL_PERMISSIONS: frozenset[str] | None = None
 _RULES_BACKEND = ObjectPermissionBackend()
 
 
