@@ -7,11 +7,10 @@ Response → POST to our ACS URL.
 """
 
 import logging
-import time
 
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.core import mail
 from django.test import Client
@@ -24,6 +23,7 @@ from applications.models import Application
 from tests.accounts import saml_idp
 from tests.accounts.saml_idp import BPK2, GIVEN_NAME, MAIL, SURNAME, TRUST_LEVEL
 from tests.factories import CallFactory, MunicipalityFactory, UserFactory, member_of
+from tests.totp import code_for_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -240,4 +240,4 @@ def test_login_page_shows_the_configured_providers(client, bundid):
 
 
 def totp_code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return code_for_secret(secret)

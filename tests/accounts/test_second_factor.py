@@ -5,12 +5,11 @@ has no password form of its own; changing or removing a factor needs the current
 change of a factor is audited and mailed to its owner.
 """
 
-import time
 
 import pytest
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
@@ -20,6 +19,7 @@ from rest_framework.authtoken.models import Token
 from audit.models import AuditEntry
 from tests.conftest import _plain_force_login
 from tests.factories import UserFactory
+from tests.totp import code_for_secret
 
 PASSWORD = "Geheim-Passwort-123"  # the factories' password
 STAFF_PAGES = ["/pruefung/aufrufe/", "/kommunen/pruefung/", "/zuwendungen/dashboard/", "/admin/",
@@ -35,7 +35,7 @@ def _fresh_rate_limits():
 
 
 def code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return code_for_secret(secret)
 
 
 @pytest.fixture

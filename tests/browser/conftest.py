@@ -7,7 +7,6 @@ the tests make while the browser is open.
 """
 
 import os
-import time
 
 import pytest
 from django.contrib.auth.models import Group
@@ -15,6 +14,7 @@ from django.core.cache import cache
 
 from accounts.enums import Role
 from tests.services import chromium_path
+from tests.totp import code_for
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -80,23 +80,8 @@ def page(_context):
 
 
 def totp_code(user, *, valid_for: float = 3.0) -> str:
-    """The current TOTP code of a user set up with tests.factories.staff_user.
-
-    allauth accepts only the current time step (MFA_TOTP_TOLERANCE = 0), so when the step ends
-    within ``valid_for`` seconds this waits for the next one rather than send a stale code.
-    """
-    from allauth.mfa import app_settings
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-    from allauth.mfa.utils import decrypt
-
-    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-    secret = decrypt(authenticator.data["secret"])
-    period = app_settings.TOTP_PERIOD
-    left = period - time.time() % period
-    if left < valid_for:
-        time.sleep(left + 0.05)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+    """The current TOTP code of a user set up with tests.factories.staff_user (tests/totp.py)."""
+    return code_for(user, valid_for=valid_for)
 
 
 def _visible_text(page) -> str:
