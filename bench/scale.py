@@ -29,7 +29,7 @@ filter, same order, the model's short columns), rendered with a trivial template
 behind the same middleware and login. Ratio = median page time / median bare time.
 
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/shh_scale_bench .venv/bin/python bench/scale.py
-      [--sizes 100,1000,10000] [--quick] [--runs 5]
+      [--sizes 100,1000,10000] [--quick] [--runs 5] [--only jury] [--sql]
 PostgreSQL only. It builds its own throw-away database (``<name>_test``); it asserts nothing. Settings are the
 test settings (local-memory cache, eager tasks), as in the other benches.
 """
@@ -365,11 +365,15 @@ def median_ms(client, url, runs):
     return statistics.median(times) * 1000
 
 
-def measure(client, url, runs):
+def measure(client, url, runs, *, show_sql=False):
     SEEN.clear()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
+    if show_sql:
+        print(f"\n{url}")
+        for number, query in enumerate(ctx.captured_queries, 1):
+            print(f"  {number:>2}. {query['sql'][:300]}")
     queries, size = len(ctx.captured_queries), len(response.content)
     seen = max(SEEN, key=lambda s: _count(s[1])) if SEEN else None
     rows = _count(seen[1]) if seen else 0
@@ -412,6 +416,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="100 applications only")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="", help="measure only the lists whose route contains this text")
+    parser.add_argument("--sql", action="store_true", help="print the queries of each list (first 300 characters)")
     args = parser.parse_args()
     sizes = [100] if args.quick else sorted(int(s) for s in args.sizes.split(","))
     if connection.vendor != "postgresql":
@@ -445,7 +450,8 @@ def main():
                 if lists is None:
                     lists = [entry for entry in discover(clients) if args.only in entry[0]]
                     print(f"{len(lists)} lists found", flush=True)
-                results = [(key, role, measure(clients[role], url, args.runs)) for key, url, role in lists]
+                results = [(key, role, measure(clients[role], url, args.runs, show_sql=args.sql))
+                           for key, url, role in lists]
                 report(size, results, final=size == sizes[-1])
     finally:
         connection.creation.destroy_test_db(old, verbosity=0)
