@@ -45,6 +45,30 @@ def test_a_second_read_comes_from_the_cache_with_fewer_queries():
     assert [r.explanation for r in again.rows] == [r.explanation for r in fresh.rows]
 
 
+def figures(row):
+    return (row.application.pk, row.application.case_number, row.application.lead.name, row.case_number,
+            row.submitted_at, row.position, row.outcome, row.final_outcome, row.n_scores, row.means, row.total,
+            row.spread, row.joint, row.grant, row.grant_by_year, row.too_few, row.disagreement, row.failed,
+            row.above_threshold, row.tie_rule, row.tie_break, row.budget_left, row.years_left, row.shortfall,
+            row.explanation)
+
+
+def test_the_cached_rows_carry_every_figure_of_the_computed_ones():
+    """The cache keeps each row as a tuple of plain figures (jury.ranking._pack): nothing may be lost or
+    rounded on the way — a reserve row, a row without complete scores, means of thirds."""
+    call, panel, first, second = scored_call()
+    score(panel, application_in_evaluation(call, grant="150000.00"), [[1, 2], [0.5, 1], [2, 1.5]])
+    application_in_evaluation(call, grant="120000.00")  # not scored: not recommended
+    fresh, computed, _n = read(call)
+    again, computed_again, _n = read(call)
+    assert computed and not computed_again
+    assert {r.outcome for r in fresh.rows} >= {O.RECOMMENDED, O.NOT_RECOMMENDED}
+    assert [figures(r) for r in again.rows] == [figures(r) for r in fresh.rows]
+    for cached, computed_row in zip(again.rows, fresh.rows, strict=True):
+        assert [str(v) for v in cached.means.values()] == [str(v) for v in computed_row.means.values()]
+        assert str(cached.total) == str(computed_row.total) and str(cached.grant) == str(computed_row.grant)
+
+
 def test_page_api_documents_and_decisions_share_one_computation(client):
     from django.urls import reverse
     from rest_framework.test import APIClient
