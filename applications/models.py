@@ -81,7 +81,8 @@ class Application(FSMModelMixin, models.Model):
                 name="application_dates_order"),
         ]
         # The case workers' list of a call (selectors.staff_applications): its filter and every order it offers
-        # read from an index, the pk as the tie-break included (tests/applications/test_list_indexes.py).
+        # read from an index, the pk as the tie-break included (tests/applications/test_list_indexes.py). The
+        # search's trigram indexes are PostgreSQL only and not declared here: migration 0006_search_trigram_indexes.
         indexes = [models.Index(fields=["call", "state", "id"], name="application_call_state"),
                    models.Index(fields=["call", "submitted_at", "id"], name="application_call_submitted"),
                    models.Index(fields=["call", "grant_amount", "id"], name="application_call_grant")]

@@ -20,6 +20,7 @@ from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.financing import split_by_year
 from applications.models import Application
+from applications.selectors import search_applications
 from foundation.amounts import ZERO
 from grants.models import Call
 
@@ -198,7 +199,7 @@ def panel_applications(panel: Panel, *, search: str = "", member_id: int | None 
             .order_by("member__user__last_name", "member__user__email"))
     qs = Application.objects.filter(call_id=panel.call_id, state__in=[ApplicationState.ELIGIBLE, *EVALUATION_STATES])
     if search:
-        qs = qs.filter(Q(case_number__icontains=search) | Q(title__icontains=search) | Q(lead__name__icontains=search))
+        qs = search_applications(qs, search)
     if member_id is not None:
         qs = qs.filter(Exists(Assignment.objects.filter(application_id=OuterRef("pk"), member_id=member_id,
                                                         member__panel=panel)))
