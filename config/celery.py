@@ -66,7 +66,17 @@ def warm_up_pdf_renderer(**_kwargs):
 
     Not in the parent before forking: Pango sets up fontconfig in a thread of its own, and a child forked
     from a process holding that thread's lock can hang on its first document (under load in CI, a child
-    killed mid-render was replaced by children that never finished a receipt or a mail)."""
+    killed mid-render was replaced by children that never finished a receipt or a mail).
+
+    Then everything the child holds so far (Django, the apps, WeasyPrint and its caches) is frozen out of the
+    garbage collector's sight (`gc.freeze`): each full collection walked all of it, about 130 ms every tenth
+    notice or so, a quarter of a worker's time beside WeasyPrint (bench/notices.py). Objects made by tasks
+    are collected as before; a cycle among the frozen ones is never freed, which the child's recycling
+    (CELERY_WORKER_MAX_TASKS_PER_CHILD, _MAX_MEMORY_PER_CHILD) bounds."""
+    import gc
+
     from foundation.pdf import warm_up
 
     warm_up()
+    gc.collect()
+    gc.freeze()

@@ -121,5 +121,7 @@ def test_each_worker_child_warms_the_pdf_renderer_as_it_starts(monkeypatch):
     assert celery_config.warm_up_pdf_renderer not in [ref() for _key, ref in signals.worker_init.receivers]
     calls = []
     monkeypatch.setattr("foundation.pdf.render_pdf", lambda html: calls.append(html) or b"%PDF")
+    monkeypatch.setattr("gc.freeze", lambda: calls.append("freeze"))
     celery_config.warm_up_pdf_renderer()
     assert calls and "warm" in calls[0]
+    assert calls[-1] == "freeze"  # what the warm-up made is kept out of the collector's walks
