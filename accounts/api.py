@@ -9,6 +9,8 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from foundation.api import LabelField
+
 from . import services
 from .enums import TrustLevel
 from .models import Membership, Municipality
@@ -78,7 +80,7 @@ class MunicipalityBriefSerializer(serializers.ModelSerializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     municipality = MunicipalityBriefSerializer(read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = LabelField("state")
 
     class Meta:
         model = Membership

@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from foundation.api import LabelField
 from foundation.files import private_file_response
 
 from . import registry, selectors, services
@@ -22,7 +23,7 @@ class DownloadSerializer(serializers.Serializer):
     params = serializers.DictField(required=False, default=dict)
     label = serializers.CharField(read_only=True)
     state = serializers.CharField(read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = LabelField("state")
     filename = serializers.CharField(read_only=True)
     size = serializers.IntegerField(read_only=True, allow_null=True)
     reason = serializers.CharField(read_only=True)

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
 from accounts.enums import TrustLevel
-from foundation.api import validated_input
+from foundation.api import LabelField, validated_input
 
 from . import transfer
 from .enums import CallState
@@ -78,7 +78,7 @@ class CallSerializer(serializers.ModelSerializer):
         help_text=_("Leer: jede Anmeldung genügt; sonst das Vertrauensniveau, das die Anmeldung beim Anlegen eines "
                     "Antrags mindestens haben muss (BundID, Mein Unternehmenskonto)."))
     budget_years = BudgetYearSerializer(many=True, read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = LabelField("state")
     is_accepting = serializers.SerializerMethodField(
         help_text=_("Ob der Aufruf in diesem Moment Anträge annimmt.")
     )

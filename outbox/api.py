@@ -9,6 +9,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from foundation.api import LabelField
 from foundation.params import id_or_404
 
 from . import services
@@ -24,7 +25,7 @@ class MayViewStuckWork(BasePermission):
 
 
 class OutboxMessageSerializer(serializers.ModelSerializer):
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = LabelField("state")
 
     class Meta:
         model = OutboxMessage

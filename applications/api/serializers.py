@@ -14,7 +14,7 @@ from accounts.api import MunicipalityBriefSerializer
 from accounts.models import Municipality
 from accounts.selectors import approved_municipality_ids
 from audit.models import AuditEntry
-from foundation.api import MAX_ID, AmountField, RejectUnknownFieldsMixin, money
+from foundation.api import MAX_ID, AmountField, LabelField, RejectUnknownFieldsMixin, money
 from grants.models import Call, Topic
 
 from .. import rules as app_rules
@@ -49,7 +49,7 @@ class LeadSerializer(MunicipalityBriefSerializer):
 
 
 class CostLineSerializer(serializers.ModelSerializer):
-    category_display = serializers.CharField(source="get_category_display", read_only=True)
+    category_display = LabelField("category")
     amount = money()
 
     class Meta:
@@ -76,7 +76,7 @@ class ThirdPartySerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = LabelField("kind")
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -191,7 +191,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 class ApplicationListSerializer(serializers.ModelSerializer):
     call = CallBriefSerializer(read_only=True)
     lead = MunicipalityBriefSerializer(read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = LabelField("state")
     is_lead = serializers.SerializerMethodField(
         help_text=_(
             "Ob Sie für die antragstellende Kommune handeln (sonst für eine Partnerkommune)."
@@ -302,7 +302,7 @@ class StaffApplicationSerializer(serializers.ModelSerializer):
     lead = LeadSerializer(read_only=True)
     topics = TopicBriefSerializer(many=True, read_only=True)
     n_partners = serializers.IntegerField(read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = LabelField("state")
     total_costs = money()
     eligible_costs = money()
     grant_amount = money()

@@ -15,7 +15,7 @@ from accounts.models import Municipality, User
 from applications.api.serializers import CostLineSerializer, FiguresSerializer, LeadSerializer, TopicBriefSerializer
 from applications.financing import figures_for
 from applications.models import Application
-from foundation.api import MAX_ID, RejectUnknownFieldsMixin, money
+from foundation.api import MAX_ID, LabelField, RejectUnknownFieldsMixin, money
 from grants.models import Call, Criterion
 
 from ..enums import AffiliationKind, DecisionOutcome, ExclusionKind
@@ -60,7 +60,7 @@ class ApplicationBriefSerializer(serializers.ModelSerializer):
 
 
 class AffiliationSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = LabelField("kind")
     municipality = MunicipalityBriefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -200,7 +200,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     panel = serializers.IntegerField(source="member.panel_id", read_only=True)
     application = ApplicationBriefSerializer(read_only=True)
-    declaration_display = serializers.CharField(source="get_declaration_display", read_only=True)
+    declaration_display = LabelField("declaration")
     sheet_state = serializers.CharField(source="sheet.state", read_only=True, allow_null=True, default=None,
                                         help_text=_("Ohne Bewertungsbogen leer"))
     submitted_at = serializers.DateTimeField(source="sheet.submitted_at", read_only=True, allow_null=True,
@@ -226,7 +226,7 @@ class StaffAssignmentSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(source="application.case_number", read_only=True, allow_null=True)
     exclusion_kind = serializers.ChoiceField(choices=ExclusionKind.choices, allow_blank=True, read_only=True,
                                              help_text=_("leer, solange das Mitglied nicht ausgeschlossen ist"))
-    exclusion_kind_display = serializers.CharField(source="get_exclusion_kind_display", read_only=True)
+    exclusion_kind_display = LabelField("exclusion_kind")
     sheet = serializers.IntegerField(source="sheet.pk", read_only=True, allow_null=True, default=None,
                                      help_text=_("ID des Bewertungsbogens, falls vorhanden"))
     sheet_state = serializers.CharField(source="sheet.state", read_only=True, allow_null=True, default=None)
@@ -457,7 +457,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class SessionDocumentSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = LabelField("kind")
     download_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
-from foundation.api import MAX_ID, AmountField, RejectUnknownFieldsMixin, money
+from foundation.api import MAX_ID, AmountField, LabelField, RejectUnknownFieldsMixin, money
 from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
 
@@ -83,8 +83,8 @@ class DisbursementSerializer(serializers.ModelSerializer):
     municipality = serializers.CharField(source="grant.application.lead.name", read_only=True)
     amount = money()
     own_spending = money()
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    state_display = LabelField("state")
+    kind_display = LabelField("kind")
     payment_run = serializers.IntegerField(source="payment_run_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -121,7 +121,7 @@ class DisbursementReasonSerializer(RejectUnknownFieldsMixin, serializers.Seriali
 
 class RunSerializer(serializers.ModelSerializer):
     total = money()
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = LabelField("state")
     created_by = DisbursementPersonSerializer(source="prepared_by", read_only=True)
     created_at = serializers.DateTimeField(source="prepared_at", read_only=True)
     confirmed_by = DisbursementPersonSerializer(read_only=True, allow_null=True)

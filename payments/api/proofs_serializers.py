@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from applications.enums import CostCategory
-from foundation.api import AmountField, RejectUnknownFieldsMixin, money
+from foundation.api import AmountField, LabelField, RejectUnknownFieldsMixin, money
 
 from ..models import BaseRate, Grant, ProofCostLine, ProofOfUse, Recovery, RecoveryPayment, Settlement
 
@@ -19,7 +19,7 @@ class GrantBriefSerializer(serializers.ModelSerializer):
     amount = money()
     paid_amount = money()
     final_amount = money(allow_null=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = LabelField("state")
 
     class Meta:
         model = Grant
@@ -31,7 +31,7 @@ class GrantBriefSerializer(serializers.ModelSerializer):
 class ProofLineSerializer(serializers.ModelSerializer):
     planned = money()
     amount = money()
-    category_display = serializers.CharField(source="get_category_display", read_only=True)
+    category_display = LabelField("category")
     over_limit = serializers.SerializerMethodField()
 
     class Meta:
@@ -46,8 +46,8 @@ class ProofLineSerializer(serializers.ModelSerializer):
 
 class ProofListSerializer(serializers.ModelSerializer):
     grant = GrantBriefSerializer(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    kind_display = LabelField("kind")
+    state_display = LabelField("state")
     total_costs = money()
     eligible_costs = money()
     third_party_funds = money()
@@ -117,7 +117,7 @@ class SettlementSerializer(serializers.ModelSerializer):
     final_amount = money()
     paid_before = money()
     difference = money()
-    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    outcome_display = LabelField("outcome")
     prepared_by = serializers.CharField(source="prepared_by.display_name", read_only=True)
     confirmed_by = serializers.CharField(source="confirmed_by.display_name", read_only=True, allow_null=True)
     recovery = serializers.SerializerMethodField()
