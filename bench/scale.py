@@ -29,7 +29,7 @@ filter, same order, the model's short columns), rendered with a trivial template
 behind the same middleware and login. Ratio = median page time / median bare time.
 
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/shh_scale_bench .venv/bin/python bench/scale.py
-      [--sizes 100,1000,10000] [--quick] [--runs 5] [--only jury] [--sql]
+      [--sizes 100,1000,10000] [--quick] [--runs 5] [--only jury] [--sql] [--profile]
 PostgreSQL only. It builds its own throw-away database (``<name>_test``); it asserts nothing. Settings are the
 test settings (local-memory cache, eager tasks), as in the other benches.
 """
@@ -365,6 +365,21 @@ def median_ms(client, url, runs):
     return statistics.median(times) * 1000
 
 
+def profile(client, url, top=30):
+    """Where the time of one request goes (cProfile, by own time), for --profile."""
+    import cProfile
+    import pstats
+
+    client.get(url)  # warm
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(5):
+        client.get(url)
+    profiler.disable()
+    print(f"\n{url} (5 requests)")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
+
+
 def measure(client, url, runs, *, show_sql=False):
     SEEN.clear()
     with CaptureQueriesContext(connection) as ctx:
@@ -417,6 +432,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="", help="measure only the lists whose route contains this text")
     parser.add_argument("--sql", action="store_true", help="print the queries of each list (first 300 characters)")
+    parser.add_argument("--profile", action="store_true", help="print where each list's time goes (cProfile)")
     args = parser.parse_args()
     sizes = [100] if args.quick else sorted(int(s) for s in args.sizes.split(","))
     if connection.vendor != "postgresql":
@@ -452,6 +468,9 @@ def main():
                     print(f"{len(lists)} lists found", flush=True)
                 results = [(key, role, measure(clients[role], url, args.runs, show_sql=args.sql))
                            for key, url, role in lists]
+                if args.profile:
+                    for _key, url, role in lists:
+                        profile(clients[role], url)
                 report(size, results, final=size == sizes[-1])
     finally:
         connection.creation.destroy_test_db(old, verbosity=0)
