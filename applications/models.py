@@ -85,7 +85,9 @@ class Application(FSMModelMixin, models.Model):
         # search's trigram indexes are PostgreSQL only and not declared here: migration 0006_search_trigram_indexes.
         indexes = [models.Index(fields=["call", "state", "id"], name="application_call_state"),
                    models.Index(fields=["call", "submitted_at", "id"], name="application_call_submitted"),
-                   models.Index(fields=["call", "grant_amount", "id"], name="application_call_grant")]
+                   models.Index(fields=["call", "grant_amount", "id"], name="application_call_grant"),
+                   # The jury panel's list of a call, in case-number order (jury.selectors.panel_applications).
+                   models.Index(fields=["call", "case_number", "id"], name="application_call_case")]
 
     def __str__(self):
         return f"{self.case_number or _('Entwurf')} – {self.title}"

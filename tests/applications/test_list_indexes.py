@@ -1,18 +1,19 @@
 """Every filter and sort the lists of applications offer is served by an index (issue 13), checked with EXPLAIN.
 
 The lists: the case workers' list of a call (``applications.selectors.staff_applications``, page and API:
-call, state, topic, Landkreis/municipality, every ``STAFF_SORTS`` order) and the applicants' list
+call, state, topic, Landkreis/municipality, every ``STAFF_SORTS`` order), the jury panel's list of a call
+(``jury.selectors.panel_applications``, in case-number order) and the applicants' list
 (``applications_for_user``: their municipalities, state).
 
 How the proof works. The data is a few thousand applications in bulk (several calls, states, topics,
 municipalities, some joint), then ``ANALYZE``. At this size the planner would still rightly read small tables
 whole, so a plan's choice says nothing about whether an index *exists*. The test therefore runs
-``EXPLAIN`` with ``SET LOCAL enable_seqscan = off`` and ``enable_sort = off``: these do not forbid a
-sequential scan or a sort, they make it cost 10^10, so the planner takes any usable index instead. A
-``Seq Scan`` left in the plan means no index can serve that filter; a ``Sort`` or ``Incremental Sort``
-left in a sorted list's plan means no index delivers that order for the page (LIMIT 25). That proves the
-index exists and is usable — which is what a 10,000-case table needs, and what a plan on a small table
-cannot show. The data stays small, so the test takes seconds, not the minutes 10,000 cases would.
+``EXPLAIN`` with ``SET LOCAL enable_seqscan = off``, ``enable_sort = off`` and ``enable_incremental_sort =
+off``: these do not forbid a sequential scan or a sort, they make it cost 10^10, so the planner takes any
+usable index instead. A ``Seq Scan`` left in the plan means no index can serve that filter; a ``Sort`` or
+``Incremental Sort`` left in a sorted list's plan means no index delivers that order for the page (LIMIT
+25). That proves the index exists and is usable — which is what a 10,000-case table needs, and what a plan
+on a small table cannot show. The data stays small, so the test takes seconds, not the minutes 10,000 cases would.
 
 The search (``applications.selectors.search_applications``, used by the case workers' list and the jury
 panel's list) is ``icontains`` over title, case number and lead name: a substring, which no B-tree index
@@ -84,15 +85,16 @@ def data():
 
 def plan(queryset) -> str:
     """The plan of the page of `queryset` (LIMIT 25), with sequential scans and sorts priced out."""
+    settings = ("enable_seqscan", "enable_sort", "enable_incremental_sort")
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
+        for setting in settings:
+            cursor.execute(f"SET LOCAL {setting} = off")
     try:
         return queryset[:25].explain()
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = on")
-            cursor.execute("SET LOCAL enable_sort = on")
+            for setting in settings:
+                cursor.execute(f"SET LOCAL {setting} = on")
 
 
 def not_served(queryset, *, sorted_by_index: bool) -> list[str]:
@@ -116,6 +118,16 @@ def staff_cases(d):
     yield "call + search", staff_applications(call_id=call, q="Gemeinde 17"), True
 
 
+def jury_cases(d):
+    """The jury panel's list of the call (jury.selectors.panel_applications), in case-number order."""
+    from jury.models import Panel
+    from jury.selectors import panel_applications
+
+    panel = Panel.objects.create(call=d["call"])
+    yield "jury panel", panel_applications(panel), True
+    yield "jury panel + search", panel_applications(panel, search="Gemeinde 17"), False
+
+
 def applicant_cases(d):
     own = applications_for_user(d["applicant"])
     yield "applicant", own, False
@@ -124,10 +136,10 @@ def applicant_cases(d):
 
 def test_every_filter_and_sort_of_the_application_lists_is_served_by_an_index(data):
     problems, checked = [], 0
-    for label, queryset, sorted_by_index in [*staff_cases(data), *applicant_cases(data)]:
+    for label, queryset, sorted_by_index in [*staff_cases(data), *jury_cases(data), *applicant_cases(data)]:
         checked += 1
         problems += [f"{label}: {p}" for p in not_served(queryset, sorted_by_index=sorted_by_index)]
-    assert checked == len(STAFF_SORTS) + 7
+    assert checked == len(STAFF_SORTS) + 9
     assert problems == [], "add an index (Meta.indexes, named) for:\n" + "\n".join(problems)
 
 
