@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .amounts import AmountError
+from .choices import choice_label
 from .params import MAX_ID  # noqa: F401  (the serializers' bound for ids, with the one for paths)
 
 
@@ -146,17 +147,19 @@ def money(**kwargs):
 
 
 class LabelField(serializers.CharField):
-    """The label of a choice (``LabelField("state")`` reads ``get_state_display()``), read-only.
+    """The label of a choice (``LabelField("state")``: what ``get_state_display()`` gives), read-only.
 
     The same answer as ``CharField(source="get_state_display", read_only=True)``, without DRF's check of
     every callable source against its signature (`inspect.signature` per row and field: a sixth of the time
-    of a 50-row money list, bench/scale.py --profile)."""
+    of a 50-row money list, bench/scale.py --profile) and without translating every label of the field to
+    return one (foundation.choices)."""
 
     def __init__(self, field: str, **kwargs):
+        self.choice_field = field
         super().__init__(source=f"get_{field}_display", read_only=True, **kwargs)
 
     def get_attribute(self, instance):
-        return getattr(instance, self.source)()
+        return choice_label(instance, self.choice_field)
 
 
 @extend_schema_field(

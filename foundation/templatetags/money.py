@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 
 from foundation.amounts import format_decimal, format_eur
+from foundation.choices import choice_label
 
 register = template.Library()
 
@@ -39,7 +40,7 @@ _BADGES = {
 
 @register.inclusion_tag("includes/state_badge.html")
 def state_badge(obj):
-    return {"variant": _BADGES.get(obj.state, "info"), "label": obj.get_state_display()}
+    return {"variant": _BADGES.get(obj.state, "info"), "label": choice_label(obj, "state")}
 
 
 @register.filter

@@ -1,0 +1,40 @@
+"""choice_label: a choice's label as get_<field>_display() gives it, translating only that label."""
+
+from unittest import mock
+
+import pytest
+from django.utils import translation
+
+from applications.enums import ApplicationState
+from applications.models import Application
+from foundation.choices import choice_label
+from outbox.models import OutboxMessage
+
+
+@pytest.mark.parametrize("state", ApplicationState.values)
+def test_the_same_label_as_djangos_method_in_both_languages(state):
+    application = Application(state=state)
+    for language in ("de", "en"):
+        with translation.override(language):
+            assert choice_label(application, "state") == application.get_state_display()
+
+
+def test_a_value_outside_the_choices_is_shown_as_it_is():
+    message = OutboxMessage()
+    message.state = "unknown"
+    assert choice_label(message, "state") == message.get_state_display() == "unknown"
+
+
+def test_only_the_label_returned_is_translated():
+    from django.utils.translation import _trans
+
+    application = Application(state=ApplicationState.SUBMITTED)
+    with translation.override("de"):
+        _trans.gettext("x")  # the proxy keeps the real function on first use
+        with mock.patch.object(_trans, "gettext", wraps=_trans.gettext) as gettext:
+            choice_label(application, "state")
+            ours = gettext.call_count
+            gettext.reset_mock()
+            application.get_state_display()
+            djangos = gettext.call_count
+    assert ours == 1 and djangos >= len(ApplicationState.values)  # Django: every label, then the one shown
