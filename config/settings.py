@@ -114,6 +114,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "foundation.context_processors.navigation",
             ],
+            # {{ obj|choice:"state" }} everywhere: a choice's label, translating only that one (foundation.choices).
+            "builtins": ["foundation.templatetags.choices"],
         },
     }
 ]

@@ -38,3 +38,12 @@ def test_only_the_label_returned_is_translated():
             application.get_state_display()
             djangos = gettext.call_count
     assert ours == 1 and djangos >= len(ApplicationState.values)  # Django: every label, then the one shown
+
+
+def test_the_template_filter_gives_djangos_label_and_nothing_for_no_object():
+    from django.template import Context, Template
+
+    application = Application(state=ApplicationState.ELIGIBLE)
+    template = Template('{{ a|choice:"state" }}|{{ missing|choice:"state" }}|{{ a.lead|choice:"kind" }}')
+    with translation.override("de"):
+        assert template.render(Context({"a": application})) == f"{application.get_state_display()}||"
