@@ -3,6 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from foundation.choices import choice_label
 from foundation.exports import DATE, MONEY, TEXT, Column
 
 CALL_APPLICATIONS = (
@@ -13,7 +14,7 @@ CALL_APPLICATIONS = (
     Column(_("Landkreis"), TEXT, lambda a: a.lead.landkreis.name if a.lead.landkreis else ""),
     Column(_("Partnerkommunen"), TEXT, lambda a: a.n_partners),
     Column(_("Themenbereiche"), TEXT, lambda a: ", ".join(str(t.number) for t in a.topics.all())),
-    Column(_("Status"), TEXT, lambda a: a.get_state_display()),
+    Column(_("Status"), TEXT, lambda a: choice_label(a, "state")),
     Column(_("Eingang"), DATE, lambda a: timezone.localtime(a.submitted_at) if a.submitted_at else None),
     Column(_("Gesamtausgaben"), MONEY, lambda a: a.total_costs),
     Column(_("Zuwendungsfähige Ausgaben"), MONEY, lambda a: a.eligible_costs),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from foundation.choices import choice_label
 from foundation.exports import DATE, INT, MONEY, TEXT, Column, download
 from foundation.params import id_or_404
 from grants.models import Call
@@ -38,7 +39,7 @@ EXPORTS = {
         Column(_("Landkreis"), TEXT, lambda g: g.landkreis_name),
         Column(_("Titel"), TEXT, lambda g: g.application.title),
         Column(_("Themenbereich"), TEXT, _topic),
-        Column(_("Status"), TEXT, lambda g: g.get_state_display()),
+        Column(_("Status"), TEXT, lambda g: choice_label(g, "state")),
         Column(_("Zuwendungsfähige Ausgaben"), MONEY, lambda g: g.eligible_costs),
         Column(_("Höchstbetrag"), MONEY, lambda g: g.amount),
         Column(_("Abgerufen"), MONEY, lambda g: g.requested_amount),
@@ -50,7 +51,7 @@ EXPORTS = {
         Column(_("Datum"), DATE, lambda d: d.paid_on),
         Column(_("Aktenzeichen"), TEXT, lambda d: d.grant.application.case_number),
         Column(_("Kommune"), TEXT, lambda d: d.grant.application.lead.name),
-        Column(_("Art"), TEXT, lambda d: d.get_kind_display()),
+        Column(_("Art"), TEXT, lambda d: choice_label(d, "kind")),
         Column(_("Betrag"), MONEY, lambda d: d.amount),
         Column(_("EndToEndId"), TEXT, lambda d: d.end_to_end_id),
         Column(_("Zahlungslauf"), INT, lambda d: d.payment_run.number if d.payment_run_id else None),
@@ -61,7 +62,7 @@ EXPORTS = {
         Column(_("Gezahlte Zinsen"), MONEY, lambda r: r.paid_interest),
         Column(_("Gezahlter Erstattungsbetrag"), MONEY, lambda r: r.paid_principal),
         Column(_("Offen"), MONEY, lambda r: r.outstanding),
-        Column(_("Status"), TEXT, lambda r: r.get_state_display()),
+        Column(_("Status"), TEXT, lambda r: choice_label(r, "state")),
         Column(_("Zahlungsfrist"), DATE, lambda r: r.due_on),
     ), selectors.recoveries_for_export),
 }
