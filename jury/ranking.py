@@ -303,10 +303,10 @@ def _rows(call_id: int, panel: Panel, criteria: list, context: _Context) -> list
         if rec[16]:
             for part in rec[16].split(","):
                 year, cents = part.split(":")
-                eligible[int(year)] = Decimal(int(cents)) * CENT
+                eligible[int(year)] = _amount(int(cents))
         row = RankingRow(
             record=(rec[0:7], rec[8:12]), n_scores=n_scores, means=means, total=total, spread=spread,
-            joint=bool(rec[12]), grant=Decimal(int(rec[7])) * CENT, eligible=eligible, context=context,
+            joint=bool(rec[12]), grant=_amount(int(rec[7])), eligible=eligible, context=context,
             too_few=domain.too_few_scorers(panel, n_scores), disagreement=domain.large_disagreement(panel, spread),
             fails=domain.fails_thresholds(panel=panel, criteria=criteria, means=means, total=total))
         row._raw_means = raw
@@ -402,11 +402,11 @@ def _points(value: int | None) -> Decimal | None:
 
 
 def _years_in_cents(amounts: dict | None):
-    return None if amounts is None else tuple((year, int(amount * 100)) for year, amount in amounts.items())
+    return None if amounts is None else tuple((year, _cents(amount)) for year, amount in amounts.items())
 
 
 def _years(cents) -> dict | None:
-    return None if cents is None else {year: Decimal(c) * CENT for year, c in cents}
+    return None if cents is None else {year: _amount(c) for year, c in cents}
 
 
 def _pack(rows: list[RankingRow]) -> list[tuple]:
