@@ -1,13 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from foundation.forms import KernFormMixin
+from foundation.forms import KernFormMixin, NameChoiceField
 
 from .selectors import municipalities_for_choice
 
 
 class MembershipRequestForm(KernFormMixin, forms.Form):
-    municipality = forms.ModelChoiceField(
+    municipality = NameChoiceField(
         label=_("Kommune"), queryset=municipalities_for_choice(),
         help_text=_("Die Kommune, für die Sie Anträge stellen möchten."))
     function = forms.CharField(label=_("Funktion oder Dienststelle"), max_length=200, required=False)
@@ -19,7 +19,7 @@ class RefuseForm(KernFormMixin, forms.Form):
 
 class InvitationForm(KernFormMixin, forms.Form):
     email = forms.EmailField(label=_("E-Mail-Adresse"))
-    municipality = forms.ModelChoiceField(label=_("Kommune"), queryset=municipalities_for_choice())
+    municipality = NameChoiceField(label=_("Kommune"), queryset=municipalities_for_choice())
 
 
 class ApiTokenForm(KernFormMixin, forms.Form):

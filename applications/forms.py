@@ -2,14 +2,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import municipalities_for_choice
-from foundation.forms import AmountField, DateInput, KernFormMixin, apply_kern_classes
+from foundation.forms import (
+    AmountField,
+    DateInput,
+    KernFormMixin,
+    NameChoiceField,
+    ValuesChoiceMixin,
+    apply_kern_classes,
+)
 
 from .enums import AttachmentKind, CostCategory
 
 
 class NewApplicationForm(KernFormMixin, forms.Form):
     call = forms.ModelChoiceField(label=_("Förderaufruf"), queryset=None)
-    lead = forms.ModelChoiceField(label=_("Antragstellende Kommune"), queryset=None,
+    lead = NameChoiceField(label=_("Antragstellende Kommune"), queryset=None,
                                   help_text=_("Sie können nur für Kommunen handeln, für die Sie bestätigt sind."))
     title = forms.CharField(label=_("Projekttitel"), max_length=300)
 
@@ -19,13 +26,18 @@ class NewApplicationForm(KernFormMixin, forms.Form):
         self.fields["lead"].queryset = municipalities
 
 
-class PartnerChoiceField(forms.ModelMultipleChoiceField):
+class PartnerChoiceField(ValuesChoiceMixin, forms.ModelMultipleChoiceField):
     """Municipalities as checkboxes (templates/applications/_partners.html; static/js/partners.js adds
     the filter box and the list of the chosen ones). The Landkreis tells places of the same name apart."""
 
+    label_fields = ("name", "landkreis_id", "landkreis__name")
+
+    def label_from_values(self, pk, name, landkreis_id, landkreis_name) -> str:
+        return f"{name} ({landkreis_name})" if landkreis_id is not None and landkreis_id != pk else name
+
     def label_from_instance(self, obj):
         landkreis = getattr(obj, "landkreis", None)
-        return f"{obj.name} ({landkreis.name})" if landkreis and landkreis.pk != obj.pk else obj.name
+        return self.label_from_values(obj.pk, obj.name, obj.landkreis_id, landkreis.name if landkreis else None)
 
 
 class ApplicationForm(KernFormMixin, forms.Form):

@@ -86,3 +86,35 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ValuesChoiceIterator(forms.models.ModelChoiceIterator):
+    """The options of a model choice field read with one ``values_list()``: no model instance per option.
+
+    A select or a list of checkboxes of every municipality (about 450) built 900 instances (each with its
+    Landkreis) to write a name per option: 13 of the 21 ms of the membership review (bench/scale.py). The field
+    names the columns its label needs (``label_fields``) and writes the label from them (``label_from_values``).
+    What the user chose is still looked up through the field's queryset, as Django does.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, *values in self.queryset.values_list("pk", *self.field.label_fields):
+            yield forms.models.ModelChoiceIteratorValue(pk, None), self.field.label_from_values(pk, *values)
+
+
+class ValuesChoiceMixin:
+    """For ModelChoiceField and ModelMultipleChoiceField: options from ``ValuesChoiceIterator``. The label is the
+    first of ``label_fields`` unless ``label_from_values(pk, *values)`` says otherwise; it must say what
+    ``label_from_instance`` says, as the field's label for one object still comes from there."""
+
+    iterator = ValuesChoiceIterator
+    label_fields = ("name",)
+
+    def label_from_values(self, pk, *values) -> str:
+        return values[0]
+
+
+class NameChoiceField(ValuesChoiceMixin, forms.ModelChoiceField):
+    """A select of objects shown by their ``name`` (``str()`` of the model must be the name)."""
