@@ -29,7 +29,7 @@ filter, same order, the model's short columns), rendered with a trivial template
 behind the same middleware and login. Ratio = median page time / median bare time.
 
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/shh_scale_bench .venv/bin/python bench/scale.py
-      [--sizes 100,1000,10000] [--quick] [--runs 5] [--only jury] [--sql] [--profile]
+      [--sizes 100,1000,10000] [--quick] [--runs 5] [--only jury] [--sql] [--profile] [--explain]
 PostgreSQL only. It builds its own throw-away database (``<name>_test``); it asserts nothing. Settings are the
 test settings (local-memory cache, eager tasks), as in the other benches.
 """
@@ -191,12 +191,11 @@ SEEN = []  # (kind, rows, per_page, page number) of each paginator built during 
 
 
 def watch_paginators():
-    from django.core.paginator import Paginator
     from rest_framework.pagination import PageNumberPagination
 
     import foundation.paging
 
-    class Watched(Paginator):
+    class Watched(foundation.paging.Paginator):
         def get_page(self, number):
             page = super().get_page(number)
             SEEN.append(("page", self.object_list, self.per_page, page.number))
@@ -380,7 +379,21 @@ def profile(client, url, top=30):
     pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
 
 
-def measure(client, url, runs, *, show_sql=False):
+def explain(captured, threshold_ms=2.0):
+    """EXPLAIN ANALYZE of each slow query of one request, for --explain (a server-side cursor's DECLARE dropped)."""
+    import re
+
+    for query in captured:
+        if float(query["time"]) * 1000 < threshold_ms:
+            continue
+        sql = re.sub(r'^DECLARE "[^"]+" NO SCROLL CURSOR WITH HOLD FOR ', "", query["sql"])
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = "\n      ".join(line for (line,) in cursor.fetchall())
+        print(f"  {float(query['time']) * 1000:.1f} ms: {sql[:200]}\n      {plan}")
+
+
+def measure(client, url, runs, *, show_sql=False, explain_slow=False):
     SEEN.clear()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
@@ -388,7 +401,9 @@ def measure(client, url, runs, *, show_sql=False):
     if show_sql:
         print(f"\n{url}")
         for number, query in enumerate(ctx.captured_queries, 1):
-            print(f"  {number:>2}. {query['sql'][:300]}")
+            print(f"  {number:>2}. {float(query['time']) * 1000:5.1f} ms {query['sql'][:300]}")
+    if explain_slow:
+        explain(ctx.captured_queries)
     queries, size = len(ctx.captured_queries), len(response.content)
     seen = max(SEEN, key=lambda s: _count(s[1])) if SEEN else None
     rows = _count(seen[1]) if seen else 0
@@ -430,9 +445,12 @@ def main():
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--quick", action="store_true", help="100 applications only")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="", help="measure only the lists whose route contains this text")
+    parser.add_argument("--only", default="",
+                        help="measure only the lists whose route contains one of these texts (comma-separated)")
     parser.add_argument("--sql", action="store_true", help="print the queries of each list (first 300 characters)")
     parser.add_argument("--profile", action="store_true", help="print where each list's time goes (cProfile)")
+    parser.add_argument("--explain", action="store_true",
+                        help="print the plan (EXPLAIN ANALYZE) of each query of a list that took over 2 ms")
     args = parser.parse_args()
     sizes = [100] if args.quick else sorted(int(s) for s in args.sizes.split(","))
     if connection.vendor != "postgresql":
@@ -464,9 +482,11 @@ def main():
                 grow_to(size, templates)
                 print(f"built {size} applications in {time.perf_counter() - t:.0f} s", flush=True)
                 if lists is None:
-                    lists = [entry for entry in discover(clients) if args.only in entry[0]]
+                    wanted = args.only.split(",")
+                    lists = [entry for entry in discover(clients) if any(part in entry[0] for part in wanted)]
                     print(f"{len(lists)} lists found", flush=True)
-                results = [(key, role, measure(clients[role], url, args.runs, show_sql=args.sql))
+                results = [(key, role, measure(clients[role], url, args.runs, show_sql=args.sql,
+                                                         explain_slow=args.explain))
                            for key, url, role in lists]
                 if args.profile:
                     for _key, url, role in lists:

@@ -388,7 +388,7 @@ REST_FRAMEWORK = {
         "accounts.authentication.TokenScope",
     ],
     "DEFAULT_SCHEMA_CLASS": "foundation.api.ApiAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "foundation.paging.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "foundation.api.exception_handler",

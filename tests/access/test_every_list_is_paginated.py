@@ -27,9 +27,9 @@ access matrix, so new objects land in it for that test too. The API has its own 
 from html.parser import HTMLParser
 
 import pytest
-from django.core.paginator import Paginator
 
 import foundation.paging
+from foundation.paging import Paginator
 
 from .harness import RoleClient, values_for
 from .kinds import kinds_for

@@ -2,10 +2,17 @@
 
 import re
 
+import pytest
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db import connection
+from django.db.models import Count
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
-from foundation.paging import page_number_of, paginate
+from accounts.models import Municipality
+from foundation.paging import Paginator, page_number_of, paginate
+from tests.factories import LandkreisFactory, MunicipalityFactory
 
 
 def _render(url: str, rows, per_page=2) -> tuple:
@@ -44,3 +51,34 @@ def test_many_pages_are_elided_around_the_current_one():
 
 def test_the_page_of_a_row():
     assert [page_number_of(i, per_page=25) for i in (0, 24, 25, 49, 50)] == [1, 1, 2, 2, 3]
+
+
+# ---------------------------------------------------------------- the page of a queryset read in two steps
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ordering", [("name", "pk"), ("-landkreis__name", "-pk"), ("-n_members", "name", "pk")])
+def test_a_queryset_page_is_djangos_page_read_by_its_ids(ordering):
+    kreise = [LandkreisFactory(name=f"Kreis {k}") for k in range(3)]
+    for i in range(7):
+        MunicipalityFactory(name=f"Ort {i % 4}", landkreis=kreise[i % 3])
+    rows = (Municipality.objects.select_related("landkreis").prefetch_related("members")
+            .annotate(n_members=Count("members")).order_by(*ordering))
+    for number in (1, 2, 4):
+        expected = list(DjangoPaginator(rows, 3).get_page(number))
+        with CaptureQueriesContext(connection) as ctx:
+            page = Paginator(rows, 3).get_page(number)
+            got = list(page)
+            assert [(m.landkreis.name if m.landkreis else None, m.n_members, len(m.members.all())) for m in got] == [
+                (m.landkreis.name if m.landkreis else None, m.n_members, len(m.members.all())) for m in expected]
+        assert [m.pk for m in got] == [m.pk for m in expected]
+        ids, rows_of_page = ctx.captured_queries[1]["sql"], ctx.captured_queries[2]["sql"]
+        assert "landkreis_id" not in ids.split("FROM")[0]  # the first step reads the ids only
+        assert " IN (" in rows_of_page and "LIMIT" not in rows_of_page
+        assert len(ctx.captured_queries) == 4  # count, ids, rows, the prefetch
+
+
+@pytest.mark.django_db
+def test_an_empty_page_and_a_list_are_paged_as_django_pages_them():
+    assert list(Paginator(Municipality.objects.none(), 3).get_page(1)) == []
+    assert list(Paginator(Municipality.objects.order_by("pk"), 3).get_page(1)) == []
+    assert list(Paginator(list(range(7)), 3).get_page(3)) == [6]

@@ -629,11 +629,9 @@ def test_ranking_downloads_neutralise_formulas_in_titles(client, fmt):
 @pytest.fixture
 def two_per_page(monkeypatch):
     """Pages of two rows, so that a handful of applications fills several pages."""
-    from django.core.paginator import Paginator
-
     import foundation.paging
 
-    class TwoRows(Paginator):
+    class TwoRows(foundation.paging.Paginator):
         def __init__(self, object_list, per_page, *args, **kwargs):
             super().__init__(object_list, 2, *args, **kwargs)
 
