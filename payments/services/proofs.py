@@ -65,8 +65,8 @@ def _url(path: str) -> str:
 def schedule_proofs(grant: Grant) -> list[ProofOfUse]:
     """Create the missing proofs of a grant from its notice's dates, with lines pre-filled from the plan.
 
-    Idempotent; runs in the caller's transaction (the decisions area calls it when a notice or an
-    amendment is issued, under its lock on the grant). A proof still due moves to the date an amendment
+    Idempotent; runs in the caller's transaction, which holds the lock on the grant (the decisions area
+    calls it when a notice or an amendment is issued). A proof still due moves to the date an amendment
     set. Returns all proofs of the grant.
     """
     dues = proof_due_dates(project_start=grant.project_start, project_end=grant.project_end,
@@ -76,16 +76,20 @@ def schedule_proofs(grant: Grant) -> list[ProofOfUse]:
         proof = stored.get((kind, year))
         if proof is not None and proof.state == ProofState.DUE and proof.due_on != due_on:
             ProofOfUse.objects.filter(pk=proof.pk).update(due_on=due_on)
-    existing = set(stored)
+            proof.due_on = due_on
     missing = [ProofOfUse(grant=grant, kind=kind, budget_year=year, due_on=due_on)
-               for kind, year, due_on in dues if (kind, year) not in existing]
+               for kind, year, due_on in dues if (kind, year) not in stored]
     if missing:
-        ProofOfUse.objects.bulk_create(missing, ignore_conflicts=True)
-        _prefill(grant.application, list(ProofOfUse.objects.filter(grant=grant, cost_lines__isnull=True).distinct()))
+        # Nobody else creates them meanwhile: the caller holds the lock on the grant (the unique constraint
+        # per grant, kind and year would refuse a second one).
+        ProofOfUse.objects.bulk_create(missing)
+        if any(p.pk is None for p in missing):  # a database that does not return the new ids
+            missing = list(ProofOfUse.objects.filter(grant=grant).exclude(pk__in=[p.pk for p in stored.values()]))
+        _prefill(grant.application, missing)
         record(actor=None, action="proof.scheduled", obj=grant,
                data={"proofs": [f"{kind}:{year or ''}:{due_on.isoformat()}" for kind, year, due_on in dues
-                                if (kind, year) not in existing]})
-    return list(ProofOfUse.objects.filter(grant=grant))
+                                if (kind, year) not in stored]})
+    return sorted([*stored.values(), *missing], key=lambda p: (p.due_on, p.pk))  # the model's order
 
 
 def prefill_lines(proof: ProofOfUse) -> int:

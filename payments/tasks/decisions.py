@@ -15,16 +15,15 @@ __all__ = ["finalize_due_notices", "render_amendment_notice", "render_grant_noti
 def render_grant_notice(*, grant_id: int) -> int:
     """Render and store the Zuwendungsbescheid; the grant becomes notice_issued. Returns the notice id."""
     from ..enums import NoticeKind
-    from ..models import Grant, Notice
+    from ..models import Notice
     from ..pdf import grant_notice_pdf
     from ..services import decisions as services
 
-    grant = Grant.objects.get(pk=grant_id)
-    existing = Notice.objects.filter(grant=grant, kind=NoticeKind.GRANT).values_list("pk", flat=True).first()
+    existing = Notice.objects.filter(grant_id=grant_id, kind=NoticeKind.GRANT).values_list("pk", flat=True).first()
     if existing is not None:
         return existing
     issued_on = services.today()
-    pdf_bytes, figures = grant_notice_pdf(grant, issued_on=issued_on)
+    pdf_bytes, figures = grant_notice_pdf(grant_id, issued_on=issued_on)  # Grant.DoesNotExist for an unknown id
     return services.issue_grant_notice(grant_id=grant_id, pdf_bytes=pdf_bytes, figures=figures,
                                        issued_on=issued_on).pk
 
