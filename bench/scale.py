@@ -182,7 +182,7 @@ def grow_to(size, templates):
     if size > have:
         copy_templates(templates, size - have, start=have)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves the tables soon after a bulk load (visibility map too)
 
 
 # ---------------------------------------------------------------- what a list page reads

@@ -91,6 +91,12 @@ def settlements():
     return Settlement.objects.select_related("grant__application__lead", "prepared_by", "confirmed_by", "proof")
 
 
+def confirmed_settlements():
+    """Every confirmed settlement, the newest first, with what its line in the list shows (the case number)."""
+    return (Settlement.objects.filter(state=DecisionState.CONFIRMED).select_related("grant__application")
+            .order_by("-confirmed_at", "-pk"))
+
+
 def recoveries(*, state: str | None = None, with_people: bool = False):
     payments = RecoveryPayment.objects.order_by("received_on", "pk")
     qs = Recovery.objects.select_related("grant__application__lead", "settlement", "waived_by")

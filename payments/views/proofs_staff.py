@@ -124,17 +124,26 @@ def proof_check(request, pk: int):
 # ---------------------------------------------------------------- settlement
 
 
+CONFIRMED_LIST, RECENT = "bestaetigt", 10
+
+
 @login_required
 def settlement_list(request):
     _require(is_money_staff(request.user))
+    confirmed = selectors.confirmed_settlements()
+    # Two lists: the work list page by page and the newest confirmed settlements, all of them page by page
+    # under ?liste=bestaetigt (each grant's page keeps its own).
+    if request.GET.get("liste") == CONFIRMED_LIST:
+        return render(request, "payments/proofs/settlements.html", {"confirmed": paginate(request, confirmed),
+                                                                     "shown": CONFIRMED_LIST})
     page = paginate(request, selectors.settlement_worklist())
     ready = []
     for grant in page:
         live = grant.live_settlements[0] if grant.live_settlements else None
         ready.append({"grant": grant, "settlement": live})
-    # the last few confirmed settlements, for orientation (each grant's page keeps all of its own)
-    recent = list(selectors.settlements().filter(state=DecisionState.CONFIRMED).order_by("-confirmed_at")[:50])
-    return render(request, "payments/proofs/settlements.html", {"ready": ready, "page": page, "recent": recent})
+    return render(request, "payments/proofs/settlements.html", {
+        "ready": ready, "page": page, "confirmed": paginate(request, confirmed, per_page=RECENT, number=1),
+        "shown": ""})
 
 
 @login_required

@@ -240,3 +240,28 @@ def test_an_interim_proof_keeps_third_party_funds_at_zero_and_shows_the_plan(cli
     client.force_login(grant.grantee)
     page = client.get(reverse("payments:proof-edit", args=[interim.pk])).content.decode()
     assert "Drittmittel laut Finanzierungsplan" in page and "10.000,00" in page
+
+
+def test_settlements_page_shows_the_newest_confirmed_and_all_of_them_page_by_page(client, monkeypatch):
+    from payments.services import proofs_settlement as settlement_svc
+    from payments.views import proofs_staff
+
+    monkeypatch.setattr(proofs_staff, "RECENT", 2)
+    preparer, approver = staff_user("case_worker"), staff_user("approver")
+    cases = []
+    for _ in range(3):
+        grant = ended_grant()
+        pay(grant, "100000.00")
+        accepted_final(grant, ["100000.00", "100000.00"])
+        settlement = settlement_svc.prepare_settlement(actor=preparer, grant_id=grant.pk)
+        settlement_svc.confirm_settlement(actor=approver, settlement_id=settlement.pk)
+        cases.append(grant.case_number)
+    client.force_login(preparer)
+    page = client.get(reverse("payments:settlements")).content.decode()
+    assert "Zuletzt bestätigt" in page and "Keine Zuwendung wartet auf die Schlussabrechnung." in page
+    assert cases[2] in page and cases[1] in page and cases[0] not in page  # the newest two
+    assert 'href="?liste=bestaetigt">Alle 3 anzeigen</a>' in page
+    everything = client.get(reverse("payments:settlements") + "?liste=bestaetigt").content.decode()
+    assert "Bestätigte Schlussabrechnungen" in everything and "Abzurechnen" not in everything
+    assert all(case in everything for case in cases)
+    assert 'href="/zuwendungen/sachbearbeitung/schlussabrechnungen/">Zurück zu den abzurechnenden' in everything
