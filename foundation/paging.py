@@ -13,6 +13,7 @@ The API paginates with DRF's ``PageNumberPagination`` (``?page=``, 50 per page, 
 from django.core import paginator as django_paginator
 from django.core.paginator import Page
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 from rest_framework import pagination
 
 PARAM = "seite"
@@ -28,11 +29,12 @@ class Paginator(django_paginator.Paginator):
     to keep 25 or 50 (the staff's disbursement list at 10,000 cases: 36 ms, its ids alone 3 ms;
     bench/scale.py --explain). Only a queryset with joined rows (``select_related``) or computed columns
     (annotations) is read so; any other is one step, as Django reads it, and so is a list that is not a plain
-    queryset (a Python list, a union). The count is Django's.
+    queryset of model instances (a Python list, a union, rows as dicts or tuples). The count is Django's.
     """
 
     def _get_page(self, object_list, number, paginator):
-        if (isinstance(object_list, QuerySet) and not object_list.query.combinator
+        if (isinstance(object_list, QuerySet) and object_list._iterable_class is ModelIterable
+                and not object_list.query.combinator
                 and (object_list.query.select_related or object_list.query.annotations)):
             ids = list(object_list.values_list("pk", flat=True))
             rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}

@@ -82,3 +82,6 @@ def test_an_empty_page_and_a_list_are_paged_as_django_pages_them():
     assert list(Paginator(Municipality.objects.none(), 3).get_page(1)) == []
     assert list(Paginator(Municipality.objects.order_by("pk"), 3).get_page(1)) == []
     assert list(Paginator(list(range(7)), 3).get_page(3)) == [6]
+    kreis = LandkreisFactory(name="Kreis")
+    rows = Municipality.objects.filter(pk=kreis.pk).annotate(n=Count("members")).values("name", "n")
+    assert list(Paginator(rows, 3).get_page(1)) == [{"name": "Kreis", "n": 0}]
