@@ -73,13 +73,14 @@ class RankingRow:
         self._raw_means = None  # (points, count) per criterion, when the means are made on first read
         self.joint, self.grant = joint, grant
         self._grant_by_year, self._eligible = grant_by_year, eligible
+        self._years_cents = None  # the per-year figures of a cached row, in cents, until first read (_unpack)
         self._failed = failed
         self._fails = fails if fails is not None else bool(failed)
         self.too_few, self.disagreement = too_few, disagreement
         self.position, self.outcome = position, outcome
         self._tie_break, self.tie_rule = tie_break, ""
         self.budget_left = budget_left
-        self.years_left = years_left if years_left is not None else {}
+        self._years_left = years_left if years_left is not None else {}
         self._explanation = explanation
         self.shortfall = None  # "total" or the budget year that did not cover the grant (reserve rows)
         self.decision, self.justification = decision, justification
@@ -122,15 +123,41 @@ class RankingRow:
             value = convert(value, expression, connection)
         return value
 
+    def _cached_years(self, name: str) -> dict | None:
+        """A figure per budget year as the cache kept it (cents), made a dict of amounts when first read: a list
+        of 3,000 cached rows read 9,000 such dicts it did not show."""
+        return _years(self._years_cents.pop(name, None)) if self._years_cents else None
+
+    @property
+    def eligible(self) -> dict[int, Decimal] | None:
+        """Eligible costs per budget year."""
+        if self._eligible is None:
+            self._eligible = self._cached_years("eligible")
+        return self._eligible
+
     @property
     def grant_by_year(self) -> dict[int, Decimal]:
         if self._grant_by_year is None:
-            self._grant_by_year = split_by_year(self.grant, self._eligible or {})
+            cached = self._cached_years("grant_by_year")
+            self._grant_by_year = cached if cached is not None else split_by_year(self.grant, self.eligible or {})
         return self._grant_by_year
 
     @grant_by_year.setter
     def grant_by_year(self, value):
         self._grant_by_year = value
+
+    @property
+    def years_left(self) -> dict[int, Decimal]:
+        """What is left of each budget year's tranche after this row (rows above the cut-off)."""
+        if self._years_cents and "years_left" in self._years_cents:
+            self._years_left = self._cached_years("years_left") or {}
+        return self._years_left
+
+    @years_left.setter
+    def years_left(self, value):
+        if self._years_cents:
+            self._years_cents.pop("years_left", None)
+        self._years_left = value
 
     @property
     def failed(self) -> list[str]:
@@ -411,7 +438,7 @@ def _years(cents) -> dict | None:
 
 def _pack(rows: list[RankingRow]) -> list[tuple]:
     return [(r._record, r.n_scores, r._raw_means, _fourths(r.total), _fourths(r.spread), r.joint, _cents(r.grant),
-             _years_in_cents(r._eligible), _years_in_cents(r._grant_by_year), r.too_few, r.disagreement, r._fails,
+             _years_in_cents(r.eligible), _years_in_cents(r._grant_by_year), r.too_few, r.disagreement, r._fails,
              r.position, str(r.outcome), r.tie_rule, _cents(r.budget_left), _years_in_cents(r.years_left),
              r.shortfall) for r in rows]
 
@@ -424,10 +451,11 @@ def _unpack(packed: list[tuple], context: _Context) -> list[RankingRow]:
         row.__dict__ = {
             "_application": None, "_record": record, "application_id": record[0][0], "n_scores": n_scores,
             "_means": None, "_raw_means": raw_means, "total": _points(total), "spread": _points(spread),
-            "joint": joint, "grant": _amount(grant), "_grant_by_year": _years(by_year), "_eligible": _years(eligible),
+            "joint": joint, "grant": _amount(grant), "_grant_by_year": None, "_eligible": None, "_years_left": None,
+            "_years_cents": {"grant_by_year": by_year, "eligible": eligible, "years_left": years_left},
             "_failed": None, "_fails": fails, "too_few": too_few, "disagreement": disagreement,
             "position": position, "outcome": outcome, "_tie_break": None, "tie_rule": tie_rule,
-            "budget_left": _amount(budget_left), "years_left": _years(years_left), "_explanation": None,
+            "budget_left": _amount(budget_left), "_explanation": None,
             "shortfall": shortfall, "decision": None, "justification": "", "_context": context}
         rows.append(row)
     return rows

@@ -48,9 +48,9 @@ def test_a_second_read_comes_from_the_cache_with_fewer_queries():
 def figures(row):
     return (row.application.pk, row.application.case_number, row.application.lead.name, row.case_number,
             row.submitted_at, row.position, row.outcome, row.final_outcome, row.n_scores, row.means, row.total,
-            row.spread, row.joint, row.grant, row.grant_by_year, row.too_few, row.disagreement, row.failed,
-            row.above_threshold, row.tie_rule, row.tie_break, row.budget_left, row.years_left, row.shortfall,
-            row.explanation)
+            row.spread, row.joint, row.grant, row.eligible, row.grant_by_year, row.too_few, row.disagreement,
+            row.failed, row.above_threshold, row.tie_rule, row.tie_break, row.budget_left, row.years_left,
+            row.shortfall, row.explanation)
 
 
 def test_the_cached_rows_carry_every_figure_of_the_computed_ones():
