@@ -208,3 +208,25 @@ bad_request = _api_aware(defaults.bad_request, 400, _("Ungültige Anfrage."))
 permission_denied = _api_aware(defaults.permission_denied, 403, _("Keine Berechtigung."))
 page_not_found = _api_aware(defaults.page_not_found, 404, _("Nicht gefunden."))
 server_error = _api_aware(defaults.server_error, 500, _("Interner Fehler; bitte später erneut versuchen."))
+
+
+class ShapedReadMixin:
+    """For a list's serializer: ``related`` names every relation the serializer shows (``select_related`` paths),
+    and ``shaped(queryset)`` joins those and no other.
+
+    A list endpoint often reads through the selector of its page, which joins what the page shows (the people who
+    checked, the call and its programme, …); for 50 API rows the other joined rows cost half the answer (staff
+    proofs at 10,000 cases: 39 → 17 ms, bench/scale.py). A nested serializer gives its own paths to the outer one
+    with ``under(name)``. A relation missing here costs a query per row, which the lists' query-count tests catch.
+    """
+
+    related: tuple[str, ...] = ()
+
+    @classmethod
+    def under(cls, name: str) -> tuple[str, ...]:
+        return (name, *(f"{name}__{path}" for path in cls.related))
+
+    @classmethod
+    def shaped(cls, queryset):
+        queryset = queryset.select_related(None)
+        return queryset.select_related(*cls.related) if cls.related else queryset

@@ -79,7 +79,7 @@ class ProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         qs = (ProofOfUse.objects.select_related(*selectors.PROOF_RELATED)
               .filter(grant__application__lead_id__in=approved_municipality_ids(self.request.user))
               .order_by("due_on", "pk"))
-        return qs.prefetch_related(LINES) if self.action != "list" else qs
+        return qs.prefetch_related(LINES) if self.action != "list" else s.ProofListSerializer.shaped(qs)
 
     def get_serializer_class(self):
         return s.ProofListSerializer if self.action == "list" else s.ProofDetailSerializer
@@ -136,7 +136,8 @@ class StaffProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         view = self.request.query_params.get("view", "submitted")
         if self.action != "list":
             return ProofOfUse.objects.select_related(*selectors.PROOF_RELATED).prefetch_related(LINES)
-        return selectors.proof_queue(view=view if view in ("submitted", "overdue", "all") else "submitted")
+        return s.ProofListSerializer.shaped(
+            selectors.proof_queue(view=view if view in ("submitted", "overdue", "all") else "submitted"))
 
     def get_serializer_class(self):
         return s.ProofListSerializer if self.action == "list" else s.ProofDetailSerializer
@@ -182,7 +183,8 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return [p() for p in with_defaults(extra)]
 
     def get_queryset(self):
-        return selectors.settlements().select_related("recovery").order_by("-prepared_at", "-pk")
+        qs = selectors.settlements().select_related("recovery").order_by("-prepared_at", "-pk")
+        return s.SettlementSerializer.shaped(qs) if self.action == "list" else qs
 
     def _detail(self, pk, code=status.HTTP_200_OK):
         return Response(s.SettlementSerializer(self.get_queryset().get(pk=pk)).data, status=code)
@@ -245,7 +247,8 @@ class RecoveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return [p() for p in with_defaults(extra)]
 
     def get_queryset(self):
-        return selectors.recoveries(state=self.request.query_params.get("state"))
+        qs = selectors.recoveries(state=self.request.query_params.get("state"))
+        return s.RecoverySerializer.shaped(qs) if self.action == "list" else qs
 
     def get_serializer_class(self):
         return s.RecoverySerializer if self.action == "list" else s.RecoveryDetailSerializer

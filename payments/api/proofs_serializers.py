@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from applications.enums import CostCategory
-from foundation.api import AmountField, LabelField, RejectUnknownFieldsMixin, money
+from foundation.api import AmountField, LabelField, RejectUnknownFieldsMixin, ShapedReadMixin, money
 
 from ..models import BaseRate, Grant, ProofCostLine, ProofOfUse, Recovery, RecoveryPayment, Settlement
 
 
-class GrantBriefSerializer(serializers.ModelSerializer):
+class GrantBriefSerializer(ShapedReadMixin, serializers.ModelSerializer):
+    related = ("application__lead",)
     case_number = serializers.CharField(source="application.case_number", read_only=True)
     title = serializers.CharField(source="application.title", read_only=True)
     municipality = serializers.CharField(source="application.lead.name", read_only=True)
@@ -44,7 +45,8 @@ class ProofLineSerializer(serializers.ModelSerializer):
         return line.pk in self.context.get("overrun_ids", set())
 
 
-class ProofListSerializer(serializers.ModelSerializer):
+class ProofListSerializer(ShapedReadMixin, serializers.ModelSerializer):
+    related = GrantBriefSerializer.under("grant")
     grant = GrantBriefSerializer(read_only=True)
     kind_display = LabelField("kind")
     state_display = LabelField("state")
@@ -111,7 +113,8 @@ class ReasonSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
-class SettlementSerializer(serializers.ModelSerializer):
+class SettlementSerializer(ShapedReadMixin, serializers.ModelSerializer):
+    related = (*GrantBriefSerializer.under("grant"), "prepared_by", "confirmed_by", "recovery")
     grant = GrantBriefSerializer(read_only=True)
     actual_eligible_costs = money()
     final_amount = money()
@@ -152,7 +155,8 @@ class RecoveryPaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RecoverySerializer(serializers.ModelSerializer):
+class RecoverySerializer(ShapedReadMixin, serializers.ModelSerializer):
+    related = GrantBriefSerializer.under("grant")
     grant = GrantBriefSerializer(read_only=True)
     principal = money()
     paid_principal = money()

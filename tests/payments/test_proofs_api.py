@@ -219,3 +219,43 @@ def test_settlement_with_cents_and_its_final_payment_through_the_api():
     assert _client(clerk).post(f"{staff}{payment.pk}/release/").status_code in (400, 403)  # four eyes
     released = _client(approver).post(f"{staff}{payment.pk}/release/")
     assert released.status_code == 200 and released.json()["state"] == DisbursementState.RELEASED
+
+
+def test_settlement_and_own_proof_lists_keep_their_queries_and_join_only_what_they_show():
+    """The list endpoints read the relations their serializers show (foundation.api.ShapedReadMixin), no other
+    and none per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from payments.services import proofs_settlement as settlement_svc
+
+    preparer, approver = staff_user("case_worker"), staff_user("approver")
+    lead = MunicipalityFactory()
+    member = member_of(lead)
+
+    def settle(n):
+        for _ in range(n):
+            grant = ended_grant(lead=lead, with_bank_account=not lead.bank_accounts.exists())
+            pay(grant, "100000.00")
+            accepted_final(grant, ["100000.00", "100000.00"])
+            settlement = settlement_svc.prepare_settlement(actor=preparer, grant_id=grant.pk)
+            settlement_svc.confirm_settlement(actor=approver, settlement_id=settlement.pk)
+
+    def queries(api, url, count):
+        with CaptureQueriesContext(connection) as ctx:
+            body = api.get(url).json()
+        assert body["count"] == count
+        return ctx.captured_queries, body
+
+    staff, own = _client(preparer), _client(member)
+    settle(1)
+    staff.get("/api/v1/staff/payments/settlements/"), own.get("/api/v1/payments/proofs/")  # first request: the session
+    settlements, body = queries(staff, "/api/v1/staff/payments/settlements/", 1)
+    assert body["results"][0]["grant"]["municipality"] == lead.name and body["results"][0]["prepared_by"]
+    proofs, body = queries(own, "/api/v1/payments/proofs/", ProofOfUse.objects.count())
+    assert body["results"][0]["grant"]["case_number"]
+    settle(3)
+    assert len(queries(staff, "/api/v1/staff/payments/settlements/", 4)[0]) == len(settlements)
+    assert len(queries(own, "/api/v1/payments/proofs/", ProofOfUse.objects.count())[0]) == len(proofs)
+    rows_query = next(q["sql"] for q in settlements if "payments_settlement" in q["sql"] and " IN (" in q["sql"])
+    assert "grants_fundingprogram" not in rows_query and "payments_proofofuse" not in rows_query
