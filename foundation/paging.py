@@ -28,14 +28,13 @@ class Paginator(django_paginator.Paginator):
     Asked in one step, the database joins every row of the list to its related rows and sorts those wide rows
     to keep 25 or 50 (the staff's disbursement list at 10,000 cases: 36 ms, its ids alone 3 ms;
     bench/scale.py --explain). Only a queryset with joined rows (``select_related``) or computed columns
-    (annotations) and more rows than one page is read so (a list that fits on one page keeps every row it
-    joins); any other is one step, as Django reads it, and so is a list that is not a plain queryset of model
-    instances (a Python list, a union, rows as dicts or tuples). The count is Django's.
+    (annotations) is read so; any other is one step, as Django reads it, and so is a list that is not a plain
+    queryset of model instances (a Python list, a union, rows as dicts or tuples). The count is Django's.
     """
 
     def _get_page(self, object_list, number, paginator):
         if (isinstance(object_list, QuerySet) and object_list._iterable_class is ModelIterable
-                and self.count > self.per_page and not object_list.query.combinator
+                and not object_list.query.combinator
                 and (object_list.query.select_related or object_list.query.annotations)):
             ids = list(object_list.values_list("pk", flat=True))
             rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}

@@ -819,7 +819,7 @@ def test_queries_portal_list(django_assert_max_num_queries, call, lead, applican
         token_client(applicant),
         API,
         {},
-        5,
+        6,  # with the page's ids (foundation.paging.Paginator)
         lambda n: _add_own_drafts(lead, applicant, call, n),
     )
 
@@ -831,7 +831,7 @@ def test_queries_staff_list(django_assert_max_num_queries, call):
         token_client(staff_user()),
         "/api/v1/staff/applications/",
         {"call": call.pk},
-        7,
+        8,  # with the page's ids (foundation.paging.Paginator)
         lambda n: _add_submitted(call, n),
     )
 
@@ -842,7 +842,7 @@ def test_queries_staff_calls(django_assert_max_num_queries, call):
         token_client(staff_user()),
         "/api/v1/staff/calls/",
         {},
-        6,
+        7,  # with the page's ids (foundation.paging.Paginator)
         lambda n: [CallFactory() for _ in range(n)],
     )
 
@@ -853,7 +853,7 @@ def test_queries_open_calls(django_assert_max_num_queries, call, applicant):
         token_client(applicant),
         "/api/v1/calls/",
         {},
-        5,
+        6,  # with the page's ids (foundation.paging.Paginator)
         lambda n: [CallFactory() for _ in range(n)],
     )
 

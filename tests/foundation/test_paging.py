@@ -78,17 +78,6 @@ def test_a_queryset_page_is_djangos_page_read_by_its_ids(ordering):
 
 
 @pytest.mark.django_db
-def test_a_list_that_fits_on_one_page_is_read_in_one_step():
-    for i in range(3):
-        MunicipalityFactory(name=f"Ort {i}")
-    rows = Municipality.objects.filter(name__startswith="Ort").select_related("landkreis").order_by("name", "pk")
-    with CaptureQueriesContext(connection) as ctx:
-        page = list(Paginator(rows, 3).get_page(1))
-    assert [m.name for m in page] == ["Ort 0", "Ort 1", "Ort 2"] and page[0].landkreis.name
-    assert len(ctx.captured_queries) == 2  # the count and the rows
-
-
-@pytest.mark.django_db
 def test_an_empty_page_and_a_list_are_paged_as_django_pages_them():
     assert list(Paginator(Municipality.objects.none(), 3).get_page(1)) == []
     assert list(Paginator(Municipality.objects.order_by("pk"), 3).get_page(1)) == []
