@@ -26,7 +26,8 @@ as the role (of those the access table lets see it) and with the object (call, p
 give it the most rows: queries, median time of several runs, size of the answer, and the same figures of a
 **bare view** — one ``.values()`` query of the same page of the same rows (the list's own queryset: same
 filter, same order, the model's short columns), rendered with a trivial template (pages) or as JSON (API) —
-behind the same middleware and login. Ratio = median page time / median bare time.
+behind the same middleware and login, taken in turn with the page in every run. Ratio = median page time /
+median bare time.
 
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/shh_scale_bench .venv/bin/python bench/scale.py
       [--sizes 100,1000,10000] [--quick] [--runs 5] [--only jury] [--sql] [--profile] [--explain]
@@ -234,6 +235,7 @@ def bare_rows(kind, rows, per_page, number):
 
 
 BARE = {}  # bare id → (kind, rows, per_page, number)
+BARE_TEMPLATE = None
 
 
 def bare_view(request, n):
@@ -244,9 +246,11 @@ def bare_view(request, n):
     values = bare_rows(kind, rows, per_page, number)
     if kind == "api":
         return JsonResponse({"results": values}, json_dumps_params={"default": str})
-    html = Template("<table>{% for r in rows %}<tr>{% for v in r.values %}<td>{{ v }}</td>{% endfor %}</tr>"
-                    "{% endfor %}</table>").render(Context({"rows": values}))
-    return HttpResponse(html)
+    global BARE_TEMPLATE
+    if BARE_TEMPLATE is None:  # compiled once, as Django's cached loader keeps the pages' templates
+        BARE_TEMPLATE = Template("<table>{% for r in rows %}<tr>{% for v in r.values %}<td>{{ v }}</td>{% endfor %}"
+                                 "</tr>{% endfor %}</table>")
+    return HttpResponse(BARE_TEMPLATE.render(Context({"rows": values})))
 
 
 def bench_urlconf():
@@ -354,14 +358,17 @@ def discover(clients):
 
 # ---------------------------------------------------------------- measuring
 
-def median_ms(client, url, runs):
-    times = []
+def median_ms(client, urls, runs):
+    """The median time of each url, the urls taken in turn in every run (a page, then its bare view), so that the
+    machine's speed, which drifts on these shared cores, weighs on both alike."""
+    times = {url: [] for url in urls}
     for _ in range(runs):
-        t = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - t)
-        assert response.status_code == 200, (url, response.status_code)
-    return statistics.median(times) * 1000
+        for url in urls:
+            t = time.perf_counter()
+            response = client.get(url)
+            times[url].append(time.perf_counter() - t)
+            assert response.status_code == 200, (url, response.status_code)
+    return [statistics.median(times[url]) * 1000 for url in urls]
 
 
 def profile(client, url, top=30):
@@ -407,11 +414,14 @@ def measure(client, url, runs, *, show_sql=False, explain_slow=False):
     queries, size = len(ctx.captured_queries), len(response.content)
     seen = max(SEEN, key=lambda s: _count(s[1])) if SEEN else None
     rows = _count(seen[1]) if seen else 0
-    ms = median_ms(client, url, runs)
     bare_ms = None
     if seen and bare_rows(*seen) is not None:
         BARE[len(BARE)] = seen
-        bare_ms = median_ms(client, f"/__bare__/{len(BARE) - 1}/", runs)
+        bare = f"/__bare__/{len(BARE) - 1}/"
+        client.get(bare)  # warm, as the page is by the request above
+        ms, bare_ms = median_ms(client, [url, bare], runs)
+    else:
+        (ms,) = median_ms(client, [url], runs)
     return {"rows": rows, "queries": queries, "kb": size / 1024, "ms": ms, "bare_ms": bare_ms}
 
 
