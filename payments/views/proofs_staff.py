@@ -134,8 +134,8 @@ def settlement_list(request):
     # Two lists: the work list page by page and the newest confirmed settlements, all of them page by page
     # under ?liste=bestaetigt (each grant's page keeps its own).
     if request.GET.get("liste") == CONFIRMED_LIST:
-        return render(request, "payments/proofs/settlements.html", {"confirmed": paginate(request, confirmed),
-                                                                     "shown": CONFIRMED_LIST})
+        return render(request, "payments/proofs/settlements.html", {
+            "confirmed": paginate(request, confirmed), "shown": CONFIRMED_LIST, "confirmed_key": CONFIRMED_LIST})
     page = paginate(request, selectors.settlement_worklist())
     ready = []
     for grant in page:
@@ -143,7 +143,7 @@ def settlement_list(request):
         ready.append({"grant": grant, "settlement": live})
     return render(request, "payments/proofs/settlements.html", {
         "ready": ready, "page": page, "confirmed": paginate(request, confirmed, per_page=RECENT, number=1),
-        "shown": ""})
+        "shown": "", "confirmed_key": CONFIRMED_LIST})
 
 
 @login_required
