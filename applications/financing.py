@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from foundation.amounts import ZERO, format_eur, money_sum
+from foundation.amounts import CENT, ZERO, format_eur, money_sum
 from grants.money import compute_grant
 
 
@@ -100,23 +100,35 @@ def figures_for(application) -> Figures:
     )
 
 
-def split_by_year(total: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
-    """Split an amount over budget years in proportion to weights, to the cent, summing exactly.
+def split_cents(cents: int, weights: dict[int, int]) -> dict[int, int]:
+    """Split a whole number of cents over budget years in proportion to integer weights, exactly.
 
-    Cents are handed out by the largest remainder, so the parts always add up to the total.
+    Each year gets the floor of its share; the cents left over go one each to the years with the largest
+    remainders (the earlier year first when two are equal), so the parts always add up to the total. Integer
+    arithmetic throughout: no rounding of the quotients, and fast enough for a list of thousands of rows.
     """
-    from foundation.amounts import CENT
-
-    weight_sum = sum(weights.values(), ZERO)
+    weight_sum = sum(weights.values())
     if not weights or weight_sum <= 0:
         return {}
-    cents = int((total / CENT).to_integral_value())
-    raw = {year: Decimal(cents) * w / weight_sum for year, w in sorted(weights.items())}
-    parts = {year: int(value) for year, value in raw.items()}  # floor (values are >= 0)
+    parts, remainders = {}, {}
+    for year in sorted(weights):
+        parts[year], remainders[year] = divmod(cents * weights[year], weight_sum)
     leftover = cents - sum(parts.values())
-    for year in sorted(raw, key=lambda y: (-(raw[y] - parts[y]), y))[:leftover]:
-        parts[year] += 1
-    return {year: Decimal(c) * CENT for year, c in parts.items()}
+    if leftover:
+        for year in sorted(remainders, key=lambda y: (-remainders[y], y))[:leftover]:
+            parts[year] += 1
+    return parts
+
+
+def split_by_year(total: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
+    """Split an amount over budget years in proportion to weights, to the cent, summing exactly
+    (`split_cents` on the amount in cents and the weights scaled to integers)."""
+    if not weights:
+        return {}
+    places = max(0, *(-w.as_tuple().exponent for w in weights.values()))
+    scaled = {year: int(w.scaleb(places)) for year, w in weights.items()}
+    cents = int((total / CENT).to_integral_value())
+    return {year: Decimal(c) * CENT for year, c in split_cents(cents, scaled).items()}
 
 
 

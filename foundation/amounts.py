@@ -38,6 +38,17 @@ def floor_cents(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_DOWN)
 
 
+def to_cents(amount) -> int:
+    """An amount as a whole number of cents (rounded half up first, like `to_money`): for exact integer sums
+    over many rows and for formats that count in cents."""
+    return int(to_money(amount).scaleb(2))
+
+
+def from_cents(cents: int) -> Decimal:
+    """Whole cents back as an amount with two places."""
+    return Decimal(cents).scaleb(-2)
+
+
 def money_sum(values) -> Decimal:
     return sum((Decimal(v) for v in values), ZERO)
 

@@ -16,6 +16,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from foundation.amounts import to_cents
+
 from .exceptions import PaymentsError
 
 SCHEMA = "pain.001.001.03"
@@ -129,11 +131,6 @@ class Transfer:
     remittance: str
 
 
-def cents(amount: Decimal) -> int:
-    quantized = Decimal(amount).quantize(Decimal("0.01"))
-    return int(quantized * 100)
-
-
 def build_pain001(*, message_id: str, execution_date: date, transfers: list[Transfer]) -> bytes:
     """The pain.001.001.03 XML of the transfers, validated against the schema; PaymentsError if it is not valid."""
     from sepaxml import SepaTransfer
@@ -151,7 +148,7 @@ def build_pain001(*, message_id: str, execution_date: date, transfers: list[Tran
     sepa = _Transfer(config, schema=SCHEMA, clean=True)
     for t in transfers:
         payment = {"name": sepa_text(t.creditor_name, NAME_MAX) or "Kommune", "IBAN": t.iban,
-                   "amount": cents(t.amount), "execution_date": execution_date,
+                   "amount": to_cents(t.amount), "execution_date": execution_date,
                    "description": t.remittance, "endtoend_id": t.end_to_end_id}
         if t.bic:
             payment["BIC"] = t.bic

@@ -1,8 +1,10 @@
+import random
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
-from applications.financing import Line, compute_figures
+from applications.financing import Line, compute_figures, split_by_year, split_cents
 from foundation.amounts import format_eur, parse_amount
 from grants.money import proportional_grant
 
@@ -95,3 +97,39 @@ def test_parse_amount_refuses(text):
 def test_format_eur():
     assert format_eur(Decimal("1234567.891")) == "1.234.567,89\u00a0€"
     assert format_eur(Decimal("0")) == "0,00\u00a0€"
+
+
+def _largest_remainder(cents, weights):
+    """The split by its definition, in exact fractions: floors first, then one cent each to the largest
+    remainders, the earlier year first on a tie."""
+    total = sum(weights.values())
+    shares = {y: Fraction(cents * w, total) for y, w in sorted(weights.items())}
+    parts = {y: int(s) for y, s in shares.items()}
+    for y in sorted(shares, key=lambda y: (-(shares[y] - parts[y]), y))[:cents - sum(parts.values())]:
+        parts[y] += 1
+    return parts
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_split_by_year_hands_out_every_cent_by_the_largest_remainder(seed):
+    rng = random.Random(seed)
+    for _ in range(400):
+        years = rng.sample(range(2025, 2032), rng.randint(1, 4))
+        weights = {y: Decimal(rng.randint(0, 10 ** rng.randint(1, 9))) / 100 for y in years}
+        if not any(weights.values()):
+            continue
+        total = Decimal(rng.randint(0, 250_000_000)) / 100
+        split = split_by_year(total, weights)
+        assert sum(split.values()) == total
+        expected = _largest_remainder(int(total * 100), {y: int(w * 100) for y, w in weights.items()})
+        assert split == {y: Decimal(c) / 100 for y, c in expected.items()}
+        assert split_cents(int(total * 100), {y: int(w * 100) for y, w in weights.items()}) == expected
+
+
+def test_the_split_by_year_gives_equal_remainders_to_the_earlier_year_and_nothing_without_weights():
+    assert split_by_year(Decimal("0.01"), {2028: Decimal("1"), 2027: Decimal("1")}) == {
+        2027: Decimal("0.01"), 2028: Decimal("0.00")}
+    assert split_by_year(Decimal("100.00"), {2027: Decimal("1.5"), 2028: Decimal("0.5")}) == {
+        2027: Decimal("75.00"), 2028: Decimal("25.00")}
+    assert split_by_year(Decimal("100.00"), {}) == {}
+    assert split_by_year(Decimal("100.00"), {2027: Decimal("0.00")}) == {}

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django import forms
 
-from foundation.amounts import AmountError, parse_amount
+from foundation.amounts import AmountError, from_cents, parse_amount, to_cents, to_money
 from foundation.forms import AmountField
 
 BAD = ["1e30", "1e-30", "NaN", "Infinity", "-5", "abc", "1" * 27, "1.234,567", "", "1E5", "+5", "0x10",
@@ -75,3 +75,12 @@ def test_api_text_reads_a_point_as_the_decimal_point():
     for text in ("1.234", "1.234,56", "1e30", "NaN", "1" * 27):
         with pytest.raises(AmountError):
             parse_amount(text, decimal_point=True)
+
+
+@pytest.mark.parametrize(("amount", "cents"), [
+    (Decimal("0.00"), 0), (Decimal("0.01"), 1), (Decimal("1234567.89"), 123456789), (Decimal("2500000"), 250000000),
+    (Decimal("0.005"), 1), (Decimal("0.004"), 0), ("19.99", 1999)])
+def test_cents_are_whole_and_come_back_as_two_place_amounts(amount, cents):
+    assert to_cents(amount) == cents and isinstance(to_cents(amount), int)
+    back = from_cents(cents)
+    assert back == to_money(amount) and back.as_tuple().exponent == -2
