@@ -71,7 +71,7 @@ def build():
     return call
 
 
-def best_of(fn, repeat=5):
+def best_of(fn, repeat=9):
     best = float("inf")
     for _ in range(repeat):
         t = time.perf_counter()

@@ -3,10 +3,11 @@ disagreement, thresholds, the tie-break chain and the budget-constrained recomme
 it does not stop). Selectors read; these decide; views and templates only show the result."""
 
 from decimal import Decimal
+from operator import itemgetter
 
 from django.utils.translation import gettext as _
 
-from foundation.amounts import ZERO, format_decimal, format_eur
+from foundation.amounts import ZERO, format_decimal, format_eur, to_cents
 
 from .enums import DecisionOutcome, TieBreak
 
@@ -43,17 +44,22 @@ def fails_thresholds(*, panel, criteria, means: dict[int, Decimal | None], total
     return panel.total_threshold is not None and total < panel.total_threshold
 
 
-def _tie_key(rule: str, row):
+def _tie_key(rule: str):
+    """The sort key of one rule of the tie-break chain, as a function of a row (smaller sorts first)."""
     if rule.startswith("criterion:"):
-        mean = row.means.get(int(rule.split(":", 1)[1]))
-        return -(mean if mean is not None else Decimal("-1"))
+        criterion_id = int(rule.split(":", 1)[1])
+
+        def better_mean(row):
+            mean = row.means.get(criterion_id)
+            return -(mean if mean is not None else Decimal("-1"))
+        return better_mean
     if rule == TieBreak.JOINT_FIRST:
-        return 0 if row.joint else 1
+        return lambda row: 0 if row.joint else 1
     if rule == TieBreak.LOWER_GRANT:
-        return row.grant
+        return lambda row: row.grant_cents
     if rule == TieBreak.EARLIER_SUBMISSION:
-        return row.submitted_at
-    return 0
+        return lambda row: row.submitted_at
+    return lambda row: 0
 
 
 CASE_NUMBER = "case_number"  # the last rule of every chain
@@ -79,36 +85,42 @@ def recommend(rows: list, *, panel, criteria, budget: Decimal, year_budgets: dic
     the grant; an application that does not fit goes to the reserve list and the list goes on. Each row
     gets its place, outcome, the rule that broke its tie (`tie_rule`), the budget left after it and, when it
     did not fit, why (`shortfall`: "total" or the budget year); `explain` writes its explanation from these
-    when it is shown. Returns the rows above the thresholds in order, then the rest."""
+    when it is shown. Returns the rows above the thresholds in order, then the rest.
+
+    The money is counted in whole cents (`grant_cents`, `grant_cents_by_year()`; the row keeps
+    `budget_left_cents` and `years_left_cents`), exact and cheap for thousands of rows; the rows show them as
+    amounts when read."""
     chain = [r for r in (panel.tie_breaks or []) if isinstance(r, str)]
-    above = [r for r in rows if r.above_threshold]
-    above.sort(key=lambda r: (-r.total, *(_tie_key(rule, r) for rule in chain), r.case_number or ""))
-    left = budget
-    years_left = dict(year_budgets)
+    tie_keys = [_tie_key(rule) for rule in chain]
+    above = [((-r.total, *(key(r) for key in tie_keys), r.case_number or ""), r) for r in rows if r.above_threshold]
+    above.sort(key=itemgetter(0))
+    left = to_cents(budget)
+    years_left = {year: to_cents(amount) for year, amount in year_budgets.items()}
     previous = None
-    for position, row in enumerate(above, 1):
+    for position, (key, row) in enumerate(above, 1):
         row.position = position
-        if previous is not None and previous.total == row.total:
-            row.tie_rule = next((rule for rule in chain if _tie_key(rule, previous) != _tie_key(rule, row)),
+        if previous is not None and previous[0] == key[0]:
+            row.tie_rule = next((rule for rule, a, b in zip(chain, previous[1:], key[1:], strict=False) if a != b),
                                 CASE_NUMBER)
-        fits_total = row.grant <= left
-        by_year = row.grant_by_year if years_left else {}
-        short_years = [y for y, amount in by_year.items() if amount > years_left.get(y, ZERO)]
+        grant = row.grant_cents
+        fits_total = grant <= left
+        by_year = row.grant_cents_by_year() if years_left else {}
+        short_years = [y for y, amount in by_year.items() if amount > years_left.get(y, 0)]
         if fits_total and not short_years:
             row.outcome = DecisionOutcome.RECOMMENDED
-            left -= row.grant
+            left -= grant
             for y, amount in by_year.items():
                 if y in years_left:
                     years_left[y] -= amount
         else:
             row.outcome = DecisionOutcome.RESERVE
             row.shortfall = "total" if not fits_total else short_years[0]
-        row.budget_left = left
-        row.years_left = dict(years_left)
-        previous = row
+        row.budget_left_cents = left
+        row.years_left_cents = tuple(years_left.items())
+        previous = key
     below = sorted((r for r in rows if not r.above_threshold),
                    key=lambda r: (r.total is None, -(r.total or ZERO), r.case_number or ""))
-    return above + below
+    return [row for _key, row in above] + below
 
 
 def explain(row) -> str:

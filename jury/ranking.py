@@ -21,6 +21,9 @@ partners. Submitting or reopening a sheet, an exclusion, a changed budget or tra
 application changes the fingerprint, so the next reader computes afresh. What is cached is one tuple of
 plain figures per row (`_pack`): no translated text, no model instance, no Decimal; the rows a viewer may not
 see are left out after the cache.
+
+Amounts stay whole cents inside the list (`grant_cents`, `budget_left_cents`, `years_left_cents`, the eligible
+costs per year) and become `Decimal` amounts only when a shown row is read (`grant`, `budget_left`, ...).
 """
 
 import hashlib
@@ -32,9 +35,9 @@ from django.db.models.expressions import Col
 
 from accounts.models import Municipality
 from applications.enums import EVALUATION_STATES, ApplicationState
-from applications.financing import split_by_year
+from applications.financing import split_cents
 from applications.models import Application, CostLine
-from foundation.amounts import CENT, ZERO
+from foundation.amounts import ZERO, from_cents, to_cents
 from grants.models import Criterion
 
 from . import domain
@@ -55,36 +58,24 @@ def _instance(model, values: dict):
 
 
 class RankingRow:
-    """One application in the list. Built either from the ranking statement (live list: explanation,
-    missed thresholds, tie-break and the application instance are made when first read) or from a closed
-    session's snapshot (everything given)."""
+    """One application in the list. Built either from the ranking statement or the cache (`_live_row`: amounts
+    in cents; explanation, missed thresholds, tie-break, the amounts and the application instance are made
+    when first read) or from a closed session's snapshot (this constructor: everything given)."""
 
-    def __init__(self, *, application=None, n_scores: int, means: dict, total: Decimal | None,
-                 spread: Decimal | None, joint: bool, grant: Decimal, grant_by_year: dict | None = None,
-                 failed: list | None = None, too_few: bool = False, disagreement: bool = False,
-                 position: int | None = None, outcome: str = DecisionOutcome.NOT_RECOMMENDED, tie_break=None,
-                 budget_left: Decimal | None = None, years_left: dict | None = None, explanation=None,
-                 decision: str | None = None, justification: str = "", record: tuple | None = None,
-                 eligible: dict | None = None, context: "_Context | None" = None, fails: bool | None = None):
-        self._application = application
-        self._record = record  # (application fields, lead fields) from the statement
-        self.application_id = application.pk if application is not None else record[0][0]
-        self.n_scores, self._means, self.total, self.spread = n_scores, means, total, spread
-        self._raw_means = None  # (points, count) per criterion, when the means are made on first read
-        self.joint, self.grant = joint, grant
-        self._grant_by_year, self._eligible = grant_by_year, eligible
-        self._years_cents = None  # the per-year figures of a cached row, in cents, until first read (_unpack)
-        self._failed = failed
-        self._fails = fails if fails is not None else bool(failed)
-        self.too_few, self.disagreement = too_few, disagreement
-        self.position, self.outcome = position, outcome
-        self._tie_break, self.tie_rule = tie_break, ""
-        self.budget_left = budget_left
-        self._years_left = years_left if years_left is not None else {}
-        self._explanation = explanation
-        self.shortfall = None  # "total" or the budget year that did not cover the grant (reserve rows)
-        self.decision, self.justification = decision, justification
-        self._context = context
+    def __init__(self, *, application, n_scores: int, means: dict, total: Decimal | None, spread: Decimal | None,
+                 joint: bool, grant: Decimal, grant_by_year: dict, failed: list, too_few: bool, disagreement: bool,
+                 position: int | None, outcome: str, tie_break: str, budget_left: Decimal | None, years_left: dict,
+                 explanation: str, decision: str | None, justification: str):
+        self.__dict__.update(_row_state(
+            record=None, n_scores=n_scores, raw_means=None, total=total, spread=spread, joint=joint,
+            grant_cents=to_cents(grant), eligible_cents=None, too_few=too_few, disagreement=disagreement,
+            fails=bool(failed), context=None, position=position, outcome=outcome, tie_rule="",
+            budget_left_cents=None if budget_left is None else to_cents(budget_left), years_left_cents=None,
+            shortfall=None))
+        self.__dict__.update(
+            _application=application, application_id=application.pk, _means=means, _grant=grant,
+            _grant_by_year=grant_by_year, _budget_left=budget_left, _years_left=years_left, _failed=failed,
+            _tie_break=tie_break, _explanation=explanation, decision=decision, justification=justification)
 
     def __repr__(self):
         return f"<RankingRow {self.application_id} {self.position} {self.outcome}>"
@@ -123,41 +114,42 @@ class RankingRow:
             value = convert(value, expression, connection)
         return value
 
-    def _cached_years(self, name: str) -> dict | None:
-        """A figure per budget year as the cache kept it (cents), made a dict of amounts when first read: a list
-        of 3,000 cached rows read 9,000 such dicts it did not show."""
-        return _years(self._years_cents.pop(name, None)) if self._years_cents else None
+    @property
+    def grant(self) -> Decimal:
+        if self._grant is None:
+            self._grant = from_cents(self.grant_cents)
+        return self._grant
 
     @property
     def eligible(self) -> dict[int, Decimal] | None:
         """Eligible costs per budget year."""
-        if self._eligible is None:
-            self._eligible = self._cached_years("eligible")
+        if self._eligible is None and self._eligible_cents is not None:
+            self._eligible = {year: from_cents(c) for year, c in self._eligible_cents}
         return self._eligible
+
+    def grant_cents_by_year(self) -> dict[int, int]:
+        """The grant per budget year in cents, in proportion to the eligible costs (the one split rule)."""
+        return split_cents(self.grant_cents, dict(self._eligible_cents or ()))
 
     @property
     def grant_by_year(self) -> dict[int, Decimal]:
         if self._grant_by_year is None:
-            cached = self._cached_years("grant_by_year")
-            self._grant_by_year = cached if cached is not None else split_by_year(self.grant, self.eligible or {})
+            self._grant_by_year = {year: from_cents(c) for year, c in self.grant_cents_by_year().items()}
         return self._grant_by_year
 
-    @grant_by_year.setter
-    def grant_by_year(self, value):
-        self._grant_by_year = value
+    @property
+    def budget_left(self) -> Decimal | None:
+        """What is left of the budget after this row (rows above the thresholds)."""
+        if self._budget_left is None and self.budget_left_cents is not None:
+            self._budget_left = from_cents(self.budget_left_cents)
+        return self._budget_left
 
     @property
     def years_left(self) -> dict[int, Decimal]:
-        """What is left of each budget year's tranche after this row (rows above the cut-off)."""
-        if self._years_cents and "years_left" in self._years_cents:
-            self._years_left = self._cached_years("years_left") or {}
+        """What is left of each budget year's tranche after this row (rows above the thresholds)."""
+        if self._years_left is None:
+            self._years_left = {year: from_cents(c) for year, c in self.years_left_cents or ()}
         return self._years_left
-
-    @years_left.setter
-    def years_left(self, value):
-        if self._years_cents:
-            self._years_cents.pop("years_left", None)
-        self._years_left = value
 
     @property
     def failed(self) -> list[str]:
@@ -167,10 +159,6 @@ class RankingRow:
                                                     total=self.total) if self._fails else []
         return self._failed
 
-    @failed.setter
-    def failed(self, value):
-        self._failed, self._fails = value, bool(value)
-
     @property
     def tie_break(self) -> str:
         if self._tie_break is None:
@@ -178,19 +166,11 @@ class RankingRow:
                 if self.tie_rule else ""
         return self._tie_break
 
-    @tie_break.setter
-    def tie_break(self, value):
-        self._tie_break = value
-
     @property
     def explanation(self) -> str:
         if self._explanation is None:
             self._explanation = domain.explain(self)
         return self._explanation
-
-    @explanation.setter
-    def explanation(self, value):
-        self._explanation = value
 
     # ------------------------------------------------------------ outcome
 
@@ -242,41 +222,52 @@ class _Context:
 
 
 def _statement(call_id: int, criteria: list) -> tuple[str, list]:
-    """The one statement for the rows, in application id order, and its parameters."""
+    """The one statement for the rows, in application id order, and its parameters.
+
+    The sheets that count (submitted, member not excluded, application of the call in evaluation) are
+    read first, once, as a small set; each score is then joined to it by one lookup and pivoted per sheet
+    (one column per criterion: a sheet has one score per criterion). A sheet's weighted total, for the
+    spread between members, is written over those columns with the weights in integer hundredths, so no
+    score row is joined to its criterion.
+    """
     t = {m.__name__: connection.ops.quote_name(m._meta.db_table)
-         for m in (Application, Score, ScoreSheet, CostLine, Criterion, Municipality)}
+         for m in (Application, Score, ScoreSheet, CostLine, Municipality)}
     assignment = connection.ops.quote_name(ScoreSheet._meta.get_field("assignment").related_model._meta.db_table)
     partners = connection.ops.quote_name(Application.partners.through._meta.db_table)
     points = 10 ** Score._meta.get_field("value").decimal_places
     hundredths = 10 ** Criterion._meta.get_field("weight").decimal_places
-    agg = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+    postgres = connection.vendor == "postgresql"
+    agg = "string_agg" if postgres else "group_concat"
+    # PostgreSQL would fold the small set into the score join and probe three hash tables per score.
+    materialized = " MATERIALIZED" if postgres else ""
     states = sorted(EVALUATION_STATES)
     marks = ", ".join(["%s"] * len(states))
-    pivot_sheet, pivot_app, pivot_cols, pivot_params = [], [], [], []
+    pivot_sheet, pivot_app, weighted, pivot_cols = [], [], [], []
+    pivot_params, weight_params = [], []
     for i, c in enumerate(criteria):
-        pivot_sheet.append(f"SUM(CASE WHEN sc.criterion_id = %s THEN sc.points END) AS p{i}, "
-                           f"COUNT(CASE WHEN sc.criterion_id = %s THEN 1 END) AS n{i}")
-        pivot_params += [c.pk, c.pk]
-        pivot_app.append(f"CAST(SUM(p{i}) AS BIGINT) AS p{i}, CAST(SUM(n{i}) AS BIGINT) AS n{i}")
+        # MAX of the sheet's one score per criterion (a unique constraint), an integer like its points
+        pivot_sheet.append(f"MAX(CAST(ROUND(s.value * {points}) AS BIGINT)) FILTER (WHERE s.criterion_id = %s) AS p{i}")
+        pivot_params.append(c.pk)
+        pivot_app.append(f"CAST(SUM(p{i}) AS BIGINT) AS p{i}, COUNT(p{i}) AS n{i}")
+        weighted.append(f"COALESCE(p{i}, 0) * %s")
+        weight_params.append(int(c.weight * hundredths))
         pivot_cols.append(f"pa.p{i}, pa.n{i}")
+    weighted_sql = " + ".join(weighted) or "0"
     # Only table names (quoted from the models), integer scales and placeholders are interpolated.
     sql = f"""
-WITH scored AS (
-  SELECT a.application_id AS app_id, s.sheet_id, s.criterion_id,
-         CAST(ROUND(s.value * {points}) AS BIGINT) AS points
-  FROM {t['Score']} s
-  JOIN {t['ScoreSheet']} sh ON sh.id = s.sheet_id
+WITH counted AS{materialized} (
+  SELECT sh.id AS sheet_id, a.application_id AS app_id
+  FROM {t['ScoreSheet']} sh
   JOIN {assignment} a ON a.id = sh.assignment_id
   JOIN {t['Application']} sa ON sa.id = a.application_id
-  WHERE sa.call_id = %s AND sa.state IN ({marks}) AND sh.state = %s AND a.excluded = %s AND s.value IS NOT NULL
+  WHERE sa.call_id = %s AND sa.state IN ({marks}) AND sh.state = %s AND a.excluded = %s
 ), sheets AS (
-  SELECT sc.app_id, sc.sheet_id,
-         CAST(SUM(sc.points * CAST(ROUND(c.weight * {hundredths}) AS BIGINT)) AS BIGINT) AS weighted
-         {''.join(', ' + p for p in pivot_sheet)}
-  FROM scored sc JOIN {t['Criterion']} c ON c.id = sc.criterion_id
-  GROUP BY sc.app_id, sc.sheet_id
+  SELECT ct.app_id {''.join(', ' + p for p in pivot_sheet)}
+  FROM {t['Score']} s JOIN counted ct ON ct.sheet_id = s.sheet_id
+  WHERE s.value IS NOT NULL
+  GROUP BY ct.app_id, s.sheet_id
 ), per_app AS (
-  SELECT app_id, COUNT(*) AS n_scores, MIN(weighted) AS lowest, MAX(weighted) AS highest
+  SELECT app_id, COUNT(*) AS n_scores, MIN({weighted_sql}) AS lowest, MAX({weighted_sql}) AS highest
          {''.join(', ' + p for p in pivot_app)}
   FROM sheets GROUP BY app_id
 ), years AS (
@@ -299,8 +290,8 @@ LEFT JOIN per_app pa ON pa.app_id = ap.id
 LEFT JOIN year_list yl ON yl.app_id = ap.id
 WHERE ap.call_id = %s AND ap.state IN ({marks})
 ORDER BY ap.id"""  # noqa: S608
-    params = [call_id, *states, SheetState.SUBMITTED.value, False, *pivot_params, call_id, *states, True,
-              call_id, *states]
+    params = [call_id, *states, SheetState.SUBMITTED.value, False, *pivot_params, *weight_params, *weight_params,
+              call_id, *states, True, call_id, *states]
     return sql, params
 
 
@@ -310,7 +301,8 @@ def _rows(call_id: int, panel: Panel, criteria: list, context: _Context) -> list
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         records = cursor.fetchall()
-    weights = [(c.pk, c.weight) for c in criteria]
+    plain = context.criteria  # plain objects: a model's `pk` is a property, read 12,000 times for 2,000 rows
+    weights = [(c.pk, c.weight) for c in plain]
     weight_sum = sum((w for _pk, w in weights), ZERO)
     sheet_scale = _POINTS * 10 ** Criterion._meta.get_field("weight").decimal_places
     width = 2 * len(criteria)
@@ -318,25 +310,23 @@ def _rows(call_id: int, panel: Panel, criteria: list, context: _Context) -> list
     for rec in records:
         n_scores = rec[13] or 0
         raw = tuple(rec[17:17 + width])
-        means = _means(raw, context.criteria)
-        complete = bool(criteria) and all(m is not None for m in means.values())
+        means = _means(raw, plain)
+        complete = bool(plain) and None not in means.values()
         total = (sum((w * means[pk] for pk, w in weights), ZERO) / weight_sum).quantize(FOUR) if complete else None
         spread = None
         if n_scores:
-            highest = (Decimal(rec[15]) / sheet_scale / weight_sum).quantize(FOUR)
-            lowest = (Decimal(rec[14]) / sheet_scale / weight_sum).quantize(FOUR)
-            spread = highest - lowest
-        eligible = {}
+            spread = ((Decimal(rec[15]) / sheet_scale / weight_sum).quantize(FOUR)
+                      - (Decimal(rec[14]) / sheet_scale / weight_sum).quantize(FOUR))
+        eligible = ()
         if rec[16]:
-            for part in rec[16].split(","):
-                year, cents = part.split(":")
-                eligible[int(year)] = _amount(int(cents))
-        row = RankingRow(
-            record=(rec[0:7], rec[8:12]), n_scores=n_scores, means=means, total=total, spread=spread,
-            joint=bool(rec[12]), grant=_amount(int(rec[7])), eligible=eligible, context=context,
+            eligible = tuple(sorted((int(year), int(cents)) for year, cents in
+                                    (part.split(":") for part in rec[16].split(","))))
+        row = _live_row(
+            record=(rec[0:7], rec[8:12]), n_scores=n_scores, raw_means=raw, total=total, spread=spread,
+            joint=bool(rec[12]), grant_cents=int(rec[7]), eligible_cents=eligible, context=context,
             too_few=domain.too_few_scorers(panel, n_scores), disagreement=domain.large_disagreement(panel, spread),
-            fails=domain.fails_thresholds(panel=panel, criteria=criteria, means=means, total=total))
-        row._raw_means = raw
+            fails=domain.fails_thresholds(panel=panel, criteria=plain, means=means, total=total))
+        row._means = means
         rows.append(row)
     return rows
 
@@ -405,19 +395,12 @@ def cached_rows(*, call, panel: Panel, criteria: list, budget: Decimal, year_bud
 
 # ---------------------------------------------------------------- the cached form
 #
-# A row is cached as one tuple of integers, strings and booleans: amounts in cents, the total and the spread
-# in ten-thousandths of a point (they are rounded to four places), the means as the statement's points and
-# counts. Pickling 2,000 row objects with their Decimals took longer than computing them (≈ 1.1 MB, ≈ 40 ms
-# each way); these tuples are a fifth of that. Every amount of the list has two places (cents from the
-# statement, budgets and tranches from the database or the amount parser), every score figure four.
-
-
-def _cents(amount: Decimal | None) -> int | None:
-    return None if amount is None else int(amount * 100)
-
-
-def _amount(cents: int | None) -> Decimal | None:
-    return None if cents is None else Decimal(cents) * CENT
+# A row is cached as one tuple of integers, strings and booleans: amounts in cents (as the live row keeps
+# them: the statement reads cents, `domain.recommend` counts in cents, and the amounts are made when read),
+# the total and the spread in ten-thousandths of a point (they are rounded to four places), the means as the
+# statement's points and counts. Pickling 2,000 row objects with their Decimals took longer than computing
+# them (≈ 1.1 MB, ≈ 40 ms each way); these tuples are a fifth of that. The grant per budget year is not kept:
+# it follows from the grant and the eligible costs by the one split rule (`split_cents`).
 
 
 def _fourths(value: Decimal | None) -> int | None:
@@ -428,34 +411,46 @@ def _points(value: int | None) -> Decimal | None:
     return None if value is None else Decimal(value).scaleb(-4)
 
 
-def _years_in_cents(amounts: dict | None):
-    return None if amounts is None else tuple((year, _cents(amount)) for year, amount in amounts.items())
+def _row_state(*, record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few,
+               disagreement, fails, context, position, outcome, tie_rule, budget_left_cents, years_left_cents,
+               shortfall) -> dict:
+    """Every attribute of a row, the figures given and everything made on first read still empty."""
+    return {
+        "_application": None, "_record": record, "application_id": record[0][0] if record else None,
+        "n_scores": n_scores, "_means": None, "_raw_means": raw_means, "total": total, "spread": spread,
+        "joint": joint, "grant_cents": grant_cents, "_grant": None, "_eligible_cents": eligible_cents,
+        "_eligible": None, "_grant_by_year": None, "budget_left_cents": budget_left_cents, "_budget_left": None,
+        "years_left_cents": years_left_cents, "_years_left": None, "_failed": None, "_fails": fails,
+        "too_few": too_few, "disagreement": disagreement, "position": position, "outcome": outcome,
+        "_tie_break": None, "tie_rule": tie_rule, "_explanation": None, "shortfall": shortfall, "decision": None,
+        "justification": "", "_context": context}
 
 
-def _years(cents) -> dict | None:
-    return None if cents is None else {year: _amount(c) for year, c in cents}
+def _live_row(*, record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few,
+              disagreement, fails, context, position=None, outcome=DecisionOutcome.NOT_RECOMMENDED, tie_rule="",
+              budget_left_cents=None, years_left_cents=None, shortfall=None) -> RankingRow:
+    """A row of the live list from plain figures (the statement's or the cache's), without `__init__`."""
+    row = RankingRow.__new__(RankingRow)
+    row.__dict__ = _row_state(
+        record=record, n_scores=n_scores, raw_means=raw_means, total=total, spread=spread, joint=joint,
+        grant_cents=grant_cents, eligible_cents=eligible_cents, too_few=too_few, disagreement=disagreement,
+        fails=fails, context=context, position=position, outcome=outcome, tie_rule=tie_rule,
+        budget_left_cents=budget_left_cents, years_left_cents=years_left_cents, shortfall=shortfall)
+    return row
 
 
 def _pack(rows: list[RankingRow]) -> list[tuple]:
-    return [(r._record, r.n_scores, r._raw_means, _fourths(r.total), _fourths(r.spread), r.joint, _cents(r.grant),
-             _years_in_cents(r.eligible), _years_in_cents(r._grant_by_year), r.too_few, r.disagreement, r._fails,
-             r.position, str(r.outcome), r.tie_rule, _cents(r.budget_left), _years_in_cents(r.years_left),
-             r.shortfall) for r in rows]
+    return [(r._record, r.n_scores, r._raw_means, _fourths(r.total), _fourths(r.spread), r.joint, r.grant_cents,
+             r._eligible_cents, r.too_few, r.disagreement, r._fails, r.position, str(r.outcome), r.tie_rule,
+             r.budget_left_cents, r.years_left_cents, r.shortfall) for r in rows]
 
 
 def _unpack(packed: list[tuple], context: _Context) -> list[RankingRow]:
-    rows, new = [], RankingRow.__new__
-    for (record, n_scores, raw_means, total, spread, joint, grant, eligible, by_year, too_few, disagreement, fails,
-         position, outcome, tie_rule, budget_left, years_left, shortfall) in packed:
-        row = new(RankingRow)
-        row.__dict__ = {
-            "_application": None, "_record": record, "application_id": record[0][0], "n_scores": n_scores,
-            "_means": None, "_raw_means": raw_means, "total": _points(total), "spread": _points(spread),
-            "joint": joint, "grant": _amount(grant), "_grant_by_year": None, "_eligible": None, "_years_left": None,
-            "_years_cents": {"grant_by_year": by_year, "eligible": eligible, "years_left": years_left},
-            "_failed": None, "_fails": fails, "too_few": too_few, "disagreement": disagreement,
-            "position": position, "outcome": outcome, "_tie_break": None, "tie_rule": tie_rule,
-            "budget_left": _amount(budget_left), "_explanation": None,
-            "shortfall": shortfall, "decision": None, "justification": "", "_context": context}
-        rows.append(row)
-    return rows
+    return [_live_row(record=record, n_scores=n_scores, raw_means=raw_means, total=_points(total),
+                      spread=_points(spread), joint=joint, grant_cents=grant_cents, eligible_cents=eligible_cents,
+                      too_few=too_few, disagreement=disagreement, fails=fails, context=context, position=position,
+                      outcome=outcome, tie_rule=tie_rule, budget_left_cents=budget_left_cents,
+                      years_left_cents=years_left_cents, shortfall=shortfall)
+            for (record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few,
+                 disagreement, fails, position, outcome, tie_rule, budget_left_cents, years_left_cents, shortfall)
+            in packed]

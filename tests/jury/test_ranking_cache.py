@@ -21,7 +21,7 @@ from tests.jury.factories import add_member, application_in_evaluation, assign, 
 
 pytestmark = pytest.mark.django_db
 
-STATEMENT = "WITH scored AS"  # the ranking statement
+STATEMENT = "WITH counted AS"  # the ranking statement
 
 
 def read(call, **kwargs):
