@@ -238,19 +238,17 @@ def api_as(user):
 # ---------------------------------------------------------------- decisions: an application to decide on
 
 
-_n = [0]
-
-
 def decidable(call, *, grant="150000.00", years=None, state=AS.RECOMMENDED, lead=None, start=dt.date(2027, 3, 1),
               end=dt.date(2028, 12, 31)) -> Application:
     """An application the ministry can decide on: eligible costs giving exactly ``grant`` at the program's
     rate (grants.money), split over budget years by ``years`` ({year: share})."""
-    _n[0] += 1
+    _counter[0] += 1  # one counter with make_grant: their case numbers share one unique column
+    n = _counter[0]
     grant = Decimal(grant)
     eligible = eligible_costs_for(rate=call.program.funding_rate, grant=grant)
     app = Application.objects.create(
-        call=call, lead=lead or MunicipalityFactory(), title=f"Smarte Region {_n[0]}", summary="Sensoren im Ort.",
-        created_by=UserFactory(), state=state, case_number=f"SHH2-2027-{_n[0]:04d}",
+        call=call, lead=lead or MunicipalityFactory(), title=f"Smarte Region {n}", summary="Sensoren im Ort.",
+        created_by=UserFactory(), state=state, case_number=f"SHH2-2027-{n:04d}",
         submitted_at=timezone.now(), start_date=start, end_date=end,
         total_costs=eligible, eligible_costs=eligible, grant_amount=grant)
     shares = {int(y): Decimal(s) for y, s in (years or {2027: "1"}).items()}
