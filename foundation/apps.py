@@ -8,3 +8,10 @@ class FoundationConfig(AppConfig):
 
     name = "foundation"
     verbose_name = _("Grundlagen")
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from .sqlite import install
+
+        connection_created.connect(install, dispatch_uid="foundation.sqlite.like")
