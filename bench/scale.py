@@ -126,6 +126,27 @@ def _fresh(row):
     return new
 
 
+# A real proposal describes itself at length: the copies get texts of about the size the call's form invites
+# (1,200 characters each, ≈ 5 KB per application, words drawn at random so that PostgreSQL compresses them about
+# as much as prose), where the demo's templates have a sentence. A list that reads them without showing them pays
+# for it; the bare view reads the short columns only.
+_WORDS = ("Kommune", "Partner", "Datenplattform", "Sensordaten", "Verkehr", "Umwelt", "Energie", "Bürgerinnen",
+          "Bürger", "Verwaltung", "Unternehmen", "offene", "Schnittstellen", "Beteiligung", "Straßenbeleuchtung",
+          "Ladepunkte", "Haltestellen", "Messwerte", "Landkreis", "Gemeinde", "Betrieb", "Wartung", "Datenschutz",
+          "Ausschreibung", "Erprobung", "Übertragbarkeit", "Nachnutzung", "Quellcode", "Dokumentation",
+          "Schulung", "Ehrenamt", "Vereine", "Einzelhandel", "Innenstadt", "Leerstand", "Mobilität", "Pendler",
+          "Radwege", "Parkraum", "Lärmschutz", "Hochwasser", "Pegel", "Warnung", "Feuerwehr", "Videosprechstunde",
+          "Praxis", "Pflege", "Quartier", "Dorfladen", "Breitband", "Funknetz", "LoRaWAN", "Zählung",
+          "Auswertung", "Karte", "Portal", "App")
+
+
+def _proposal_text(rng: random.Random, length: int = 1200) -> str:
+    return " ".join(rng.choices(_WORDS, k=length // 6))[:length]  # the words average about 10 letters
+
+
+PROPOSAL_FIELDS = ("summary", "objectives", "benefit", "transferability")
+
+
 def copy_templates(templates, count, *, start):
     """`count` copies of the templates (shares as STATE_SHARE), numbered from `start`, in bulk."""
     from accounts.models import Membership, Municipality
@@ -136,13 +157,15 @@ def copy_templates(templates, count, *, start):
     plan = list(itertools.islice(itertools.cycle(templates + weighted), count))  # every template at least once
     munis = list(Municipality.objects.exclude(kind="landkreis").values_list("pk", flat=True))
     home = Membership.objects.filter(user__email="kommune@demo.example").order_by("pk")[0].municipality_id
-    apps = []
+    apps, texts = [], random.Random(start)
     for i, template in enumerate(plan):
         n = start + i
         app = _fresh(template)
         app.lead_id = home if n % 10 == 0 else munis[n % len(munis)]
         app.title = f"{template.title} {n}"
         app.case_number = None if template.case_number is None else f"SCALE-{n:06d}"
+        for name in PROPOSAL_FIELDS:
+            setattr(app, name, _proposal_text(texts))
         apps.append(app)
     new_apps = Application.objects.bulk_create(apps, batch_size=2000)
     by_template = {}
