@@ -33,6 +33,9 @@ class Application(FSMModelMixin, models.Model):
     objectives = models.TextField(_("Ziele"), blank=True)
     benefit = models.TextField(_("Nutzen für Bürgerinnen und Bürger"), blank=True)
     transferability = models.TextField(_("Übertragbarkeit"), blank=True)
+    # The proposal's long texts (several kilobytes in a real proposal): its page, documents, exports and the jury's
+    # scoring page read them; a list row never shows them (applications.selectors.without_proposal_texts).
+    PROPOSAL_TEXTS = ("summary", "objectives", "benefit", "transferability")
     start_date = models.DateField(_("Projektbeginn"), null=True, blank=True)
     end_date = models.DateField(_("Projektende"), null=True, blank=True)
     declaration_not_started = models.BooleanField(

@@ -27,12 +27,21 @@ def visible_applications(user) -> QuerySet[Application]:
     return qs.filter(Q(lead_id__in=ids) | Exists(partner))
 
 
+def without_proposal_texts(qs: QuerySet, path: str = "") -> QuerySet:
+    """`qs` without the long texts of its applications — the application itself, or the one at `path` of a
+    joined row (e.g. "grant__application"). Every list reads its rows through this: a real proposal's four
+    texts are several kilobytes that PostgreSQL keeps out of the row (TOAST) and a list row never shows; its
+    query-count tests would catch a row that read one (one query more per row)."""
+    prefix = f"{path}__" if path else ""
+    return qs.defer(*(prefix + name for name in Application.PROPOSAL_TEXTS))
+
+
 def applications_for_user(user) -> QuerySet[Application]:
     ids = approved_municipality_ids(user)
     partner = Application.partners.through.objects.filter(
         application_id=OuterRef("pk"), municipality_id__in=ids)
-    return (Application.objects.filter(Q(lead_id__in=ids) | Exists(partner))
-            .select_related("lead", "call").order_by("-updated_at", "-pk"))
+    return without_proposal_texts(Application.objects.filter(Q(lead_id__in=ids) | Exists(partner))
+                                  .select_related("lead", "call").order_by("-updated_at", "-pk"))
 
 
 def application_detail(user, pk: int) -> Application:
@@ -54,7 +63,7 @@ def staff_applications(*, call_id: int, state: str = "", topic: str = "", landkr
     links = Application.partners.through.objects.filter(application_id=OuterRef("pk")).order_by()
     n_partners = Subquery(links.values("application_id").annotate(n=Count("*")).values("n"),
                           output_field=IntegerField())
-    qs = (Application.objects.filter(call_id=call_id).exclude(state=ApplicationState.DRAFT)
+    qs = (without_proposal_texts(Application.objects.filter(call_id=call_id).exclude(state=ApplicationState.DRAFT))
           .select_related("lead", "lead__landkreis")
           .annotate(n_partners=Coalesce(n_partners, 0))
           .prefetch_related("topics"))

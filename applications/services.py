@@ -40,7 +40,7 @@ from .models import Application, Attachment, CostLine, Receipt, ThirdPartyFundin
 from .uploads import check_pdf, stored_name
 
 BERLIN = ZoneInfo("Europe/Berlin")
-TEXT_FIELDS = ("title", "summary", "objectives", "benefit", "transferability")
+TEXT_FIELDS = ("title", *Application.PROPOSAL_TEXTS)
 REQUIRED_FOR_SUBMISSION = {
     "title": _("Projekttitel"), "summary": _("Kurzbeschreibung"), "objectives": _("Ziele"),
     "benefit": _("Nutzen für Bürgerinnen und Bürger"), "transferability": _("Übertragbarkeit"),

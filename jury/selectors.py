@@ -20,7 +20,7 @@ from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.financing import split_by_year
 from applications.models import Application
-from applications.selectors import search_applications
+from applications.selectors import search_applications, without_proposal_texts
 from foundation.amounts import ZERO
 from grants.models import Call
 
@@ -118,15 +118,18 @@ def ranking(*, call: Call, budget: Decimal | None = None, year_budgets: dict[int
 
 def member_assignments(user, call_id: int) -> QuerySet[Assignment]:
     """A member's workspace: what is assigned to them, with the state of their sheet."""
-    return (Assignment.objects.filter(member__panel__call_id=call_id, member__user=user, assigned=True)
-            .select_related("application__lead", "sheet").order_by("application__case_number"))
+    return without_proposal_texts(
+        Assignment.objects.filter(member__panel__call_id=call_id, member__user=user, assigned=True)
+        .select_related("application__lead", "sheet").order_by("application__case_number"), "application")
 
 
 def member_workspace_rows(user) -> QuerySet[Assignment]:
     """Everything assigned to a member in all their panels, newest call first (the workspace's one list)."""
-    return (Assignment.objects.filter(member__user=user, assigned=True)
-            .select_related("application__lead", "sheet", "member__panel__call")
-            .order_by("-member__panel__call__opens_at", "member__panel_id", "application__case_number", "pk"))
+    return without_proposal_texts(
+        Assignment.objects.filter(member__user=user, assigned=True)
+        .select_related("application__lead", "sheet", "member__panel__call")
+        .order_by("-member__panel__call__opens_at", "member__panel_id", "application__case_number", "pk"),
+        "application")
 
 
 def member_progress(user) -> dict[int, dict]:
@@ -203,8 +206,8 @@ def panel_applications(panel: Panel, *, search: str = "", member_id: int | None 
     if member_id is not None:
         qs = qs.filter(Exists(Assignment.objects.filter(application_id=OuterRef("pk"), member_id=member_id,
                                                         member__panel=panel)))
-    return (qs.select_related("lead").prefetch_related(Prefetch("jury_assignments", queryset=rows,
-                                                                to_attr="panel_rows"))
+    return (without_proposal_texts(qs).select_related("lead")
+            .prefetch_related(Prefetch("jury_assignments", queryset=rows, to_attr="panel_rows"))
             .order_by("case_number", "pk"))
 
 

@@ -365,7 +365,7 @@ def _ids(**kwargs):
 class ApplicationUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """Only the keys sent change; a list sent replaces the whole list (cost lines, partners)."""
 
-    TEXT_FIELDS = ("title", "summary", "objectives", "benefit", "transferability")
+    TEXT_FIELDS = ("title", *Application.PROPOSAL_TEXTS)
     PLAIN_FIELDS = (
         *TEXT_FIELDS,
         "start_date",

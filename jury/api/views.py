@@ -24,6 +24,7 @@ from accounts.api import IsCaseWorker, with_defaults
 from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.models import Application
+from applications.selectors import without_proposal_texts
 from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
 from foundation.paging import page_number_of
@@ -238,7 +239,8 @@ class RankingPage:
 
 
 def _staff_assignments():
-    return Assignment.objects.select_related("member__user", "application", "sheet")
+    return without_proposal_texts(Assignment.objects.select_related("member__user", "application", "sheet"),
+                                  "application")
 
 
 # ---------------------------------------------------------------- assignments
@@ -262,7 +264,8 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if self.action == "unassign":
             return Assignment.objects.all()
-        qs = (Assignment.objects.filter(member__user=self.request.user, assigned=True)
+        qs = (without_proposal_texts(Assignment.objects.filter(member__user=self.request.user, assigned=True),
+                                     "application")
               .select_related("member", "application__lead", "sheet")
               .prefetch_related("application__partners")
               .order_by("application__case_number", "pk"))

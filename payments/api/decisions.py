@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_approver, is_case_worker
 from applications.models import Application
+from applications.selectors import without_proposal_texts
 from foundation.files import private_pdf_response
 
 from ..enums import DecisionKind, DecisionState
@@ -160,8 +161,9 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return [permission() for permission in with_defaults(IsStaffMember)]
 
     def get_queryset(self):
-        qs = (Decision.objects.select_related("application", "prepared_by", "confirmed_by", "grant")
-              .order_by("-prepared_at", "-pk"))
+        qs = without_proposal_texts(
+            Decision.objects.select_related("application", "prepared_by", "confirmed_by", "grant")
+            .order_by("-prepared_at", "-pk"), "application")
         params = self.request.query_params
         for name, lookup in (("call", "application__call_id"), ("application", "application_id")):
             value = params.get(name)

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
+from applications.selectors import without_proposal_texts
 from foundation.api import MAX_ID, AmountField, LabelField, RejectUnknownFieldsMixin, money
 from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
@@ -178,9 +179,9 @@ class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     filter_backends = []
 
     def get_queryset(self):
-        qs = (DisbursementRequest.objects
-              .filter(grant__application__lead_id__in=approved_municipality_ids(self.request.user))
-              .select_related("grant__application__lead").order_by("grant_id", "number"))
+        qs = without_proposal_texts(
+            DisbursementRequest.objects.filter(grant__application__lead_id__in=approved_municipality_ids(self.request.user))
+            .select_related("grant__application__lead").order_by("grant_id", "number"), "grant__application")
         if "grant" in self.request.query_params:
             grant = _id_param(self.request.query_params["grant"])
             qs = qs.filter(grant_id=grant) if grant else qs.none()

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from accounts.api import with_defaults
 from accounts.selectors import approved_municipality_ids
+from applications.selectors import without_proposal_texts
 from foundation.amounts import AmountError, parse_amount
 from foundation.api import validated_input as _parse
 
@@ -76,9 +77,10 @@ class ProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     permission_classes = with_defaults()
 
     def get_queryset(self):
-        qs = (ProofOfUse.objects.select_related(*selectors.PROOF_RELATED)
-              .filter(grant__application__lead_id__in=approved_municipality_ids(self.request.user))
-              .order_by("due_on", "pk"))
+        qs = without_proposal_texts(
+            ProofOfUse.objects.select_related(*selectors.PROOF_RELATED)
+            .filter(grant__application__lead_id__in=approved_municipality_ids(self.request.user))
+            .order_by("due_on", "pk"), "grant__application")
         return qs.prefetch_related(LINES) if self.action != "list" else s.ProofListSerializer.shaped(qs)
 
     def get_serializer_class(self):

@@ -17,6 +17,7 @@ from applications.enums import DECIDABLE_STATES
 from applications.enums import ApplicationState as AS
 from applications.financing import split_by_year
 from applications.models import Application, CostLine
+from applications.selectors import without_proposal_texts
 from foundation.amounts import format_eur, to_money
 from grants.models import Call, CallBudgetYear
 
@@ -123,7 +124,8 @@ def decidable_applications(call: Call) -> tuple[list[Candidate], list[Candidate]
     """(recommended, reserve) candidates of a call in the jury's ranking order, each with whether it still
     fits the uncommitted budget and every tranche. The first fitting reserve application without a decision
     is marked ``next_up`` (Nachrücker)."""
-    apps = list(Application.objects.filter(call=call, state__in=DECIDABLE_STATES).select_related("lead"))
+    apps = list(without_proposal_texts(Application.objects.filter(call=call, state__in=DECIDABLE_STATES))
+                .select_related("lead"))
     ranks = _rank_order(call)
     candidates = _candidates(call, apps)
     for c in candidates:
@@ -144,19 +146,19 @@ def reserve_candidates(call: Call) -> list[Candidate]:
 
 
 def decided_applications(call: Call) -> QuerySet[Application]:
-    return (Application.objects.filter(call=call, state__in=[AS.APPROVED, AS.REJECTED])
+    return (without_proposal_texts(Application.objects.filter(call=call, state__in=[AS.APPROVED, AS.REJECTED]))
             .select_related("lead", "grant").order_by("case_number", "pk"))
 
 
 def pending_decisions(call: Call | None = None) -> QuerySet[Decision]:
-    qs = Decision.objects.filter(state=DecisionState.PREPARED).select_related(
-        "application__lead", "application__call", "prepared_by").order_by("prepared_at", "pk")
+    qs = without_proposal_texts(Decision.objects.filter(state=DecisionState.PREPARED).select_related(
+        "application__lead", "application__call", "prepared_by").order_by("prepared_at", "pk"), "application")
     return qs.filter(application__call=call) if call is not None else qs
 
 
 def visible_grants(user) -> QuerySet[Grant]:
     """Staff see every grant; a municipality's members the grants of the applications it leads."""
-    qs = Grant.objects.select_related("application__lead", "call")
+    qs = without_proposal_texts(Grant.objects.select_related("application__lead", "call"), "application")
     if not user.is_authenticated:
         return qs.none()
     if is_staff_member(user):
@@ -165,7 +167,7 @@ def visible_grants(user) -> QuerySet[Grant]:
 
 
 def visible_notices(user) -> QuerySet[Notice]:
-    qs = Notice.objects.select_related("application__lead", "grant")
+    qs = without_proposal_texts(Notice.objects.select_related("application__lead", "grant"), "application")
     if not user.is_authenticated:
         return qs.none()
     if is_staff_member(user):

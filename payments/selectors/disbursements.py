@@ -4,6 +4,7 @@ municipality may request money for, and whether a user may see a municipality's 
 """
 
 from accounts.models import User
+from applications.selectors import without_proposal_texts
 
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
 
@@ -23,16 +24,17 @@ def payout_accounts(municipality_ids) -> dict[int, BankAccount]:
 
 
 def disbursements_for_staff():
-    return (DisbursementRequest.objects.select_related(
+    return without_proposal_texts(DisbursementRequest.objects.select_related(
         "grant__application__lead", "requested_by", "checked_by", "released_by", "payment_run")
-        .order_by("requested_at", "pk"))
+        .order_by("requested_at", "pk"), "grant__application")
 
 
 def payable_grants_for(user):
     from accounts.selectors import approved_municipality_ids
 
-    return (Grant.objects.filter(application__lead_id__in=approved_municipality_ids(user))
-            .select_related("application__lead").order_by("application__case_number"))
+    return without_proposal_texts(Grant.objects.filter(application__lead_id__in=approved_municipality_ids(user))
+                                  .select_related("application__lead").order_by("application__case_number"),
+                                  "application")
 
 
 def runs_for_staff():

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
+from applications.selectors import without_proposal_texts
 
 from ..enums import DecisionState, GrantState, ProofKind, ProofState, RecoveryState
 from ..models import Grant, ProofCostLine, ProofOfUse, Recovery, RecoveryPayment, Settlement
@@ -15,14 +16,14 @@ PROOF_RELATED = ("grant__application__lead", "grant__call__program", "submitted_
 
 def grants_for_user(user):
     """Grants of the municipalities the user is an approved member of (staff: all)."""
-    qs = Grant.objects.select_related("application__lead", "call__program")
+    qs = without_proposal_texts(Grant.objects.select_related("application__lead", "call__program"), "application")
     if is_staff_member(user):
         return qs
     return qs.filter(application__lead_id__in=approved_municipality_ids(user))
 
 
 def proofs_for_user(user):
-    qs = ProofOfUse.objects.select_related(*PROOF_RELATED)
+    qs = without_proposal_texts(ProofOfUse.objects.select_related(*PROOF_RELATED), "grant__application")
     if is_staff_member(user):
         return qs
     return qs.filter(grant__application__lead_id__in=approved_municipality_ids(user))
@@ -65,7 +66,7 @@ def open_proofs_for(user):
 
 def proof_queue(*, view: str = "submitted"):
     """Staff: submitted proofs to check (oldest first), or all overdue ones."""
-    qs = ProofOfUse.objects.select_related(*PROOF_RELATED)
+    qs = without_proposal_texts(ProofOfUse.objects.select_related(*PROOF_RELATED), "grant__application")
     if view == "overdue":
         return qs.filter(state__in=[ProofState.DUE, ProofState.RETURNED], due_on__lt=timezone.localdate(),
                          grant__state__in=[GrantState.FINAL, GrantState.IN_IMPLEMENTATION,
@@ -81,25 +82,30 @@ def settlement_worklist():
     page's count ran that over every grant: 51 ms for an empty page at 10,000 applications)."""
     live = Settlement.objects.filter(state=DecisionState.PREPARED).select_related("prepared_by")
     accepted_final = ProofOfUse.objects.filter(grant=OuterRef("pk"), kind=ProofKind.FINAL, state=ProofState.ACCEPTED)
-    return (Grant.objects.filter(Exists(accepted_final), state=GrantState.PROOF_SUBMITTED)
+    return (without_proposal_texts(Grant.objects.filter(Exists(accepted_final), state=GrantState.PROOF_SUBMITTED),
+                                   "application")
             .select_related("application__lead", "call__program")
             .prefetch_related(Prefetch("settlements", queryset=live, to_attr="live_settlements"))
             .order_by("application__case_number"))
 
 
 def settlements():
-    return Settlement.objects.select_related("grant__application__lead", "prepared_by", "confirmed_by", "proof")
+    return without_proposal_texts(
+        Settlement.objects.select_related("grant__application__lead", "prepared_by", "confirmed_by", "proof"),
+        "grant__application")
 
 
 def confirmed_settlements():
     """Every confirmed settlement, the newest first, with what its line in the list shows (the case number)."""
-    return (Settlement.objects.filter(state=DecisionState.CONFIRMED).select_related("grant__application")
-            .order_by("-confirmed_at", "-pk"))
+    return without_proposal_texts(Settlement.objects.filter(state=DecisionState.CONFIRMED)
+                                  .select_related("grant__application").order_by("-confirmed_at", "-pk"),
+                                  "grant__application")
 
 
 def recoveries(*, state: str | None = None, with_people: bool = False):
     payments = RecoveryPayment.objects.order_by("received_on", "pk")
-    qs = Recovery.objects.select_related("grant__application__lead", "settlement", "waived_by")
+    qs = without_proposal_texts(Recovery.objects.select_related("grant__application__lead", "settlement", "waived_by"),
+                                "grant__application")
     if with_people:
         payments = payments.select_related("recorded_by")
         qs = qs.select_related("settlement__prepared_by", "settlement__confirmed_by", "created_by")
