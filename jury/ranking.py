@@ -411,10 +411,10 @@ def _points(value: int | None) -> Decimal | None:
     return None if value is None else Decimal(value).scaleb(-4)
 
 
-def _row_state(*, record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few,
-               disagreement, fails, context, position, outcome, tie_rule, budget_left_cents, years_left_cents,
-               shortfall) -> dict:
-    """Every attribute of a row, the figures given and everything made on first read still empty."""
+def _row_state(record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few, disagreement,
+               fails, position, outcome, tie_rule, budget_left_cents, years_left_cents, shortfall, context) -> dict:
+    """Every attribute of a row, the figures given and everything made on first read still empty. The parameters
+    are in the order of the cached tuple (`_pack`), the context last, so `_unpack` passes them by position."""
     return {
         "_application": None, "_record": record, "application_id": record[0][0] if record else None,
         "n_scores": n_scores, "_means": None, "_raw_means": raw_means, "total": total, "spread": spread,
@@ -429,13 +429,11 @@ def _row_state(*, record, n_scores, raw_means, total, spread, joint, grant_cents
 def _live_row(*, record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few,
               disagreement, fails, context, position=None, outcome=DecisionOutcome.NOT_RECOMMENDED, tie_rule="",
               budget_left_cents=None, years_left_cents=None, shortfall=None) -> RankingRow:
-    """A row of the live list from plain figures (the statement's or the cache's), without `__init__`."""
+    """A row of the live list from the statement's figures, without `__init__`."""
     row = RankingRow.__new__(RankingRow)
-    row.__dict__ = _row_state(
-        record=record, n_scores=n_scores, raw_means=raw_means, total=total, spread=spread, joint=joint,
-        grant_cents=grant_cents, eligible_cents=eligible_cents, too_few=too_few, disagreement=disagreement,
-        fails=fails, context=context, position=position, outcome=outcome, tie_rule=tie_rule,
-        budget_left_cents=budget_left_cents, years_left_cents=years_left_cents, shortfall=shortfall)
+    row.__dict__ = _row_state(record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few,
+                              disagreement, fails, position, outcome, tie_rule, budget_left_cents, years_left_cents,
+                              shortfall, context)
     return row
 
 
@@ -446,11 +444,11 @@ def _pack(rows: list[RankingRow]) -> list[tuple]:
 
 
 def _unpack(packed: list[tuple], context: _Context) -> list[RankingRow]:
-    return [_live_row(record=record, n_scores=n_scores, raw_means=raw_means, total=_points(total),
-                      spread=_points(spread), joint=joint, grant_cents=grant_cents, eligible_cents=eligible_cents,
-                      too_few=too_few, disagreement=disagreement, fails=fails, context=context, position=position,
-                      outcome=outcome, tie_rule=tie_rule, budget_left_cents=budget_left_cents,
-                      years_left_cents=years_left_cents, shortfall=shortfall)
-            for (record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few,
-                 disagreement, fails, position, outcome, tie_rule, budget_left_cents, years_left_cents, shortfall)
-            in packed]
+    """The rows of the cached tuples (a list of 3,000 rows is read on every page of the ranking)."""
+    rows, new = [], RankingRow.__new__
+    for cached in packed:
+        row = new(RankingRow)
+        row.__dict__ = _row_state(cached[0], cached[1], cached[2], _points(cached[3]), _points(cached[4]),
+                                  *cached[5:], context)
+        rows.append(row)
+    return rows

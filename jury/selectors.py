@@ -42,24 +42,39 @@ class Ranking:
     session: Session | None = None  # set when the list is the recorded result of a closed session
     conflicts: list[dict] = field(default_factory=list)
 
+    def _by_outcome(self) -> tuple[dict[str, list], int | None]:
+        """The rows per final outcome and the index of the last recommended row, in one pass over the rows (the
+        page asks for them several times; a large call has thousands of rows). Read again when `rows` is
+        replaced (a viewer's rows)."""
+        cached = self.__dict__.get("_outcomes")
+        if cached is None or cached[0] is not self.rows:
+            groups = {outcome: [] for outcome in DecisionOutcome.values}
+            last = None
+            for i, row in enumerate(self.rows):
+                outcome = row.final_outcome
+                groups[outcome].append(row)
+                if outcome == DecisionOutcome.RECOMMENDED:
+                    last = i
+            cached = self.__dict__["_outcomes"] = (self.rows, groups, last)
+        return cached[1], cached[2]
+
     @property
     def recommended(self):
-        return [r for r in self.rows if r.final_outcome == DecisionOutcome.RECOMMENDED]
+        return self._by_outcome()[0][DecisionOutcome.RECOMMENDED]
 
     @property
     def reserve(self):
-        return [r for r in self.rows if r.final_outcome == DecisionOutcome.RESERVE]
+        return self._by_outcome()[0][DecisionOutcome.RESERVE]
 
     @property
     def cutoff_index(self) -> int | None:
         """The budget line: the index in `rows` of the last recommended row (the line falls below it), or
         None when nothing is recommended. Rows below it may still be on the reserve list."""
-        return next((i for i in range(len(self.rows) - 1, -1, -1)
-                     if self.rows[i].final_outcome == DecisionOutcome.RECOMMENDED), None)
+        return self._by_outcome()[1]
 
     @property
     def not_recommended(self):
-        return [r for r in self.rows if r.final_outcome == DecisionOutcome.NOT_RECOMMENDED]
+        return self._by_outcome()[0][DecisionOutcome.NOT_RECOMMENDED]
 
     @property
     def deviations(self):

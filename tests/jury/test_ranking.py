@@ -170,3 +170,17 @@ def test_member_excluded_elsewhere_sees_the_same_places_without_the_hidden_row()
     seen = {r.application: (r.position, r.outcome) for r in hidden.rows}
     assert a not in seen and seen == {b: full[b], c: full[c]}
     assert len(ranking(call=call, exclude_for_user=other_member.user).rows) == 3
+
+
+def test_the_outcome_lists_and_the_budget_line_follow_the_rows_shown():
+    call, panel = evaluated_call(budget="500000.00")
+    first = score(panel, application_in_evaluation(call, grant="300000.00"), [[5, 5]])
+    second = score(panel, application_in_evaluation(call, grant="300000.00"), [[4, 4]])  # does not fit
+    third = score(panel, application_in_evaluation(call, grant="200000.00"), [[3, 3]])
+    result = ranking(call=call)
+    assert [r.application for r in result.recommended] == [first, third]
+    assert [r.application for r in result.reserve] == [second] and result.not_recommended == []
+    assert result.cutoff_index == 2 and result.committed == Decimal("500000.00")
+    result.rows = [r for r in result.rows if r.application != third]  # a viewer who may not see the third
+    assert [r.application for r in result.recommended] == [first]
+    assert result.cutoff_index == 0 and result.committed == Decimal("300000.00")
