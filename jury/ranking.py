@@ -412,9 +412,11 @@ def _points(value: int | None) -> Decimal | None:
 
 
 def _row_state(record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few, disagreement,
-               fails, position, outcome, tie_rule, budget_left_cents, years_left_cents, shortfall, context) -> dict:
+               fails, position=None, outcome=DecisionOutcome.NOT_RECOMMENDED, tie_rule="", budget_left_cents=None,
+               years_left_cents=None, shortfall=None, context=None) -> dict:
     """Every attribute of a row, the figures given and everything made on first read still empty. The parameters
-    are in the order of the cached tuple (`_pack`), the context last, so `_unpack` passes them by position."""
+    are in the order of the cached tuple (`_pack`), the context last, so `_unpack` passes them by position; a row
+    not yet ordered (`_rows`) leaves out its place and what the cut-off records."""
     return {
         "_application": None, "_record": record, "application_id": record[0][0] if record else None,
         "n_scores": n_scores, "_means": None, "_raw_means": raw_means, "total": total, "spread": spread,
@@ -426,14 +428,11 @@ def _row_state(record, n_scores, raw_means, total, spread, joint, grant_cents, e
         "justification": "", "_context": context}
 
 
-def _live_row(*, record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few,
-              disagreement, fails, context, position=None, outcome=DecisionOutcome.NOT_RECOMMENDED, tie_rule="",
-              budget_left_cents=None, years_left_cents=None, shortfall=None) -> RankingRow:
-    """A row of the live list from the statement's figures, without `__init__`."""
+def _live_row(*figures, **named) -> RankingRow:
+    """A row of the live list (from the statement or the cache) with the state `_row_state` makes of its
+    figures, without `__init__`."""
     row = RankingRow.__new__(RankingRow)
-    row.__dict__ = _row_state(record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few,
-                              disagreement, fails, position, outcome, tie_rule, budget_left_cents, years_left_cents,
-                              shortfall, context)
+    row.__dict__ = _row_state(*figures, **named)
     return row
 
 
@@ -445,10 +444,5 @@ def _pack(rows: list[RankingRow]) -> list[tuple]:
 
 def _unpack(packed: list[tuple], context: _Context) -> list[RankingRow]:
     """The rows of the cached tuples (a list of 3,000 rows is read on every page of the ranking)."""
-    rows, new = [], RankingRow.__new__
-    for cached in packed:
-        row = new(RankingRow)
-        row.__dict__ = _row_state(cached[0], cached[1], cached[2], _points(cached[3]), _points(cached[4]),
-                                  *cached[5:], context)
-        rows.append(row)
-    return rows
+    return [_live_row(cached[0], cached[1], cached[2], _points(cached[3]), _points(cached[4]), *cached[5:], context)
+            for cached in packed]
