@@ -178,6 +178,7 @@ class Membership(FSMModelMixin, models.Model):
         verbose_name = _("Mitgliedschaft")
         verbose_name_plural = _("Mitgliedschaften")
         ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["state", "requested_at", "id"], name="membership_state_requested")]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "municipality"],

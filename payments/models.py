@@ -66,6 +66,8 @@ class Decision(FourEyesStep):
         verbose_name = _("Förderentscheidung")
         verbose_name_plural = _("Förderentscheidungen")
         ordering = ["-prepared_at"]
+        indexes = [models.Index(fields=["prepared_at", "id"], name="decision_prepared"),
+                   models.Index(fields=["state", "prepared_at", "id"], name="decision_state_prepared")]
         constraints = [
             *FourEyes.Meta.constraints,
             models.CheckConstraint(condition=Q(eligible_costs__gte=0, grant_amount__gte=0),
@@ -122,6 +124,7 @@ class Grant(FSMModelMixin, models.Model):
         verbose_name = _("Zuwendung")
         verbose_name_plural = _("Zuwendungen")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at", "id"], name="grant_created")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0, eligible_costs__gte=0, retained_amount__gte=0, requested_amount__gte=0,
@@ -269,6 +272,7 @@ class Notice(models.Model):
         verbose_name = _("Bescheid")
         verbose_name_plural = _("Bescheide")
         ordering = ["application", "version"]
+        indexes = [models.Index(fields=["created_at", "id"], name="notice_created")]
         constraints = [
             models.UniqueConstraint(fields=["application", "version"], name="notice_version_unique"),
             models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="notice_has_sha256"),
@@ -431,6 +435,8 @@ class DisbursementRequest(FSMModelMixin, models.Model):
         verbose_name = _("Mittelabruf")
         verbose_name_plural = _("Mittelabrufe")
         ordering = ["grant", "number"]
+        indexes = [models.Index(fields=["requested_at", "id"], name="disbursement_requested"),
+                   models.Index(fields=["state", "requested_at", "id"], name="disbursement_state_requested")]
         constraints = [
             models.UniqueConstraint(fields=["grant", "number"], name="disbursement_number_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0, own_spending__gte=0), name="disbursement_amount_positive"),
@@ -505,6 +511,9 @@ class ProofOfUse(FSMModelMixin, models.Model):
         verbose_name = _("Nachweis")
         verbose_name_plural = _("Nachweise")
         ordering = ["grant", "due_on", "pk"]
+        indexes = [models.Index(fields=["state", "submitted_at", "id"], name="proof_state_submitted"),
+                   models.Index(fields=["-submitted_at", "due_on", "id"], name="proof_submitted_due"),
+                   models.Index(fields=["due_on", "id"], name="proof_due")]
         constraints = [
             models.UniqueConstraint(fields=["grant", "kind", "budget_year"], name="proof_one_per_year",
                                     nulls_distinct=False),
@@ -583,6 +592,7 @@ class Settlement(FourEyesStep):
         verbose_name = _("Schlussabrechnung")
         verbose_name_plural = _("Schlussabrechnungen")
         ordering = ["-prepared_at"]
+        indexes = [models.Index(fields=["prepared_at", "id"], name="settlement_prepared")]
         constraints = [
             *FourEyes.Meta.constraints,
             models.CheckConstraint(condition=Q(actual_eligible_costs__gte=0, final_amount__gte=0, paid_before__gte=0),
@@ -646,6 +656,7 @@ class Recovery(FSMModelMixin, models.Model):
         verbose_name = _("Rückforderung")
         verbose_name_plural = _("Rückforderungen")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "due_on", "id"], name="recovery_state_due")]
         constraints = [
             models.CheckConstraint(condition=Q(principal__gt=0, paid_principal__gte=0, paid_interest__gte=0,
                                                paid_principal__lte=F("principal")),
