@@ -404,8 +404,9 @@ class DisbursementRequest(FSMModelMixin, models.Model):
     number = models.PositiveSmallIntegerField(_("Nummer"))
     kind = models.CharField(_("Art"), max_length=20, choices=DisbursementKind.choices,
                             default=DisbursementKind.INSTALMENT)
+    # indexed by disbursement_state_requested (state first), the queue's filter and order
     state = FSMField(_("Status"), default=DisbursementState.REQUESTED, choices=DisbursementState.choices,
-                     protected=True, db_index=True)
+                     protected=True)
     amount = models.DecimalField(_("Betrag"), **MONEY)
     purpose = models.TextField(_("Verwendungszweck (wofür das Geld benötigt wird)"))
     needed_on = models.DateField(_("Benötigt zum"))
