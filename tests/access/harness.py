@@ -11,6 +11,9 @@ from rest_framework.test import APIClient
 from payments.idempotency import FORM_FIELD
 from tests.conftest import _plain_force_login
 
+from .kinds import kinds_for
+from .routes import all_routes
+from .table import expectation
 from .world import ANONYMOUS, NO_MFA, OWN
 
 LOGIN = re.compile(r"^/(accounts|admin)/login/")
@@ -62,6 +65,19 @@ def values_for(route, kinds: dict, world, variant: str) -> dict | None:
             for n in route.kwargs):
         return None  # nothing of this route has the variant
     return out
+
+
+def readable_routes(world, roles):
+    """Every GET route of the portal and the API that one of `roles` may read in the world's own variant (no flow
+    step, no admin page), as (route, URL, the roles of `roles` that may read it)."""
+    for route in all_routes():
+        expect = expectation(route.key)
+        if expect is None or expect.flow or expect.admin or not expect.get:
+            continue
+        readers = [role for role in roles if role in expect.see.get(OWN, ())]
+        values = values_for(route, kinds_for(route), world, OWN)
+        if readers and values is not None:
+            yield route, route.url(values), readers
 
 
 def is_denied(response) -> bool:

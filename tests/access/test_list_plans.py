@@ -38,10 +38,7 @@ from payments.enums import DecisionState, DisbursementState, RecoveryState
 from payments.views.proofs_staff import CONFIRMED_LIST
 from tests.services import require_postgres
 
-from .harness import RoleClient, values_for
-from .kinds import kinds_for
-from .routes import all_routes
-from .table import expectation
+from .harness import RoleClient, readable_routes
 from .world import APPLICANT, APPROVER, CASE_WORKER, CHAIR, JUROR, OWN
 
 pytestmark = [pytest.mark.postgres]
@@ -219,15 +216,7 @@ def not_served(kind: str, sql: str, params, *, sorts_allowed: bool) -> list[str]
 
 def requests(world):
     """(route, URL, query, role, variant number: 0 plain, 1… the route's VARIANTS) of every list request."""
-    for route in all_routes():
-        expect = expectation(route.key)
-        if expect is None or expect.flow or expect.admin or not expect.get:
-            continue
-        roles = [role for role in ROLES if role in expect.see.get(OWN, ())]
-        values = values_for(route, kinds_for(route), world, OWN)
-        if not roles or values is None:
-            continue
-        url = route.url(values)
+    for route, url, roles in readable_routes(world, ROLES):
         for number, variant in enumerate([{}, *VARIANTS.get(route.key, ())]):
             query = {k: v(world) if callable(v) else v for k, v in variant.items()}
             for role in roles:
