@@ -1,6 +1,6 @@
 """Reads of the proofs area: querysets scoped to the caller, with what the pages show joined in."""
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.http import Http404
 from django.utils import timezone
 
@@ -65,14 +65,16 @@ def open_proofs_for(user):
 
 
 def proof_queue(*, view: str = "submitted"):
-    """Staff: submitted proofs to check (oldest first), or all overdue ones."""
+    """Staff: submitted proofs to check (oldest first), all overdue ones, or all proofs."""
     qs = without_proposal_texts(ProofOfUse.objects.select_related(*PROOF_RELATED), "grant__application")
     if view == "overdue":
         return qs.filter(state__in=[ProofState.DUE, ProofState.RETURNED], due_on__lt=timezone.localdate(),
                          grant__state__in=[GrantState.FINAL, GrantState.IN_IMPLEMENTATION,
                                            GrantState.PROOF_SUBMITTED]).order_by("due_on", "pk")
     if view == "all":
-        return qs.order_by("-submitted_at", "due_on", "pk")
+        # the proofs not yet submitted first (by due date), then the newest submission: PostgreSQL's order of a
+        # descending column, written out so that SQLite (NULL smallest) agrees; index proof_submitted_due
+        return qs.order_by(F("submitted_at").desc(nulls_first=True), "due_on", "pk")
     return qs.filter(state=ProofState.SUBMITTED).order_by("submitted_at", "pk")
 
 

@@ -265,3 +265,20 @@ def test_settlements_page_shows_the_newest_confirmed_and_all_of_them_page_by_pag
     assert "Bestätigte Schlussabrechnungen" in everything and "Abzurechnen" not in everything
     assert all(case in everything for case in cases)
     assert 'href="/zuwendungen/sachbearbeitung/schlussabrechnungen/">Zurück zu den abzurechnenden' in everything
+
+
+def test_all_proofs_come_open_first_by_due_date_then_newest_submission_on_every_database():
+    """The staff's list of all proofs: PostgreSQL puts a descending column's NULLs (not yet submitted) first, SQLite
+    last; the order is written out so that the demo and production agree."""
+    from payments.selectors.proofs import proof_queue
+
+    older, newer, untouched = ended_grant(), ended_grant(), ended_grant()
+    final_proof(untouched)  # its proofs scheduled, none submitted
+    first = submit_final(older, ["100000.00", "90000.00"])
+    second = submit_final(newer, ["100000.00", "90000.00"])
+    ProofOfUse.objects.filter(pk=first.pk).update(submitted_at=second.submitted_at - dt.timedelta(days=1))
+    shown = list(proof_queue(view="all"))
+    open_ = [p for p in shown if p.submitted_at is None]
+    assert {p.grant_id for p in open_} >= {untouched.pk}
+    assert shown[:len(open_)] == sorted(open_, key=lambda p: (p.due_on, p.pk))
+    assert [p.pk for p in shown[len(open_):]] == [second.pk, first.pk]
