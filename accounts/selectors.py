@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from .enums import MembershipState
 from .models import Membership, Municipality
@@ -38,7 +38,9 @@ def municipalities_for_choice() -> QuerySet[Municipality]:
 def api_tokens_of(user):
     from .models import ApiToken
 
-    return ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at")
+    # the keys in use first (with their actions), newest first; then the revoked ones. Written out: PostgreSQL puts
+    # NULL (not revoked) last in an ascending order, SQLite first
+    return ApiToken.objects.filter(user=user).order_by(F("revoked_at").asc(nulls_first=True), "-created_at")
 
 
 def linked_identities(user, *, request=None) -> list[dict]:

@@ -126,3 +126,17 @@ def test_a_bad_form_changes_nothing(client):
                                                            "days": "9999"})
     assert response.status_code == 400
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_keys_in_use_are_listed_before_revoked_ones_on_every_database():
+    """PostgreSQL sorts a NULL revocation last, SQLite first: the list writes the order out."""
+    from accounts.selectors import api_tokens_of
+
+    user = UserFactory(roles=["applicant"])
+    old, _ = create_api_token(user=user, name="alt", scope="read", days=90, second_factor_passed=True)
+    new, _ = create_api_token(user=user, name="neu", scope="read", days=90, second_factor_passed=True)
+    revoked, _ = create_api_token(user=user, name="weg", scope="read", days=90, second_factor_passed=True)
+    revoke_api_token(user=user, token_id=revoked.pk)
+    ApiToken.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=1))
+    assert [t.name for t in api_tokens_of(user)] == ["neu", "alt", "weg"]
