@@ -22,9 +22,16 @@ def visible_applications(user) -> QuerySet[Application]:
     ids = approved_municipality_ids(user)
     if not ids:
         return qs.none()
-    partner = Application.partners.through.objects.filter(
-        application_id=OuterRef("pk"), municipality_id__in=ids)
-    return qs.filter(Q(lead_id__in=ids) | Exists(partner))
+    return qs.filter(_of_municipalities(ids))
+
+
+def _of_municipalities(ids) -> Q:
+    """The applications led or joined as partner by the municipalities `ids`. The two are found through their own
+    indexes and joined as one set of ids (issue 13): written as ``lead OR EXISTS(partner)`` the database read every
+    application to test the condition on each."""
+    led = Application.objects.filter(lead_id__in=ids).order_by().values("pk")
+    partnered = Application.partners.through.objects.filter(municipality_id__in=ids).order_by().values("application_id")
+    return Q(pk__in=led.union(partnered, all=True))
 
 
 def without_proposal_texts(qs: QuerySet, path: str = "") -> QuerySet:
@@ -37,13 +44,8 @@ def without_proposal_texts(qs: QuerySet, path: str = "") -> QuerySet:
 
 
 def applications_for_user(user) -> QuerySet[Application]:
-    """The applications of the user's municipalities, as lead or as partner. The two are found through their own
-    indexes and joined as one set of ids (issue 13): written as ``lead OR EXISTS(partner)`` the database read every
-    application to test the condition on each."""
-    ids = approved_municipality_ids(user)
-    led = Application.objects.filter(lead_id__in=ids).order_by().values("pk")
-    partnered = Application.partners.through.objects.filter(municipality_id__in=ids).order_by().values("application_id")
-    return without_proposal_texts(Application.objects.filter(pk__in=led.union(partnered, all=True))
+    """The applications of the user's municipalities, as lead or as partner."""
+    return without_proposal_texts(Application.objects.filter(_of_municipalities(approved_municipality_ids(user)))
                                   .select_related("lead", "call").order_by("-updated_at", "-pk"))
 
 
