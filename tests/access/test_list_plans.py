@@ -8,8 +8,8 @@ other list without anyone naming it, the way tests/access/test_lists_read_no_pro
 * Wherever a page of rows is read (``foundation.paging.Paginator``, behind ``paginate()`` and the API's
   pagination), the page's query (the ids of its rows: the list's filter and order) and its ``COUNT(*)`` are
   explained with sequential scans and sorts priced out (``enable_seqscan``, ``enable_sort``,
-  ``enable_incremental_sort`` off: they then cost 10^10, so the planner takes any usable index instead — see
-  tests/applications/test_list_indexes.py for why this proves an index exists and is usable although the
+  ``enable_incremental_sort`` off, tests/plans.py: they then cost 10^10, so the planner takes any usable index
+  instead — see tests/applications/test_list_indexes.py for why this proves an index exists and is usable although the
   world's tables are small).
 * A ``Seq Scan`` of a table that grows with the cases means no index serves the list's filter; a ``Sort`` in a
   page's plan means no index gives its order. Tables that do not grow with the cases (``BOUNDED``) may be read
@@ -25,7 +25,7 @@ import re
 
 import pytest
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +36,7 @@ from applications.selectors import STAFF_SORTS
 from foundation.paging import Paginator
 from payments.enums import DecisionState, DisbursementState, RecoveryState
 from payments.views.proofs_staff import CONFIRMED_LIST
+from tests.plans import plan as explain_plan
 from tests.services import require_postgres
 
 from .harness import RoleClient, readable_routes
@@ -44,7 +45,6 @@ from .world import APPLICANT, APPROVER, CASE_WORKER, CHAIR, JUROR, OWN
 pytestmark = [pytest.mark.postgres]
 
 ROLES = (APPLICANT, JUROR, CHAIR, CASE_WORKER, APPROVER)
-PRICED_OUT = ("enable_seqscan", "enable_sort", "enable_incremental_sort")
 PAGING = {"seite", "page", "format"}
 
 # Tables whose rows do not grow with the cases: reading them whole, or sorting them, costs what a page costs.
@@ -188,24 +188,13 @@ def reads(monkeypatch):
     return seen
 
 
-def explain(sql: str, params) -> str:
-    with transaction.atomic(), connection.cursor() as cursor:
-        for setting in PRICED_OUT:
-            cursor.execute(f"SET LOCAL {setting} = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        text = "\n".join(row[0] for row in cursor.fetchall())
-        for setting in PRICED_OUT:
-            cursor.execute(f"SET LOCAL {setting} = on")
-    return text
-
-
 SCANNED = re.compile(r"(?<!Bitmap Index )Scan(?: Backward)?(?: using \w+)? on (\w+)")  # tables, not indexes
 
 
 def not_served(kind: str, sql: str, params, *, sorts_allowed: bool) -> list[str]:
     """What no index serves in the plan of a page's query or its count: growing tables read whole and (a page of
     a growing table) a sort."""
-    plan = explain(sql, params)
+    plan = explain_plan(sql, params)
     problems = [f"{kind} reads {table} whole" for table in re.findall(r"Seq Scan on (\w+)", plan)
                 if table not in BOUNDED]
     growing = set(SCANNED.findall(plan)) - set(BOUNDED)

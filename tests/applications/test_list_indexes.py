@@ -45,6 +45,7 @@ from applications.enums import ApplicationState
 from applications.models import Application
 from applications.selectors import STAFF_SORTS, applications_for_user, search_applications, staff_applications
 from tests.factories import CallFactory, LandkreisFactory, UserFactory
+from tests.plans import plan as explain_plan
 from tests.services import require_postgres
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db]
@@ -85,16 +86,7 @@ def data():
 
 def plan(queryset) -> str:
     """The plan of the page of `queryset` (LIMIT 25), with sequential scans and sorts priced out."""
-    settings = ("enable_seqscan", "enable_sort", "enable_incremental_sort")
-    with connection.cursor() as cursor:
-        for setting in settings:
-            cursor.execute(f"SET LOCAL {setting} = off")
-    try:
-        return queryset[:25].explain()
-    finally:
-        with connection.cursor() as cursor:
-            for setting in settings:
-                cursor.execute(f"SET LOCAL {setting} = on")
+    return explain_plan(*queryset[:25].query.sql_with_params())
 
 
 def not_served(queryset, *, sorted_by_index: bool) -> list[str]:
@@ -157,15 +149,7 @@ def bitmap_plan(sql: str, params=None) -> str:
     """The plan of `sql` when every table must be reached through an index condition: sequential scans and
     plain or index-only scans (which can read a whole table through any index) cost 10^10, bitmap scans don't,
     and a bitmap scan needs an index whose condition is the query's own filter."""
-    with connection.cursor() as cursor:
-        for setting in ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan"):
-            cursor.execute(f"SET LOCAL {setting} = off")
-        try:
-            cursor.execute(f"EXPLAIN {sql}", params)  # params None: `sql` as captured, its values in place
-            return "\n".join(row[0] for row in cursor.fetchall())
-        finally:
-            for setting in ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan"):
-                cursor.execute(f"SET LOCAL {setting} = on")
+    return explain_plan(sql, params, off=("enable_seqscan", "enable_indexscan", "enable_indexonlyscan"))
 
 
 def test_the_search_is_served_by_the_trigram_indexes(data):
