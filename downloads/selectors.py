@@ -4,9 +4,11 @@ from .models import Download
 
 
 def downloads_of(user) -> QuerySet[Download]:
-    """A person's requested documents, newest first (a guessed id of someone else's gives 404)."""
+    """A person's requested documents, newest first (a guessed id of someone else's gives 404). The columns are
+    those the page and the API show (the API shows the parameters too)."""
     return Download.objects.filter(owner=user).only(
-        "public_id", "kind", "label", "state", "filename", "size", "reason", "requested_at", "finished_at", "owner_id")
+        "public_id", "kind", "params", "label", "state", "filename", "size", "reason", "requested_at", "finished_at",
+        "owner_id")
 
 
 def download_of(user, public_id) -> Download:
