@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 from rules.permissions import ObjectPermissionBackend
 
+from foundation.columns import reads
+
 from .enums import STAFF_ROLES, MembershipState, MunicipalityKind, Role
 from .keys import validate_official_key
 
@@ -77,6 +79,7 @@ class User(AbstractUser):
         return f"{full} <{self.email}>" if full else self.email
 
     @property
+    @reads("first_name", "last_name", "email")
     def display_name(self) -> str:
         return self.get_full_name() or self.email
 

@@ -1,6 +1,9 @@
 """Shared API plumbing: domain errors become 400 responses with a clear message, never a 500;
 the amount and id fields and the OpenAPI error responses every endpoint shares."""
 
+import functools
+
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from .amounts import AmountError
 from .choices import choice_label
+from .columns import declared_reads
 from .params import MAX_ID  # noqa: F401  (the serializers' bound for ids, with the one for paths)
 
 
@@ -211,22 +215,99 @@ server_error = _api_aware(defaults.server_error, 500, _("Interner Fehler; bitte 
 
 
 class ShapedReadMixin:
-    """For a list's serializer: ``related`` names every relation the serializer shows (``select_related`` paths),
-    and ``shaped(queryset)`` joins those and no other.
+    """For a list's serializer: ``shaped(queryset)`` joins the relations the serializer shows and loads the columns
+    it shows, and no others (``select_related`` and ``only``, both derived from the serializer's fields).
 
     A list endpoint often reads through the selector of its page, which joins what the page shows (the people who
     checked, the call and its programme, …); for 50 API rows the other joined rows cost half the answer (staff
-    proofs at 10,000 cases: 39 → 17 ms, bench/scale.py). A nested serializer gives its own paths to the outer one
-    with ``under(name)``. A relation missing here costs a query per row, which the lists' query-count tests catch.
+    proofs at 10,000 cases: 39 → 17 ms, bench/scale.py), and each row of a joined table brought all its columns
+    (a user's password hash and login times to show a name). What a method field reads is declared in ``reads``
+    (paths from the serializer's model, e.g. ``("recovery__id",)``); what a model's property reads is declared
+    beside it (``foundation.columns.reads``). Where the serializer shows something nobody declared, the list loads
+    every column of that model, as before: never a query per row for a column left out.
     """
 
-    related: tuple[str, ...] = ()
-
-    @classmethod
-    def under(cls, name: str) -> tuple[str, ...]:
-        return (name, *(f"{name}__{path}" for path in cls.related))
+    reads: tuple[str, ...] | None = None  # what the method fields read; None: the serializer has none
 
     @classmethod
     def shaped(cls, queryset):
+        shape = _shape_of(cls)
         queryset = queryset.select_related(None)
-        return queryset.select_related(*cls.related) if cls.related else queryset
+        if shape.related:
+            queryset = queryset.select_related(*sorted(shape.related))
+        if shape.complete and shape.unknown <= set(queryset.query.annotations):
+            queryset = queryset.only(*sorted(shape.columns))
+        return queryset
+
+
+class _Shape:
+    """The relations and columns a serializer shows (``related``, ``columns``), the names of its model it shows
+    that are neither fields nor declared (``unknown``: fine when the queryset annotates them) and whether it could
+    tell everything (``complete``)."""
+
+    def __init__(self):
+        self.related, self.columns, self.unknown, self.complete = set(), set(), set(), True
+
+    def path(self, model, prefix: str, attrs, field=None):
+        """Walk one source (``attrs``) from ``model``; a nested ``field`` (serializer) is walked where it ends."""
+        for i, attr in enumerate(attrs):
+            last = i == len(attrs) - 1
+            if attr == "pk":
+                self.columns.add(prefix + model._meta.pk.name)
+                return
+            try:
+                target = model._meta.get_field(attr)
+            except FieldDoesNotExist:
+                declared = declared_reads(model, attr)
+                if declared is not None:
+                    for path in declared:
+                        self.path(model, prefix, path.split("__"))
+                elif prefix:
+                    self.complete = False
+                else:
+                    self.unknown.add(attr)
+                return
+            if target.many_to_many or target.one_to_many:
+                return  # prefetched or read by a query of its own: no column of this row
+            if not target.is_relation:
+                self.columns.add(prefix + attr)
+                return
+            if attr != target.name:  # a relation's id column by its attname ("call_id"): no join
+                self.columns.add(prefix + target.name)
+                return
+            if last and isinstance(field, serializers.PrimaryKeyRelatedField) and target.concrete:
+                self.columns.add(prefix + attr)  # DRF reads the id column (`serializable_value`), no join
+                return
+            self.related.add(prefix + attr)
+            if target.concrete:
+                self.columns.add(prefix + attr)
+            model, prefix = target.related_model, f"{prefix}{attr}__"
+            self.columns.add(prefix + model._meta.pk.name)
+        if isinstance(field, serializers.Serializer):
+            self.serializer(field, model, prefix)
+        elif field is not None:
+            self.complete = False  # a related object shown by its str(): not declared
+
+    def serializer(self, serializer, model, prefix: str):
+        self.columns.add(prefix + model._meta.pk.name)
+        declared = getattr(serializer, "reads", None)
+        for path in declared or ():
+            self.path(model, prefix, path.split("__"))
+        for field in serializer.fields.values():
+            if field.write_only or isinstance(field, serializers.ListSerializer | serializers.ManyRelatedField):
+                continue
+            if isinstance(field, serializers.SerializerMethodField):
+                self.complete = self.complete and declared is not None
+            elif isinstance(field, LabelField):
+                self.path(model, prefix, [field.choice_field])
+            elif field.source == "*":
+                self.complete = False
+            else:
+                self.path(model, prefix, field.source_attrs, field)
+
+
+@functools.cache
+def _shape_of(serializer_class) -> _Shape:
+    shape = _Shape()
+    shape.serializer(serializer_class(), serializer_class.Meta.model, "")
+    return shape

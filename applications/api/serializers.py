@@ -14,7 +14,7 @@ from accounts.api import MunicipalityBriefSerializer
 from accounts.models import Municipality
 from accounts.selectors import approved_municipality_ids
 from audit.models import AuditEntry
-from foundation.api import MAX_ID, AmountField, LabelField, RejectUnknownFieldsMixin, money
+from foundation.api import MAX_ID, AmountField, LabelField, RejectUnknownFieldsMixin, ShapedReadMixin, money
 from grants.models import Call, Topic
 
 from .. import rules as app_rules
@@ -188,7 +188,8 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- applications (output)
 
 
-class ApplicationListSerializer(serializers.ModelSerializer):
+class ApplicationListSerializer(ShapedReadMixin, serializers.ModelSerializer):
+    reads = ("lead",)  # is_lead
     call = CallBriefSerializer(read_only=True)
     lead = MunicipalityBriefSerializer(read_only=True)
     state_display = LabelField("state")
@@ -298,7 +299,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
         }
 
 
-class StaffApplicationSerializer(serializers.ModelSerializer):
+class StaffApplicationSerializer(ShapedReadMixin, serializers.ModelSerializer):
     lead = LeadSerializer(read_only=True)
     topics = TopicBriefSerializer(many=True, read_only=True)
     n_partners = serializers.IntegerField(read_only=True)

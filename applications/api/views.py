@@ -101,7 +101,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            return selectors.applications_for_user(user)
+            return s.ApplicationListSerializer.shaped(selectors.applications_for_user(user))
         if self.action == "retrieve":
             return self._detail_queryset()
         return selectors.visible_applications(user).select_related("call", "lead")
@@ -400,7 +400,7 @@ class StaffApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         params = s.StaffFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         f = params.validated_data
-        return selectors.staff_applications(
+        return s.StaffApplicationSerializer.shaped(selectors.staff_applications(
             call_id=f["call"].pk,
             state=f.get("state", ""),
             topic=str(f.get("topic", "")),
@@ -408,4 +408,4 @@ class StaffApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             joint=f.get("joint", ""),
             q=f.get("search", ""),
             order=f.get("ordering", ""),
-        )
+        ))

@@ -21,6 +21,7 @@ from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_approver, is_case_worker
 from applications.models import Application
 from applications.selectors import without_proposal_texts
+from foundation.api import ShapedReadMixin
 from foundation.files import private_pdf_response
 
 from ..enums import DecisionKind, DecisionState
@@ -33,7 +34,8 @@ from ..services import decisions as services
 # ---------------------------------------------------------------- serializers (shape data only)
 
 
-class GrantDecisionSerializer(serializers.ModelSerializer):
+class GrantDecisionSerializer(ShapedReadMixin, serializers.ModelSerializer):
+    reads = ("grant__id",)
     case_number = serializers.CharField(source="application.case_number", read_only=True)
     call = serializers.IntegerField(source="application.call_id", read_only=True)
     prepared_by = serializers.EmailField(source="prepared_by.email", read_only=True)
@@ -84,7 +86,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
         fields = ["year", "amount"]
 
 
-class GrantListSerializer(serializers.ModelSerializer):
+class GrantListSerializer(ShapedReadMixin, serializers.ModelSerializer):
     case_number = serializers.CharField(source="application.case_number", read_only=True)
     title = serializers.CharField(source="application.title", read_only=True)
     lead = serializers.IntegerField(source="application.lead_id", read_only=True)
@@ -174,7 +176,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         state = params.get("state")
         if state:
             qs = qs.filter(state=state) if state in DecisionState.values else qs.none()
-        return qs
+        return GrantDecisionSerializer.shaped(qs) if self.action == "list" else qs
 
     def _detail(self, pk, status_code=status.HTTP_200_OK):
         return Response(GrantDecisionSerializer(self.get_queryset().get(pk=pk)).data, status=status_code)
@@ -232,8 +234,8 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         qs = selectors.visible_grants(self.request.user).order_by("-created_at", "-pk")
         if self.action != "list":
-            qs = qs.prefetch_related("commitments", "application__notices")
-        return qs
+            return qs.prefetch_related("commitments", "application__notices")
+        return GrantListSerializer.shaped(qs)
 
     def get_serializer_class(self):
         return GrantListSerializer if self.action == "list" else GrantDetailSerializer

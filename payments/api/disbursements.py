@@ -25,7 +25,7 @@ from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from applications.selectors import without_proposal_texts
-from foundation.api import MAX_ID, AmountField, LabelField, RejectUnknownFieldsMixin, money
+from foundation.api import MAX_ID, AmountField, LabelField, RejectUnknownFieldsMixin, ShapedReadMixin, money
 from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
 
@@ -79,7 +79,7 @@ class BankAccountInputSerializer(RejectUnknownFieldsMixin, serializers.Serialize
     bic = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
 
 
-class DisbursementSerializer(serializers.ModelSerializer):
+class DisbursementSerializer(ShapedReadMixin, serializers.ModelSerializer):
     case_number = serializers.CharField(source="grant.application.case_number", read_only=True)
     municipality = serializers.CharField(source="grant.application.lead.name", read_only=True)
     amount = money()
@@ -185,7 +185,7 @@ class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         if "grant" in self.request.query_params:
             grant = _id_param(self.request.query_params["grant"])
             qs = qs.filter(grant_id=grant) if grant else qs.none()
-        return qs
+        return DisbursementSerializer.shaped(qs) if self.action == "list" else qs
 
     @idempotent_api("payments.disbursement.request")
     def create(self, request, *args, **kwargs):
@@ -270,7 +270,7 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if "grant" in params:
             grant = _id_param(params["grant"])
             qs = qs.filter(grant_id=grant) if grant else qs.none()
-        return qs
+        return StaffDisbursementSerializer.shaped(qs) if self.action == "list" else qs
 
     def _respond(self, d):
         return Response(StaffDisbursementSerializer(selectors.disbursements_for_staff().get(pk=d.pk)).data)

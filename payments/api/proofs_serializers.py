@@ -13,7 +13,6 @@ from ..models import BaseRate, Grant, ProofCostLine, ProofOfUse, Recovery, Recov
 
 
 class GrantBriefSerializer(ShapedReadMixin, serializers.ModelSerializer):
-    related = ("application__lead",)
     case_number = serializers.CharField(source="application.case_number", read_only=True)
     title = serializers.CharField(source="application.title", read_only=True)
     municipality = serializers.CharField(source="application.lead.name", read_only=True)
@@ -46,7 +45,6 @@ class ProofLineSerializer(serializers.ModelSerializer):
 
 
 class ProofListSerializer(ShapedReadMixin, serializers.ModelSerializer):
-    related = GrantBriefSerializer.under("grant")
     grant = GrantBriefSerializer(read_only=True)
     kind_display = LabelField("kind")
     state_display = LabelField("state")
@@ -114,7 +112,7 @@ class ReasonSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 
 class SettlementSerializer(ShapedReadMixin, serializers.ModelSerializer):
-    related = (*GrantBriefSerializer.under("grant"), "prepared_by", "confirmed_by", "recovery")
+    reads = ("recovery__id",)
     grant = GrantBriefSerializer(read_only=True)
     actual_eligible_costs = money()
     final_amount = money()
@@ -156,7 +154,8 @@ class RecoveryPaymentSerializer(serializers.ModelSerializer):
 
 
 class RecoverySerializer(ShapedReadMixin, serializers.ModelSerializer):
-    related = GrantBriefSerializer.under("grant")
+    # the position (payments.services.proofs_recovery.recovery_position); its payments are prefetched
+    reads = ("state", "settled_on", "principal", "interest_from", "interest_margin", "interest_waived")
     grant = GrantBriefSerializer(read_only=True)
     principal = money()
     paid_principal = money()

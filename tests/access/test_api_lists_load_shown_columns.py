@@ -1,0 +1,93 @@
+"""The API lists load the columns their serializer shows and no others (`foundation.api.ShapedReadMixin`), and
+answer exactly as they did when they loaded every column (issue 13: "only the shown columns loaded")."""
+
+import pytest
+from django.db.models import QuerySet
+from rest_framework import serializers
+
+from accounts.models import User
+from foundation import api
+from foundation.api import ShapedReadMixin, _shape_of
+from payments.api.proofs_serializers import SettlementSerializer
+from payments.models import Settlement
+
+from .harness import RoleClient, readable_routes
+from .world import APPLICANT, APPROVER, CASE_WORKER, CHAIR, JUROR, OWN
+
+ROLES = (APPLICANT, JUROR, CHAIR, CASE_WORKER, APPROVER)
+
+
+def _answers(clients, world):
+    out = {}
+    call = world.objects["call"][OWN]
+    staff_list = (f"/api/v1/staff/applications/?call={call}", [CASE_WORKER])
+    for url, roles in [*((url, roles) for _route, url, roles in readable_routes(world, ROLES)), staff_list]:
+        if url.startswith("/api/"):
+            for role in roles:
+                response = clients[role].request("get", url)
+                if response.status_code == 200 and response.get("Content-Type", "").startswith("application/json"):
+                    out[(url, role)] = response.json()
+    return out
+
+
+def test_the_shaped_lists_answer_as_with_every_column(world, db, monkeypatch):
+    clients = {role: RoleClient(world, role) for role in ROLES}
+    narrowed = []
+    shaped = ShapedReadMixin.shaped.__func__
+
+    def counting(cls, queryset: QuerySet):
+        result = shaped(cls, queryset)
+        if result.query.deferred_loading != (frozenset(), True):
+            narrowed.append(cls.__name__)
+        return result
+
+    monkeypatch.setattr(ShapedReadMixin, "shaped", classmethod(counting))
+    with_shape = _answers(clients, world)
+    assert {"ApplicationListSerializer", "StaffApplicationSerializer", "GrantDecisionSerializer",
+            "GrantListSerializer", "DisbursementSerializer", "StaffDisbursementSerializer", "ProofListSerializer",
+            "SettlementSerializer", "RecoverySerializer"} <= set(narrowed)
+
+    def every_column(cls, queryset: QuerySet):  # as before: the joins, each with all its columns
+        return queryset.select_related(None).select_related(*sorted(_shape_of(cls).related))
+
+    monkeypatch.setattr(ShapedReadMixin, "shaped", classmethod(every_column))
+    assert _answers(clients, world) == with_shape
+
+
+def test_a_shaped_list_reads_no_column_it_does_not_show():
+    sql = str(SettlementSerializer.shaped(Settlement.objects.all()).query)
+    assert '"first_name"' in sql and '"email"' in sql  # the people's names (User.display_name declares them)
+    assert '"password"' not in sql and '"last_login"' not in sql
+    assert '"report"' not in sql and '"summary"' not in sql  # the proof's and the application's texts
+
+
+class _Unknown(ShapedReadMixin, serializers.ModelSerializer):
+    name = serializers.CharField(source="get_full_name", read_only=True)  # a method that declares nothing
+
+    class Meta:
+        model = User
+        fields = ["id", "name"]
+
+
+class _Method(ShapedReadMixin, serializers.ModelSerializer):
+    label = serializers.SerializerMethodField()  # and no `reads`
+
+    class Meta:
+        model = User
+        fields = ["id", "label"]
+
+    def get_label(self, user) -> str:
+        return user.email
+
+
+@pytest.mark.parametrize("serializer", [_Unknown, _Method])
+def test_what_nobody_declared_loads_every_column(serializer):
+    assert serializer.shaped(User.objects.all()).query.deferred_loading == (frozenset(), True)
+
+
+def test_an_annotation_may_be_shown():
+    from django.db.models import Value
+
+    queryset = _Unknown.shaped(User.objects.annotate(get_full_name=Value("x")))
+    assert queryset.query.deferred_loading == (frozenset({"id"}), False)
+    assert api._shape_of(_Unknown).unknown == {"get_full_name"}
