@@ -15,7 +15,7 @@ from accounts.models import Municipality, User
 from applications.api.serializers import CostLineSerializer, FiguresSerializer, LeadSerializer, TopicBriefSerializer
 from applications.financing import figures_for
 from applications.models import Application
-from foundation.api import MAX_ID, LabelField, RejectUnknownFieldsMixin, money
+from foundation.api import MAX_ID, LabelField, RejectUnknownFieldsMixin, ShapedReadMixin, money
 from grants.models import Call, Criterion
 
 from ..enums import AffiliationKind, DecisionOutcome, ExclusionKind
@@ -217,7 +217,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return self.context["request"].user.has_perm("jury.score_application", obj)
 
 
-class StaffAssignmentSerializer(serializers.ModelSerializer):
+class StaffAssignmentSerializer(ShapedReadMixin, serializers.ModelSerializer):
     """Every row of a panel for the case workers: assignments and exclusions with their reasons."""
 
     member = serializers.IntegerField(source="member_id", read_only=True)

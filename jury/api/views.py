@@ -155,8 +155,8 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def assignments(self, request, pk=None):
         panel = self.get_object()
-        qs = _staff_assignments().filter(member__panel=panel).order_by("application__case_number", "application_id",
-                                                                        "member_id")
+        qs = s.StaffAssignmentSerializer.shaped(_staff_assignments().filter(member__panel=panel).order_by(
+            "application__case_number", "application_id", "member_id"))
         return self.get_paginated_response(s.StaffAssignmentSerializer(self.paginate_queryset(qs), many=True).data)
 
     @extend_schema(summary=_("Arbeitsstand der Mitglieder"),

@@ -45,7 +45,7 @@ def test_the_shaped_lists_answer_as_with_every_column(world, db, monkeypatch):
     with_shape = _answers(clients, world)
     assert {"ApplicationListSerializer", "StaffApplicationSerializer", "GrantDecisionSerializer",
             "GrantListSerializer", "DisbursementSerializer", "StaffDisbursementSerializer", "ProofListSerializer",
-            "SettlementSerializer", "RecoverySerializer"} <= set(narrowed)
+            "SettlementSerializer", "RecoverySerializer", "StaffAssignmentSerializer"} <= set(narrowed)
 
     def every_column(cls, queryset: QuerySet):  # as before: the joins, each with all its columns
         return queryset.select_related(None).select_related(*sorted(_shape_of(cls).related))
