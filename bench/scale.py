@@ -30,7 +30,7 @@ behind the same middleware and login, taken in turn with the page in every run. 
 median bare time.
 
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/shh_scale_bench .venv/bin/python bench/scale.py
-      [--sizes 100,1000,10000] [--quick] [--runs 5] [--only jury] [--sql] [--profile] [--explain]
+      [--sizes 100,1000,10000] [--quick] [--runs 5] [--only jury] [--sql] [--profile] [--explain] [--columns]
 PostgreSQL only. It builds its own throw-away database (``<name>_test``); it asserts nothing. Settings are the
 test settings (local-memory cache, eager tasks), as in the other benches.
 """
@@ -394,6 +394,41 @@ def median_ms(client, urls, runs):
     return [statistics.median(times[url]) * 1000 for url in urls]
 
 
+def columns_ab(client, key, url, runs):
+    """For --columns: an API list as it is (only the columns its serializer shows, foundation.api.ShapedReadMixin)
+    and loading every column of the same joins, in turn in every run; prints both medians."""
+    from foundation.api import ShapedReadMixin, _shape_of
+
+    shaped = ShapedReadMixin.__dict__["shaped"]
+    narrowed = []
+
+    def counting(cls, queryset):
+        result = shaped.__func__(cls, queryset)
+        narrowed.append(result.query.deferred_loading != (frozenset(), True))
+        return result
+
+    def every_column(cls, queryset):
+        return queryset.select_related(None).select_related(*sorted(_shape_of(cls).related))
+
+    times = {"shown": [], "every": []}
+    try:
+        ShapedReadMixin.shaped = classmethod(counting)
+        client.get(url)
+        if not any(narrowed):
+            return
+        for _ in range(runs):
+            for name, impl in (("shown", counting), ("every", every_column)):
+                ShapedReadMixin.shaped = classmethod(impl)
+                t = time.perf_counter()
+                assert client.get(url).status_code == 200, url
+                times[name].append(time.perf_counter() - t)
+    finally:
+        ShapedReadMixin.shaped = shaped
+    every, shown = (statistics.median(times[n]) * 1000 for n in ("every", "shown"))
+    print(f"{key[:48]:<48} every column {every:6.1f} ms   shown columns {shown:6.1f} ms   "
+          f"{100 * (every - shown) / every:4.0f} % less")
+
+
 def profile(client, url, top=30):
     """Where the time of one request goes (cProfile, by own and by cumulative time), for --profile."""
     import cProfile
@@ -484,6 +519,8 @@ def main():
                         help="measure only the lists whose route contains one of these texts (comma-separated)")
     parser.add_argument("--sql", action="store_true", help="print the queries of each list (first 300 characters)")
     parser.add_argument("--profile", action="store_true", help="print where each list's time goes (cProfile)")
+    parser.add_argument("--columns", action="store_true",
+                        help="each API list that loads only its shown columns, against it loading every column")
     parser.add_argument("--explain", action="store_true",
                         help="print the plan (EXPLAIN ANALYZE) of each query of a list that took over 2 ms")
     args = parser.parse_args()
@@ -528,6 +565,10 @@ def main():
                 results = [(key, role, measure(clients[role], url, args.runs, show_sql=args.sql,
                                                          explain_slow=args.explain))
                            for key, url, role in lists]
+                if args.columns:
+                    print("\nAPI lists, only the shown columns against every column (in turn, median):")
+                    for key, url, role in lists:
+                        columns_ab(clients[role], key, url, args.runs)
                 if args.profile:
                     for _key, url, role in lists:
                         profile(clients[role], url)
