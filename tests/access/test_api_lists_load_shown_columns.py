@@ -11,22 +11,18 @@ from foundation.api import ShapedReadMixin, _shape_of
 from payments.api.proofs_serializers import SettlementSerializer
 from payments.models import Settlement
 
-from .harness import RoleClient, readable_routes
-from .world import APPLICANT, APPROVER, CASE_WORKER, CHAIR, JUROR, OWN
-
-ROLES = (APPLICANT, JUROR, CHAIR, CASE_WORKER, APPROVER)
+from .harness import RoleClient
+from .test_list_plans import ROLES, requests
 
 
 def _answers(clients, world):
+    """The JSON answer of every API list, plainly and with each filter value (tests/access/test_list_plans.py)."""
     out = {}
-    call = world.objects["call"][OWN]
-    staff_list = (f"/api/v1/staff/applications/?call={call}", [CASE_WORKER])
-    for url, roles in [*((url, roles) for _route, url, roles in readable_routes(world, ROLES)), staff_list]:
+    for _key, url, query, role, _number in requests(world):
         if url.startswith("/api/"):
-            for role in roles:
-                response = clients[role].request("get", url)
-                if response.status_code == 200 and response.get("Content-Type", "").startswith("application/json"):
-                    out[(url, role)] = response.json()
+            response = clients[role].client.get(url, query)
+            if response.status_code == 200 and response.get("Content-Type", "").startswith("application/json"):
+                out[(url, str(query), role)] = response.json()
     return out
 
 

@@ -3,8 +3,9 @@
 The lists leave columns out (`applications.selectors.without_proposal_texts`; the API lists load only what their
 serializer shows, `foundation.api.ShapedReadMixin`). A column left out and then shown is read by a query of its own
 for every row (Django's deferred field: `refresh_from_db(fields=[…])`). This renders every GET route of the portal
-and the API for each role that may see it, in the world of the access matrix, and fails wherever a request that
-read a page of rows loaded a deferred field.
+and the API for each role that may see it, in the world of the access matrix, (plainly and with each filter value
+the index sweep lists, tests/access/test_list_plans.py) and fails wherever a request that read a page of rows loaded
+a deferred field.
 """
 
 import pytest
@@ -12,10 +13,8 @@ from django.db.models import Model
 
 from foundation.paging import Paginator
 
-from .harness import RoleClient, readable_routes
-from .world import APPLICANT, APPROVER, CASE_WORKER, CHAIR, JUROR
-
-ROLES = (APPLICANT, JUROR, CHAIR, CASE_WORKER, APPROVER)
+from .harness import RoleClient
+from .test_list_plans import ROLES, requests
 
 
 @pytest.fixture
@@ -41,16 +40,15 @@ def watched(monkeypatch):
 def test_no_list_loads_a_deferred_field(world, db, watched):
     clients = {role: RoleClient(world, role) for role in ROLES}
     problems, lists = [], set()
-    for route, url, roles in readable_routes(world, ROLES):
-        for role in roles:
-            watched["pages"].clear()
-            watched["deferred"].clear()
-            response = clients[role].request("get", url)
-            if response.status_code != 200 or not watched["pages"]:
-                continue
-            lists.add(route.key)
-            if watched["deferred"]:
-                problems.append(f"{route.key} as {role} ({url}): {sorted(set(watched['deferred']))}")
+    for key, url, query, role, _number in requests(world):  # every list, plainly and with each filter value
+        watched["pages"].clear()
+        watched["deferred"].clear()
+        response = clients[role].client.get(url, query)
+        if response.status_code != 200 or not watched["pages"]:
+            continue
+        lists.add(key)
+        if watched["deferred"]:
+            problems.append(f"{key} as {role} ({url} {query or ''}): {sorted(set(watched['deferred']))}")
     assert len(lists) > 40, sorted(lists)
     assert not problems, "lists that load a column they left out, row by row:\n" + "\n".join(problems)
 
