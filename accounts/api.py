@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from foundation.api import LabelField
+from foundation.api import LabelField, ShapedReadMixin
 
 from . import services
 from .enums import TrustLevel
@@ -47,7 +47,8 @@ def with_defaults(*extra):
 # ---------------------------------------------------------------- serializers (shape data only)
 
 
-class MunicipalitySerializer(serializers.ModelSerializer):
+class MunicipalitySerializer(ShapedReadMixin, serializers.ModelSerializer):
+    reads = ()  # is_member: the id
     landkreis_name = serializers.CharField(source="landkreis.name", default=None, read_only=True, allow_null=True)
     is_member = serializers.SerializerMethodField(
         help_text=_("Ob Sie als bestätigtes Mitglied für diese Kommune handeln.")
@@ -78,7 +79,7 @@ class MunicipalityBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ShapedReadMixin, serializers.ModelSerializer):
     municipality = MunicipalityBriefSerializer(read_only=True)
     state_display = LabelField("state")
 
@@ -153,7 +154,7 @@ class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
         search = params.get("search", "").replace("\x00", "").strip()[:200]
         if search:
             qs = qs.filter(Q(name__icontains=search) | Q(official_key__startswith=search))
-        return qs
+        return MunicipalitySerializer.shaped(qs)
 
 
 @extend_schema_view(
@@ -183,7 +184,8 @@ class MembershipViewSet(
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        return memberships_of(self.request.user)
+        memberships = memberships_of(self.request.user)
+        return MembershipSerializer.shaped(memberships) if self.action == "list" else memberships
 
     def create(self, request, *args, **kwargs):
         payload = MembershipRequestSerializer(data=request.data)
@@ -215,7 +217,8 @@ class MembershipReviewViewSet(
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        return pending_memberships()
+        pending = pending_memberships()
+        return MembershipReviewSerializer.shaped(pending) if self.action == "list" else pending
 
     def _decided(self, membership):
         return Response(

@@ -236,7 +236,10 @@ class ShapedReadMixin:
         if shape.related:
             queryset = queryset.select_related(*sorted(shape.related))
         if shape.complete and shape.unknown <= set(queryset.query.annotations):
-            queryset = queryset.only(*sorted(shape.columns))
+            # A related manager's queryset (``session.decisions``) sets the known object on each row by its id
+            # column, which must then be loaded too.
+            known = {field.name for field in queryset._known_related_objects}
+            queryset = queryset.only(*sorted(shape.columns | known))
         return queryset
 
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
 from accounts.enums import TrustLevel
-from foundation.api import LabelField, validated_input
+from foundation.api import LabelField, ShapedReadMixin, validated_input
 
 from . import transfer
 from .enums import CallState
@@ -27,7 +27,7 @@ class TopicSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProgramSerializer(serializers.ModelSerializer):
+class ProgramSerializer(ShapedReadMixin, serializers.ModelSerializer):
     topics = TopicSerializer(many=True, read_only=True)
     # may be empty (then the authority's address applies), which an "email" format would not allow
     contact_email = serializers.CharField(read_only=True, help_text=_("E-Mail der Ansprechstelle; leer: die "
@@ -71,7 +71,8 @@ class BudgetYearSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(ShapedReadMixin, serializers.ModelSerializer):
+    reads = ("is_accepting",)
     program = ProgramBriefSerializer(read_only=True)
     min_trust_level = serializers.ChoiceField(
         choices=TrustLevel.choices, allow_blank=True, read_only=True,
@@ -124,6 +125,10 @@ class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = FundingProgram.objects.prefetch_related("topics").order_by("name", "pk")
     lookup_value_regex = r"[0-9]+"
 
+    def get_queryset(self):
+        programs = super().get_queryset()
+        return ProgramSerializer.shaped(programs) if self.action == "list" else programs
+
 
 class _CallContextMixin:
     def get_serializer_context(self):
@@ -145,7 +150,7 @@ class CallViewSet(_CallContextMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         years = Prefetch("budget_years", queryset=CallBudgetYear.objects.order_by("year"))
         if self.action == "list":
-            return open_calls().prefetch_related(years)
+            return CallSerializer.shaped(open_calls().prefetch_related(years))
         return (
             Call.objects.exclude(state=CallState.DRAFT)
             .select_related("program")
@@ -167,9 +172,10 @@ class StaffCallViewSet(_CallContextMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        return calls_for_staff().prefetch_related(
+        calls = calls_for_staff().prefetch_related(
             Prefetch("budget_years", queryset=CallBudgetYear.objects.order_by("year"))
         )
+        return StaffCallSerializer.shaped(calls) if self.action == "list" else calls
 
 
 class MayTransferProgram(BasePermission):

@@ -10,6 +10,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.enums import TrustLevel
 from foundation.amounts import MONEY
+from foundation.columns import reads
 
 from .enums import CallState, OpenDataField, default_open_data_fields
 from .exceptions import CallFrozenError
@@ -209,6 +210,7 @@ class Call(FSMModelMixin, models.Model):
     def __str__(self):
         return self.title
 
+    @reads("state", "opens_at", "closes_at")
     def is_accepting(self, at=None) -> bool:
         at = at or timezone.now()
         return self.state == CallState.OPEN and self.opens_at <= at < self.closes_at

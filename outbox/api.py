@@ -9,7 +9,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from foundation.api import LabelField
+from foundation.api import LabelField, ShapedReadMixin
 from foundation.params import id_or_404
 
 from . import services
@@ -24,7 +24,7 @@ class MayViewStuckWork(BasePermission):
         return request.user.has_perm("outbox.view_stuck_work")
 
 
-class OutboxMessageSerializer(serializers.ModelSerializer):
+class OutboxMessageSerializer(ShapedReadMixin, serializers.ModelSerializer):
     state_label = LabelField("state")
 
     class Meta:
@@ -39,7 +39,7 @@ class OutboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = OutboxMessageSerializer
 
     def get_queryset(self):
-        return stuck_messages()
+        return OutboxMessageSerializer.shaped(stuck_messages()) if self.action == "list" else stuck_messages()
 
     @extend_schema(summary=_("Hängende Hintergrundarbeiten"), description=_(
         "Fehlgeschlagene, überfällige und nie beendete Arbeiten (Belege, Bescheide, E-Mails) mit dem letzten "

@@ -89,7 +89,8 @@ class PanelRoleSerializer(serializers.Serializer):
     can_manage = serializers.BooleanField(help_text=_("Jury zusammenstellen und Anträge zuweisen (Sachbearbeitung)"))
 
 
-class PanelListSerializer(serializers.ModelSerializer):
+class PanelListSerializer(ShapedReadMixin, serializers.ModelSerializer):
+    reads = ("chair",)  # role
     call = PanelCallSerializer(read_only=True)
     chair = PersonSerializer(read_only=True, allow_null=True)
     n_members = serializers.IntegerField(read_only=True)
@@ -441,7 +442,8 @@ class SessionOpenSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     held_on = serializers.DateField(help_text=_("Sitzungstag"))
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(ShapedReadMixin, serializers.ModelSerializer):
+    reads = ("outcome", "computed")  # deviates
     case_number = serializers.CharField(source="application.case_number", read_only=True, allow_null=True)
     decided_by = serializers.CharField(source="decided_by.display_name", read_only=True)
     deviates = serializers.SerializerMethodField()

@@ -71,7 +71,9 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         qs = (selectors.visible_panels(self.request.user).select_related("call__program", "chair")
               .annotate(n_members=Count("members", distinct=True)).order_by("-call__opens_at", "pk"))
-        return self._with_details(qs) if self.action == "retrieve" else qs
+        if self.action == "retrieve":
+            return self._with_details(qs)
+        return s.PanelListSerializer.shaped(qs) if self.action == "list" else qs
 
     @staticmethod
     def _with_details(qs):
@@ -469,8 +471,8 @@ class SessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def decisions(self, request, pk=None):
         session = self.get_object()
         hidden = hidden_application_ids(request.user, session.panel_id)
-        qs = (session.decisions.exclude(application_id__in=hidden).select_related("application", "decided_by")
-              .order_by("application__case_number", "pk"))
+        qs = s.DecisionSerializer.shaped(session.decisions.exclude(application_id__in=hidden)
+                                         .order_by("application__case_number", "pk"))
         return self.get_paginated_response(s.DecisionSerializer(self.paginate_queryset(qs), many=True).data)
 
     @extend_schema(summary=_("Entscheidung zu einem Antrag festhalten"), description=_(

@@ -64,7 +64,8 @@ class DiscardDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
-class NoticeSerializer(serializers.ModelSerializer):
+class NoticeSerializer(ShapedReadMixin, serializers.ModelSerializer):
+    reads = ()  # the download address: the id
     case_number = serializers.CharField(source="application.case_number", read_only=True)
     download_url = serializers.SerializerMethodField()
 
@@ -301,7 +302,8 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        return selectors.visible_notices(self.request.user).order_by("-created_at", "-pk")
+        qs = selectors.visible_notices(self.request.user).order_by("-created_at", "-pk")
+        return NoticeSerializer.shaped(qs) if self.action == "list" else qs
 
     def perform_content_negotiation(self, request, force=False):
         return super().perform_content_negotiation(request, force=force or self.action == "download")

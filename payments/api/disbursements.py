@@ -57,7 +57,8 @@ class DisbursementPersonSerializer(serializers.Serializer):
     name = serializers.CharField(source="display_name", read_only=True)
 
 
-class BankAccountSerializer(serializers.ModelSerializer):
+class BankAccountSerializer(ShapedReadMixin, serializers.ModelSerializer):
+    reads = ("replaced_at",)  # current
     municipality_name = serializers.CharField(source="municipality.name", read_only=True)
     current = serializers.SerializerMethodField(help_text=_("Die aktuelle Bankverbindung (nicht ersetzt)"))
     created_at = serializers.DateTimeField(source="prepared_at", read_only=True)
@@ -120,7 +121,7 @@ class DisbursementReasonSerializer(RejectUnknownFieldsMixin, serializers.Seriali
     reason = serializers.CharField(max_length=5000)
 
 
-class RunSerializer(serializers.ModelSerializer):
+class RunSerializer(ShapedReadMixin, serializers.ModelSerializer):
     total = money()
     state_display = LabelField("state")
     created_by = DisbursementPersonSerializer(source="prepared_by", read_only=True)
@@ -223,7 +224,7 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         if "municipality" in self.request.query_params:
             municipality = _id_param(self.request.query_params["municipality"])
             qs = qs.filter(municipality_id=municipality) if municipality else qs.none()
-        return qs
+        return BankAccountSerializer.shaped(qs) if self.action == "list" else qs
 
     def create(self, request, *args, **kwargs):
         data = _parse(BankAccountInputSerializer, request.data)
@@ -320,7 +321,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         return [permission() for permission in with_defaults(*extra)]
 
     def get_queryset(self):
-        return selectors.runs_for_staff()
+        return RunSerializer.shaped(selectors.runs_for_staff()) if self.action == "list" else selectors.runs_for_staff()
 
     def get_serializer_class(self):
         return RunSerializer if self.action == "list" else RunDetailSerializer
