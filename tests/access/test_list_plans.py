@@ -83,6 +83,9 @@ SMALL_SORTS = {
     "api-jury-panel-assignments": (_owner(CASE_WORKER, APPROVER),
                                    "one panel's assignments (about three per application), by the applications' "
                                    "case numbers"),
+    "api-jury-session-decisions": (_owner(JUROR, CHAIR, CASE_WORKER, APPROVER),
+                                   "one jury session's decisions (at most one per application of the call in "
+                                   "evaluation), by the applications' case numbers"),
     "api-downloads-list": (_owner(APPLICANT, CASE_WORKER), "one user's documents, kept for a week"),
     "downloads:list": (_owner(APPLICANT, CASE_WORKER), "one user's documents, kept for a week"),
     "api-staff-outbox-list": (_owner(CASE_WORKER, APPROVER), "only the stuck messages, found through the state"),

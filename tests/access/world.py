@@ -23,8 +23,9 @@ from accounts.enums import MembershipState
 from accounts.models import Membership
 from applications.enums import ApplicationState, AttachmentKind
 from applications.models import Application, Attachment, Receipt
-from jury.enums import Declaration, ExclusionKind, SheetState
+from jury.enums import DecisionOutcome, Declaration, ExclusionKind, SheetState
 from jury.models import Assignment, Panel, PanelMember, ScoreSheet, Session, SessionDocument
+from jury.models import Decision as JuryDecision
 from outbox.models import OutboxMessage
 from payments.enums import DecisionKind, DisbursementState, PaymentRunState, ProofKind, ProofState, SettlementOutcome
 from payments.models import Amendment, BankAccount, Decision, Notice, PaymentRun, ProofOfUse, Settlement
@@ -192,7 +193,11 @@ def build_world() -> World:  # noqa: PLR0915 (one linear story of the world)
     o["document"] = {OWN: document.pk}
     o["document_kind"] = {OWN: "ranking_pdf"}
     o["closed_session"] = {OWN: closed.pk}
-    o["session"] = {OWN: Session.objects.create(panel=panel, held_on=dt.date(2027, 6, 1)).pk,
+    session = Session.objects.create(panel=panel, held_on=dt.date(2027, 6, 1))
+    # one decision recorded, so that the session's list of decisions has a row (the list sweeps read it)
+    JuryDecision.objects.create(session=session, application=evaluated[OWN], computed=DecisionOutcome.RECOMMENDED,
+                                outcome=DecisionOutcome.RECOMMENDED, decided_by=chair)
+    o["session"] = {OWN: session.pk,
                     FOREIGN_OBJECT: Session.objects.create(panel=other_panel, held_on=dt.date(2027, 6, 1)).pk}
 
     # documents made in the background (downloads/): each is its requester's only
