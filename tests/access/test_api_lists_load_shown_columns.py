@@ -1,12 +1,12 @@
-"""The API lists load the columns their serializer shows and no others (`foundation.api.ShapedReadMixin`), and
-answer exactly as they did when they loaded every column (issue 13: "only the shown columns loaded")."""
+"""Every API list loads the columns its serializer shows and no others (`foundation.api.ShapedReadMixin`; two
+named exceptions), and answers exactly as it did when it loaded every column (issue 13: "only the shown columns
+loaded"). That no left-out column is then read row by row is tests/access/test_lists_load_no_deferred_field.py."""
 
 import pytest
 from django.db.models import QuerySet
 from rest_framework import serializers
 
 from accounts.models import User
-from foundation import api
 from foundation.api import ShapedReadMixin, _shape_of
 from payments.api.proofs_serializers import SettlementSerializer
 from payments.models import Settlement
@@ -80,7 +80,7 @@ def test_an_annotation_may_be_shown():
 
     queryset = _Unknown.shaped(User.objects.annotate(get_full_name=Value("x")))
     assert queryset.query.deferred_loading == (frozenset({"id"}), False)
-    assert api._shape_of(_Unknown).unknown == {"get_full_name"}
+    assert _shape_of(_Unknown).unknown == {"get_full_name"}
 
 
 def test_every_api_list_loads_only_the_columns_it_shows(world, db, monkeypatch):
