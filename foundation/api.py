@@ -227,7 +227,9 @@ class ShapedReadMixin:
     every column of that model, as before: never a query per row for a column left out.
     """
 
-    reads: tuple[str, ...] | None = None  # what the method fields read; None: the serializer has none
+    # What the method fields read (paths from the model); None: not declared, so a serializer with method fields
+    # makes its list load every column. A serializer whose methods read only the id says ().
+    reads: tuple[str, ...] | None = None
 
     @classmethod
     def shaped(cls, queryset):
