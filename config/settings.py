@@ -116,6 +116,8 @@ TEMPLATES = [
             ],
             # {{ obj|choice:"state" }} everywhere: a choice's label, translating only that one (foundation.choices).
             "builtins": ["foundation.templatetags.choices"],
+            # {% load i18n %}: Django's library, a fixed {% translate "…" %} kept per language (foundation).
+            "libraries": {"i18n": "foundation.templatetags.translations"},
         },
     }
 ]
