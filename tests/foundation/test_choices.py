@@ -25,19 +25,29 @@ def test_a_value_outside_the_choices_is_shown_as_it_is():
     assert choice_label(message, "state") == message.get_state_display() == "unknown"
 
 
-def test_only_the_label_returned_is_translated():
+def test_labels_are_translated_once_per_language():
     from django.utils.translation import _trans
 
+    from foundation import choices
+
     application = Application(state=ApplicationState.SUBMITTED)
+    choices._LABELS.clear()
     with translation.override("de"):
         _trans.gettext("x")  # the proxy keeps the real function on first use
         with mock.patch.object(_trans, "gettext", wraps=_trans.gettext) as gettext:
-            choice_label(application, "state")
-            ours = gettext.call_count
+            first = choice_label(application, "state")
+            once = gettext.call_count
+            gettext.reset_mock()
+            for state in ApplicationState.values:
+                choice_label(Application(state=state), "state")
+            again = gettext.call_count
             gettext.reset_mock()
             application.get_state_display()
             djangos = gettext.call_count
-    assert ours == 1 and djangos >= len(ApplicationState.values)  # Django: every label, then the one shown
+    assert once == len(ApplicationState.values) and again == 0  # each label once; then none for any row
+    assert djangos >= len(ApplicationState.values)  # Django: every label on every call
+    with translation.override("en"):
+        assert choice_label(application, "state") == application.get_state_display() != first
 
 
 def test_the_template_filter_gives_djangos_label_and_nothing_for_no_object():
