@@ -28,10 +28,16 @@ def _panel(request, call_id: int, *, manage: bool = False):
     return panel
 
 
-def _assign_form(panel, data=None):
-    return AssignForm(
+def _assign_form(panel, data=None, *, shown_members=None):
+    """The single assignment; `shown_members` (the page's members, already read) writes the member select
+    without reading the members again. What is sent is checked against the panel's members."""
+    form = AssignForm(
         data, members=panel.members.select_related("user").order_by("user__last_name", "user__email"),
         applications=Application.objects.filter(call_id=panel.call_id, state=ApplicationState.IN_EVALUATION))
+    if shown_members is not None:
+        field = form.fields["member"]
+        field.choices = [("", field.empty_label), *((m.pk, field.label_from_instance(m)) for m in shown_members)]
+    return form
 
 
 # What the page's links and forms carry back after an action: the page of the list and its filters.
@@ -71,7 +77,7 @@ def panel(request, call_id: int):
             if row.excluded:
                 excluded.append(row)
             elif row.assigned:
-                assigned.append({"assignment": row, "sheet": sheet,
+                assigned.append({"assignment": row, "sheet": sheet, "name": row.member.user.display_name,
                                  "submitted": sheet is not None and sheet.state == SheetState.SUBMITTED})
         applications.append({"application": application, "assigned": assigned, "excluded": excluded,
                              "short": application.state == ApplicationState.IN_EVALUATION
@@ -81,7 +87,7 @@ def panel(request, call_id: int):
         "panel": panel, "call": panel.call, "members": members, "applications": applications, "page": page,
         "filters": filters, "back": {key: request.GET.get(key, "") for key in BACK},
         "may_manage": request.user.has_perm("jury.manage_panel", panel),
-        "assign_form": _assign_form(panel), "reopen_form": ReopenForm(),
+        "assign_form": _assign_form(panel, shown_members=members), "reopen_form": ReopenForm(),
         "auto_form": AutoAssignForm(initial={"per_application": panel.min_scorers}), "n_eligible": n_eligible})
 
 

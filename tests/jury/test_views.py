@@ -374,9 +374,27 @@ def test_panel_page_query_count_does_not_grow(client, django_assert_max_num_quer
         Assignment.objects.create(member=members[2], application=app, excluded=True,
                                   exclusion_kind=ExclusionKind.DECLARED, exclusion_reason="Verwandt")
     c = login(client, staff_user())
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(9):  # the member select is written from the members the page read
         response = c.get(reverse("jury:panel", args=[call.pk]))
     assert response.status_code == 200 and response.content.decode().count("Verwandt") == n
+
+
+def test_panel_page_member_select_lists_the_panels_members_and_a_sent_member_is_checked(client):
+    import re
+
+    call, panel = evaluated_call(min_scorers=1)
+    members = sorted((add_member(panel) for _ in range(3)), key=lambda m: (m.user.last_name, m.user.email))
+    outsider = add_member(evaluated_call(min_scorers=1)[1])
+    c = login(client, staff_user())
+    html = c.get(reverse("jury:panel", args=[call.pk])).content.decode()
+    select = re.search(r'<select name="member"[^>]*>(.*?)</select>', html, re.S).group(1)
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select)
+    assert options == [("", "---------"), *((str(m.pk), m.user.display_name) for m in members)]
+    app = application_in_evaluation(call, grant="100000.00")
+    response = c.post(reverse("jury:panel-assign", args=[call.pk]),
+                      {"member": outsider.pk, "application": app.case_number}, follow=True)
+    assert "Bitte wählen Sie ein Mitglied dieser Jury" in response.content.decode()
+    assert not Assignment.objects.filter(member=outsider).exists()
 
 
 # ---------------------------------------------------------------- ranking
