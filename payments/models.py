@@ -21,6 +21,7 @@ from accounts.models import Municipality
 from applications.enums import CostCategory
 from applications.models import Application
 from foundation.amounts import MONEY
+from foundation.choices import choice_label
 from foundation.files import download_name
 from grants.models import Call, CallBudgetYear
 
@@ -80,7 +81,7 @@ class Decision(FourEyesStep):
         ]
 
     def __str__(self):
-        return f"{self.application.case_number}: {self.get_kind_display()} ({self.get_state_display()})"
+        return f"{self.application.case_number}: {choice_label(self, 'kind')} ({choice_label(self, 'state')})"
 
 
 class Grant(FSMModelMixin, models.Model):
@@ -221,7 +222,7 @@ class Amendment(FourEyesStep):
         ]
 
     def __str__(self):
-        return f"{self.grant.case_number}: {self.get_state_display()}"
+        return f"{self.grant.case_number}: {choice_label(self, 'state')}"
 
 
 class Commitment(models.Model):
@@ -279,7 +280,7 @@ class Notice(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.application.case_number} ({self.version})"
+        return f"{choice_label(self, 'kind')} {self.application.case_number} ({self.version})"
 
     DOWNLOAD_LABELS = {NoticeKind.GRANT: "Zuwendungsbescheid", NoticeKind.AMENDMENT: "Änderungsbescheid",
                        NoticeKind.REJECTION: "Ablehnungsbescheid", NoticeKind.RECOVERY: "Rückforderungsbescheid"}
@@ -527,7 +528,7 @@ class ProofOfUse(FSMModelMixin, models.Model):
         ]
 
     def __str__(self):
-        label = self.get_kind_display()
+        label = choice_label(self, "kind")
         return f"{label} {self.budget_year}" if self.budget_year else label
 
     @transition(field=state, source=[ProofState.DUE, ProofState.RETURNED], target=ProofState.SUBMITTED,
@@ -611,7 +612,7 @@ class Settlement(FourEyesStep):
         ]
 
     def __str__(self):
-        return f"{self.grant.case_number}: {self.get_outcome_display()}"
+        return f"{self.grant.case_number}: {choice_label(self, 'outcome')}"
 
 
 class BaseRate(models.Model):

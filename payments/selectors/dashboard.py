@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Municipality
 from applications.models import Application
 from foundation.amounts import ZERO, format_eur
+from foundation.choices import choice_label
 from grants.models import Call, CallBudgetYear, FundingProgram, Topic
 
 from ..enums import DecisionState, DisbursementState, PaymentRunState, ProofState, RecoveryState
@@ -325,7 +326,7 @@ class _Kind:
 
 
 def _disbursement_detail(r) -> str:
-    return _("%(kind)s Nr. %(n)s: %(a)s") % {"kind": r.get_kind_display(), "n": r.number, "a": format_eur(r.amount)}
+    return _("%(kind)s Nr. %(n)s: %(a)s") % {"kind": choice_label(r, "kind"), "n": r.number, "a": format_eur(r.amount)}
 
 
 def _run_detail(r) -> str:
@@ -334,7 +335,7 @@ def _run_detail(r) -> str:
 
 
 def _settlement_detail(s) -> str:
-    return _("%(outcome)s: %(a)s") % {"outcome": s.get_outcome_display(), "a": format_eur(s.difference)}
+    return _("%(outcome)s: %(a)s") % {"outcome": choice_label(s, "outcome"), "a": format_eur(s.difference)}
 
 
 def _recovery_detail(rec) -> str:
@@ -360,7 +361,7 @@ def _stuck_item(kind, message) -> ActionItem:
     from django.urls import reverse
 
     return ActionItem(kind=kind, application_id=0, case_number="", title=message.label or message.key,
-                      municipality="", detail=message.last_error[:200] or str(message.get_state_display()),
+                      municipality="", detail=message.last_error[:200] or choice_label(message, "state"),
                       date=timezone.localdate(message.created_at), object_id=message.pk, url=reverse("outbox:stuck"))
 
 
@@ -375,7 +376,7 @@ def _kinds() -> dict[str, _Kind]:
     return {
         "formal_check": _Kind(
             lambda ids, today: _applications(ids).filter(state__in=CHECK_QUEUE_STATES).order_by("submitted_at", "pk"),
-            lambda kind, a: _item(kind, a, detail=a.get_state_display(), object_id=a.pk,
+            lambda kind, a: _item(kind, a, detail=choice_label(a, "state"), object_id=a.pk,
                                   date=timezone.localdate(a.submitted_at) if a.submitted_at else None)),
         "revision_overdue": _Kind(
             lambda ids, today: _applications(ids).filter(state=ApplicationState.RETURNED,
@@ -384,7 +385,7 @@ def _kinds() -> dict[str, _Kind]:
         "decision_prepared": _Kind(
             lambda ids, today: (Decision.objects.filter(state=DecisionState.PREPARED, application__call__in=ids)
                                 .select_related("application__lead").order_by("prepared_at", "pk")),
-            lambda kind, d: _item(kind, d.application, detail=d.get_kind_display(),
+            lambda kind, d: _item(kind, d.application, detail=choice_label(d, "kind"),
                                   date=timezone.localdate(d.prepared_at), object_id=d.pk)),
         "disbursement_to_check": disbursement(DisbursementState.REQUESTED),
         "disbursement_to_release": disbursement(DisbursementState.CHECKED),

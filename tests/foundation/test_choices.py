@@ -57,3 +57,14 @@ def test_the_template_filter_gives_djangos_label_and_nothing_for_no_object():
     template = Template('{{ a|choice:"state" }}|{{ missing|choice:"state" }}|{{ a.lead|choice:"kind" }}')
     with translation.override("de"):
         assert template.render(Context({"a": application})) == f"{application.get_state_display()}||"
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_proofs_name_uses_the_label_djangos_method_gives(language):
+    from payments.enums import ProofKind
+    from payments.models import ProofOfUse
+
+    with translation.override(language):
+        for kind in ProofKind.values:
+            proof = ProofOfUse(kind=kind, budget_year=2027)
+            assert str(proof) == f"{proof.get_kind_display()} 2027"
