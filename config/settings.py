@@ -117,8 +117,6 @@ TEMPLATES = [
             # {{ obj|choice:"state" }} everywhere: a choice's label, translating only that one (foundation.choices).
             # |date: Django's filter, our four numeric formats written directly (foundation.templatetags.dates).
             "builtins": ["foundation.templatetags.choices", "foundation.templatetags.dates"],
-            # {% load i18n %}: Django's library, a fixed {% translate "…" %} kept per language (foundation).
-            "libraries": {"i18n": "foundation.templatetags.translations"},
         },
     }
 ]

@@ -1,13 +1,14 @@
-"""Django's ``i18n`` tag library, with ``{% translate "…" %}`` of a fixed text kept per language.
+"""``{% load translations %}``: Django's ``i18n`` tag library, with ``{% translate "…" %}`` of a fixed text kept per
+language.
 
-Installed as the ``i18n`` library (``TEMPLATES`` → ``OPTIONS`` → ``libraries`` in config/settings.py), so that
-``{% load i18n %}`` in every template loads it. Every tag and filter is Django's own; only ``translate``
-(``trans``) differs, and only where its message is a literal with no filter: such a node writes the same text
-for every request in the same language, so it keeps what it wrote per language, autoescape and message context.
-Django's node looks the message up through a lazy translation, the active language's thread-local catalogue and
-the escaping on every render: about 9 µs, 300–450 times on a list page (the jury panel, the proofs overview:
-3–4 ms a page). A message that is a variable (``{% translate label %}``) or has a filter is rendered by Django's
-code as before.
+Every template of the project loads it instead of ``i18n`` (a test holds that). Every tag and filter is Django's
+own; only ``translate`` (``trans``) differs, and only where its message is a literal with no filter: such a node
+writes the same text for every request in the same language, so it keeps what it wrote per language and
+autoescape. Django's node looks the message up through a lazy translation, the active language's thread-local
+catalogue and the escaping on every render: about 9 µs, 300–450 times on a list page (the jury panel, the proofs
+overview: 3–4 ms a page). A message that is a variable (``{% translate label %}``) or has a filter is rendered by
+Django's code as before. (Registering it under the name ``i18n`` would replace Django's library without a change
+to the templates, but Django's system check rightly warns about two libraries of one name, templates.W003.)
 
 Catalogues are read once per process, so a text kept per language cannot go stale; a new translation arrives
 with a new process, as it does for Django's own catalogue cache.

@@ -1,6 +1,6 @@
-"""{% load i18n %} loads Django's library with a fixed {% translate "…" %} kept per language
-(foundation/templatetags/translations.py): it must write exactly what Django's tag writes, in every language,
-and never carry one request's text into another."""
+"""{% load translations %}: Django's i18n library with a fixed {% translate "…" %} kept per language
+(foundation/templatetags/translations.py). It must write exactly what Django's tag writes, in every language,
+never carry one request's text into another, and be what every template of the project loads."""
 
 import pytest
 from django.template import Context, Engine, engines
@@ -29,7 +29,7 @@ def _django_engine():
 
 
 def _project_template(source):
-    return engines["django"].from_string("{% load i18n %}" + source)
+    return engines["django"].from_string("{% load translations %}" + source)
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -42,9 +42,23 @@ def test_writes_what_djangos_tag_writes_in_each_language(source):
             assert ours.render(context) == theirs.render(Context(context)), (source, language)
 
 
-def test_the_project_engine_loads_this_library_as_i18n():
+def test_every_template_of_the_project_loads_it_instead_of_i18n():
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
     engine = engines["django"].engine
-    assert engine.template_libraries["i18n"] is translations.register
+    assert engine.template_libraries["translations"] is translations.register
+    assert engine.template_libraries["i18n"] is django_i18n.register  # Django's own, under its own name
+    assert set(django_i18n.register.tags) <= set(translations.register.tags)
+    assert set(django_i18n.register.filters) <= set(translations.register.filters)
+    root = Path(settings.BASE_DIR)
+    templates = [p for p in root.glob("**/templates/**/*.*")
+                 if p.is_file() and not {".venv", "node_modules"} & set(p.parts)]
+    loads = [(p, m.group(1).split()) for p in templates for m in re.finditer(r"\{% load ([^%]*)%\}", p.read_text())]
+    assert len(loads) > 100
+    assert [str(p.relative_to(root)) for p, names in loads if "i18n" in names] == []
     node = [n for n in _project_template('{% translate "Antrag" %}').template.nodelist
             if isinstance(n, django_i18n.TranslateNode)][0]
     assert isinstance(node, translations.TranslateNode) and node.fixed
