@@ -39,15 +39,12 @@ class TranslateNode(i18n.TranslateNode):
         key = (get_language(), context.autoescape)
         value = self.written.get(key)
         if value is None:
-            value = self.written[key] = super().render(context) if not self.asvar else self._value(context)
+            output = super().render(context)  # with `as`, Django's node puts the text into the context
+            value = self.written[key] = context[self.asvar] if self.asvar else output
         if self.asvar:
             context[self.asvar] = value
             return ""
         return value
-
-    def _value(self, context):
-        super().render(context)
-        return context[self.asvar]
 
 
 @register.tag("translate")
