@@ -4,6 +4,8 @@ import re
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from foundation.forms import KernFormRenderer
 
@@ -27,6 +29,9 @@ CASES = [
     (DisabledSecond(choices=[(1, "eins"), (2, "zwei")]), "1"),
     (forms.NullBooleanSelect(), None),
     (OwnOption(choices=[(1, "eins")]), "1"),
+    # text already safe, a lazy translation and an attribute with quotes go through Django's escaping rules
+    (forms.Select(choices=[(1, mark_safe("<b>sicher</b>")), (2, gettext_lazy("Nein")), (3, "O'Neill & Söhne")],  # noqa: S308
+                  attrs={"data-x": 'a "b" <c>', "required": True, "disabled": False}), "2"),
 ]
 
 
