@@ -30,22 +30,34 @@ class Paginator(django_paginator.Paginator):
     bench/scale.py --explain). Only a queryset with joined rows (``select_related``) or computed columns
     (annotations) is read so; any other is one step, as Django reads it, and so is a list that is not a plain
     queryset of model instances (a Python list, a union, rows as dicts or tuples). The count is Django's.
+
+    ``shown``: the same rows with what only a shown row needs, e.g. a computed column that joins other tables.
+    The count and the ids then come from ``object_list`` alone and only the page's rows from ``shown``: Django
+    keeps an annotation's joins in the count even where the count does not use it (the staff's disbursement
+    queue at 10,000 cases: its count joined every request to its grant and application, 9 ms instead of 2).
     """
 
+    def __init__(self, object_list, per_page, *, shown: QuerySet | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.shown = shown
+
     def _get_page(self, object_list, number, paginator):
-        if (isinstance(object_list, QuerySet) and object_list._iterable_class is ModelIterable
+        if self.shown is not None or (
+                isinstance(object_list, QuerySet) and object_list._iterable_class is ModelIterable
                 and not object_list.query.combinator
                 and (object_list.query.select_related or object_list.query.annotations)):
             ids = list(object_list.values_list("pk", flat=True))
-            rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
+            source = self.object_list if self.shown is None else self.shown
+            rows = {row.pk: row for row in source.filter(pk__in=ids)} if ids else {}
             object_list = [rows[pk] for pk in ids if pk in rows]
         return super()._get_page(object_list, number, paginator)
 
 
-def paginate(request, rows, *, per_page: int = PER_PAGE, number=None) -> Page:
+def paginate(request, rows, *, per_page: int = PER_PAGE, number=None, shown: QuerySet | None = None) -> Page:
     """The page of `rows` (a queryset or a list) that ``?seite=`` asks for; `number` overrides the request
-    (e.g. the page on which a marked row falls)."""
-    return Paginator(rows, per_page).get_page(number if number is not None else request.GET.get(PARAM))
+    (e.g. the page on which a marked row falls); `shown`, the same rows as a queryset with what only the shown
+    rows need (see ``Paginator``)."""
+    return Paginator(rows, per_page, shown=shown).get_page(number if number is not None else request.GET.get(PARAM))
 
 
 def page_number_of(index: int, *, per_page: int = PER_PAGE) -> int:

@@ -252,8 +252,9 @@ def queue(request):
     for key, state in states.items():
         if shown and key != shown:
             continue
-        rows = selectors.disbursements_for_staff().filter(state=state).annotate(bank_changed=_recently_changed())
-        pages[key] = page = paginate(request, rows, number=None if key == shown else 1)
+        rows = selectors.disbursements_for_staff().filter(state=state)
+        pages[key] = page = paginate(request, rows, number=None if key == shown else 1,
+                                     shown=rows.annotate(bank_changed=_recently_changed()))
         for d in page:
             d.may_check = user.has_perm("payments.check_disbursement", d)
             d.may_release = user.has_perm("payments.release_disbursement", d)

@@ -85,3 +85,31 @@ def test_an_empty_page_and_a_list_are_paged_as_django_pages_them():
     kreis = LandkreisFactory(name="Kreis")
     rows = Municipality.objects.filter(pk=kreis.pk).annotate(n=Count("members")).values("name", "n")
     assert list(Paginator(rows, 3).get_page(1)) == [{"name": "Kreis", "n": 0}]
+
+
+@pytest.mark.django_db
+def test_what_only_the_shown_rows_need_stays_out_of_the_count_and_the_ids():
+    """``shown``: a computed column over a join is read for the page's rows only; the count and the ids come
+    from the plain rows (Django keeps an annotation's joins in the count even where it does not use them)."""
+    from django.db.models import Exists, OuterRef
+
+    kreise = [LandkreisFactory(name=f"Kreis {k}") for k in range(2)]
+    for i in range(5):
+        MunicipalityFactory(name=f"Ort {i}", landkreis=kreise[i % 2])
+    rows = Municipality.objects.filter(kind="gemeinde").order_by("name", "pk")
+    # "a municipality of the same Landkreis has a later name": joins the Landkreis through the outer row
+    shown = rows.annotate(later=Exists(Municipality.objects.filter(
+        landkreis__name=OuterRef("landkreis__name"), name__gt=OuterRef("name"))))
+    expected = list(DjangoPaginator(shown, 2).get_page(2))
+    with CaptureQueriesContext(connection) as ctx:
+        page = Paginator(rows, 2, shown=shown).get_page(2)
+        got = list(page)
+    assert [(m.pk, m.later) for m in got] == [(m.pk, m.later) for m in expected]
+    assert page.paginator.count == 5 and page.number == 2
+    count, ids, rows_of_page = (q["sql"] for q in ctx.captured_queries)
+    assert "JOIN" not in count and "JOIN" not in ids  # with `shown` alone as the list, both would join
+    assert "JOIN" in DjangoPaginator(shown, 2).object_list.values("pk").query.__str__()
+    assert "EXISTS" in rows_of_page and " IN (" in rows_of_page
+    request = RequestFactory().get("/?seite=3")
+    assert [m.pk for m in paginate(request, rows, per_page=2, shown=shown)] == [expected_last.pk for expected_last in
+                                                                                 DjangoPaginator(shown, 2).page(3)]

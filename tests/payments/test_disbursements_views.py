@@ -223,6 +223,20 @@ def _count(client, url):
     return len(ctx.captured_queries)
 
 
+def test_queue_marks_the_requests_of_a_municipality_whose_bank_account_changed_recently(client):
+    changed, steady = make_grant(), make_grant()
+    assert changed.application.lead_id != steady.application.lead_id
+    login(client, changed.grantee).post(reverse("payments:bank-account", args=[changed.application.lead_id]),
+                                        {"holder": "Gemeindekasse", "iban": "de12 5001 0517 0648 4898 90", "bic": ""})
+    ask(changed)
+    ask(steady)
+    page = login(client, staff_user("case_worker")).get(reverse("payments:disbursement-queue")).content.decode()
+    rows = {grant: next(row for row in page.split("<tr")[1:] if grant.application.case_number in row)
+            for grant in (changed, steady)}
+    assert "Bankverbindung kürzlich geändert" in rows[changed]
+    assert "Bankverbindung kürzlich geändert" not in rows[steady]
+
+
 def test_queue_query_count_does_not_grow(client):
     staff = staff_user("approver")
     c = login(client, staff)
