@@ -29,6 +29,13 @@ def disbursements_for_staff():
         .order_by("requested_at", "pk"), "grant__application")
 
 
+def disbursement_queue(state: str):
+    """The staff's queue of one state, with what its rows show: the case, the municipality, who checked and who
+    released (not the requester or the payment run, which only the request's own page shows)."""
+    return without_proposal_texts(DisbursementRequest.objects.filter(state=state).select_related(
+        "grant__application__lead", "checked_by", "released_by").order_by("requested_at", "pk"), "grant__application")
+
+
 def payable_grants_for(user):
     from accounts.selectors import approved_municipality_ids
 
