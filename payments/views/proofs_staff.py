@@ -75,7 +75,7 @@ def proof_queue(request):
     _require(is_money_staff(request.user))
     view = request.GET.get("ansicht", "eingereicht")
     view = view if view in QUEUE_VIEWS else "eingereicht"
-    proofs = paginate(request, selectors.proof_queue(view=QUEUE_VIEWS[view]))
+    proofs = paginate(request, selectors.proof_queue(view=QUEUE_VIEWS[view], related=selectors.QUEUE_PAGE_RELATED))
     return render(request, "payments/proofs/queue.html", {
         "proofs": proofs, "page": proofs, "view": view, "today": timezone.localdate(),
         "views": [("eingereicht", _("Zu prüfen")), ("ueberfaellig", _("Überfällig")), ("alle", _("Alle"))]})
