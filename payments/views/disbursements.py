@@ -252,7 +252,7 @@ def queue(request):
     for key, state in states.items():
         if shown and key != shown:
             continue
-        rows = selectors.disbursement_queue(state)
+        rows = selectors.disbursements_for_staff(related=selectors.QUEUE_PAGE_RELATED).filter(state=state)
         pages[key] = page = paginate(request, rows, number=None if key == shown else 1,
                                      shown=rows.annotate(bank_changed=_recently_changed()))
         for d in page:
