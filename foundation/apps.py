@@ -12,6 +12,7 @@ class FoundationConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from .sqlite import install
+        from . import postgres, sqlite
 
-        connection_created.connect(install, dispatch_uid="foundation.sqlite.like")
+        connection_created.connect(sqlite.install, dispatch_uid="foundation.sqlite.like")
+        connection_created.connect(postgres.install, dispatch_uid="foundation.postgres.moments")
