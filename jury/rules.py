@@ -13,6 +13,7 @@ nor anyone's scores for it, and so no session document (which lists every applic
 import rules
 
 from accounts.rules import is_case_worker, is_staff_member
+from foundation.columns import reads
 
 from .enums import Declaration, SheetState
 
@@ -106,6 +107,7 @@ def has_declared_and_submitted(user, application):
 
 
 @rules.predicate
+@reads("member__user_id", "assigned", "excluded", "declaration")  # what the juror's list of assignments loads
 def may_score(user, assignment):
     """The member's own assignment, declared free of conflict, not excluded."""
     return (assignment is not None and assignment.member.user_id == user.pk and assignment.assigned

@@ -16,8 +16,10 @@ from applications.api.serializers import CostLineSerializer, FiguresSerializer, 
 from applications.financing import figures_for
 from applications.models import Application
 from foundation.api import MAX_ID, LabelField, RejectUnknownFieldsMixin, ShapedReadMixin, money
+from foundation.columns import permission_reads
 from grants.models import Call, Criterion
 
+from .. import rules as _rules  # noqa: F401  (registers jury.score_application, whose reads a list declares)
 from ..enums import AffiliationKind, DecisionOutcome, ExclusionKind
 from ..models import Affiliation, Assignment, Decision, Panel, PanelMember, Score, ScoreSheet, Session, SessionDocument
 
@@ -196,8 +198,10 @@ class WorkloadSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- assignments
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(ShapedReadMixin, serializers.ModelSerializer):
     """A member's own assignment, with the state of the declaration and the score sheet."""
+
+    reads = permission_reads("jury.score_application")  # `may_score`: declared beside the rule (jury/rules.py)
 
     panel = serializers.IntegerField(source="member.panel_id", read_only=True)
     application = ApplicationBriefSerializer(read_only=True)

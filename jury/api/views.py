@@ -276,7 +276,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             if not panel.isdigit() or len(panel) > 18:
                 return qs.none()
             qs = qs.filter(member__panel_id=int(panel))
-        return qs
+        return s.AssignmentSerializer.shaped(qs)
 
     @extend_schema(summary=_("Zuweisung aufheben"), description=_(
         "Für die Sachbearbeitung; eine abgegebene Bewertung bleibt bestehen."),

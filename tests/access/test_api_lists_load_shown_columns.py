@@ -1,5 +1,5 @@
-"""Every API list loads the columns its serializer shows and no others (`foundation.api.ShapedReadMixin`; two
-named exceptions), and answers exactly as it did when it loaded every column (issue 13: "only the shown columns
+"""Every API list loads the columns its serializer shows and no others (`foundation.api.ShapedReadMixin`; one
+named exception), and answers exactly as it did when it loaded every column (issue 13: "only the shown columns
 loaded"). That no left-out column is then read row by row is tests/access/test_lists_load_no_deferred_field.py."""
 
 import pytest
@@ -15,8 +15,6 @@ from .harness import RoleClient
 from .test_list_plans import ROLES, requests
 
 NOT_NARROWED = {
-    "api-jury-assignment-list": "whether the member may score is a permission rule (jury.score_application) that "
-                                "reads what it needs; a list of its columns here would be a second statement of it",
     "api-staff-payments-notice-run-list": "a run's total is the length of its grant ids, the one wide column",
 }
 
