@@ -15,7 +15,7 @@ from accounts.models import Municipality, User
 from applications.api.serializers import CostLineSerializer, FiguresSerializer, LeadSerializer, TopicBriefSerializer
 from applications.financing import figures_for
 from applications.models import Application
-from foundation.api import MAX_ID, LabelField, RejectUnknownFieldsMixin, ShapedReadMixin, money
+from foundation.api import MAX_ID, LabelField, MappingListField, RejectUnknownFieldsMixin, ShapedReadMixin, money
 from foundation.columns import permission_reads
 from grants.models import Call, Criterion
 
@@ -352,10 +352,6 @@ class YearAmountSerializer(serializers.Serializer):
     amount = money()
 
 
-def _years(mapping) -> list[dict]:
-    return [{"year": year, "amount": amount} for year, amount in sorted(mapping.items())]
-
-
 class RankingRowSerializer(serializers.Serializer):
     position = serializers.IntegerField(allow_null=True, help_text=_("Leer unterhalb der Schwellen"))
     application = serializers.IntegerField(source="application.pk")
@@ -365,13 +361,13 @@ class RankingRowSerializer(serializers.Serializer):
     joint = serializers.BooleanField(help_text=_("Gemeinschaftsvorhaben"))
     n_scores = serializers.IntegerField(help_text=_("Abgegebene, gültige Bewertungen"))
     too_few = serializers.BooleanField(help_text=_("Weniger Bewertungen als die Mindestzahl der Jury"))
-    means = serializers.SerializerMethodField()
+    means = MappingListField(child=MeanSerializer(), key="criterion", value="mean")
     total = decimal(4, allow_null=True)
     spread = decimal(4, allow_null=True)
     disagreement = serializers.BooleanField(help_text=_("Große Abweichung: in der Sitzung besprechen"))
     failed = serializers.ListField(child=serializers.CharField(), help_text=_("Verfehlte Schwellen"))
     grant = money()
-    grant_by_year = serializers.SerializerMethodField()
+    grant_by_year = MappingListField(child=YearAmountSerializer(), key="year", value="amount", sort=True)
     outcome = serializers.ChoiceField(source="final_outcome", choices=DecisionOutcome.choices, help_text=_(
         "Die festgehaltene Entscheidung der Jury (nach dem Schließen der Sitzung), sonst das berechnete Ergebnis"))
     computed_outcome = serializers.ChoiceField(source="outcome", choices=DecisionOutcome.choices,
@@ -380,23 +376,12 @@ class RankingRowSerializer(serializers.Serializer):
     justification = serializers.CharField(help_text=_("Begründung einer Abweichung von der berechneten Liste"))
     tie_break = serializers.CharField(help_text=_("Wodurch ein Gleichstand mit dem Platz davor gelöst wurde"))
     budget_left = money(allow_null=True)
-    years_left = serializers.SerializerMethodField()
+    years_left = MappingListField(child=YearAmountSerializer(), key="year", value="amount", sort=True)
     explanation = serializers.CharField()
 
     def get_decided(self, obj) -> bool:
         return obj.decision is not None
 
-    @extend_schema_field(MeanSerializer(many=True))
-    def get_means(self, obj):
-        return MeanSerializer([{"criterion": cid, "mean": mean} for cid, mean in obj.means.items()], many=True).data
-
-    @extend_schema_field(YearAmountSerializer(many=True))
-    def get_grant_by_year(self, obj):
-        return YearAmountSerializer(_years(obj.grant_by_year), many=True).data
-
-    @extend_schema_field(YearAmountSerializer(many=True))
-    def get_years_left(self, obj):
-        return YearAmountSerializer(_years(obj.years_left), many=True).data
 
 
 class RankingSerializer(serializers.Serializer):
@@ -407,13 +392,9 @@ class RankingSerializer(serializers.Serializer):
     committed = money(help_text=_("Summe der Zuwendungen der empfohlenen Anträge (dieser Liste)"))
     session = serializers.IntegerField(source="session.pk", allow_null=True, default=None, help_text=_(
         "Die geschlossene Sitzung, deren festgehaltenes Ergebnis die Liste zeigt (sonst leer: die laufende Liste)"))
-    year_budgets = serializers.SerializerMethodField()
+    year_budgets = MappingListField(child=YearAmountSerializer(), key="year", value="amount", sort=True)
     criteria = CriterionSerializer(many=True)
     rows = RankingRowSerializer(many=True, help_text=_("Eine Seite der Zeilen (Parameter page)"))
-
-    @extend_schema_field(YearAmountSerializer(many=True))
-    def get_year_budgets(self, obj):
-        return YearAmountSerializer(_years(obj.year_budgets), many=True).data
 
 
 class RankingCutoffSerializer(serializers.Serializer):
