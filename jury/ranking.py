@@ -62,6 +62,13 @@ class RankingRow:
     in cents; explanation, missed thresholds, tie-break, the amounts and the application instance are made
     when first read) or from a closed session's snapshot (this constructor: everything given)."""
 
+    # What is made on first read (the property then sets it on the row) and what a session records: empty until
+    # then. As class attributes they are not in each row's own dict, which `_row_state` builds for thousands of
+    # rows on every read of a large list (`_unpack`).
+    _application = _means = _grant = _eligible = _grant_by_year = _budget_left = _years_left = None
+    _failed = _tie_break = _explanation = decision = None
+    justification = ""
+
     def __init__(self, *, application, n_scores: int, means: dict, total: Decimal | None, spread: Decimal | None,
                  joint: bool, grant: Decimal, grant_by_year: dict, failed: list, too_few: bool, disagreement: bool,
                  position: int | None, outcome: str, tie_break: str, budget_left: Decimal | None, years_left: dict,
@@ -414,18 +421,15 @@ def _points(value: int | None) -> Decimal | None:
 def _row_state(record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few, disagreement,
                fails, position=None, outcome=DecisionOutcome.NOT_RECOMMENDED, tie_rule="", budget_left_cents=None,
                years_left_cents=None, shortfall=None, context=None) -> dict:
-    """Every attribute of a row, the figures given and everything made on first read still empty. The parameters
-    are in the order of the cached tuple (`_pack`), the context last, so `_unpack` passes them by position; a row
-    not yet ordered (`_rows`) leaves out its place and what the cut-off records."""
+    """A row's own attributes: the figures given (what is made on first read is empty on the class, `RankingRow`).
+    The parameters are in the order of the cached tuple (`_pack`), the context last, so `_unpack` passes them by
+    position; a row not yet ordered (`_rows`) leaves out its place and what the cut-off records."""
     return {
-        "_application": None, "_record": record, "application_id": record[0][0] if record else None,
-        "n_scores": n_scores, "_means": None, "_raw_means": raw_means, "total": total, "spread": spread,
-        "joint": joint, "grant_cents": grant_cents, "_grant": None, "_eligible_cents": eligible_cents,
-        "_eligible": None, "_grant_by_year": None, "budget_left_cents": budget_left_cents, "_budget_left": None,
-        "years_left_cents": years_left_cents, "_years_left": None, "_failed": None, "_fails": fails,
-        "too_few": too_few, "disagreement": disagreement, "position": position, "outcome": outcome,
-        "_tie_break": None, "tie_rule": tie_rule, "_explanation": None, "shortfall": shortfall, "decision": None,
-        "justification": "", "_context": context}
+        "_record": record, "application_id": record[0][0] if record else None, "n_scores": n_scores,
+        "_raw_means": raw_means, "total": total, "spread": spread, "joint": joint, "grant_cents": grant_cents,
+        "_eligible_cents": eligible_cents, "budget_left_cents": budget_left_cents,
+        "years_left_cents": years_left_cents, "_fails": fails, "too_few": too_few, "disagreement": disagreement,
+        "position": position, "outcome": outcome, "tie_rule": tie_rule, "shortfall": shortfall, "_context": context}
 
 
 def _live_row(*figures, **named) -> RankingRow:
@@ -443,6 +447,12 @@ def _pack(rows: list[RankingRow]) -> list[tuple]:
 
 
 def _unpack(packed: list[tuple], context: _Context) -> list[RankingRow]:
-    """The rows of the cached tuples (a list of 3,000 rows is read on every page of the ranking)."""
-    return [_live_row(cached[0], cached[1], cached[2], _points(cached[3]), _points(cached[4]), *cached[5:], context)
-            for cached in packed]
+    """The rows of the cached tuples (a list of 3,000 rows is read on every page of the ranking): `_live_row`, with
+    its calls written out in the loop."""
+    rows, new, state = [], RankingRow.__new__, _row_state
+    for cached in packed:
+        row = new(RankingRow)
+        row.__dict__ = state(cached[0], cached[1], cached[2], _points(cached[3]), _points(cached[4]), *cached[5:],
+                             context)
+        rows.append(row)
+    return rows
