@@ -383,7 +383,6 @@ class RankingRowSerializer(serializers.Serializer):
         return obj.decision is not None
 
 
-
 class RankingSerializer(serializers.Serializer):
     panel = serializers.IntegerField(source="panel.pk")
     call = serializers.IntegerField(source="call.pk")
