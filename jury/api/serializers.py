@@ -352,6 +352,11 @@ class YearAmountSerializer(serializers.Serializer):
     amount = money()
 
 
+def year_amounts():
+    """An amount per budget year (``{2027: Decimal(…)}``) as a list of ``{"year", "amount"}``, by year."""
+    return MappingListField(child=YearAmountSerializer(), key="year", value="amount", sort=True)
+
+
 class RankingRowSerializer(serializers.Serializer):
     position = serializers.IntegerField(allow_null=True, help_text=_("Leer unterhalb der Schwellen"))
     application = serializers.IntegerField(source="application.pk")
@@ -367,7 +372,7 @@ class RankingRowSerializer(serializers.Serializer):
     disagreement = serializers.BooleanField(help_text=_("Große Abweichung: in der Sitzung besprechen"))
     failed = serializers.ListField(child=serializers.CharField(), help_text=_("Verfehlte Schwellen"))
     grant = money()
-    grant_by_year = MappingListField(child=YearAmountSerializer(), key="year", value="amount", sort=True)
+    grant_by_year = year_amounts()
     outcome = serializers.ChoiceField(source="final_outcome", choices=DecisionOutcome.choices, help_text=_(
         "Die festgehaltene Entscheidung der Jury (nach dem Schließen der Sitzung), sonst das berechnete Ergebnis"))
     computed_outcome = serializers.ChoiceField(source="outcome", choices=DecisionOutcome.choices,
@@ -376,7 +381,7 @@ class RankingRowSerializer(serializers.Serializer):
     justification = serializers.CharField(help_text=_("Begründung einer Abweichung von der berechneten Liste"))
     tie_break = serializers.CharField(help_text=_("Wodurch ein Gleichstand mit dem Platz davor gelöst wurde"))
     budget_left = money(allow_null=True)
-    years_left = MappingListField(child=YearAmountSerializer(), key="year", value="amount", sort=True)
+    years_left = year_amounts()
     explanation = serializers.CharField()
 
     def get_decided(self, obj) -> bool:
@@ -391,7 +396,7 @@ class RankingSerializer(serializers.Serializer):
     committed = money(help_text=_("Summe der Zuwendungen der empfohlenen Anträge (dieser Liste)"))
     session = serializers.IntegerField(source="session.pk", allow_null=True, default=None, help_text=_(
         "Die geschlossene Sitzung, deren festgehaltenes Ergebnis die Liste zeigt (sonst leer: die laufende Liste)"))
-    year_budgets = MappingListField(child=YearAmountSerializer(), key="year", value="amount", sort=True)
+    year_budgets = year_amounts()
     criteria = CriterionSerializer(many=True)
     rows = RankingRowSerializer(many=True, help_text=_("Eine Seite der Zeilen (Parameter page)"))
 
