@@ -73,10 +73,8 @@ def warm_up_pdf_renderer(**_kwargs):
     notice or so, a quarter of a worker's time beside WeasyPrint (bench/notices.py). Objects made by tasks
     are collected as before; a cycle among the frozen ones is never freed, which the child's recycling
     (CELERY_WORKER_MAX_TASKS_PER_CHILD, _MAX_MEMORY_PER_CHILD) bounds."""
-    import gc
-
+    from foundation.heap import freeze_start_up_objects
     from foundation.pdf import warm_up
 
     warm_up()
-    gc.collect()
-    gc.freeze()
+    freeze_start_up_objects()
