@@ -104,7 +104,8 @@ def recommend(rows: list, *, panel, criteria, budget: Decimal, year_budgets: dic
                                 CASE_NUMBER)
         grant = row.grant_cents
         fits_total = grant <= left
-        by_year = row.grant_cents_by_year() if years_left else {}
+        # the tranches are asked only of a grant the budget covers: one it does not is reserve for the total
+        by_year = row.grant_cents_by_year() if years_left and fits_total else {}
         short_years = [y for y, amount in by_year.items() if amount > years_left.get(y, 0)]
         if fits_total and not short_years:
             row.outcome = DecisionOutcome.RECOMMENDED
