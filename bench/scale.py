@@ -533,7 +533,7 @@ def main():
 
     import tests.conftest  # noqa: F401  (force_login passes the staff's second factor, as the tests do)
     from accounts.models import User
-    from foundation.heap import freeze_start_up_objects
+    from foundation.heap import settle_collector
 
     render = Template._render
     setup_test_environment()
@@ -558,9 +558,9 @@ def main():
             for size in sizes:
                 t = time.perf_counter()
                 grow_to(size, templates)
-                # as a web worker does once loaded (config/wsgi.py): what the process holds, here with the objects of
-                # building the data, is kept out of the collector's full collections
-                freeze_start_up_objects()
+                # as a web worker does once loaded (config/wsgi.py, foundation/heap.py): what the process holds, here
+                # with the objects of building the data, is kept out of full collections, young ones are collected less
+                settle_collector()
                 print(f"built {size} applications in {time.perf_counter() - t:.0f} s", flush=True)
                 if lists is None:
                     wanted = args.only.split(",")
