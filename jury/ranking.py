@@ -26,7 +26,9 @@ Amounts stay whole cents inside the list (`grant_cents`, `budget_left_cents`, `y
 costs per year) and become `Decimal` amounts only when a shown row is read (`grant`, `budget_left`, ...).
 """
 
+import datetime
 import hashlib
+import pickle
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -58,13 +60,13 @@ def _instance(model, values: dict):
 
 
 class RankingRow:
-    """One application in the list. Built either from the ranking statement or the cache (`_live_row`: amounts
-    in cents; explanation, missed thresholds, tie-break, the amounts and the application instance are made
-    when first read) or from a closed session's snapshot (this constructor: everything given)."""
+    """One application in the list. Built either from the ranking statement (`_live_row`) or the cache (`_unpack`):
+    amounts in cents; explanation, missed thresholds, tie-break, the amounts and the application instance are made
+    when first read; or from a closed session's snapshot (this constructor: everything given)."""
 
     # What is made on first read (the property then sets it on the row) and what a session records: empty until
-    # then. As class attributes they are not in each row's own dict, which `_row_state` builds for thousands of
-    # rows on every read of a large list (`_unpack`).
+    # then. As class attributes they are not in each row's own dict, which `_unpack` builds for thousands of rows on
+    # every read of a large list.
     _application = _means = _grant = _eligible = _grant_by_year = _budget_left = _years_left = None
     _failed = _tie_break = _explanation = decision = None
     justification = ""
@@ -86,6 +88,17 @@ class RankingRow:
 
     def __repr__(self):
         return f"<RankingRow {self.application_id} {self.position} {self.outcome}>"
+
+    def __getattr__(self, name):
+        """A row read from the cache keeps what only a shown row needs (`_DETAILS`: the application's record, the
+        means' points, the eligible costs and the tranches left per budget year) pickled as one value, `_details`
+        (`_pack`), read when one of them is first asked for. (Python calls this only for a name the row lacks.)"""
+        details = self.__dict__.get("_details")
+        if details is None or name not in _DETAILS:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self.__dict__.update(zip(_DETAILS, _read_details(details), strict=True))
+        del self.__dict__["_details"]
+        return self.__dict__[name]
 
     # ------------------------------------------------------------ built when read
 
@@ -114,8 +127,9 @@ class RankingRow:
         if self._application is not None:
             return self._application.submitted_at
         value = self._record[0][6]
-        if value is None or not isinstance(value, str):
+        if value is None or isinstance(value, datetime.datetime) and value.tzinfo is not None:
             return value
+        # SQLite's cursor gives the moment without its time zone (or as text); Django's converters make it aware.
         expression = Col(Application._meta.db_table, Application._meta.get_field("submitted_at"))
         for convert in connection.ops.get_db_converters(expression):
             value = convert(value, expression, connection)
@@ -408,6 +422,31 @@ def cached_rows(*, call, panel: Panel, criteria: list, budget: Decimal, year_bud
 # statement's points and counts. Pickling 2,000 row objects with their Decimals took longer than computing
 # them (≈ 1.1 MB, ≈ 40 ms each way); these tuples are a fifth of that. The grant per budget year is not kept:
 # it follows from the grant and the eligible costs by the one split rule (`split_cents`).
+#
+# What only a shown row needs (`_DETAILS`) is pickled once more, per row, into one bytes value (`_details`): every
+# read of the list unpickles the whole list (3,115 rows on each page of the ranking at 10,000 cases), and these
+# nested tuples were most of that, above all the submission moment (a datetime whose time zone pickle rebuilds for
+# every row). The moment is kept as ISO 8601 text inside. The rows a page shows read theirs when asked
+# (`RankingRow.__getattr__`).
+
+_DETAILS = ("_record", "_raw_means", "_eligible_cents", "years_left_cents")
+
+
+def _details(row) -> bytes:
+    """A row's `_DETAILS` pickled, the submission moment as ISO 8601 text (`_read_details` reads it)."""
+    fields, lead = row._record
+    moment = row.submitted_at
+    fields = (*fields[:6], None if moment is None else moment.isoformat(), *fields[7:])
+    return pickle.dumps(((fields, lead), row._raw_means, row._eligible_cents, row.years_left_cents),
+                        pickle.HIGHEST_PROTOCOL)
+
+
+def _read_details(details: bytes) -> tuple:
+    """The `_DETAILS` of a row as a computed row has them (the moment a datetime again)."""
+    (fields, lead), raw_means, eligible, years_left = pickle.loads(details)  # noqa: S301  (our own cache entry)
+    if fields[6] is not None:
+        fields = (*fields[:6], datetime.datetime.fromisoformat(fields[6]), *fields[7:])
+    return (fields, lead), raw_means, eligible, years_left
 
 
 def _fourths(value: Decimal | None) -> int | None:
@@ -421,9 +460,9 @@ def _points(value: int | None) -> Decimal | None:
 def _row_state(record, n_scores, raw_means, total, spread, joint, grant_cents, eligible_cents, too_few, disagreement,
                fails, position=None, outcome=DecisionOutcome.NOT_RECOMMENDED, tie_rule="", budget_left_cents=None,
                years_left_cents=None, shortfall=None, context=None) -> dict:
-    """A row's own attributes: the figures given (what is made on first read is empty on the class, `RankingRow`).
-    The parameters are in the order of the cached tuple (`_pack`), the context last, so `_unpack` passes them by
-    position; a row not yet ordered (`_rows`) leaves out its place and what the cut-off records."""
+    """A row's own attributes: the figures given (what is made on first read is empty on the class, `RankingRow`);
+    a row not yet ordered (`_rows`) leaves out its place and what the cut-off records. A row from the cache has the
+    same attributes (`_unpack`), its `_DETAILS` pickled until read."""
     return {
         "_record": record, "application_id": record[0][0] if record else None, "n_scores": n_scores,
         "_raw_means": raw_means, "total": total, "spread": spread, "joint": joint, "grant_cents": grant_cents,
@@ -433,26 +472,32 @@ def _row_state(record, n_scores, raw_means, total, spread, joint, grant_cents, e
 
 
 def _live_row(*figures, **named) -> RankingRow:
-    """A row of the live list (from the statement or the cache) with the state `_row_state` makes of its
-    figures, without `__init__`."""
+    """A row of the computed list with the state `_row_state` makes of its figures, without `__init__`."""
     row = RankingRow.__new__(RankingRow)
     row.__dict__ = _row_state(*figures, **named)
     return row
 
 
+# The cached tuple: these attributes of the row in this order (total and spread in ten-thousandths), then its
+# `_details`.
+_CACHED = ("application_id", "n_scores", "total", "spread", "joint", "grant_cents", "too_few", "disagreement", "_fails",
+           "position", "outcome", "tie_rule", "budget_left_cents", "shortfall")
+
+
 def _pack(rows: list[RankingRow]) -> list[tuple]:
-    return [(r._record, r.n_scores, r._raw_means, _fourths(r.total), _fourths(r.spread), r.joint, r.grant_cents,
-             r._eligible_cents, r.too_few, r.disagreement, r._fails, r.position, str(r.outcome), r.tie_rule,
-             r.budget_left_cents, r.years_left_cents, r.shortfall) for r in rows]
+    return [(r.application_id, r.n_scores, _fourths(r.total), _fourths(r.spread), r.joint, r.grant_cents, r.too_few,
+             r.disagreement, r._fails, r.position, str(r.outcome), r.tie_rule, r.budget_left_cents, r.shortfall,
+             _details(r)) for r in rows]
 
 
 def _unpack(packed: list[tuple], context: _Context) -> list[RankingRow]:
-    """The rows of the cached tuples (a list of 3,000 rows is read on every page of the ranking): `_live_row`, with
-    its calls written out in the loop."""
-    rows, new, state = [], RankingRow.__new__, _row_state
+    """The rows of the cached tuples (a list of 3,000 rows is read on every page of the ranking), each with the
+    attributes `_row_state` gives a computed row; its `_DETAILS` stay pickled until read (`RankingRow.__getattr__`)."""
+    rows, new, names = [], RankingRow.__new__, (*_CACHED, "_details")
     for cached in packed:
         row = new(RankingRow)
-        row.__dict__ = state(cached[0], cached[1], cached[2], _points(cached[3]), _points(cached[4]), *cached[5:],
-                             context)
+        state = dict(zip(names, cached, strict=True))
+        state["total"], state["spread"], state["_context"] = _points(cached[2]), _points(cached[3]), context
+        row.__dict__ = state
         rows.append(row)
     return rows

@@ -69,6 +69,22 @@ def test_the_cached_rows_carry_every_figure_of_the_computed_ones():
         assert str(cached.total) == str(computed_row.total) and str(cached.grant) == str(computed_row.grant)
 
 
+def test_a_cached_row_reads_what_only_a_shown_row_needs_when_it_is_shown():
+    """Every read unpickles the whole list, so a cached row keeps its application record, means' points, eligible
+    costs and tranches left per year pickled on their own (jury.ranking._DETAILS) until one of them is read: the
+    order, the outcomes, the budget line and the committed sum do not read them; a shown row does."""
+    call, panel, first, second = scored_call()
+    read(call)
+    cached, computed, _n = read(call)
+    assert not computed and len(cached.rows) == 2
+    assert cached.cutoff_index == 0 and cached.committed == cached.rows[0].grant and len(cached.reserve) == 1
+    assert all("_details" in vars(row) and "_record" not in vars(row) for row in cached.rows)
+    shown, other = cached.rows
+    assert shown.application == first and shown.submitted_at == first.submitted_at
+    assert "_details" not in vars(shown) and "_details" in vars(other)
+    assert other.years_left == {} and other.eligible and "_details" not in vars(other)
+
+
 def test_page_api_documents_and_decisions_share_one_computation(client):
     from django.urls import reverse
     from rest_framework.test import APIClient
