@@ -96,6 +96,9 @@ def main():
               f"{Score.objects.count()} scores in {time.perf_counter() - t:.1f}s ({connection.vendor})")
         from django.core.cache import cache
 
+        from foundation.heap import settle_collector
+
+        settle_collector()  # the garbage collector as a web worker has it (config/wsgi.py, foundation/heap.py)
         cache.clear()
         with CaptureQueriesContext(connection) as ctx:
             result = ranking(call=call)
