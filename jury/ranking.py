@@ -49,6 +49,9 @@ from .models import Panel, Score, ScoreSheet
 FOUR = Decimal("0.0001")
 _POINTS = 10 ** Score._meta.get_field("value").decimal_places  # a score's points are counted in integers
 CACHE_SECONDS = 60 * 60  # a bound only: any change of the inputs changes the key at once
+# The version of the cached form (`_pack`), part of the key: raised with every change of the form, so that a process
+# of the new code never reads an entry an old one wrote (they share the cache during a deployment).
+CACHED_FORM = 2
 _APP_FIELDS = ("id", "call_id", "lead_id", "title", "case_number", "state", "submitted_at")
 _LEAD_FIELDS = ("id", "name", "kind", "official_key")
 
@@ -392,7 +395,7 @@ SELECT * FROM
     rules = (panel.pk, panel.min_scorers, panel.total_threshold, panel.spread_threshold, panel.tie_breaks)
     inputs = (call.pk, str(call.total_budget), budget, sorted((year_budgets or {}).items()), sorted(tranches.items()),
               rules, [(c.pk, c.name, c.weight, c.threshold, c.order) for c in criteria], version)
-    return "jury:ranking:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
+    return f"jury:ranking:{CACHED_FORM}:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
 def compute(*, call, panel: Panel, criteria: list, budget: Decimal, year_budgets: dict) -> list[RankingRow]:
@@ -479,7 +482,7 @@ def _live_row(*figures, **named) -> RankingRow:
 
 
 # The cached tuple: these attributes of the row in this order (total and spread in ten-thousandths), then its
-# `_details`.
+# `_details`. Any change of this form raises `CACHED_FORM`.
 _CACHED = ("application_id", "n_scores", "total", "spread", "joint", "grant_cents", "too_few", "disagreement", "_fails",
            "position", "outcome", "tie_rule", "budget_left_cents", "shortfall")
 
