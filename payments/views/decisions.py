@@ -92,7 +92,7 @@ def _add_error(form: forms.Form, exc: PaymentsError) -> None:
 @login_required
 def call_list(request):
     require_perm(request, "accounts.view_staff_area")
-    page = paginate(request, calls_for_staff())
+    page = paginate(request, calls_for_staff(count_applications=False))  # the page shows no count
     ids = [c.pk for c in page]
     pending = dict(selectors.pending_decisions().filter(application__call_id__in=ids).order_by()
                    .values_list("application__call_id").annotate(n=Count("pk")))
