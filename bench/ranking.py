@@ -4,6 +4,9 @@ Prints the query count and time of jury.selectors.ranking() computed (cache empt
 and read from the cache, the time to show a page of 50 rows (application, explanation, tie-break, missed
 thresholds, grant per year: what is built only for the rows shown), beside the time of one plain SQL
 aggregate over the same scores (the floor: what the database needs to average them), and the ratios.
+Then where the computed time goes: the ranking statement alone (jury/ranking.py, `_statement`), the query of
+the cache key (`_inputs_key`), the pass in Python over the statement's rows and the cut-off (`compute`
+without its statement), and packing the rows for the cache (`_pack`).
 
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/shh_rankbench .venv/bin/python bench/ranking.py
 It builds its own throw-away test database; it asserts nothing.
@@ -135,8 +138,40 @@ def main():
         print(f"plain SQL AVG:      {t_floor * 1000:8.1f} ms  1 query (the floor)")
         print(f"ratio computed/floor: {t_rank / t_floor:.2f}x   cached/floor: {t_cached / t_floor:.2f}x   "
               f"page/floor: {t_page / t_floor:.2f}x")
+        parts(call, t_floor)
     finally:
         connection.creation.destroy_test_db(old, verbosity=0)
+
+
+def parts(call, t_floor):
+    """Where the computed ranking's time goes (each part best of 9, as above)."""
+    from jury import ranking as rk
+    from jury.models import Panel
+
+    panel = Panel.objects.get(call=call)
+    criteria = list(call.program.criteria.order_by("order", "pk"))
+    tranches = {y.year: y.amount for y in call.budget_years.all()}  # as jury.selectors.ranking reads them
+    budget, year_budgets = call.total_budget, tranches
+    sql, params = rk._statement(call.pk, criteria)
+
+    def statement():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def key():
+        return rk._inputs_key(call=call, panel=panel, criteria=criteria, budget=None, year_budgets=None,
+                              tranches=tranches)
+
+    def compute():
+        return rk.compute(call=call, panel=panel, criteria=criteria, budget=budget, year_budgets=year_budgets)
+
+    rows = compute()
+    t_statement, t_key, t_compute = best_of(statement), best_of(key), best_of(compute)
+    t_pack = best_of(lambda: rk._pack(rows))
+    for name, t in (("ranking statement", t_statement), ("cache key query", t_key),
+                    ("Python pass and cut-off", t_compute - t_statement), ("packing for the cache", t_pack)):
+        print(f"  {name + ':':<25}{t * 1000:8.1f} ms  = {t / t_floor:.2f}x the floor")
 
 
 if __name__ == "__main__":
