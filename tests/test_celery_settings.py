@@ -119,9 +119,14 @@ def test_each_worker_child_warms_the_pdf_renderer_as_it_starts(monkeypatch):
     receivers = [ref() for _key, ref in signals.worker_process_init.receivers]
     assert celery_config.warm_up_pdf_renderer in receivers
     assert celery_config.warm_up_pdf_renderer not in [ref() for _key, ref in signals.worker_init.receivers]
+    from foundation.heap import YOUNG_THRESHOLD
+
     calls = []
     monkeypatch.setattr("foundation.pdf.render_pdf", lambda html: calls.append(html) or b"%PDF")
     monkeypatch.setattr("gc.freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr("gc.set_threshold", lambda *thresholds: calls.append(thresholds))
     celery_config.warm_up_pdf_renderer()
     assert calls and "warm" in calls[0]
-    assert calls[-1] == "freeze"  # what the warm-up made is kept out of the collector's walks
+    # what the warm-up made is kept out of the collector's walks, then young objects are collected less often
+    assert calls[-2] == "freeze"
+    assert calls[-1][0] == YOUNG_THRESHOLD
