@@ -28,6 +28,8 @@ give it the most rows: queries, median time of several runs, size of the answer,
 filter, same order, the model's short columns), rendered with a trivial template (pages) or as JSON (API) —
 behind the same middleware and login, taken in turn with the page in every run. Ratio = median page time /
 median bare time.
+For an API list, also the median time its answer spends in DRF's serializers (the page's list serializer writing
+its rows on the instances already loaded), in runs of its own after the timed ones.
 
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/shh_scale_bench .venv/bin/python bench/scale.py
       [--sizes 100,1000,10000] [--quick] [--runs 5] [--only jury] [--sql] [--profile] [--explain] [--columns]
