@@ -216,7 +216,7 @@ ORDER BY u.last_name, u.email, pm.id"""  # noqa: S608
     members = []
     for record in records:
         member = PanelMember.from_db(connection.alias, ["id", "panel_id", "user_id"], record[:3])
-        member.n_assigned, member.n_done, member.n_excluded = (int(n) for n in record[3:6])
+        member.n_assigned, member.n_done, member.n_excluded = map(int, record[3:6])
         member.user = user_model.from_db(connection.alias, user_fields, record[6:])
         member.panel = panel
         members.append(member)
