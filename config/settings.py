@@ -116,7 +116,9 @@ TEMPLATES = [
             ],
             # {{ obj|choice:"state" }} everywhere: a choice's label, translating only that one (foundation.choices).
             # |date: Django's filter, our four numeric formats written directly (foundation.templatetags.dates).
-            "builtins": ["foundation.templatetags.choices", "foundation.templatetags.dates"],
+            # {% url %}: Django's tag, the addresses of ids written from a kept pattern (foundation.templatetags.urls).
+            "builtins": ["foundation.templatetags.choices", "foundation.templatetags.dates",
+                         "foundation.templatetags.urls"],
         },
     }
 ]
