@@ -269,7 +269,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         qs = (without_proposal_texts(Assignment.objects.filter(member__user=self.request.user, assigned=True),
                                      "application")
               .select_related("member", "application__lead", "sheet")
-              .prefetch_related("application__partners")
+              .prefetch_related(s.PARTNERS)
               .order_by("application__case_number", "pk"))
         panel = self.request.query_params.get("panel", "")
         if panel:
@@ -359,7 +359,7 @@ class JuryApplicationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
         assignment = services.declare(user=request.user, application_id=application_id,
                                       conflict=data["conflict"], reason=data["reason"])
         assignment = (Assignment.objects.select_related("member__user", "application__lead", "sheet")
-                      .prefetch_related("application__partners").get(pk=assignment.pk))
+                      .prefetch_related(s.PARTNERS).get(pk=assignment.pk))
         return Response(s.AssignmentSerializer(assignment, context=self.get_serializer_context()).data)
 
     @extend_schema(summary=_("Ihr Bewertungsbogen"), responses={200: s.OwnSheetSerializer})

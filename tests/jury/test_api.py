@@ -302,6 +302,10 @@ def test_workload(world):
 
 
 def test_member_declares_then_scores_a_draft_then_submits(world):
+    partners = [MunicipalityFactory(name="Bad Partnerstadt"), MunicipalityFactory(name="Altpartnerdorf")]
+    world.app2.partners.add(*partners)
+    shown = [{"id": m.pk, "name": m.name, "kind": m.kind, "official_key": m.official_key}
+             for m in sorted(partners, key=lambda m: m.name)]
     member = world.client("member")
     url = f"{API}applications/{world.app2.pk}/"
     assert member.get(url).status_code == 404  # not before the declaration
@@ -310,9 +314,12 @@ def test_member_declares_then_scores_a_draft_then_submits(world):
     assignments = member.get(f"{API}assignments/").data["results"]
     row = next(a for a in assignments if a["application"]["id"] == world.app2.pk)
     assert row["declaration"] == "pending" and row["may_score"] is False and row["sheet_state"] is None
+    assert row["application"]["partners"] == shown  # prefetched as a list (PARTNERS), in the usual order
+    assert next(a for a in assignments if a["application"]["id"] == world.app.pk)["application"]["partners"] == []
 
     response = member.post(f"{url}declare/", {"conflict": False}, format="json")
     assert response.status_code == 200 and response.data["may_score"] is True
+    assert response.data["application"]["partners"] == shown
     again = member.post(f"{url}declare/", {"conflict": False}, format="json")
     assert again.status_code == 400 and "bereits" in again.data["detail"]
 
