@@ -14,10 +14,11 @@ every other link (names, keyword arguments, text), Django's tag does the work, u
 ``tests/foundation/test_url_tag.py`` compares both tags for every route of the project.
 """
 
+from html import escape
+
 from django import template
 from django.template import defaulttags
 from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
-from django.utils.html import conditional_escape
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -27,20 +28,21 @@ _PATTERNS: dict[tuple, tuple[str, ...] | None] = {}
 _MOST = 5_000  # patterns kept at most; a long-running process meets a few hundred
 
 
+_NONE = object()
+
+
 def _current_app(context):
-    """As Django's tag: the request's ``current_app``, else the namespace of the view that answered."""
+    """As Django's tag: the request's ``current_app``, else the namespace of the view that answered (read without
+    raising, as this runs for every link)."""
     request = getattr(context, "request", None)
-    try:
-        return request.current_app
-    except AttributeError:
-        try:
-            return request.resolver_match.namespace
-        except AttributeError:
-            return None
+    app = getattr(request, "current_app", _NONE)
+    if app is _NONE:
+        app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+    return app
 
 
 def _filled(parts: tuple[str, ...], args) -> str:
-    return parts[0] + "".join(f"{arg}{part}" for arg, part in zip(args, parts[1:], strict=True))
+    return parts[0] + "".join([f"{arg}{part}" for arg, part in zip(args, parts[1:])])  # noqa: B905  (same length)
 
 
 def _pattern(view_name: str, count: int, current_app) -> tuple[str, ...] | None:
@@ -89,7 +91,8 @@ class URLNode(defaulttags.URLNode):
                         if self.asvar:
                             context[self.asvar] = url
                             return ""
-                        return conditional_escape(url) if context.autoescape else url
+                        # Django's conditional_escape of a plain text is html.escape of it
+                        return escape(url) if context.autoescape else url
         return super().render(context)
 
 

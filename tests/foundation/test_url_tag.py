@@ -92,9 +92,11 @@ def test_what_the_pattern_depends_on():
 
 def test_the_current_application_is_djangos():
     """The admin's links follow the namespace of the view that answered, as Django's tag does."""
-    request = SimpleNamespace(current_app="admin")
-    ours, theirs = _both("admin:jury_panel_change", 1, [3], request=request)
-    assert ours == theirs == "/admin/jury/panel/3/change/"
+    answered = SimpleNamespace(namespace="admin")
+    for request in (SimpleNamespace(current_app="admin"), SimpleNamespace(resolver_match=answered),
+                    SimpleNamespace(resolver_match=None), SimpleNamespace(current_app=None)):
+        ours, theirs = _both("admin:jury_panel_change", 1, [3], request=request)
+        assert ours == theirs == "/admin/jury/panel/3/change/"
 
 
 def test_an_escaped_address_and_a_refused_number():
