@@ -283,6 +283,27 @@ def test_panel_page_is_for_staff(client, jury, who, status):
         assert ("Bewertung starten" in html) is (who == "case_worker")
 
 
+@pytest.mark.parametrize("role", ["case_worker", "admin"])
+def test_links_into_the_administration_only_for_those_who_may_use_it(client, jury, role):
+    """A case worker manages the panel's work, the administration its members and rules: a case worker is told so
+    instead of being sent to the admin, which would refuse them."""
+    user = staff_user(role, is_staff=role == "admin", is_superuser=role == "admin")
+    c = login(client, user)
+    panel_page = c.get(reverse("jury:panel", args=[jury["call"].pk])).content.decode()
+    workspace = c.get(reverse("jury:workspace")).content.decode()
+    admin_links = [reverse("admin:jury_panel_change", args=[jury["panel"].pk]), reverse("admin:jury_panel_add"),
+                   reverse("admin:jury_panelmember_changelist")]
+    shown = [link for link in admin_links if link in panel_page + workspace]
+    if role == "admin":
+        assert shown == admin_links
+        assert all(c.get(link).status_code == 200 for link in admin_links)
+    else:
+        assert shown == []
+        assert all(c.get(link, follow=True).status_code == 403 for link in admin_links)  # why they are not offered
+        assert "pflegt die Administration in der Verwaltung" in panel_page
+        assert "legt die Administration in der Verwaltung an" in workspace
+
+
 def test_panel_page_is_404_without_panel(client):
     call = CallFactory()
     assert login(client, staff_user()).get(reverse("jury:panel", args=[call.pk])).status_code == 404
