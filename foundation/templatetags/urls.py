@@ -26,9 +26,7 @@ register = template.Library()
 _STAND_IN = 731_946_285_000_000  # stand-ins for building a pattern; no literal path of this project holds them
 _PATTERNS: dict[tuple, tuple[str, ...] | None] = {}
 _MOST = 5_000  # patterns kept at most; a long-running process meets a few hundred
-
-
-_NONE = object()
+_NONE = object()  # "no such attribute", for reading the current application without raising
 
 
 def _current_app(context):
