@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from foundation.api import LabelField, ShapedReadMixin
+from foundation.api import LabelField, ModelSerializer, ShapedReadMixin
 
 from . import services
 from .enums import TrustLevel
@@ -47,7 +47,7 @@ def with_defaults(*extra):
 # ---------------------------------------------------------------- serializers (shape data only)
 
 
-class MunicipalitySerializer(ShapedReadMixin, serializers.ModelSerializer):
+class MunicipalitySerializer(ShapedReadMixin, ModelSerializer):
     reads = ()  # is_member: the id
     landkreis_name = serializers.CharField(source="landkreis.name", default=None, read_only=True, allow_null=True)
     is_member = serializers.SerializerMethodField(
@@ -72,14 +72,14 @@ class MunicipalitySerializer(ShapedReadMixin, serializers.ModelSerializer):
         return obj.pk in approved_municipality_ids(self.context["request"].user)
 
 
-class MunicipalityBriefSerializer(serializers.ModelSerializer):
+class MunicipalityBriefSerializer(ModelSerializer):
     class Meta:
         model = Municipality
         fields = ["id", "name", "kind", "official_key"]
         read_only_fields = fields
 
 
-class MembershipSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class MembershipSerializer(ShapedReadMixin, ModelSerializer):
     municipality = MunicipalityBriefSerializer(read_only=True)
     state_display = LabelField("state")
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
 from accounts.enums import TrustLevel
-from foundation.api import LabelField, ShapedReadMixin, validated_input
+from foundation.api import LabelField, ModelSerializer, ShapedReadMixin, validated_input
 
 from . import transfer
 from .enums import CallState
@@ -20,14 +20,14 @@ from .models import Call, CallBudgetYear, FundingProgram, Topic
 from .selectors import calls_for_staff, open_calls
 
 
-class TopicSerializer(serializers.ModelSerializer):
+class TopicSerializer(ModelSerializer):
     class Meta:
         model = Topic
         fields = ["id", "number", "name", "description"]
         read_only_fields = fields
 
 
-class ProgramSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class ProgramSerializer(ShapedReadMixin, ModelSerializer):
     topics = TopicSerializer(many=True, read_only=True)
     # may be empty (then the authority's address applies), which an "email" format would not allow
     contact_email = serializers.CharField(read_only=True, help_text=_("E-Mail der Ansprechstelle; leer: die "
@@ -57,21 +57,21 @@ class ProgramSerializer(ShapedReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProgramBriefSerializer(serializers.ModelSerializer):
+class ProgramBriefSerializer(ModelSerializer):
     class Meta:
         model = FundingProgram
         fields = ["id", "name", "short_name"]
         read_only_fields = fields
 
 
-class BudgetYearSerializer(serializers.ModelSerializer):
+class BudgetYearSerializer(ModelSerializer):
     class Meta:
         model = CallBudgetYear
         fields = ["year", "amount"]
         read_only_fields = fields
 
 
-class CallSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class CallSerializer(ShapedReadMixin, ModelSerializer):
     reads = ("is_accepting",)
     program = ProgramBriefSerializer(read_only=True)
     min_trust_level = serializers.ChoiceField(

@@ -3,13 +3,13 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from foundation.api import LabelField, ShapedReadMixin
+from foundation.api import LabelField, ModelSerializer, ShapedReadMixin
 from foundation.params import id_or_404
 
 from . import services
@@ -24,7 +24,7 @@ class MayViewStuckWork(BasePermission):
         return request.user.has_perm("outbox.view_stuck_work")
 
 
-class OutboxMessageSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class OutboxMessageSerializer(ShapedReadMixin, ModelSerializer):
     state_label = LabelField("state")
 
     class Meta:

@@ -14,7 +14,15 @@ from accounts.api import MunicipalityBriefSerializer
 from accounts.models import Municipality
 from accounts.selectors import approved_municipality_ids
 from audit.models import AuditEntry
-from foundation.api import MAX_ID, AmountField, LabelField, RejectUnknownFieldsMixin, ShapedReadMixin, money
+from foundation.api import (
+    MAX_ID,
+    AmountField,
+    LabelField,
+    ModelSerializer,
+    RejectUnknownFieldsMixin,
+    ShapedReadMixin,
+    money,
+)
 from grants.models import Call, Topic
 
 from .. import rules as app_rules
@@ -26,14 +34,14 @@ from ..selectors import STAFF_SORTS
 # ---------------------------------------------------------------- small building blocks
 
 
-class TopicBriefSerializer(serializers.ModelSerializer):
+class TopicBriefSerializer(ModelSerializer):
     class Meta:
         model = Topic
         fields = ["id", "number", "name"]
         read_only_fields = fields
 
 
-class CallBriefSerializer(serializers.ModelSerializer):
+class CallBriefSerializer(ModelSerializer):
     class Meta:
         model = Call
         fields = ["id", "title", "closes_at"]
@@ -48,7 +56,7 @@ class LeadSerializer(MunicipalityBriefSerializer):
         read_only_fields = fields
 
 
-class CostLineSerializer(serializers.ModelSerializer):
+class CostLineSerializer(ModelSerializer):
     category_display = LabelField("category")
     amount = money()
 
@@ -66,7 +74,7 @@ class CostLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ThirdPartySerializer(serializers.ModelSerializer):
+class ThirdPartySerializer(ModelSerializer):
     amount = money()
 
     class Meta:
@@ -75,7 +83,7 @@ class ThirdPartySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ModelSerializer):
     kind_display = LabelField("kind")
     download_url = serializers.SerializerMethodField()
 
@@ -101,7 +109,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         )
 
 
-class ReceiptSerializer(serializers.ModelSerializer):
+class ReceiptSerializer(ModelSerializer):
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -160,7 +168,7 @@ class PermissionsSerializer(serializers.Serializer):
     can_download_receipt = serializers.BooleanField()
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
+class TimelineEntrySerializer(ModelSerializer):
     """One audit entry, with the German wording of audit.labels next to the codes."""
 
     actor_name = serializers.CharField(source="actor.display_name", default=None, read_only=True, allow_null=True)
@@ -188,7 +196,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- applications (output)
 
 
-class ApplicationListSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class ApplicationListSerializer(ShapedReadMixin, ModelSerializer):
     reads = ("lead",)  # is_lead
     call = CallBriefSerializer(read_only=True)
     lead = MunicipalityBriefSerializer(read_only=True)
@@ -299,7 +307,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
         }
 
 
-class StaffApplicationSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class StaffApplicationSerializer(ShapedReadMixin, ModelSerializer):
     lead = LeadSerializer(read_only=True)
     topics = TopicBriefSerializer(many=True, read_only=True)
     n_partners = serializers.IntegerField(read_only=True)

@@ -16,7 +16,15 @@ from accounts.models import Municipality, User
 from applications.api.serializers import CostLineSerializer, FiguresSerializer, LeadSerializer, TopicBriefSerializer
 from applications.financing import figures_for
 from applications.models import Application
-from foundation.api import MAX_ID, LabelField, MappingListField, RejectUnknownFieldsMixin, ShapedReadMixin, money
+from foundation.api import (
+    MAX_ID,
+    LabelField,
+    MappingListField,
+    ModelSerializer,
+    RejectUnknownFieldsMixin,
+    ShapedReadMixin,
+    money,
+)
 from foundation.columns import permission_reads
 from grants.models import Call, Criterion
 
@@ -35,14 +43,14 @@ class PersonSerializer(serializers.Serializer):
     email = serializers.EmailField(read_only=True)
 
 
-class PanelCallSerializer(serializers.ModelSerializer):
+class PanelCallSerializer(ModelSerializer):
     class Meta:
         model = Call
         fields = ["id", "title", "total_budget"]
         read_only_fields = fields
 
 
-class CriterionSerializer(serializers.ModelSerializer):
+class CriterionSerializer(ModelSerializer):
     class Meta:
         model = Criterion
         fields = ["id", "order", "name", "description", "scale_max", "step", "weight", "threshold"]
@@ -55,7 +63,7 @@ class CriterionSerializer(serializers.ModelSerializer):
 PARTNERS = Prefetch("application__partners", to_attr="partner_list")
 
 
-class ApplicationBriefSerializer(serializers.ModelSerializer):
+class ApplicationBriefSerializer(ModelSerializer):
     """An application in a member's assignment; its partners come prefetched as ``partner_list``
     (``PARTNERS``)."""
 
@@ -71,7 +79,7 @@ class ApplicationBriefSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- panels
 
 
-class AffiliationSerializer(serializers.ModelSerializer):
+class AffiliationSerializer(ModelSerializer):
     kind_display = LabelField("kind")
     municipality = MunicipalityBriefSerializer(read_only=True, allow_null=True)
 
@@ -81,7 +89,7 @@ class AffiliationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PanelMemberSerializer(serializers.ModelSerializer):
+class PanelMemberSerializer(ModelSerializer):
     user = PersonSerializer(read_only=True)
     affiliations = AffiliationSerializer(many=True, read_only=True)
     is_chair = serializers.SerializerMethodField()
@@ -101,7 +109,7 @@ class PanelRoleSerializer(serializers.Serializer):
     can_manage = serializers.BooleanField(help_text=_("Jury zusammenstellen und Anträge zuweisen (Sachbearbeitung)"))
 
 
-class PanelListSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class PanelListSerializer(ShapedReadMixin, ModelSerializer):
     reads = ("chair",)  # role
     call = PanelCallSerializer(read_only=True)
     chair = PersonSerializer(read_only=True, allow_null=True)
@@ -193,7 +201,7 @@ class StartEvaluationResultSerializer(serializers.Serializer):
     started = serializers.IntegerField(help_text=_("Anträge, die in die Bewertung übernommen wurden"))
 
 
-class WorkloadSerializer(serializers.ModelSerializer):
+class WorkloadSerializer(ModelSerializer):
     user = PersonSerializer(read_only=True)
     n_assigned = serializers.IntegerField(read_only=True)
     n_done = serializers.IntegerField(read_only=True, help_text=_("Abgegebene Bewertungen"))
@@ -208,7 +216,7 @@ class WorkloadSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- assignments
 
 
-class AssignmentSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class AssignmentSerializer(ShapedReadMixin, ModelSerializer):
     """A member's own assignment, with the state of the declaration and the score sheet."""
 
     reads = permission_reads("jury.score_application")  # `may_score`: declared beside the rule (jury/rules.py)
@@ -232,7 +240,7 @@ class AssignmentSerializer(ShapedReadMixin, serializers.ModelSerializer):
         return self.context["request"].user.has_perm("jury.score_application", obj)
 
 
-class StaffAssignmentSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class StaffAssignmentSerializer(ShapedReadMixin, ModelSerializer):
     """Every row of a panel for the case workers: assignments and exclusions with their reasons."""
 
     member = serializers.IntegerField(source="member_id", read_only=True)
@@ -263,7 +271,7 @@ class DeclareInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 # ---------------------------------------------------------------- scores
 
 
-class ScoreSerializer(serializers.ModelSerializer):
+class ScoreSerializer(ModelSerializer):
     criterion = serializers.IntegerField(source="criterion_id", read_only=True)
     value = decimal(1, allow_null=True)
 
@@ -307,7 +315,7 @@ class SubmitInputSerializer(ScoresInputSerializer):
     scores = ScoreInputSerializer(many=True, max_length=200, required=False, default=list)
 
 
-class MemberSheetSerializer(serializers.ModelSerializer):
+class MemberSheetSerializer(ModelSerializer):
     """One member's sheet of an application (for staff and the panel)."""
 
     member = serializers.IntegerField(source="assignment.member_id", read_only=True)
@@ -327,7 +335,7 @@ class ReopenInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 # ---------------------------------------------------------------- the application for scoring
 
 
-class ScoringApplicationSerializer(serializers.ModelSerializer):
+class ScoringApplicationSerializer(ModelSerializer):
     """What a member needs to score: the content and the financing plan, no personal data of staff."""
 
     lead = LeadSerializer(read_only=True)
@@ -441,7 +449,7 @@ class SessionOpenSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     held_on = serializers.DateField(help_text=_("Sitzungstag"))
 
 
-class DecisionSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class DecisionSerializer(ShapedReadMixin, ModelSerializer):
     reads = ("outcome", "computed")  # deviates
     case_number = serializers.CharField(source="application.case_number", read_only=True, allow_null=True)
     decided_by = serializers.CharField(source="decided_by.display_name", read_only=True)
@@ -457,7 +465,7 @@ class DecisionSerializer(ShapedReadMixin, serializers.ModelSerializer):
         return obj.outcome != obj.computed
 
 
-class SessionDocumentSerializer(serializers.ModelSerializer):
+class SessionDocumentSerializer(ModelSerializer):
     kind_display = LabelField("kind")
     download_url = serializers.SerializerMethodField()
 
@@ -471,7 +479,7 @@ class SessionDocumentSerializer(serializers.ModelSerializer):
                        kwargs={"pk": obj.session_id, "kind": obj.kind})
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(ModelSerializer):
     closed_by = serializers.CharField(source="closed_by.display_name", read_only=True, allow_null=True,
                                       default=None)
     decisions_count = serializers.SerializerMethodField(help_text=_("Festgehaltene Entscheidungen, die Sie sehen"))
@@ -500,7 +508,7 @@ class SessionSerializer(serializers.ModelSerializer):
         return SessionDocumentSerializer(obj.documents.all(), many=True, context=self.context).data
 
 
-class SessionListSerializer(serializers.ModelSerializer):
+class SessionListSerializer(ModelSerializer):
     class Meta:
         model = Session
         fields = ["id", "panel", "state", "held_on", "opened_at", "closed_at"]

@@ -21,7 +21,7 @@ from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_approver, is_case_worker
 from applications.models import Application
 from applications.selectors import without_proposal_texts
-from foundation.api import ShapedReadMixin
+from foundation.api import ModelSerializer, ShapedReadMixin
 from foundation.files import private_pdf_response
 
 from ..enums import DecisionKind, DecisionState
@@ -34,7 +34,7 @@ from ..services import decisions as services
 # ---------------------------------------------------------------- serializers (shape data only)
 
 
-class GrantDecisionSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class GrantDecisionSerializer(ShapedReadMixin, ModelSerializer):
     reads = ("grant__id",)
     case_number = serializers.CharField(source="application.case_number", read_only=True)
     call = serializers.IntegerField(source="application.call_id", read_only=True)
@@ -64,7 +64,7 @@ class DiscardDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
-class NoticeSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class NoticeSerializer(ShapedReadMixin, ModelSerializer):
     reads = ()  # the download address: the id
     case_number = serializers.CharField(source="application.case_number", read_only=True)
     download_url = serializers.SerializerMethodField()
@@ -81,13 +81,13 @@ class NoticeSerializer(ShapedReadMixin, serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
-class CommitmentSerializer(serializers.ModelSerializer):
+class CommitmentSerializer(ModelSerializer):
     class Meta:
         model = Commitment
         fields = ["year", "amount"]
 
 
-class GrantListSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class GrantListSerializer(ShapedReadMixin, ModelSerializer):
     case_number = serializers.CharField(source="application.case_number", read_only=True)
     title = serializers.CharField(source="application.title", read_only=True)
     lead = serializers.IntegerField(source="application.lead_id", read_only=True)
@@ -116,7 +116,7 @@ class GrantDetailSerializer(GrantListSerializer):
         return NoticeSerializer(obj.application.notices.order_by("version"), many=True, context=self.context).data
 
 
-class AmendmentSerializer(serializers.ModelSerializer):
+class AmendmentSerializer(ModelSerializer):
     prepared_by = serializers.CharField(source="prepared_by.display_name", read_only=True)
     confirmed_by = serializers.CharField(source="confirmed_by.display_name", read_only=True, allow_null=True)
 

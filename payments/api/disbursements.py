@@ -25,7 +25,15 @@ from accounts.api import IsStaffMember, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from applications.selectors import without_proposal_texts
-from foundation.api import MAX_ID, AmountField, LabelField, RejectUnknownFieldsMixin, ShapedReadMixin, money
+from foundation.api import (
+    MAX_ID,
+    AmountField,
+    LabelField,
+    ModelSerializer,
+    RejectUnknownFieldsMixin,
+    ShapedReadMixin,
+    money,
+)
 from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
 
@@ -57,7 +65,7 @@ class DisbursementPersonSerializer(serializers.Serializer):
     name = serializers.CharField(source="display_name", read_only=True)
 
 
-class BankAccountSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class BankAccountSerializer(ShapedReadMixin, ModelSerializer):
     reads = ("replaced_at",)  # current
     municipality_name = serializers.CharField(source="municipality.name", read_only=True)
     current = serializers.SerializerMethodField(help_text=_("Die aktuelle Bankverbindung (nicht ersetzt)"))
@@ -80,7 +88,7 @@ class BankAccountInputSerializer(RejectUnknownFieldsMixin, serializers.Serialize
     bic = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
 
 
-class DisbursementSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class DisbursementSerializer(ShapedReadMixin, ModelSerializer):
     case_number = serializers.CharField(source="grant.application.case_number", read_only=True)
     municipality = serializers.CharField(source="grant.application.lead.name", read_only=True)
     amount = money()
@@ -121,7 +129,7 @@ class DisbursementReasonSerializer(RejectUnknownFieldsMixin, serializers.Seriali
     reason = serializers.CharField(max_length=5000)
 
 
-class RunSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class RunSerializer(ShapedReadMixin, ModelSerializer):
     total = money()
     state_display = LabelField("state")
     created_by = DisbursementPersonSerializer(source="prepared_by", read_only=True)

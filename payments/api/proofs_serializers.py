@@ -7,12 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from applications.enums import CostCategory
-from foundation.api import AmountField, LabelField, RejectUnknownFieldsMixin, ShapedReadMixin, money
+from foundation.api import AmountField, LabelField, ModelSerializer, RejectUnknownFieldsMixin, ShapedReadMixin, money
 
 from ..models import BaseRate, Grant, ProofCostLine, ProofOfUse, Recovery, RecoveryPayment, Settlement
 
 
-class GrantBriefSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class GrantBriefSerializer(ShapedReadMixin, ModelSerializer):
     case_number = serializers.CharField(source="application.case_number", read_only=True)
     title = serializers.CharField(source="application.title", read_only=True)
     municipality = serializers.CharField(source="application.lead.name", read_only=True)
@@ -28,7 +28,7 @@ class GrantBriefSerializer(ShapedReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProofLineSerializer(serializers.ModelSerializer):
+class ProofLineSerializer(ModelSerializer):
     planned = money()
     amount = money()
     category_display = LabelField("category")
@@ -44,7 +44,7 @@ class ProofLineSerializer(serializers.ModelSerializer):
         return line.pk in self.context.get("overrun_ids", set())
 
 
-class ProofListSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class ProofListSerializer(ShapedReadMixin, ModelSerializer):
     grant = GrantBriefSerializer(read_only=True)
     kind_display = LabelField("kind")
     state_display = LabelField("state")
@@ -111,7 +111,7 @@ class ReasonSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
-class SettlementSerializer(ShapedReadMixin, serializers.ModelSerializer):
+class SettlementSerializer(ShapedReadMixin, ModelSerializer):
     reads = ("recovery__id",)
     grant = GrantBriefSerializer(read_only=True)
     actual_eligible_costs = money()
@@ -142,7 +142,7 @@ class PrepareSettlementSerializer(RejectUnknownFieldsMixin, serializers.Serializ
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class RecoveryPaymentSerializer(serializers.ModelSerializer):
+class RecoveryPaymentSerializer(ModelSerializer):
     amount = money()
     to_interest = money()
     to_principal = money()
@@ -153,7 +153,7 @@ class RecoveryPaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RecoverySerializer(ShapedReadMixin, serializers.ModelSerializer):
+class RecoverySerializer(ShapedReadMixin, ModelSerializer):
     # the position (payments.services.proofs_recovery.recovery_position); its payments are prefetched
     reads = ("state", "settled_on", "principal", "interest_from", "interest_margin", "interest_waived")
     grant = GrantBriefSerializer(read_only=True)
@@ -210,7 +210,7 @@ class RecordPaymentSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     amount = AmountField()
 
 
-class BaseRateSerializer(serializers.ModelSerializer):
+class BaseRateSerializer(ModelSerializer):
     rate = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=-10, max_value=20)
 
     class Meta:
