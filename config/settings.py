@@ -398,13 +398,16 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Starke Heimat Hessen – Förderportal API",
-    "DESCRIPTION": "Anträge, Formalprüfung und Status für Kommunen, Portale und Fachverfahren.",
+    "DESCRIPTION": "Anträge, Formalprüfung und Status für Kommunen, Portale und Fachverfahren. Ein Feld, das "
+                   "ein Endpunkt nicht kennt oder das nicht geändert werden kann, wird mit 400 abgelehnt, nie "
+                   "stillschweigend übergangen.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "GET_LIB_DOC_EXCLUDES": "foundation.api.doc_excludes",
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStateEnum": "applications.enums.ApplicationState",
         "MembershipStateEnum": "accounts.enums.MembershipState",

@@ -199,7 +199,8 @@ class ProgramFileSerializer(serializers.Serializer):
                               request=ProgramFileSerializer, responses={201: ProgramSerializer}),
 )
 class StaffProgramViewSet(viewsets.GenericViewSet):
-    """Program files for another installation (OZG-Verbund Mitte): export and import (admins)."""
+    # Program files for another installation (OZG-Verbund Mitte): export and import (admins). (A comment, not a
+    # docstring: the schema would show a docstring as the operations' description; theirs are the German summaries.)
 
     permission_classes = with_defaults(IsStaffMember, MayTransferProgram)
     queryset = FundingProgram.objects.order_by("pk")

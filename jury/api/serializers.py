@@ -64,8 +64,9 @@ PARTNERS = Prefetch("application__partners", to_attr="partner_list")
 
 
 class ApplicationBriefSerializer(ModelSerializer):
-    """An application in a member's assignment; its partners come prefetched as ``partner_list``
-    (``PARTNERS``)."""
+    """An application in a member's assignment."""
+
+    # Its partners come prefetched as ``partner_list`` (``PARTNERS``).
 
     lead = MunicipalityBriefSerializer(read_only=True)
     partners = MunicipalityBriefSerializer(many=True, read_only=True, source="partner_list")

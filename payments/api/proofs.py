@@ -70,7 +70,8 @@ LINES = Prefetch("cost_lines", queryset=ProofCostLine.objects.order_by("budget_y
                            responses={200: s.ProofDetailSerializer}),
 )
 class ProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """A municipality's proofs of use: read, update the draft, submit."""
+    # A municipality's proofs of use: read, update the draft, submit. (A comment, not a docstring: the schema would
+    # show a docstring as the operations' description; theirs are the German summaries and descriptions.)
 
     queryset = ProofOfUse.objects.none()
     lookup_value_regex = r"[0-9]+"

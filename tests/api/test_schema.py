@@ -1,5 +1,7 @@
 """The OpenAPI schema: valid, complete, and generated without warnings."""
 
+import inspect
+
 import pytest
 import yaml
 from django.core.management import call_command
@@ -143,3 +145,19 @@ def test_the_schema_is_generated_once_per_language_and_still_filtered_per_role(m
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get("/api/schema/")
     assert english.status_code == 200 and len(calls) == 2
+
+
+def test_the_schema_shows_no_plumbing_notes(schema):
+    """A description comes from a serializer's or a view's own docstring (or its schema decorator), never from the
+    plumbing it derives from, whose docstrings are notes for developers (`foundation.api.doc_excludes`)."""
+    from foundation.api import ModelSerializer, RejectUnknownFieldsMixin, ShapedReadMixin
+
+    notes = [inspect.cleandoc(cls.__doc__).split("\n")[0][:60]
+             for cls in (ModelSerializer, ShapedReadMixin, RejectUnknownFieldsMixin)]
+    components = schema["components"]["schemas"]
+    descriptions = [component.get("description", "") for component in components.values()]
+    descriptions += [operation.get("description", "") for operations in schema["paths"].values()
+                     for operation in operations.values() if isinstance(operation, dict)]
+    assert [note for note in notes for text in descriptions if note in text] == []
+    assert "description" not in components["Affiliation"]  # a model serializer without a docstring of its own
+    assert components["Assignment"]["description"].startswith("A member's own assignment")  # one with its own
