@@ -407,7 +407,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "GET_LIB_DOC_EXCLUDES": "foundation.api.doc_excludes",
+    # The docstrings are notes for developers (in English, with the code's names); what the schema describes is written
+    # for the API's users, in German: `extend_schema(description=…)`, `extend_schema_serializer(description=…)`, a
+    # field's `help_text`.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStateEnum": "applications.enums.ApplicationState",
         "MembershipStateEnum": "accounts.enums.MembershipState",

@@ -51,16 +51,6 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-def doc_excludes() -> list:
-    """Where drf-spectacular stops looking for a serializer's or a view's description (settings: GET_LIB_DOC_EXCLUDES):
-    at DRF's own classes, as it does by default, and at the plumbing below, whose docstrings are notes for developers
-    (how a list is read, how fields are built), not what an answer means. A serializer without a docstring of its own
-    then has no description in the schema, instead of the first plumbing docstring up its bases."""
-    from drf_spectacular.plumbing import get_lib_doc_excludes
-
-    return [*get_lib_doc_excludes(), ModelSerializer, ShapedReadMixin, RejectUnknownFieldsMixin]
-
-
 class ApiAutoSchema(AutoSchema):
     """Documents the error answers of every operation in one place, with the body exception_handler gives.
 

@@ -5,7 +5,7 @@ The same projects and the same JSON shape per project as /offene-daten/gefoerder
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import AllowAny
 
@@ -17,6 +17,8 @@ class PlaceSerializer(serializers.Serializer):
     official_key = serializers.CharField(help_text=_("AGS (8 Ziffern) bzw. Kreisschlüssel (5 Ziffern)"))
 
 
+@extend_schema_serializer(description=_(
+    "Ein gefördertes Projekt; Felder, die sein Programm nicht veröffentlicht, fehlen."))
 class OpenDataProjectSerializer(serializers.Serializer):
     """Documents the shape only: the answer is formats.project_json; keys the program keeps back are absent."""
 

@@ -6,7 +6,7 @@ Money is written as a decimal string with two places ("1234.56").
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -131,6 +131,7 @@ class YearFiguresSerializer(serializers.Serializer):
     eligible = money()
 
 
+@extend_schema_serializer(description=_("Der berechnete Finanzierungsplan; die Zuwendung ist auf den Cent abgerundet."))
 class FiguresSerializer(serializers.Serializer):
     """The financing plan computed by applications.financing (grant rounded down to the cent)."""
 
@@ -168,6 +169,8 @@ class PermissionsSerializer(serializers.Serializer):
     can_download_receipt = serializers.BooleanField()
 
 
+@extend_schema_serializer(description=_(
+    "Ein Eintrag im Verlauf eines Antrags, mit dem deutschen Wortlaut neben den Codes."))
 class TimelineEntrySerializer(ModelSerializer):
     """One audit entry, with the German wording of audit.labels next to the codes."""
 
@@ -371,6 +374,9 @@ def _ids(**kwargs):
     )
 
 
+@extend_schema_serializer(description=_(
+    "Nur die gesendeten Felder ändern sich; eine gesendete Liste ersetzt die ganze Liste "
+    "(Ausgabenpositionen, Partnerkommunen)."))
 class ApplicationUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """Only the keys sent change; a list sent replaces the whole list (cost lines, partners)."""
 

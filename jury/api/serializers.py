@@ -7,7 +7,7 @@ needs a justification) lives in jury.services. Money is a decimal string with tw
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -217,6 +217,9 @@ class WorkloadSerializer(ModelSerializer):
 # ---------------------------------------------------------------- assignments
 
 
+@extend_schema_serializer(description=_(
+    "Eine Ihnen zugewiesene Bewertung, mit dem Stand Ihrer Erklärung zur Befangenheit und Ihres "
+    "Bewertungsbogens."))
 class AssignmentSerializer(ShapedReadMixin, ModelSerializer):
     """A member's own assignment, with the state of the declaration and the score sheet."""
 
@@ -241,6 +244,8 @@ class AssignmentSerializer(ShapedReadMixin, ModelSerializer):
         return self.context["request"].user.has_perm("jury.score_application", obj)
 
 
+@extend_schema_serializer(description=_(
+    "Eine Zeile der Jury für die Sachbearbeitung: Zuweisung oder Ausschluss, mit Begründung."))
 class StaffAssignmentSerializer(ShapedReadMixin, ModelSerializer):
     """Every row of a panel for the case workers: assignments and exclusions with their reasons."""
 
@@ -282,6 +287,9 @@ class ScoreSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(description=_(
+    "Ihr Bewertungsbogen: ein Eintrag je Kriterium des Programms (leer, solange nicht "
+    "bewertet)."))
 class OwnSheetSerializer(serializers.Serializer):
     """A member's own sheet: one entry per criterion of the program (empty where not yet scored)."""
 
@@ -316,6 +324,8 @@ class SubmitInputSerializer(ScoresInputSerializer):
     scores = ScoreInputSerializer(many=True, max_length=200, required=False, default=list)
 
 
+@extend_schema_serializer(description=_(
+    "Der Bewertungsbogen eines Mitglieds zu einem Antrag (für das Ministerium und die Jury)."))
 class MemberSheetSerializer(ModelSerializer):
     """One member's sheet of an application (for staff and the panel)."""
 
@@ -336,6 +346,9 @@ class ReopenInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 # ---------------------------------------------------------------- the application for scoring
 
 
+@extend_schema_serializer(description=_(
+    "Was ein Mitglied zum Bewerten braucht: Inhalt und Finanzierungsplan, keine "
+    "personenbezogenen Daten der Mitarbeitenden."))
 class ScoringApplicationSerializer(ModelSerializer):
     """What a member needs to score: the content and the financing plan, no personal data of staff."""
 
@@ -427,6 +440,7 @@ class RankingCutoffSerializer(serializers.Serializer):
     page = serializers.IntegerField(help_text=_("Seite der Liste (Parameter page), auf der die Budgetgrenze liegt"))
 
 
+@extend_schema_serializer(description=_("Die Rangliste mit einer Seite ihrer Zeilen („page“, wie jede Liste der API)."))
 class RankingPageSerializer(RankingSerializer):
     """The ranking with one page of its rows (`page`, like every list of the API)."""
 

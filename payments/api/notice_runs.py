@@ -7,7 +7,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -19,6 +19,8 @@ from ..selectors import notice_runs as selectors
 from ..services import notice_runs as services
 
 
+@extend_schema_serializer(description=_(
+    "Ein Lauf der Bescheide in der Liste, ohne den Fortschritt; den zeigt GET …/{id}/."))
 class NoticeRunListSerializer(serializers.Serializer):
     """In lists without the progress (two queries per run): GET …/{id}/ gives it."""
 
@@ -28,6 +30,7 @@ class NoticeRunListSerializer(serializers.Serializer):
     total = serializers.IntegerField(read_only=True, help_text=_("Zuwendungen, deren Bescheid fehlte"))
 
 
+@extend_schema_serializer(description=_("Ein Lauf der Bescheide mit seinem Fortschritt."))
 class NoticeRunSerializer(NoticeRunListSerializer):
     done = serializers.SerializerMethodField(help_text=_("davon gespeicherte Bescheide"))
     failed = serializers.SerializerMethodField(help_text=_("davon endgültig fehlgeschlagen (Hintergrundarbeiten)"))

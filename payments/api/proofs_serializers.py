@@ -161,7 +161,9 @@ class RecoverySerializer(ShapedReadMixin, ModelSerializer):
     paid_principal = money()
     paid_interest = money()
     interest_margin = serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True)
-    position = serializers.SerializerMethodField()
+    position = serializers.SerializerMethodField(help_text=_(
+        "Zinsen bis zum Stichtag (ausschließlich), Gezahltes und Offenes; Stichtag ?on=, sonst heute (bei einer "
+        "beglichenen Rückforderung der Tag der Begleichung)."))
 
     class Meta:
         model = Recovery
