@@ -1,9 +1,7 @@
-"""The model serializers' fields are built once per class (`foundation.api.ModelSerializer`): every model
+"""The model serializers' fields are built once per class and language (`foundation.api.ModelSerializer`): every model
 serializer of the project derives from it, none overrides what DRF's `get_fields` calls (which could make the fields
 depend on the request), each gets fields of its own, equal to the ones DRF builds. That every API list answers the
 same with them is tests/access/test_api_fields_built_once.py."""
-
-import copy
 
 import pytest
 from django.urls import get_resolver
@@ -26,11 +24,15 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
-def project_model_serializers():
+def project_classes(base) -> list:
+    """Every class of the project's apps derived from `base` (views and serializers are imported first)."""
     get_resolver().url_patterns  # noqa: B018  (imports every view, and with them every serializer)
-    return sorted({cls for cls in _subclasses(serializers.ModelSerializer)
-                   if cls.__module__.split(".")[0] in PROJECT and cls is not ModelSerializer},
+    return sorted({cls for cls in _subclasses(base) if cls.__module__.split(".")[0] in PROJECT},
                   key=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+
+
+def project_model_serializers():
+    return [cls for cls in project_classes(serializers.ModelSerializer) if cls is not ModelSerializer]
 
 
 def test_every_model_serializer_of_the_project_builds_its_fields_once():
@@ -99,4 +101,4 @@ def test_each_serializer_gets_fields_of_its_own(monkeypatch):
         raise AssertionError("a field built from the model again")
 
     monkeypatch.setattr(serializers.ModelSerializer, "build_field", build_field)
-    assert list(GrantDecisionSerializer().fields) == list(copy.copy(second.fields))  # from what was built before
+    assert list(GrantDecisionSerializer().fields) == list(second.fields)  # from what was built before
