@@ -39,6 +39,19 @@ class IsStaffMember(BasePermission):
         return bool(is_staff_member(request.user))
 
 
+def permission_of(predicate, message):
+    """A DRF permission that lets pass whom the rules predicate `predicate` (of the user alone) lets pass, refusing
+    with `message`. Asked before the action runs, and by the API schema, which describes an operation only to
+    those its permissions let use it (accounts/schema.py)."""
+
+    class Allowed(BasePermission):
+        def has_permission(self, request, view):
+            return bool(predicate(request.user))
+
+    Allowed.message = message
+    return Allowed
+
+
 def with_defaults(*extra):
     """The default permissions (login; TOTP for staff; the key's scope; see REST_FRAMEWORK) plus the given ones."""
     return [*api_settings.DEFAULT_PERMISSION_CLASSES, *extra]

@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.api import IsStaffMember, with_defaults
+from accounts.api import IsStaffMember, permission_of, with_defaults
 from accounts.rules import is_approver, is_case_worker
 from applications.models import Application
 from applications.selectors import without_proposal_texts
@@ -27,7 +27,7 @@ from foundation.files import private_pdf_response
 from ..enums import DecisionKind, DecisionState
 from ..idempotency import idempotent_api
 from ..models import Amendment, Commitment, Decision, Grant, Notice
-from ..rules import is_grantee
+from ..rules import is_grantee, may_prepare_amendment
 from ..selectors import decisions as selectors
 from ..services import decisions as services
 
@@ -146,6 +146,14 @@ class IsApprover(IsStaffMember):
         return bool(is_approver(request.user))
 
 
+MayPrepareDecision = permission_of(is_case_worker, _("Nur die Sachbearbeitung bereitet Förderentscheidungen vor."))
+MayPrepareAmendment = permission_of(may_prepare_amendment,
+                                    _("Änderungen bereiten Sachbearbeitung und Bewilligungsbehörde vor."))
+MAY_CONFIRM_AMENDMENT = _("Eine Änderung bestätigt eine zweite Person mit der Rolle „Bewilligung/Anordnung“, nicht "
+                          "wer sie vorbereitet hat.")
+MayConfirmAmendment = permission_of(is_approver, MAY_CONFIRM_AMENDMENT)  # the person: the object's rule below
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("Förderentscheidungen"), description=_(
         "Vorbereitete, bestätigte und verworfene Entscheidungen; Filter ?call=, ?state=, ?application=.")),
@@ -161,7 +169,8 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     lookup_value_regex = r"[0-9]+"
 
     def get_permissions(self):
-        return [permission() for permission in with_defaults(IsStaffMember)]
+        extra = {"create": [MayPrepareDecision], "confirm": [IsApprover]}.get(self.action, [])
+        return [permission() for permission in with_defaults(IsStaffMember, *extra)]
 
     def get_queryset(self):
         qs = without_proposal_texts(
@@ -184,8 +193,6 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
     @idempotent_api("payments.decision.prepare")
     def create(self, request, *args, **kwargs):
-        if not is_case_worker(request.user):
-            raise PermissionDenied(_("Nur die Sachbearbeitung bereitet Förderentscheidungen vor."))
         serializer = PrepareDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -202,8 +209,6 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     @idempotent_api("payments.decision.confirm")
     def confirm(self, request, pk=None):
         decision = self.get_object()
-        if not is_approver(request.user):
-            raise PermissionDenied(IsApprover.message)
         services.confirm_decision(actor=request.user, decision_id=decision.pk)
         return self._detail(decision.pk)
 
@@ -231,6 +236,10 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 class GrantViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = GrantDetailSerializer
     lookup_value_regex = r"[0-9]+"
+
+    def get_permissions(self):
+        extra = {"amend": [MayPrepareAmendment], "confirm_amendment": [MayConfirmAmendment]}.get(self.action, [])
+        return [permission() for permission in with_defaults(*extra)]
 
     def get_queryset(self):
         qs = selectors.visible_grants(self.request.user).order_by("-created_at", "-pk")
@@ -263,8 +272,6 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
     @idempotent_api("payments.amendment.prepare")
     def amend(self, request, pk=None):
         grant = self.get_object()
-        if not request.user.has_perm("payments.prepare_amendment"):
-            raise PermissionDenied(_("Änderungen bereiten Sachbearbeitung und Bewilligungsbehörde vor."))
         serializer = AmendGrantSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -283,8 +290,7 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
         if amendment is None:
             raise Http404
         if not request.user.has_perm("payments.confirm_amendment", amendment):
-            raise PermissionDenied(_("Eine Änderung bestätigt eine zweite Person mit der Rolle "
-                                     "„Bewilligung/Anordnung“, nicht wer sie vorbereitet hat."))
+            raise PermissionDenied(MAY_CONFIRM_AMENDMENT)
         services.confirm_amendment(actor=request.user, amendment_id=amendment.pk)
         fresh = self.get_queryset().get(pk=grant.pk)
         return Response(GrantDetailSerializer(fresh, context=self.get_serializer_context()).data)

@@ -21,7 +21,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from accounts.api import IsStaffMember, with_defaults
+from accounts.api import IsStaffMember, permission_of, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from applications.selectors import without_proposal_texts
@@ -40,7 +40,7 @@ from foundation.files import private_file_response
 from ..enums import DisbursementState
 from ..idempotency import idempotent_api
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
-from ..rules import may_run_payments
+from ..rules import is_money_staff, may_run_payments
 from ..selectors import disbursements as selectors
 from ..services import disbursements as services
 
@@ -209,6 +209,10 @@ class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         return Response(DisbursementSerializer(self.get_queryset().get(pk=d.pk)).data, status=status.HTTP_201_CREATED)
 
 
+MAY_CONFIRM_ACCOUNT = _("Bankverbindungen bestätigt eine zweite Person aus dem Ministerium.")
+MayConfirmBankAccount = permission_of(is_money_staff, MAY_CONFIRM_ACCOUNT)  # the person: the object's rule below
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("Bankverbindungen (aktuelle und frühere)"), description=_(
         "Die Bankverbindungen Ihrer Kommunen samt Verlauf; für das Ministerium alle."), parameters=[
@@ -222,6 +226,10 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
     queryset = BankAccount.objects.none()
     serializer_class = BankAccountSerializer
     filter_backends = []
+
+    def get_permissions(self):
+        extra = [MayConfirmBankAccount] if self.action == "confirm" else []
+        return [permission() for permission in with_defaults(*extra)]
 
     def get_queryset(self):
         user = self.request.user
@@ -250,7 +258,7 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
     def confirm(self, request, pk=None):
         account = self.get_object()
         if not request.user.has_perm("payments.confirm_bank_account", account):
-            raise PermissionDenied(_("Bankverbindungen bestätigt eine zweite Person aus dem Ministerium."))
+            raise PermissionDenied(MAY_CONFIRM_ACCOUNT)
         account = services.confirm_bank_account(actor=request.user, account_id=account.pk)
         return Response(BankAccountSerializer(account).data)
 

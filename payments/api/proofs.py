@@ -12,10 +12,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from accounts.api import with_defaults
+from accounts.api import permission_of, with_defaults
 from accounts.selectors import approved_municipality_ids
 from applications.selectors import without_proposal_texts
 from foundation.amounts import AmountError, parse_amount
@@ -37,24 +36,14 @@ from ..services import proofs_recovery as recovery_services
 from ..services import proofs_settlement as settlement_services
 from . import proofs_serializers as s
 
-
-def _permission(predicate, message):
-    class Allowed(BasePermission):
-        def has_permission(self, request, view):
-            return bool(predicate(request.user))
-
-    Allowed.message = message
-    return Allowed
-
-
-IsMoneyStaff = _permission(is_money_staff, _("Nur die Mitarbeitenden der Zahlungsabwicklung."))
-MayCheckProof = _permission(may_check_proof, _("Nur die Sachbearbeitung prüft Nachweise."))
-MayPrepareSettlement = _permission(may_prepare_settlement,
+IsMoneyStaff = permission_of(is_money_staff, _("Nur die Mitarbeitenden der Zahlungsabwicklung."))
+MayCheckProof = permission_of(may_check_proof, _("Nur die Sachbearbeitung prüft Nachweise."))
+MayPrepareSettlement = permission_of(may_prepare_settlement,
                                    _("Nur die Sachbearbeitung bereitet die Schlussabrechnung vor."))
-MayConfirmSettlement = _permission(may_confirm_settlement,
+MayConfirmSettlement = permission_of(may_confirm_settlement,
                                    _("Nur die Anordnungsbefugten bestätigen die Schlussabrechnung."))
-MayWaiveInterest = _permission(may_waive_interest, _("Nur die Anordnungsbefugten können auf Zinsen verzichten."))
-MayMaintainBaseRates = _permission(may_maintain_base_rates, _("Nur die Mitarbeitenden der Zahlungsabwicklung."))
+MayWaiveInterest = permission_of(may_waive_interest, _("Nur die Anordnungsbefugten können auf Zinsen verzichten."))
+MayMaintainBaseRates = permission_of(may_maintain_base_rates, _("Nur die Mitarbeitenden der Zahlungsabwicklung."))
 
 
 LINES = Prefetch("cost_lines", queryset=ProofCostLine.objects.order_by("budget_year", "position", "pk"))

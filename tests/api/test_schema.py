@@ -173,3 +173,111 @@ def test_the_schema_describes_for_its_users_not_from_docstrings(schema):
     assert "description" not in components["Affiliation"]  # nothing written for it
     assert components["Assignment"]["description"].startswith("Eine Ihnen zugewiesene Bewertung")
     assert components["Recovery"]["properties"]["position"]["description"].startswith("Zinsen bis zum Stichtag")
+
+
+# ---------------------------------------------------------------- each reader is described what it may use
+
+def _operations(schema: dict) -> set[tuple[str, str]]:
+    return {(path, method) for path, item in schema["paths"].items() for method, operation in item.items()
+            if isinstance(operation, dict)}
+
+
+def _route_key(path: str) -> str:
+    """The URL name of an operation's path: its parameters filled with a value their pattern takes (digits for ids;
+    a UUID for a download, a word for a kind of document or export)."""
+    import re
+
+    from django.urls import Resolver404, resolve
+
+    path = path.replace("{public_id}", "00000000-0000-4000-8000-000000000001").replace("{kind}", "minutes")
+    for value in ("1", "grants"):
+        try:
+            return resolve(re.sub(r"\{[^}]+\}", value, path)).url_name
+        except Resolver404:
+            continue
+    raise AssertionError(f"no route for {path}")
+
+
+# The readers and the roles of the access table (tests/access/table.py) they stand for: a jury member without a
+# panel stands for every kind of panel member (the chair's operations answer the chair of the panel asked for).
+READERS = {"applicant": ("applicant",), "jury": ("juror", "chair", "excluded", "other_juror"),
+           "case_worker": ("case_worker",), "approver": ("approver",), "admin": ("admin",)}
+
+
+def _reader(name):
+    return staff_user(name) if name in {"case_worker", "approver", "admin"} else UserFactory(roles=[name])
+
+
+def _granted(route_key: str, method: str) -> set[str]:
+    """The roles of the access table that may use the operation for some object."""
+    from tests.access.table import expectation
+
+    expect = expectation(route_key)
+    return set().union(*(expect.see if method == "get" else expect.act).values())
+
+
+def _allowed(route_key: str, method: str, roles) -> bool:
+    return bool(_granted(route_key, method) & set(roles))
+
+
+def _decided_by_the_object(route_key: str, method: str) -> bool:
+    """A member of the object's panel or municipality may use it: whether a reader may is decided by the rules of the
+    object (jury.rules, applications.rules: the chair of this panel, a member of that municipality), which the
+    schema cannot ask, so the permissions asked of the reader alone let every signed-in reader pass."""
+    from tests.access.table import JURY, MEMBERS
+
+    return bool(_granted(route_key, method) & (JURY | MEMBERS))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("reader", list(READERS))
+def test_each_reader_is_described_what_the_permissions_let_it_use(reader):
+    """The schema describes an operation to a reader exactly when the operation's permissions let the reader use it
+    for some object, checked against the access table (written out from the rules, and itself checked against the
+    answers of every route): an operation described is one the reader may use; one left out, the reader may not
+    (the jury's operations are described to the jury and staff only)."""
+    everything = _operations(schema_as(staff_user("admin"))) | _operations(schema_as(staff_user("approver")))
+    described = _operations(schema_as(_reader(reader)))
+    roles = READERS[reader]
+    # the municipality's operations are described to every reader (portals build on them): their permissions depend
+    # on the municipality of the object alone (tested for the applicant, and for those not signed in, below)
+    public = _operations(schema_as()) if reader != "applicant" else set()
+    assert sorted(op for op in described - public if not _allowed(_route_key(op[0]), op[1], roles)
+                  and not _decided_by_the_object(_route_key(op[0]), op[1])) == []
+    assert sorted(op for op in everything - described if _allowed(_route_key(op[0]), op[1], roles)
+                  and not (reader == "applicant" and op[0].startswith("/api/v1/jury/"))) == []
+
+
+@pytest.mark.django_db
+def test_a_juror_is_not_described_the_case_workers_jury_operations():
+    """Found in stop 29: the jury area was described whole to jury members, the case workers' operations in it
+    and the components they answer with included."""
+    juror = schema_as(UserFactory(roles=["jury"]))
+    case_worker = schema_as(staff_user("case_worker"))
+    for schema, described in ((juror, False), (case_worker, True)):
+        assert ("/api/v1/jury/panels/{id}/assignments/" in schema["paths"]) is described
+        assert ("/api/v1/jury/sheets/{id}/reopen/" in schema["paths"]) is described
+        assert ("StaffAssignment" in schema["components"]["schemas"]) is described
+    assert "get" in juror["paths"]["/api/v1/jury/assignments/"]
+    assert "Assignment" in juror["components"]["schemas"]
+
+
+@pytest.mark.django_db
+def test_a_reader_who_is_not_signed_in_is_described_the_municipalitys_operations_and_their_parts_only():
+    """A portal's developer reads the schema before having an account: it describes what a person of a municipality
+    may use, and names no component of the ministry's or the jury's operations."""
+    public = schema_as()
+    applicant = schema_as(UserFactory(roles=["applicant"]))
+    assert _operations(public) == _operations(applicant)
+    assert "/api/v1/applications/{id}/submit/" in public["paths"]
+    assert not [path for path in public["paths"] if path.startswith(("/api/v1/staff/", "/api/v1/jury/"))]
+    assert "/api/v1/applications/{id}/start-check/" not in public["paths"]
+    assert "amend" not in str(sorted(public["paths"]))
+    components = public["components"]["schemas"]
+    assert {"ApplicationDetail", "Municipality"} <= set(components)
+    assert not {"StaffAssignment", "Settlement", "Recovery", "GrantDecision", "PaymentRun"} & set(components)
+    # every component kept is referred to, directly or through another kept one
+    import json
+
+    text = json.dumps(public["paths"]) + json.dumps(components)
+    assert [name for name in components if f'"#/components/schemas/{name}"' not in text] == []
