@@ -16,8 +16,6 @@ The components (`components.schemas`) are cut to those the described operations 
 names no part of the data of operations hidden from them.
 """
 
-from collections import OrderedDict
-
 from django.utils import translation
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.request import clone_request
@@ -31,7 +29,7 @@ _REF = "#/components/schemas/"
 # view callback of each operation (path, method), to ask its permissions.
 _generated: dict[tuple[str | None, str | None], tuple[dict, dict]] = {}
 # The schema cut for one set of operations (a few sets: one per combination of roles), per (version, language).
-_cut: "OrderedDict[tuple, dict]" = OrderedDict()
+_cut: dict[tuple, dict] = {}  # in the order stored; the oldest is dropped first
 _CUT_KEPT = 64
 
 
@@ -114,9 +112,10 @@ class RoleSchemaView(SpectacularAPIView):
             _generated[key] = (super()._get_schema_response(request).data, self._operations(version))
         schema, operations = _generated[key]
         keep = described_to(request, operations)
-        if (key, keep) not in _cut:
-            _cut[key, keep] = cut(schema, keep)
+        described = _cut.get((key, keep))
+        if described is None:  # read once into a name: another thread may drop the oldest entry meanwhile
+            described = _cut[key, keep] = cut(schema, keep)
             while len(_cut) > _CUT_KEPT:
-                _cut.popitem(last=False)
+                _cut.pop(next(iter(_cut)), None)
         disposition = f'inline; filename="{self._get_filename(request, key[0])}"'
-        return Response(data=_cut[key, keep], headers={"Content-Disposition": disposition})
+        return Response(data=described, headers={"Content-Disposition": disposition})
