@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, permission_of, with_defaults
@@ -44,12 +43,8 @@ from ..rules import is_money_staff, may_run_payments
 from ..selectors import disbursements as selectors
 from ..services import disbursements as services
 
-
-class MayRunPayments(BasePermission):
-    message = _("Zahlungsläufe bearbeiten nur Sachbearbeitung und Anordnungsbefugte.")
-
-    def has_permission(self, request, view):
-        return bool(may_run_payments(request.user))
+MayRunPayments = permission_of(may_run_payments,
+                               _("Zahlungsläufe bearbeiten nur Sachbearbeitung und Anordnungsbefugte."))
 
 
 def _id_param(value) -> int | None:
