@@ -166,23 +166,25 @@ VARIANTS = {
 def reads(monkeypatch):
     """The page queries and counts of one request, and the query parameters it read."""
     seen = {"plans": [], "keys": set()}
-    original_page, original_get_page = Paginator.page, Paginator._get_page
+    original_page = Paginator.page
 
     def page(self, number):
-        with CaptureQueriesContext(connection) as ctx:
-            result = original_page(self, number)
-        seen["plans"] += [("count", q["sql"], None) for q in ctx.captured_queries
-                          if q["sql"].startswith("SELECT COUNT(*)")]
+        result = original_page(self, number)
+        if isinstance(self.object_list, QuerySet):
+            # The count as Django asks it, whether or not this page asked it (a list shorter than a page is its own
+            # count), and the page's query: the ids of its rows, the list's filter and order.
+            with CaptureQueriesContext(connection) as ctx:
+                self.object_list.count()
+            seen["plans"] += [("count", q["sql"], None) for q in ctx.captured_queries]
+            bottom = (result.number - 1) * self.per_page
+            with contextlib.suppress(EmptyResultSet):  # a list empty by its filter reads nothing
+                if not self.count:
+                    raise EmptyResultSet  # judged where the list has rows (an empty page's plan says little)
+                seen["plans"].append(("page", *self.object_list[bottom:bottom + self.per_page]
+                                      .values_list("pk", flat=True).query.sql_with_params()))
         return result
 
-    def get_page(self, object_list, number, paginator):
-        if isinstance(object_list, QuerySet):
-            with contextlib.suppress(EmptyResultSet):  # a list empty by its filter reads nothing
-                seen["plans"].append(("page", *object_list.values_list("pk", flat=True).query.sql_with_params()))
-        return original_get_page(self, object_list, number, paginator)
-
     monkeypatch.setattr(Paginator, "page", page)
-    monkeypatch.setattr(Paginator, "_get_page", get_page)
     for name in ("get", "__getitem__", "getlist", "__contains__"):
         def reading(self, key, *args, _original=getattr(QueryDict, name), **kwargs):
             seen["keys"].add(key)
