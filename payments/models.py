@@ -594,7 +594,10 @@ class Settlement(FourEyesStep):
         verbose_name = _("Schlussabrechnung")
         verbose_name_plural = _("Schlussabrechnungen")
         ordering = ["-prepared_at"]
-        indexes = [models.Index(fields=["prepared_at", "id"], name="settlement_prepared")]
+        indexes = [models.Index(fields=["prepared_at", "id"], name="settlement_prepared"),
+                   # the confirmed settlements, newest first (payments:settlements, ?liste=bestaetigt)
+                   models.Index(fields=["confirmed_at", "id"], name="settlement_confirmed",
+                                condition=Q(state=DecisionState.CONFIRMED))]
         constraints = [
             *FourEyes.Meta.constraints,
             models.CheckConstraint(condition=Q(actual_eligible_costs__gte=0, final_amount__gte=0, paid_before__gte=0),
