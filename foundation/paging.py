@@ -29,11 +29,7 @@ class Paginator(django_paginator.Paginator):
     to keep 25 or 50 (the staff's disbursement list at 10,000 cases: 36 ms, its ids alone 3 ms;
     bench/scale.py --explain). Only a queryset with joined rows (``select_related``) or computed columns
     (annotations) is read so; any other is one step, as Django reads it, and so is a list that is not a plain
-    queryset of model instances (a Python list, a union, rows as dicts or tuples).
-
-    The first page of a queryset is read before the count: when it holds fewer rows than a page, they are the whole
-    list and their number is the count, so a short list (the calls, a panel, a municipality's bank accounts) asks
-    no ``COUNT(*)``. A longer list is counted as Django counts it.
+    queryset of model instances (a Python list, a union, rows as dicts or tuples). The count is Django's.
 
     ``shown``: the same rows with what only a shown row needs, e.g. a computed column that joins other tables.
     The count and the ids then come from ``object_list`` alone and only the page's rows from ``shown``: Django
@@ -44,49 +40,17 @@ class Paginator(django_paginator.Paginator):
     def __init__(self, object_list, per_page, *, shown: QuerySet | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.shown = shown
-        self._first = None  # the first page's ids (two steps) or rows (one step), when read before the count
-
-    def _in_two_steps(self, object_list) -> bool:
-        return self.shown is not None or (
-            isinstance(object_list, QuerySet) and object_list._iterable_class is ModelIterable
-            and not object_list.query.combinator
-            and bool(object_list.query.select_related or object_list.query.annotations))
-
-    def _rows(self, ids) -> list:
-        """The rows of these ids, in their order, with everything the list (or ``shown``) selects."""
-        source = self.object_list if self.shown is None else self.shown
-        rows = {row.pk: row for row in source.filter(pk__in=ids)} if ids else {}
-        return [rows[pk] for pk in ids if pk in rows]
-
-    def validate_number(self, number):
-        if (self._first is None and "count" not in self.__dict__ and isinstance(self.object_list, QuerySet)
-                and _is_one(number)):
-            limit = self.per_page + self.orphans  # the most rows the first page can show
-            head = self.object_list[:limit]
-            self._first = list(head.values_list("pk", flat=True)) if self._in_two_steps(head) else list(head)
-            if len(self._first) < limit:
-                self.count = len(self._first)  # the whole list: no COUNT(*)
-        return super().validate_number(number)
-
-    def page(self, number):
-        number = self.validate_number(number)
-        if number != 1 or self._first is None:
-            return super().page(number)
-        first = self._first if self.per_page + self.orphans >= self.count else self._first[:self.per_page]
-        return super()._get_page(self._rows(first) if self._in_two_steps(self.object_list) else first, 1, self)
 
     def _get_page(self, object_list, number, paginator):
-        if self._in_two_steps(object_list):
-            object_list = self._rows(list(object_list.values_list("pk", flat=True)))
+        if self.shown is not None or (
+                isinstance(object_list, QuerySet) and object_list._iterable_class is ModelIterable
+                and not object_list.query.combinator
+                and (object_list.query.select_related or object_list.query.annotations)):
+            ids = list(object_list.values_list("pk", flat=True))
+            source = self.object_list if self.shown is None else self.shown
+            rows = {row.pk: row for row in source.filter(pk__in=ids)} if ids else {}
+            object_list = [rows[pk] for pk in ids if pk in rows]
         return super()._get_page(object_list, number, paginator)
-
-
-def _is_one(number) -> bool:
-    """Whether Django's paginator reads `number` as the first page."""
-    try:
-        return not (isinstance(number, float) and not number.is_integer()) and int(number) == 1
-    except (TypeError, ValueError):
-        return False
 
 
 def paginate(request, rows, *, per_page: int = PER_PAGE, number=None, shown: QuerySet | None = None) -> Page:

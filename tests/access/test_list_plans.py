@@ -7,11 +7,10 @@ other list without anyone naming it, the way tests/access/test_lists_read_no_pro
   lets see it, in the world of the access matrix, once plainly and once per filter value in ``VARIANTS``.
 * Wherever a page of rows is read (``foundation.paging.Paginator``, behind ``paginate()`` and the API's
   pagination), the page's query (the ids of its rows: the list's filter and order) and its ``COUNT(*)`` are
-  explained, also where the list is empty in this world (a role without rows of its own) or short enough to be its
-  own count, with sequential scans and sorts priced out (``enable_seqscan``, ``enable_sort``,
-  ``enable_incremental_sort`` off, tests/plans.py: they then cost 10^10, so the planner takes any usable index
-  instead — see tests/applications/test_list_indexes.py for why this proves an index exists and is usable although the
-  world's tables are small).
+  explained, also where the list is empty in this world (a role without rows of its own), with sequential scans
+  and sorts priced out (``enable_seqscan``, ``enable_sort``, ``enable_incremental_sort`` off, tests/plans.py: they
+  then cost 10^10, so the planner takes any usable index instead — see tests/applications/test_list_indexes.py for
+  why this proves an index exists and is usable although the world's tables are small).
 * A ``Seq Scan`` of a table that grows with the cases means no index serves the list's filter; a ``Sort`` in a
   page's plan means no index gives its order. Tables that do not grow with the cases (``BOUNDED``) may be read
   whole, and a list that shows the rows of one owner (one user, one municipality's members, one jury member)
@@ -172,8 +171,8 @@ def reads(monkeypatch):
     def page(self, number):
         result = original_page(self, number)
         if isinstance(self.object_list, QuerySet):
-            # The count as Django asks it, whether or not this page asked it (a list shorter than a page is its own
-            # count), and the page's query: the ids of its rows, the list's filter and order.
+            # The count as Django asks it and the page's query (the ids of its rows: the list's filter and order),
+            # also for a list that is empty here, where Django reads no page.
             with CaptureQueriesContext(connection) as ctx:
                 self.object_list.count()
             seen["plans"] += [("count", q["sql"], None) for q in ctx.captured_queries]
