@@ -13,8 +13,6 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-PORTAL_NAME = _("Förderportal Starke Heimat Hessen")
-
 
 @dataclass(frozen=True)
 class PortalSite:
@@ -25,12 +23,12 @@ class PortalSite:
 
 
 def portal_site() -> PortalSite:
-    return PortalSite(name=str(PORTAL_NAME), domain=urlsplit(settings.SITE_URL).netloc or settings.SITE_URL)
+    return PortalSite(name=str(settings.PORTAL["name"]), domain=urlsplit(settings.SITE_URL).netloc or settings.SITE_URL)
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        context = {**context, "current_site": portal_site(), "portal_name": PORTAL_NAME,
+        context = {**context, "current_site": portal_site(), "portal_name": settings.PORTAL["name"],
                    "site_url": settings.SITE_URL}
         super().send_mail(template_prefix, email, context)
 

@@ -1,5 +1,6 @@
 """Every write on memberships and invitations."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -112,7 +113,7 @@ def invite_member(*, actor: User, email: str, municipality: Municipality) -> Inv
             memberships = accept_invitations_for(user=user)
             if memberships:
                 return memberships[0]
-    notify(recipients=[email], subject=lambda: _("Einladung zum Förderportal Starke Heimat Hessen"),
+    notify(recipients=[email], subject=lambda: _("Einladung: %(portal)s") % {"portal": settings.PORTAL["name"]},
            template="accounts/mail/invitation.txt", context={"invitation": invitation})
     return invitation
 

@@ -7,4 +7,4 @@ from config.celery import RETRY_POLICY
 
 @shared_task(**RETRY_POLICY)
 def send_email(*, to: str, subject: str, body: str) -> None:
-    send_mail(f"[Starke Heimat Hessen] {subject}", body, settings.DEFAULT_FROM_EMAIL, [to])
+    send_mail(f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}", body, settings.DEFAULT_FROM_EMAIL, [to])

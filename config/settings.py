@@ -31,6 +31,11 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_text(name: str, default):
+    """A text from the environment; unset or blank: the default."""
+    return os.environ.get(name, "").strip() or default
+
+
 DEBUG = env_bool("DEBUG")
 DEMO_MODE = env_bool("DEMO_MODE")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -117,8 +122,9 @@ TEMPLATES = [
             # {{ obj|choice:"state" }} everywhere: a choice's label, translating only that one (foundation.choices).
             # |date: Django's filter, our four numeric formats written directly (foundation.templatetags.dates).
             # {% url %}: Django's tag, the addresses of ids written from a kept pattern (foundation.templatetags.urls).
+            # {% portal "name" %}, {% letterhead "land" %}: the installation's names (foundation.templatetags.portal).
             "builtins": ["foundation.templatetags.choices", "foundation.templatetags.dates",
-                         "foundation.templatetags.urls"],
+                         "foundation.templatetags.urls", "foundation.templatetags.portal"],
         },
     }
 ]
@@ -143,11 +149,37 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 # The Land's paying account (debtor of every SEPA credit transfer file, payments/sepa.py).
-PAYMENTS_DEBTOR_NAME = os.environ.get("PAYMENTS_DEBTOR_NAME", "Land Hessen – Hessisches Ministerium des Innern")
-PAYMENTS_DEBTOR_IBAN = os.environ.get("PAYMENTS_DEBTOR_IBAN", "DE02500105170137075030")
+PAYMENTS_DEBTOR_NAME = env_text("PAYMENTS_DEBTOR_NAME", "Land Hessen – Hessisches Ministerium des Innern")
+PAYMENTS_DEBTOR_IBAN = env_text("PAYMENTS_DEBTOR_IBAN", "DE02500105170137075030")  # a public test IBAN
 PAYMENTS_DEBTOR_BIC = os.environ.get("PAYMENTS_DEBTOR_BIC", "")  # empty: derived from a German IBAN
 # IBANs no payment may go to (besides the Land's own account), comma separated.
 PAYMENTS_BLOCKED_IBANS = env_list("PAYMENTS_BLOCKED_IBANS")
+
+# ---------------------------------------------------------------------------------------------
+# The portal's own name and who offers it, and the Land's texts of its legal pages: page titles and header, the start
+# page, every mail and its subject, the second factor's issuer, the API's title, the open data and the remittance
+# text of every payment. Defaults: Hessen's program. Another Land sets these variables; no template or module names
+# the portal or the Land itself (templates read them with {% portal "name" %}, foundation/templatetags/portal.py).
+# A text set here is shown as given in every language; the defaults are translated.
+PORTAL = {
+    "name": env_text("PORTAL_NAME", _("Förderportal Starke Heimat Hessen")),
+    "short_name": env_text("PORTAL_SHORT_NAME", "Starke Heimat Hessen"),
+    "tagline": env_text("PORTAL_TAGLINE", _("Förderung smarter Kommunen und Regionen")),
+    "offered_by": env_text("PORTAL_OFFERED_BY", _("Ein Angebot des Landes Hessen")),
+    "title": env_text("PORTAL_TITLE", _("Starke Heimat Hessen – Phase 2: Förderung smarter Kommunen und Regionen")),
+    "intro": env_text("PORTAL_INTRO", _(
+        "Hessische Gemeinden, Städte und Landkreise beantragen hier Zuwendungen für Modellprojekte zu Smart City, "
+        "Smart Region und Verwaltungsdigitalisierung – bevorzugt als Gemeinschaftsvorhaben mehrerer Kommunen.")),
+    # The accessibility statement (HVBIT → EN 301 549): the law in the dative ("im Einklang mit …"), the enforcement
+    # body in the accusative ("an … wenden") and the address for feedback.
+    "accessibility_law": env_text("PORTAL_ACCESSIBILITY_LAW", _(
+        "dem Hessischen Gesetz über barrierefreie Informationstechnik (HVBIT)")),
+    "accessibility_body": env_text("PORTAL_ACCESSIBILITY_BODY", _(
+        "die Durchsetzungs- und Überwachungsstelle für barrierefreie Informationstechnik des Landes Hessen")),
+    "accessibility_email": env_text("PORTAL_ACCESSIBILITY_EMAIL", "barrierefreiheit@digitales.hessen.de"),
+    # The Land's data-protection law beside the GDPR (the imprint's data-protection notice).
+    "data_protection_law": env_text("PORTAL_DATA_PROTECTION_LAW", "§ 3 HDSIG"),
+}
 
 # ---------------------------------------------------------------------------------------------
 # Letterhead of every document (receipt, notices, recovery notice, jury documents) and the court
@@ -223,7 +255,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key", "login": "30/m/ip", "signup": "20/m/ip"}
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Starke Heimat Hessen] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAL['short_name']}] "  # every mail's subject (accounts.tasks too)
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"  # the portal's name and SITE_URL in allauth's mails
 # Personal API keys (accounts.models.ApiToken): how long they may live, in days.
 API_TOKEN_MAX_DAYS_STAFF = int(os.environ.get("API_TOKEN_MAX_DAYS_STAFF", "90"))
@@ -266,7 +298,7 @@ SOCIALACCOUNT_PROVIDERS = {
     "saml": {"provider_class": "accounts.identity.PortalSAMLProvider", "APPS": _env_json_list("SAML_PROVIDERS")},
     "openid_connect": {"APPS": _env_json_list("OIDC_PROVIDERS")},
 }
-MFA_TOTP_ISSUER = "Starke Heimat Hessen"
+MFA_TOTP_ISSUER = PORTAL["short_name"]
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
@@ -319,7 +351,7 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Starke Heimat Hessen <foerderung@localhost>")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{PORTAL['short_name']} <foerderung@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis as broker when REDIS_URL is set; otherwise tasks run in-process (demo).
@@ -397,7 +429,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "foundation.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Starke Heimat Hessen – Förderportal API",
+    "TITLE": f"{PORTAL['short_name']} – Förderportal API",
     "DESCRIPTION": "Anträge, Formalprüfung und Status für Kommunen, Portale und Fachverfahren. Ein Feld, das "
                    "ein Endpunkt nicht kennt oder das nicht geändert werden kann, wird mit 400 abgelehnt, nie "
                    "stillschweigend übergangen.",

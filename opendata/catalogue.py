@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
@@ -36,9 +36,13 @@ RDF_FORMATS = {  # URL ending → (rdflib serializer, content type)
     "jsonld": ("json-ld", "application/ld+json; charset=utf-8"),
     "rdf": ("xml", "application/rdf+xml; charset=utf-8"),
 }
-# The authority that publishes the data (the same as on the grant notices) and its attribution text.
-# From the letterhead configuration (LETTERHEAD_AUTHORITY), so another Land's installation names its own.
-PUBLISHER = settings.LETTERHEAD["authority"]
+
+
+def publisher_name() -> str:
+    """The authority that publishes the data (the same as on the grant notices), also in its attribution text.
+    From the letterhead configuration (LETTERHEAD_AUTHORITY), read when the data is written, so another Land's
+    installation names its own."""
+    return settings.LETTERHEAD["authority"]
 
 
 def _url(name: str) -> URIRef:
@@ -62,19 +66,21 @@ def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
 
     catalogue = _url("opendata:catalogue")
     dataset = _url("opendata:page")
-    publisher = URIRef(settings.SITE_URL + "/#herausgeber")
+    publisher, authority = URIRef(settings.SITE_URL + "/#herausgeber"), publisher_name()
     licence = URIRef(LICENSE_URI)
     german = URIRef(EU + "language/DEU")
     issued = _date(span.first_final or now.date())
     modified = _date(span.last_final or now.date())  # a status change of a published project is not counted
 
     g.add((publisher, RDF.type, FOAF.Agent))
-    g.add((publisher, FOAF.name, Literal(PUBLISHER, lang="de")))
+    g.add((publisher, FOAF.name, Literal(authority, lang="de")))
 
     g.add((catalogue, RDF.type, DCAT.Catalog))
-    g.add((catalogue, DCTERMS.title, Literal("Offene Daten des Förderportals Starke Heimat Hessen", lang="de")))
+    with translation.override("de"):  # the catalogue's texts are German (lang="de")
+        portal, short_name = str(settings.PORTAL["name"]), str(settings.PORTAL["short_name"])
+    g.add((catalogue, DCTERMS.title, Literal(f"Offene Daten – {portal}", lang="de")))
     g.add((catalogue, DCTERMS.description, Literal(
-        "Offene Daten zu den im Programm Starke Heimat Hessen geförderten Projekten.", lang="de")))
+        f"Offene Daten zu den Projekten, die im {portal} gefördert werden.", lang="de")))
     g.add((catalogue, DCTERMS.publisher, publisher))
     g.add((catalogue, DCTERMS.language, german))
     g.add((catalogue, DCTERMS.license, licence))
@@ -85,15 +91,15 @@ def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
     contact = URIRef(settings.SITE_URL + "/#kontakt")
     g.add((contact, RDF.type, VCARD.Kind))
     g.add((contact, RDF.type, VCARD.Organization))
-    g.add((contact, VCARD.fn, Literal(PUBLISHER, lang="de")))
+    g.add((contact, VCARD.fn, Literal(authority, lang="de")))
     g.add((contact, VCARD.hasURL, _url("imprint")))
 
     g.add((dataset, RDF.type, DCAT.Dataset))
     g.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
-    g.add((dataset, DCTERMS.title, Literal("Geförderte Projekte – Starke Heimat Hessen", lang="de")))
+    g.add((dataset, DCTERMS.title, Literal(f"Geförderte Projekte – {short_name}", lang="de")))
     g.add((dataset, DCTERMS.description, Literal(
-        "Projekte hessischer Kommunen, die im Programm „Starke Heimat Hessen – Förderung smarter Kommunen "
-        "und Regionen“ gefördert werden, sobald die Zuwendung bestandskräftig ist: Projekttitel, Kommunen mit "
+        f"Projekte von Kommunen, die im {portal} gefördert werden, sobald die Zuwendung bestandskräftig ist: "
+        "Projekttitel, Kommunen mit "
         "amtlichem Gemeindeschlüssel, Landkreis, Themenbereiche, Zuwendung, Bewilligungszeitraum und Status. "
         "Welche Angaben erscheinen, legt das Förderprogramm fest; personenbezogene Daten enthält der "
         "Datensatz nicht.", lang="de")))
@@ -103,7 +109,7 @@ def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
     g.add((dataset, DCTERMS.license, licence))
     for theme in ("GOVE", "ECON"):
         g.add((dataset, DCAT.theme, URIRef(EU + "data-theme/" + theme)))
-    for word in ("Förderung", "Kommunen", "Smart City", "Digitalisierung", "Hessen"):
+    for word in ("Förderung", "Kommunen", "Smart City", "Digitalisierung", short_name):
         g.add((dataset, DCAT.keyword, Literal(word, lang="de")))
     g.add((dataset, DCTERMS.spatial, HESSEN))
     g.add((dataset, DCATDE.politicalGeocodingLevelURI, LEVEL_STATE))
@@ -131,7 +137,7 @@ def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
         g.add((distribution, DCTERMS.format, file_type))
         g.add((distribution, DCAT.mediaType, media_type))
         g.add((distribution, DCTERMS.license, licence))
-        g.add((distribution, DCATDE.licenseAttributionByText, Literal(f"{PUBLISHER} ({LICENSE_NAME})", lang="de")))
+        g.add((distribution, DCATDE.licenseAttributionByText, Literal(f"{authority} ({LICENSE_NAME})", lang="de")))
         g.add((distribution, DCTERMS.modified, modified))
     return g
 

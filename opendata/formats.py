@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
+
 from foundation.exports import DATE, MONEY, TEXT, Column
 from grants.enums import OpenDataField as F
 
@@ -102,7 +104,7 @@ def dataset_json(projects, *, publisher: str, generated):
     """The JSON file, written piece by piece (one project at a time) so that it is streamed: the
     projects are read in chunks, never all at once."""
     head = {
-        "title": "Geförderte Projekte – Starke Heimat Hessen",
+        "title": f"Geförderte Projekte – {settings.PORTAL['short_name']}",
         "publisher": publisher,
         "license": LICENSE_URI,
         "license_name": LICENSE_NAME,

@@ -64,7 +64,7 @@ def projects_csv(request):
 
 @require_safe
 def projects_json(request):
-    chunks = formats.dataset_json(_projects_in_german(), publisher=catalogue.PUBLISHER, generated=timezone.now())
+    chunks = formats.dataset_json(_projects_in_german(), publisher=catalogue.publisher_name(), generated=timezone.now())
     response = StreamingHttpResponse((chunk.encode() for chunk in chunks),
                                      content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="gefoerderte-projekte.json"'

@@ -25,9 +25,6 @@ REMITTANCE_MAX = 140
 END_TO_END_MAX = 35
 NAME_MAX = 70
 
-DEFAULT_DEBTOR_NAME = "Land Hessen – Hessisches Ministerium des Innern"
-DEFAULT_DEBTOR_IBAN = "DE02500105170137075030"  # a public test IBAN (valid checksum)
-
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss",
                           "–": "-", "—": "-", "„": "'", "“": "'", "”": "'", "‚": "'", "‘": "'", "’": "'",
                           "&": "+", "§": "Par.", "€": "EUR", "\n": " ", "\t": " "})
@@ -36,11 +33,12 @@ _NOT_ID = re.compile(r"[^A-Za-z0-9\-]")
 
 
 def debtor_name() -> str:
-    return getattr(settings, "PAYMENTS_DEBTOR_NAME", "") or DEFAULT_DEBTOR_NAME
+    """The Land's paying account holder (config/settings.py: PAYMENTS_DEBTOR_NAME)."""
+    return settings.PAYMENTS_DEBTOR_NAME
 
 
 def debtor_iban() -> str:
-    return getattr(settings, "PAYMENTS_DEBTOR_IBAN", "") or DEFAULT_DEBTOR_IBAN
+    return settings.PAYMENTS_DEBTOR_IBAN
 
 
 def debtor_bic() -> str:

@@ -342,7 +342,7 @@ def reject_disbursement(*, actor: User, disbursement_id: int, reason: str) -> Di
 def remittance_text(d: DisbursementRequest) -> str:
     """Verwendungszweck: the case number first, then what is paid; SEPA characters only, at most 140."""
     label = "Schlusszahlung" if d.kind == DisbursementKind.FINAL_PAYMENT else f"Mittelabruf {d.number}"
-    text = f"{d.grant.case_number} {label} Zuwendung Starke Heimat Hessen {d.grant.application.title}"
+    text = f"{d.grant.case_number} {label} Zuwendung {settings.PORTAL['short_name']} {d.grant.application.title}"
     return sepa.sepa_text(text, sepa.REMITTANCE_MAX)
 
 
