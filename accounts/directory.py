@@ -26,7 +26,7 @@ This was checked against two independent open-source GV100AD readers and their s
 the Verband part of a kreisangehörige Gemeinde is "0" + its Gemeinde number (Bad Homburg
 v. d. Höhe: AGS 06434001, ARS 064340001001) and 0000 for a kreisfreie Stadt.
 
-parse_directory() reads and checks every line and returns the records of one Land (Hessen);
+parse_directory() reads and checks every line and returns the records of one Land (settings.LAND);
 municipality_entries() turns them into what this application keeps (Landkreise, kreisfreie
 Städte, Sonderstatusstädte, Gemeinden); import_directory() writes them in one transaction.
 """
@@ -37,6 +37,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -46,7 +47,6 @@ from .enums import MunicipalityKind
 from .keys import validate_official_key
 from .models import Municipality
 
-HESSEN = "06"
 LINE_WIDTH = 124  # up to and including the Textkennzeichen; shorter lines are padded with blanks
 
 RECORD_TYPES = {
@@ -82,9 +82,9 @@ KREISFREIE_STADT_CODE = "61"
 # nobody there can apply for funding, so they are not imported.
 UNINCORPORATED_CODES = {"65", "66"}
 
-# Hessen's Sonderstatusstädte: kreisangehörige Städte with more than 50,000 inhabitants that do
-# many of their Landkreis's tasks themselves, named by law in § 4a Abs. 2 Hessische
-# Gemeindeordnung (HGO). The GV100AD does not mark them (they are plain "Stadt", code 63), so
+# Hessen's Sonderstatusstädte (their keys are Hessen's, 06…; other Länder have no such kind): kreisangehörige
+# Städte with more than 50,000 inhabitants that do many of their Landkreis's tasks themselves, named by law
+# in § 4a Abs. 2 Hessische Gemeindeordnung (HGO). The GV100AD does not mark them (they are plain "Stadt", code 63), so
 # this list decides. Keep it in step with the HGO. A city that becomes kreisfrei gets a new key
 # ending in 000 and code 61, and the directory's kind wins: Hanau left the Main-Kinzig-Kreis on
 # 1 January 2026 (new key 06415000); its old key here then no longer appears in the directory.
@@ -235,12 +235,14 @@ def _parse_line(line: str, line_no: int) -> DirectoryRecord:
                            seat=text[72:122].strip(), text_code=text_code)
 
 
-def parse_directory(data: bytes | str, *, land: str = HESSEN) -> list[DirectoryRecord]:
-    """Check every line of a directory file and return the records of one Land (Hessen).
+def parse_directory(data: bytes | str, *, land: str | None = None) -> list[DirectoryRecord]:
+    """Check every line of a directory file and return the records of one Land (default: the installation's,
+    ``settings.LAND``).
 
     Blank lines are skipped. Raises DirectoryError listing every malformed line.
     """
     text = decode(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    land = land or settings.LAND["key"]
     problems: list[tuple[int, str]] = []
     records: list[DirectoryRecord] = []
     dates: dict[dt.date, int] = {}
@@ -333,8 +335,8 @@ def municipality_entries(records: Iterable[DirectoryRecord]) -> list[Municipalit
         add(MunicipalityEntry(line_no=record.line_no, official_key=record.ags, name=record.name,
                               kind=kind, regional_key=record.ars, landkreis_key=landkreis_key))
     if not problems and not any(e.kind != MunicipalityKind.LANDKREIS for e in entries):
-        problems.append((0, _("Die Datei enthält keine hessischen Gemeinden (Satzart 60 mit "
-                              "Landesschlüssel 06).")))
+        problems.append((0, _("Die Datei enthält keine Gemeinden in %(land)s (Satzart 60 mit Landesschlüssel "
+                              "%(key)s).") % {"land": settings.LAND["name"], "key": settings.LAND["key"]}))
     if problems:
         raise DirectoryError(problems)
     return entries

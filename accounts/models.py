@@ -146,11 +146,14 @@ class Municipality(models.Model):
         verbose_name_plural = _("Kommunen")
         ordering = ["name"]
         constraints = [
+            # The format of an official key of any Land (01–16): 5 digits for a Landkreis, 8 for the others. That
+            # it is a key of the installation's Land (settings.LAND) is checked by accounts.keys, where the
+            # configuration lives.
             models.CheckConstraint(
-                condition=(Q(kind=MunicipalityKind.LANDKREIS, official_key__regex=r"^06[456][0-9]{2}$")
+                condition=(Q(kind=MunicipalityKind.LANDKREIS, official_key__regex=r"^(0[1-9]|1[0-6])[0-9]{3}$")
                            | (~Q(kind=MunicipalityKind.LANDKREIS)
-                              & Q(official_key__regex=r"^06[456][0-9]{5}$"))),
-                name="municipality_key_hessen",
+                              & Q(official_key__regex=r"^(0[1-9]|1[0-6])[0-9]{6}$"))),
+                name="municipality_key_format",
             ),
         ]
 

@@ -15,6 +15,7 @@ Environment variables (all optional for the demo):
 
 import json
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -154,6 +155,18 @@ PAYMENTS_DEBTOR_IBAN = env_text("PAYMENTS_DEBTOR_IBAN", "DE02500105170137075030"
 PAYMENTS_DEBTOR_BIC = os.environ.get("PAYMENTS_DEBTOR_BIC", "")  # empty: derived from a German IBAN
 # IBANs no payment may go to (besides the Land's own account), comma separated.
 PAYMENTS_BLOCKED_IBANS = env_list("PAYMENTS_BLOCKED_IBANS")
+
+# ---------------------------------------------------------------------------------------------
+# The Land whose municipalities apply: its two-digit key in the official municipality keys (AGS) and
+# the region digits (third digit: the Regierungsbezirke) its keys use. The municipality directory
+# import reads this Land's records, keys are checked against it (accounts/keys.py) and the open data
+# name it as their area. Defaults: Hessen (06; 4 Darmstadt, 5 Gießen, 6 Kassel).
+LAND = {"key": env_text("LAND_KEY", "06"), "name": env_text("LAND_NAME", "Hessen"),
+        "regions": env_text("LAND_REGIONS", "456")}
+if not (re.fullmatch(r"0[1-9]|1[0-6]", LAND["key"]) and re.fullmatch(r"[0-9]+", LAND["regions"])):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("LAND_KEY must be a Land's key (01–16) and LAND_REGIONS its region digits (e.g. 456).")
 
 # ---------------------------------------------------------------------------------------------
 # The portal's own name and who offers it, and the Land's texts of its legal pages: page titles and header, the start

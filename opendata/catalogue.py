@@ -3,8 +3,8 @@
 One dcat:Catalog holds one dcat:Dataset, "Geförderte Projekte", with a dcat:Distribution each for
 the CSV and the JSON file. The vocabularies are those DCAT-AP.de prescribes: the licence from
 dcat-ap.de/def/licenses, themes, file types and languages from the EU authority tables, the
-political geocoding of Hessen (level "state", dct:spatial = state key 06; dcatde:politicalGeocodingURI
-is deprecated in 3.0). The tests validate the graph against the vendored shapes in
+political geocoding of the installation's Land (level "state", dct:spatial = its state key, settings.LAND;
+dcatde:politicalGeocodingURI is deprecated in 3.0). The tests validate the graph against the vendored shapes in
 data/dcat-ap-de/3.0/ with pyshacl.
 """
 
@@ -25,8 +25,8 @@ DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"
-HESSEN = URIRef("http://dcat-ap.de/def/politicalGeocoding/stateKey/06")
 LEVEL_STATE = URIRef("http://dcat-ap.de/def/politicalGeocoding/Level/state")
+STATE_KEY = "http://dcat-ap.de/def/politicalGeocoding/stateKey/"
 FORMATS = {  # name → (EU file type, IANA media type)
     "csv": (URIRef(EU + "file-type/CSV"), URIRef(IANA + "text/csv")),
     "json": (URIRef(EU + "file-type/JSON"), URIRef(IANA + "application/json")),
@@ -109,9 +109,9 @@ def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
     g.add((dataset, DCTERMS.license, licence))
     for theme in ("GOVE", "ECON"):
         g.add((dataset, DCAT.theme, URIRef(EU + "data-theme/" + theme)))
-    for word in ("Förderung", "Kommunen", "Smart City", "Digitalisierung", short_name):
+    for word in ("Förderung", "Kommunen", "Smart City", "Digitalisierung", settings.LAND["name"], short_name):
         g.add((dataset, DCAT.keyword, Literal(word, lang="de")))
-    g.add((dataset, DCTERMS.spatial, HESSEN))
+    g.add((dataset, DCTERMS.spatial, URIRef(STATE_KEY + settings.LAND["key"])))
     g.add((dataset, DCATDE.politicalGeocodingLevelURI, LEVEL_STATE))
     g.add((dataset, DCTERMS.accrualPeriodicity, URIRef(EU + "frequency/DAILY")))
     g.add((dataset, DCTERMS.issued, issued))

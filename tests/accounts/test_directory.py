@@ -239,7 +239,7 @@ def test_records_that_do_not_fit_together_are_refused(lines, line_no, fragment):
 
 
 def test_a_directory_without_hessian_gemeinden_is_refused():
-    with pytest.raises(DirectoryError, match="keine hessischen Gemeinden"):
+    with pytest.raises(DirectoryError, match="keine Gemeinden in Hessen"):
         municipality_entries(parse_directory(gv_line("40", "06438", "Offenbach", code="44")))
 
 
@@ -357,7 +357,7 @@ def test_a_malformed_file_changes_nothing(tmp_path):
 def test_a_file_without_hessen_deactivates_nothing(tmp_path):
     run(DEMO)
     before = snapshot()
-    with pytest.raises(CommandError, match="keine hessischen Gemeinden"):
+    with pytest.raises(CommandError, match="keine Gemeinden in Hessen"):
         run(write(tmp_path, gv_line("10", "08", "Baden-Württemberg", "Stuttgart", date="20251231")))
     assert snapshot() == before
 

@@ -1,13 +1,15 @@
 """manage.py import_municipalities PATH [--date YYYY-MM-DD] [--dry-run]
 
-Reads the Destatis municipality directory (GV100AD) and brings Hessen's Landkreise, kreisfreie
-Städte, Sonderstatusstädte and Gemeinden up to date. See docs/municipalities.md.
+Reads the Destatis municipality directory (GV100AD) and brings the Landkreise, kreisfreie Städte,
+Sonderstatusstädte and Gemeinden of the installation's Land (settings.LAND; Hessen by default) up to date.
+See docs/municipalities.md.
 """
 
 import argparse
 import datetime as dt
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -25,9 +27,9 @@ def _iso_date(value: str) -> dt.date:
 class Command(BaseCommand):
     @property
     def help(self):  # argparse needs a plain str, so translated when asked for
-        return _("Liest das Gemeindeverzeichnis von Destatis (GV100AD) ein und legt die "
-                 "hessischen Kommunen an bzw. aktualisiert sie. Nichts wird gelöscht; fehlende "
-                 "Kommunen werden deaktiviert.")
+        return _("Liest das Gemeindeverzeichnis von Destatis (GV100AD) ein und legt die Kommunen in %(land)s "
+                 "an bzw. aktualisiert sie. Nichts wird gelöscht; fehlende Kommunen werden deaktiviert.") % {
+            "land": settings.LAND["name"]}
 
     def add_arguments(self, parser):
         parser.add_argument("path", help=_("Pfad zur Datei GV100AD_TTMMJJ.txt"))
