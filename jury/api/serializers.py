@@ -125,7 +125,7 @@ class PanelListSerializer(ShapedReadMixin, ModelSerializer):
     @extend_schema_field(PanelRoleSerializer)
     def get_role(self, obj):
         user = self.context["request"].user
-        return {"is_member": obj.pk in self.context["member_panel_ids"],
+        return {"is_member": obj.is_member,  # annotated by the view's queryset
                 "is_chair": obj.chair_id == user.pk,
                 "can_manage": self.context["is_case_worker"]}
 

@@ -9,7 +9,7 @@ of the session's decisions.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -69,8 +69,13 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         return [permission() for permission in with_defaults(*extra)]
 
     def get_queryset(self):
-        qs = (selectors.visible_panels(self.request.user).select_related("call__program", "chair")
-              .annotate(n_members=Count("members", distinct=True)).order_by("-call__opens_at", "pk"))
+        user = self.request.user
+        # Whether the reader sits on the panel ("role"), read with the rows instead of in a query of its own.
+        is_member = (Exists(PanelMember.objects.filter(panel=OuterRef("pk"), user=user)) if user.is_authenticated
+                     else Value(False))
+        qs = (selectors.visible_panels(user).select_related("call__program", "chair")
+              .annotate(n_members=Count("members", distinct=True), is_member=is_member)
+              .order_by("-call__opens_at", "pk"))
         if self.action == "retrieve":
             return self._with_details(qs)
         return s.PanelListSerializer.shaped(qs) if self.action == "list" else qs
@@ -89,7 +94,6 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         context = super().get_serializer_context()
         user = self.request.user
         if user.is_authenticated:
-            context["member_panel_ids"] = set(PanelMember.objects.filter(user=user).values_list("panel_id", flat=True))
             context["is_case_worker"] = user.has_perm("jury.manage_panel")
         return context
 

@@ -217,6 +217,15 @@ def test_panel_list_is_scoped(world):
     assert row["role"] == {"is_member": True, "is_chair": True, "can_manage": False}
     assert row["n_members"] == 3
 
+    def role(who, panel):
+        rows = world.client(who).get(f"{API}panels/").data["results"]
+        return next(r["role"] for r in rows if r["id"] == panel.pk)
+
+    assert role("member", world.panel) == {"is_member": True, "is_chair": False, "can_manage": False}
+    assert role("staff", world.panel) == {"is_member": False, "is_chair": False, "can_manage": True}
+    assert role("other", world.other_panel)["is_member"] is True
+    assert world.client("member").get(f"{API}panels/{world.panel.pk}/").data["role"]["is_member"] is True
+
 
 def test_panel_detail_has_members_affiliations_rules(world):
     data = world.client("member").get(f"{API}panels/{world.panel.pk}/").data
