@@ -11,7 +11,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -92,13 +93,16 @@ def _add_error(form: forms.Form, exc: PaymentsError) -> None:
 @login_required
 def call_list(request):
     require_perm(request, "accounts.view_staff_area")
-    page = paginate(request, calls_for_staff(count_applications=False))  # the page shows no count
-    ids = [c.pk for c in page]
-    pending = dict(selectors.pending_decisions().filter(application__call_id__in=ids).order_by()
-                   .values_list("application__call_id").annotate(n=Count("pk")))
-    decidable = dict(Application.objects.filter(state__in=DECIDABLE_STATES, call_id__in=ids).order_by()
-                     .values_list("call_id").annotate(n=Count("pk")))
-    rows = [{"call": c, "pending": pending.get(c.pk, 0), "decidable": decidable.get(c.pk, 0)} for c in page]
+    calls = calls_for_staff(count_applications=False)  # the page shows no count of applications
+    # Per shown call: the decisions waiting for a second person and the applications ready for a decision, read
+    # with the page's rows (subqueries per call; the count and the ids of the page read the calls alone).
+    pending = (selectors.pending_decisions().filter(application__call=OuterRef("pk")).order_by()
+               .values("application__call").annotate(n=Count("pk")).values("n"))
+    decidable = (Application.objects.filter(state__in=DECIDABLE_STATES, call=OuterRef("pk")).order_by()
+                 .values("call").annotate(n=Count("pk")).values("n"))
+    page = paginate(request, calls, shown=calls.annotate(pending=Coalesce(Subquery(pending), 0),
+                                                         decidable=Coalesce(Subquery(decidable), 0)))
+    rows = [{"call": c, "pending": c.pending, "decidable": c.decidable} for c in page]
     return render(request, "payments/decisions/calls.html", {"rows": rows, "page": page})
 
 

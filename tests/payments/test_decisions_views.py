@@ -55,6 +55,24 @@ def test_staff_pages_render_and_list_reserve(client):
     assert page.status_code == 200 and "Entscheidung vorbereiten" in page.content.decode()
 
 
+def test_the_call_list_counts_per_call_what_is_to_decide_and_to_confirm(client):
+    import re
+
+    first, second = CallFactory(title="Aufruf Eins"), CallFactory(title="Aufruf Zwei")
+    apps = [td.decidable(first), td.decidable(first), td.decidable(first, state=AS.RESERVE)]
+    td.decidable(second, state=AS.RESERVE)
+    worker = staff_user("case_worker")
+    services.prepare_decision(actor=worker, application_id=apps[0].pk, kind=DecisionKind.APPROVE)
+    client.force_login(worker)
+    html = client.get(reverse("payments:decisions")).content.decode()
+
+    def counts(title):
+        row = re.search(rf">{title}</a></th>(.*?)</tr>", html, re.S).group(1)
+        return re.findall(r'data-label="Zu (?:entscheiden|bestätigen)">(\d+)<', row)
+
+    assert counts("Aufruf Eins") == ["3", "1"] and counts("Aufruf Zwei") == ["1", "0"]
+
+
 @pytest.mark.parametrize("role", ["applicant", "jury"])
 def test_staff_pages_refuse_others(client, role):
     call = CallFactory()
