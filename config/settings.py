@@ -200,7 +200,7 @@ PORTAL = {
 # variables; no template names a Land, a ministry or a court itself (foundation/pdf.py reads this).
 # The defaults are the program's published contact points; check them before production use.
 LETTERHEAD = {
-    "land": os.environ.get("LETTERHEAD_LAND", "Land Hessen"),
+    "land": env_text("LETTERHEAD_LAND", _("Land Hessen")),  # translated by default ("State of Hesse")
     "authority": os.environ.get("LETTERHEAD_AUTHORITY", "Hessisches Ministerium für Digitalisierung und Innovation"),
     "unit": os.environ.get("LETTERHEAD_UNIT", "Referat Förderung smarter Kommunen und Regionen"),
     "street": os.environ.get("LETTERHEAD_STREET", "Georg-August-Zinn-Straße 1"),

@@ -137,3 +137,14 @@ def test_without_configuration_the_portal_is_hessens(client):
     html = client.get(reverse("home")).content.decode()
     assert "– Förderportal Starke Heimat Hessen</title>" in html and "Ein Angebot des Landes Hessen" in html
     assert "Starke Heimat Hessen – Phase 2: Förderung smarter Kommunen und Regionen</h1>" in html
+
+
+@pytest.mark.django_db
+def test_hessens_defaults_are_translated(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("accessibility")).content.decode()
+    assert "– Starke Heimat Hessen funding portal</title>" in html and "A service of the State of Hesse" in html
+    assert ("The State of Hesse is committed to making the Starke Heimat Hessen funding portal accessible in "
+            "accordance with the Hessian Act on Accessible Information Technology (HVBIT)") in html
+    assert ("you can contact the enforcement and monitoring body for accessible information technology of the State "
+            "of Hesse.") in html
