@@ -1,11 +1,11 @@
 """Reads of applications, scoped to what the user may see (a guessed id gives 404)."""
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import Municipality
 from accounts.selectors import approved_municipality_ids
 from audit.selectors import timeline_for
+from foundation.counts import count_per_row
 
 from .enums import ApplicationState
 from .models import Application
@@ -65,12 +65,9 @@ def staff_applications(*, call_id: int, state: str = "", topic: str = "", landkr
     """The submitted applications of a call for case workers, filtered and sorted. No join fans out the rows
     (issue 13): the partner count is a subquery and the topic filter an EXISTS, so neither DISTINCT nor
     GROUP BY runs over the wide rows — the page's COUNT(*) and its SELECT stay at the floor."""
-    links = Application.partners.through.objects.filter(application_id=OuterRef("pk")).order_by()
-    n_partners = Subquery(links.values("application_id").annotate(n=Count("*")).values("n"),
-                          output_field=IntegerField())
     qs = (without_proposal_texts(Application.objects.filter(call_id=call_id).exclude(state=ApplicationState.DRAFT))
           .select_related("lead", "lead__landkreis")
-          .annotate(n_partners=Coalesce(n_partners, 0))
+          .annotate(n_partners=count_per_row(Application.partners.through.objects, to="application"))
           .prefetch_related("topics"))
     if state:
         qs = qs.filter(state=state)

@@ -1,6 +1,7 @@
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils import timezone
+
+from foundation.counts import count_per_row
 
 from .enums import CallState
 from .models import Call
@@ -26,6 +27,4 @@ def calls_for_staff(*, count_applications: bool = True) -> QuerySet[Call]:
     if not count_applications:
         return calls
     application = Call._meta.get_field("applications").related_model  # applications builds on grants
-    submitted = (application.objects.filter(call=OuterRef("pk")).exclude(state="draft").order_by()
-                 .values("call").annotate(n=Count("pk")).values("n"))
-    return calls.annotate(n_applications=Coalesce(Subquery(submitted), 0))
+    return calls.annotate(n_applications=count_per_row(application.objects.exclude(state="draft"), to="call"))

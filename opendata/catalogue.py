@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
-from .formats import LICENSE_NAME, LICENSE_URI
+from .formats import LICENSE_NAME, LICENSE_URI, dataset_title
 from .selectors import published_span
 
 DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
@@ -77,7 +77,7 @@ def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
 
     g.add((catalogue, RDF.type, DCAT.Catalog))
     with translation.override("de"):  # the catalogue's texts are German (lang="de")
-        portal, short_name = str(settings.PORTAL["name"]), str(settings.PORTAL["short_name"])
+        portal = str(settings.PORTAL["name"])
     g.add((catalogue, DCTERMS.title, Literal(f"Offene Daten – {portal}", lang="de")))
     g.add((catalogue, DCTERMS.description, Literal(
         f"Offene Daten zu den Projekten, die im {portal} gefördert werden.", lang="de")))
@@ -96,7 +96,7 @@ def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
 
     g.add((dataset, RDF.type, DCAT.Dataset))
     g.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
-    g.add((dataset, DCTERMS.title, Literal(f"Geförderte Projekte – {short_name}", lang="de")))
+    g.add((dataset, DCTERMS.title, Literal(dataset_title(), lang="de")))
     g.add((dataset, DCTERMS.description, Literal(
         f"Projekte von Kommunen, die im {portal} gefördert werden, sobald die Zuwendung bestandskräftig ist: "
         "Projekttitel, Kommunen mit "
@@ -109,7 +109,8 @@ def catalogue_graph(*, now: dt.datetime | None = None) -> Graph:
     g.add((dataset, DCTERMS.license, licence))
     for theme in ("GOVE", "ECON"):
         g.add((dataset, DCAT.theme, URIRef(EU + "data-theme/" + theme)))
-    for word in ("Förderung", "Kommunen", "Smart City", "Digitalisierung", settings.LAND["name"], short_name):
+    for word in ("Förderung", "Kommunen", "Smart City", "Digitalisierung", settings.LAND["name"],
+                 settings.PORTAL["short_name"]):
         g.add((dataset, DCAT.keyword, Literal(word, lang="de")))
     g.add((dataset, DCTERMS.spatial, URIRef(STATE_KEY + settings.LAND["key"])))
     g.add((dataset, DCATDE.politicalGeocodingLevelURI, LEVEL_STATE))

@@ -100,11 +100,16 @@ def project_json(p: Project) -> dict:
     return data
 
 
+def dataset_title() -> str:
+    """The data set's title, in the JSON file and in the catalogue."""
+    return f"Geförderte Projekte – {settings.PORTAL['short_name']}"
+
+
 def dataset_json(projects, *, publisher: str, generated):
     """The JSON file, written piece by piece (one project at a time) so that it is streamed: the
     projects are read in chunks, never all at once."""
     head = {
-        "title": f"Geförderte Projekte – {settings.PORTAL['short_name']}",
+        "title": dataset_title(),
         "publisher": publisher,
         "license": LICENSE_URI,
         "license_name": LICENSE_NAME,

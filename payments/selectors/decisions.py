@@ -19,6 +19,7 @@ from applications.financing import split_by_year
 from applications.models import Application, CostLine
 from applications.selectors import without_proposal_texts
 from foundation.amounts import format_eur, to_money
+from foundation.counts import count_per_row
 from grants.models import Call, CallBudgetYear
 
 from ..enums import DecisionState
@@ -148,6 +149,13 @@ def reserve_candidates(call: Call) -> list[Candidate]:
 def decided_applications(call: Call) -> QuerySet[Application]:
     return (without_proposal_texts(Application.objects.filter(call=call, state__in=[AS.APPROVED, AS.REJECTED]))
             .select_related("lead", "grant").order_by("case_number", "pk"))
+
+
+def with_decision_counts(calls: QuerySet[Call]) -> QuerySet[Call]:
+    """Each call with the decisions waiting for a second person (``pending``) and its applications ready for a
+    decision (``decidable``), counted per call row."""
+    return calls.annotate(pending=count_per_row(pending_decisions(), to="application__call"),
+                          decidable=count_per_row(Application.objects.filter(state__in=DECIDABLE_STATES), to="call"))
 
 
 def pending_decisions(call: Call | None = None) -> QuerySet[Decision]:

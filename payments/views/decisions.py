@@ -11,8 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -94,14 +92,8 @@ def _add_error(form: forms.Form, exc: PaymentsError) -> None:
 def call_list(request):
     require_perm(request, "accounts.view_staff_area")
     calls = calls_for_staff(count_applications=False)  # the page shows no count of applications
-    # Per shown call: the decisions waiting for a second person and the applications ready for a decision, read
-    # with the page's rows (subqueries per call; the count and the ids of the page read the calls alone).
-    pending = (selectors.pending_decisions().filter(application__call=OuterRef("pk")).order_by()
-               .values("application__call").annotate(n=Count("pk")).values("n"))
-    decidable = (Application.objects.filter(state__in=DECIDABLE_STATES, call=OuterRef("pk")).order_by()
-                 .values("call").annotate(n=Count("pk")).values("n"))
-    page = paginate(request, calls, shown=calls.annotate(pending=Coalesce(Subquery(pending), 0),
-                                                         decidable=Coalesce(Subquery(decidable), 0)))
+    # The counts for the shown rows only; the count and the ids of the page read the calls alone.
+    page = paginate(request, calls, shown=selectors.with_decision_counts(calls))
     rows = [{"call": c, "pending": c.pending, "decidable": c.decidable} for c in page]
     return render(request, "payments/decisions/calls.html", {"rows": rows, "page": page})
 
