@@ -124,8 +124,10 @@ TEMPLATES = [
             # |date: Django's filter, our four numeric formats written directly (foundation.templatetags.dates).
             # {% url %}: Django's tag, the addresses of ids written from a kept pattern (foundation.templatetags.urls).
             # {% portal "name" %}, {% letterhead "land" %}: the installation's names (foundation.templatetags.portal).
+            # {{ n|thousands }}: counts and places grouped by thousands, 3.115 (foundation.templatetags.numbers).
             "builtins": ["foundation.templatetags.choices", "foundation.templatetags.dates",
-                         "foundation.templatetags.urls", "foundation.templatetags.portal"],
+                         "foundation.templatetags.urls", "foundation.templatetags.portal",
+                         "foundation.templatetags.numbers"],
         },
     }
 ]

@@ -131,15 +131,15 @@ def explain(row) -> str:
     if row.position is None:
         return _("Nicht empfohlen: %(why)s.") % {"why": "; ".join(str(f) for f in row.failed)}
     if row.outcome == DecisionOutcome.RECOMMENDED:
-        return _("Platz %(p)d, %(s)s Punkte: empfohlen; danach verbleiben %(b)s.") % {
-            "p": row.position, "s": format_decimal(row.total), "b": format_eur(row.budget_left)}
+        return _("Platz %(p)s, %(s)s Punkte: empfohlen; danach verbleiben %(b)s.") % {
+            "p": format_decimal(row.position, 0), "s": format_decimal(row.total), "b": format_eur(row.budget_left)}
     left = row.budget_left
     if row.shortfall == "total":
-        why = _("die Zuwendung von %(g)s übersteigt die verbleibenden Mittel von %(b)s um %(d)s") % {
+        why = _("die Zuwendung von %(g)s die verbleibenden Mittel von %(b)s um %(d)s übersteigt") % {
             "g": format_eur(row.grant), "b": format_eur(left), "d": format_eur(row.grant - left)}
     else:
         y = row.shortfall
-        why = _("der Anteil %(g)s im Haushaltsjahr %(y)d übersteigt die verbleibende Tranche von %(b)s") % {
+        why = _("der Anteil %(g)s im Haushaltsjahr %(y)d die verbleibende Tranche von %(b)s übersteigt") % {
             "g": format_eur(row.grant_by_year[y]), "y": y, "b": format_eur(row.years_left.get(y, ZERO))}
-    return _("Platz %(p)d, %(s)s Punkte: Nachrückliste, weil %(why)s.") % {
-        "p": row.position, "s": format_decimal(row.total), "why": why}
+    return _("Platz %(p)s, %(s)s Punkte: Nachrückliste, weil %(why)s.") % {
+        "p": format_decimal(row.position, 0), "s": format_decimal(row.total), "why": why}

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from applications.enums import ApplicationState
 from applications.models import Application
+from foundation.amounts import format_decimal
 from foundation.paging import paginate
 
 from .. import domain, selectors, services
@@ -101,8 +102,9 @@ def start(request, call_id: int):
         messages.error(request, exc.message)
     else:
         if n:
-            messages.success(request, ngettext("%(n)d Antrag ist jetzt in der Bewertung der Jury.",
-                                               "%(n)d Anträge sind jetzt in der Bewertung der Jury.", n) % {"n": n})
+            messages.success(request, ngettext("%(n)s Antrag ist jetzt in der Bewertung der Jury.",
+                                               "%(n)s Anträge sind jetzt in der Bewertung der Jury.", n)
+                             % {"n": format_decimal(n, 0)})
         else:
             messages.info(request, _("Es gibt keine formal zulässigen Anträge, die noch nicht in der Bewertung sind."))
     return redirect("jury:panel", call_id=call_id)
@@ -123,8 +125,8 @@ def auto_assign(request, call_id: int):
         messages.error(request, exc.message)
         return redirect("jury:panel", call_id=call_id)
     created = summary["created"]
-    messages.success(request, ngettext("%(n)d Zuweisung angelegt.", "%(n)d Zuweisungen angelegt.", created)
-                     % {"n": created})
+    messages.success(request, ngettext("%(n)s Zuweisung angelegt.", "%(n)s Zuweisungen angelegt.", created)
+                     % {"n": format_decimal(created, 0)})
     if summary["short"]:
         short = Application.objects.filter(pk__in=summary["short"]).order_by("case_number")
         messages.warning(request, _("Zu wenige mögliche Bewertende (ohne Befangene) für: %(list)s. Bitte nehmen "

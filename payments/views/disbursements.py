@@ -23,7 +23,7 @@ from accounts.models import Municipality
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from audit.selectors import timeline_for
-from foundation.amounts import format_amount_input
+from foundation.amounts import format_amount_input, format_decimal
 from foundation.files import private_file_response
 from foundation.forms import AmountField, DateInput, KernFormMixin
 from foundation.paging import paginate
@@ -362,10 +362,10 @@ def run_create(request):
                 add_error(form, exc)
             else:
                 messages.success(request, ngettext(
-                    "Zahlungslauf %(n)d mit %(c)d Zahlung wurde erstellt. Laden Sie die SEPA-Datei herunter und "
+                    "Zahlungslauf %(n)d mit %(c)s Zahlung wurde erstellt. Laden Sie die SEPA-Datei herunter und "
                     "übergeben Sie sie der Bank.",
-                    "Zahlungslauf %(n)d mit %(c)d Zahlungen wurde erstellt. Laden Sie die SEPA-Datei herunter und "
-                    "übergeben Sie sie der Bank.", run.count) % {"n": run.number, "c": run.count})
+                    "Zahlungslauf %(n)d mit %(c)s Zahlungen wurde erstellt. Laden Sie die SEPA-Datei herunter und "
+                    "übergeben Sie sie der Bank.", run.count) % {"n": run.number, "c": format_decimal(run.count, 0)})
                 return redirect("payments:payment-run", pk=run.pk)
     for d in released:
         d.account = accounts.get(d.grant.application.lead_id)

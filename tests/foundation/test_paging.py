@@ -49,6 +49,14 @@ def test_many_pages_are_elided_around_the_current_one():
     assert numbers == ["1", "9", "10", "11", "20"]
 
 
+def test_counts_and_page_numbers_are_grouped_by_thousands_and_the_links_keep_the_plain_number():
+    _page, html = _render("/?seite=1200", list(range(3115 * 2)))
+    assert "Seite 1.200 von 3.115" in html and "6.230 Einträge" in html
+    numbers = re.findall(r'<span class="kern-sr-only">Seite </span>([\d.]+)</a>', html)
+    assert numbers == ["1", "1.199", "1.200", "1.201", "3.115"]
+    assert 'href="?seite=1201"' in html and 'href="?seite=3115"' in html
+
+
 def test_the_page_of_a_row():
     assert [page_number_of(i, per_page=25) for i in (0, 24, 25, 49, 50)] == [1, 1, 2, 2, 3]
 

@@ -184,3 +184,18 @@ def test_the_outcome_lists_and_the_budget_line_follow_the_rows_shown():
     result.rows = [r for r in result.rows if r.application != third]  # a viewer who may not see the third
     assert [r.application for r in result.recommended] == [first]
     assert result.cutoff_index == 0 and result.committed == Decimal("300000.00")
+
+
+@pytest.mark.parametrize(("outcome", "expected"), [
+    (O.RECOMMENDED, "Platz 1.488, 3,38 Punkte: empfohlen; danach verbleiben 5.740.000,00\u00a0€."),
+    (O.RESERVE, "Platz 1.488, 3,38 Punkte: Nachrückliste, weil die Zuwendung von 6.000.000,00\u00a0€ die verbleibenden "
+                "Mittel von 5.740.000,00\u00a0€ um 260.000,00\u00a0€ übersteigt."),
+])
+def test_a_place_in_the_thousands_is_explained_grouped_as_the_list_shows_it(outcome, expected):
+    from types import SimpleNamespace
+
+    from jury.domain import explain
+
+    row = SimpleNamespace(position=1488, outcome=outcome, total=Decimal("3.375"), budget_left=Decimal("5740000"),
+                          shortfall="total", grant=Decimal("6000000"))
+    assert explain(row) == expected

@@ -99,14 +99,14 @@ EXPECTED = [
     ('Zu-teuer', 6, Q, '', 2, False, False, D('3.5000'), D('0.0000'), D('350000.00'),
      {2027: D('125000.00'), 2028: D('375000.00')}, {2027: D('200000.00'), 2028: D('200000.00')}, [],
      'Platz 6, 3,50 Punkte: Nachrückliste, weil die Zuwendung von 400.000,00\xa0€ '
-     'übersteigt die verbleibenden Mittel von 350.000,00\xa0€ um 50.000,00\xa0€.'),
+     'die verbleibenden Mittel von 350.000,00\xa0€ um 50.000,00\xa0€ übersteigt.'),
     ('Passt-danach', 7, R, '', 2, False, False, D('3.2222'), D('0.0000'), D('200000.00'),
      {2027: D('50000.00'), 2028: D('300000.00')}, {2027: D('75000.00'), 2028: D('75000.00')}, [],
      'Platz 7, 3,22 Punkte: empfohlen; danach verbleiben 200.000,00\xa0€.'),
     ('Tranche-2027', 8, Q, '', 2, False, False, D('3.0000'), D('0.0000'), D('200000.00'),
      {2027: D('50000.00'), 2028: D('300000.00')}, {2027: D('160000.00')}, [],
      'Platz 8, 3,00 Punkte: Nachrückliste, weil der Anteil 160.000,00\xa0€ im Haushaltsjahr 2027 '
-     'übersteigt die verbleibende Tranche von 50.000,00\xa0€.'),
+     'die verbleibende Tranche von 50.000,00\xa0€ übersteigt.'),
     ('Ein-Bewerter', 9, R, 'Aktenzeichen', 1, True, False, D('3.0000'), D('0.0000'), D('150000.00'),
      {2027: D('25000.00'), 2028: D('275000.00')}, {2027: D('25000.00'), 2028: D('25000.00')}, [],
      'Platz 9, 3,00 Punkte: empfohlen; danach verbleiben 150.000,00\xa0€.'),
@@ -119,7 +119,7 @@ EXPECTED = [
     ('Mit-Ausschluss', 12, Q, '', 2, False, False, D('2.7778'), D('0.0000'), D('0.00'),
      {2027: D('0.00'), 2028: D('150000.00')}, {2027: D('25000.00'), 2028: D('25000.00')}, [],
      'Platz 12, 2,78 Punkte: Nachrückliste, weil die Zuwendung von 50.000,00\xa0€ '
-     'übersteigt die verbleibenden Mittel von 0,00\xa0€ um 50.000,00\xa0€.'),
+     'die verbleibenden Mittel von 0,00\xa0€ um 50.000,00\xa0€ übersteigt.'),
     ('Unter-Kriterium', None, N, '', 2, False, False, D('3.5556'), D('0.2223'), None, {},
      {2027: D('25000.00'), 2028: D('25000.00')}, ['„Wirkung“ unter der Schwelle 2'],
      'Nicht empfohlen: „Wirkung“ unter der Schwelle 2.'),

@@ -427,7 +427,7 @@ def test_ranking_for_staff_shows_rows_flags_and_budget(client):
     assert first.case_number in html and second.case_number in html
     assert "Zur Förderung empfohlen" in html and "Nachrückliste" in html
     assert "zu wenige" in html  # two scores, three required
-    assert "übersteigt die verbleibenden Mittel" in html
+    assert "die verbleibenden Mittel von" in html and "übersteigt." in html
     assert "400.000,00\u00a0€" in html and "100.000,00\u00a0€" in html
     assert "Was wäre, wenn" in html
 
