@@ -72,6 +72,13 @@ class ProofState(models.TextChoices):
     ACCEPTED = "accepted", _("Geprüft")
 
 
+# A proof the municipality still has to hand in, or to complete.
+OPEN_PROOF_STATES = (ProofState.DUE, ProofState.RETURNED)
+# Once its grant is settled (a recovery open, the case closed), a proof still open is no longer expected: the final
+# proof covered the whole project and the settlement is made (ProofOfUse.superseded and its query form, .expected()).
+PROOFS_DONE_GRANT_STATES = (GrantState.SETTLED, GrantState.RECOVERY_OPEN, GrantState.CLOSED)
+
+
 class SettlementOutcome(models.TextChoices):
     BALANCED = "balanced", _("Ausgeglichen")
     FINAL_PAYMENT = "final_payment", _("Schlusszahlung")

@@ -22,11 +22,14 @@ from applications.enums import CostCategory
 from applications.models import Application
 from foundation.amounts import MONEY
 from foundation.choices import choice_label
+from foundation.columns import reads
 from foundation.files import download_name
 from grants.models import Call, CallBudgetYear
 
 from . import rules as pay_rules
 from .enums import (
+    OPEN_PROOF_STATES,
+    PROOFS_DONE_GRANT_STATES,
     DecisionKind,
     DecisionState,
     DisbursementKind,
@@ -530,6 +533,18 @@ class ProofOfUse(FSMModelMixin, models.Model):
     def __str__(self):
         label = choice_label(self, "kind")
         return f"{label} {self.budget_year}" if self.budget_year else label
+
+    @property
+    @reads("state", "grant__state")
+    def superseded(self) -> bool:
+        """Open, but no longer expected: its grant is settled (``PROOFS_DONE_GRANT_STATES``), e.g. an interim proof
+        never handed in before the final proof covered the whole project. Not overdue, not to be edited or reminded."""
+        return self.state in OPEN_PROOF_STATES and self.grant.state in PROOFS_DONE_GRANT_STATES
+
+    @staticmethod
+    def expected() -> Q:
+        """The proofs still to hand in: open and not ``superseded`` (its query form, for lists and counts)."""
+        return Q(state__in=OPEN_PROOF_STATES) & ~Q(grant__state__in=PROOFS_DONE_GRANT_STATES)
 
     @transition(field=state, source=[ProofState.DUE, ProofState.RETURNED], target=ProofState.SUBMITTED,
                 permission=pay_rules.can_submit_proof)

@@ -51,11 +51,14 @@ class ProofListSerializer(ShapedReadMixin, ModelSerializer):
     total_costs = money()
     eligible_costs = money()
     third_party_funds = money()
+    superseded = serializers.BooleanField(read_only=True, help_text=_(
+        "Offen, aber nicht mehr erforderlich: Die Zuwendung ist abgerechnet (kann nicht mehr bearbeitet oder "
+        "eingereicht werden)."))
 
     class Meta:
         model = ProofOfUse
         fields = ["id", "grant", "kind", "kind_display", "budget_year", "due_on", "state", "state_display",
-                  "total_costs", "eligible_costs", "third_party_funds", "submitted_at", "checked_at"]
+                  "superseded", "total_costs", "eligible_costs", "third_party_funds", "submitted_at", "checked_at"]
         read_only_fields = fields
 
 

@@ -48,23 +48,20 @@ def grant_for_user(user, pk: int) -> Grant:
     return grant
 
 
-OPEN_STATES = (ProofState.DUE, ProofState.RETURNED)  # what the municipality still has to hand in
-
-
 def own_grants_with_proofs(user, *, open_only: bool = False):
     """The user's grants with their proofs (for the municipality's overview); with ``open_only``
     only the proofs still to hand in, and only grants that have one (the start page's count)."""
     proofs = ProofOfUse.objects.order_by("due_on", "pk")
     grants = grants_for_user(user).exclude(state__in=[GrantState.APPROVED])
     if open_only:
-        proofs = proofs.filter(state__in=OPEN_STATES)
+        proofs = proofs.filter(ProofOfUse.expected())
         grants = grants.filter(pk__in=proofs.values("grant_id"))
     return grants.prefetch_related(Prefetch("proofs", queryset=proofs)).order_by("application__case_number")
 
 
 def open_proofs_for(user):
     """The proofs the user's municipalities still have to hand in (as listed by own_grants_with_proofs)."""
-    return ProofOfUse.objects.filter(grant__in=own_grants_with_proofs(user).values("pk"), state__in=OPEN_STATES)
+    return ProofOfUse.objects.filter(ProofOfUse.expected(), grant__in=own_grants_with_proofs(user).values("pk"))
 
 
 def proof_queue(*, view: str = "submitted", related: tuple = PROOF_RELATED):

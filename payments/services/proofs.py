@@ -20,7 +20,7 @@ from applications.enums import CostCategory
 from audit.services import record
 from foundation.amounts import ZERO, AmountError, money_sum, parse_amount
 
-from ..enums import GrantState, ProofKind, ProofState
+from ..enums import OPEN_PROOF_STATES, GrantState, ProofKind, ProofState
 from ..exceptions import PaymentsError
 from ..models import Grant, ProofCostLine, ProofOfUse
 from ..rules import may_check_proof, may_submit_proof
@@ -52,7 +52,6 @@ AUDIT_LABELS = {
     "base_rate.seeded": gettext_lazy("Basiszinssätze der Bundesbank übernommen"),
 }
 
-OPEN_PROOF_STATES = (ProofState.DUE, ProofState.RETURNED)
 
 
 def _url(path: str) -> str:
@@ -230,6 +229,7 @@ def save_proof_draft(*, actor: User, proof_id: int, report: str, third_party_fun
                                                   "Nachweis."))
         require(proof.state in OPEN_PROOF_STATES,
                 _("Der Nachweis ist eingereicht und kann nicht mehr geändert werden."))
+        require(not proof.superseded, SUPERSEDED)
         prefill_lines(proof)
         third_party = _check_amount(third_party_funds or 0, "third_party_funds")
         existing = {line.pk: line for line in proof.cost_lines.all()}
@@ -271,6 +271,9 @@ def save_proof_draft(*, actor: User, proof_id: int, report: str, third_party_fun
     return proof
 
 
+SUPERSEDED = gettext_lazy("Dieser Nachweis wird nicht mehr benötigt: Die Zuwendung ist abgerechnet.")
+
+
 def submission_problems(proof: ProofOfUse, *, today: dt.date | None = None) -> list[str]:
     """What stops the proof from being submitted now (empty: it can be submitted)."""
     today = today or timezone.localdate()
@@ -278,6 +281,8 @@ def submission_problems(proof: ProofOfUse, *, today: dt.date | None = None) -> l
     problems = []
     if proof.state not in OPEN_PROOF_STATES:
         problems.append(_("Der Nachweis ist bereits eingereicht."))
+    elif proof.superseded:
+        return [str(SUPERSEDED)]
     if not proof.report.strip():
         problems.append(_("Bitte schreiben Sie den Sachbericht."))
     if proof.kind == ProofKind.INTERIM:

@@ -9,10 +9,11 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.rules import is_staff_member
 from foundation.files import private_pdf_response
 from foundation.paging import paginate
 
-from ..enums import ProofKind, RecoveryState
+from ..enums import OPEN_PROOF_STATES, ProofKind, RecoveryState
 from ..exceptions import PaymentsError
 from ..models import Recovery
 from ..proofs_forms import AddedLineFormSet, PlannedLineForm, ProofForm, add_payments_error
@@ -29,8 +30,11 @@ def proof_list(request):
     the proofs still to hand in)."""
     open_only = request.GET.get("offen") == "1"
     grants = paginate(request, selectors.own_grants_with_proofs(request.user, open_only=open_only))
-    return render(request, "payments/proofs/list.html", {"grants": grants, "page": grants,
-                                                         "today": timezone.localdate(), "open_only": open_only})
+    for grant in grants:
+        grant.may_edit_proofs = may_submit_proof(request.user, grant)
+    return render(request, "payments/proofs/list.html", {
+        "grants": grants, "page": grants, "today": timezone.localdate(), "open_only": open_only,
+        "for_staff": is_staff_member(request.user)})
 
 
 @login_required
@@ -48,10 +52,12 @@ def grant_proofs(request, grant_id: int):
 def proof_detail(request, pk: int):
     proof = selectors.proof_for_user(request.user, pk)
     lines = list(proof.cost_lines.all())
+    may_edit = (may_submit_proof(request.user, proof.grant) and proof.state in OPEN_PROOF_STATES
+                and not proof.superseded)
     return render(request, "payments/proofs/detail.html", {
         "proof": proof, "grant": proof.grant, "lines": lines, "figures": services.proof_figures(proof, lines),
-        "may_edit": may_submit_proof(request.user, proof.grant) and proof.state in services.OPEN_PROOF_STATES,
-        "problems": services.submission_problems(proof) if proof.state in services.OPEN_PROOF_STATES else [],
+        "may_edit": may_edit,
+        "problems": services.submission_problems(proof) if may_edit else [],
         "may_check": staff.may_check(request.user) and proof.state == "submitted", "today": timezone.localdate()})
 
 
@@ -65,8 +71,11 @@ def _editable(request, pk: int):
     proof = selectors.proof_for_user(request.user, pk)
     if not may_submit_proof(request.user, proof.grant):
         raise PermissionDenied
-    if proof.state not in services.OPEN_PROOF_STATES:
+    if proof.state not in OPEN_PROOF_STATES:
         messages.info(request, _("Der Nachweis ist eingereicht und kann nicht mehr geändert werden."))
+        return proof, redirect("payments:proof-detail", pk=proof.pk)
+    if proof.superseded:
+        messages.info(request, services.SUPERSEDED)
         return proof, redirect("payments:proof-detail", pk=proof.pk)
     return proof, None
 
