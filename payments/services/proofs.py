@@ -53,7 +53,6 @@ AUDIT_LABELS = {
 }
 
 
-
 def _url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
