@@ -74,6 +74,9 @@ class ProofState(models.TextChoices):
 
 # A proof the municipality still has to hand in, or to complete.
 OPEN_PROOF_STATES = (ProofState.DUE, ProofState.RETURNED)
+# The grant states in which proofs are handed in (an interim proof until the settlement), reminded and listed as
+# overdue.
+PROOF_GRANT_STATES = (GrantState.FINAL, GrantState.IN_IMPLEMENTATION, GrantState.PROOF_SUBMITTED)
 # Once its grant is settled (a recovery open, the case closed), a proof still open is no longer expected: the final
 # proof covered the whole project and the settlement is made (ProofOfUse.superseded and its query form, .expected()).
 PROOFS_DONE_GRANT_STATES = (GrantState.SETTLED, GrantState.RECOVERY_OPEN, GrantState.CLOSED)

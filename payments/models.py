@@ -541,12 +541,18 @@ class ProofOfUse(FSMModelMixin, models.Model):
         never handed in before the final proof covered the whole project. Not overdue, not to be edited or reminded."""
         return self.state in OPEN_PROOF_STATES and self.grant.state in PROOFS_DONE_GRANT_STATES
 
+    @property
+    @reads("state", "grant__state")
+    def editable(self) -> bool:
+        """It may still be changed and submitted: open and not ``superseded`` (who may: ``may_submit_proof``)."""
+        return self.state in OPEN_PROOF_STATES and not self.superseded
+
     @staticmethod
     def expected() -> Q:
         """The proofs still to hand in: open and not ``superseded`` (its query form, for lists and counts)."""
         return Q(state__in=OPEN_PROOF_STATES) & ~Q(grant__state__in=PROOFS_DONE_GRANT_STATES)
 
-    @transition(field=state, source=[ProofState.DUE, ProofState.RETURNED], target=ProofState.SUBMITTED,
+    @transition(field=state, source=list(OPEN_PROOF_STATES), target=ProofState.SUBMITTED,
                 permission=pay_rules.can_submit_proof)
     def submit(self):
         pass

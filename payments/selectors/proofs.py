@@ -8,7 +8,15 @@ from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from applications.selectors import without_proposal_texts
 
-from ..enums import DecisionState, GrantState, ProofKind, ProofState, RecoveryState
+from ..enums import (
+    OPEN_PROOF_STATES,
+    PROOF_GRANT_STATES,
+    DecisionState,
+    GrantState,
+    ProofKind,
+    ProofState,
+    RecoveryState,
+)
 from ..models import Grant, ProofCostLine, ProofOfUse, Recovery, RecoveryPayment, Settlement
 
 PROOF_RELATED = ("grant__application__lead", "grant__call__program", "submitted_by", "checked_by")
@@ -69,9 +77,8 @@ def proof_queue(*, view: str = "submitted", related: tuple = PROOF_RELATED):
     joined (the API's rows show more than the page's)."""
     qs = without_proposal_texts(ProofOfUse.objects.select_related(*related), "grant__application")
     if view == "overdue":
-        return qs.filter(state__in=[ProofState.DUE, ProofState.RETURNED], due_on__lt=timezone.localdate(),
-                         grant__state__in=[GrantState.FINAL, GrantState.IN_IMPLEMENTATION,
-                                           GrantState.PROOF_SUBMITTED]).order_by("due_on", "pk")
+        return qs.filter(state__in=OPEN_PROOF_STATES, due_on__lt=timezone.localdate(),
+                         grant__state__in=PROOF_GRANT_STATES).order_by("due_on", "pk")
     if view == "all":
         # the proofs not yet submitted first (by due date), then the newest submission: PostgreSQL's order of a
         # descending column, written out so that SQLite (NULL smallest) agrees; index proof_submitted_due

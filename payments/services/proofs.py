@@ -20,7 +20,7 @@ from applications.enums import CostCategory
 from audit.services import record
 from foundation.amounts import ZERO, AmountError, money_sum, parse_amount
 
-from ..enums import OPEN_PROOF_STATES, GrantState, ProofKind, ProofState
+from ..enums import OPEN_PROOF_STATES, PROOF_GRANT_STATES, GrantState, ProofKind, ProofState
 from ..exceptions import PaymentsError
 from ..models import Grant, ProofCostLine, ProofOfUse
 from ..rules import may_check_proof, may_submit_proof
@@ -288,7 +288,7 @@ def submission_problems(proof: ProofOfUse, *, today: dt.date | None = None) -> l
         if today <= dt.date(proof.budget_year, 12, 31):
             problems.append(_("Der Zwischennachweis für %(y)d kann erst nach Ablauf des Haushaltsjahres "
                               "eingereicht werden.") % {"y": proof.budget_year})
-        if grant.state not in (GrantState.FINAL, GrantState.IN_IMPLEMENTATION, GrantState.PROOF_SUBMITTED):
+        if grant.state not in PROOF_GRANT_STATES:
             problems.append(_("Für diese Zuwendung werden keine Zwischennachweise mehr angenommen."))
     else:
         if today <= grant.project_end:
@@ -389,7 +389,6 @@ def return_proof(*, actor: User, proof_id: int, reason: str) -> ProofOfUse:
 
 REMIND_DAYS_BEFORE = 30
 OVERDUE_EVERY_DAYS = 7
-REMINDED_GRANT_STATES = (GrantState.FINAL, GrantState.IN_IMPLEMENTATION, GrantState.PROOF_SUBMITTED)
 
 
 def remind_proofs(*, today: dt.date | None = None) -> dict:
@@ -397,7 +396,7 @@ def remind_proofs(*, today: dt.date | None = None) -> dict:
     week), and tell the case workers which proofs are overdue. Safe to run twice (each mail is claimed
     by a conditional update first)."""
     today = today or timezone.localdate()
-    base = (ProofOfUse.objects.filter(state__in=OPEN_PROOF_STATES, grant__state__in=REMINDED_GRANT_STATES)
+    base = (ProofOfUse.objects.filter(state__in=OPEN_PROOF_STATES, grant__state__in=PROOF_GRANT_STATES)
             .select_related("grant__application__lead"))
     sent = {"upcoming": [], "overdue": []}
     upcoming = base.filter(reminder_sent_on__isnull=True, due_on__gte=today,

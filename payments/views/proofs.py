@@ -52,8 +52,7 @@ def grant_proofs(request, grant_id: int):
 def proof_detail(request, pk: int):
     proof = selectors.proof_for_user(request.user, pk)
     lines = list(proof.cost_lines.all())
-    may_edit = (may_submit_proof(request.user, proof.grant) and proof.state in OPEN_PROOF_STATES
-                and not proof.superseded)
+    may_edit = may_submit_proof(request.user, proof.grant) and proof.editable
     return render(request, "payments/proofs/detail.html", {
         "proof": proof, "grant": proof.grant, "lines": lines, "figures": services.proof_figures(proof, lines),
         "may_edit": may_edit,
