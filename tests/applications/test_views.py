@@ -259,6 +259,20 @@ def test_staff_list_counts_partner_municipalities_in_real_plural_forms(client, c
     assert "Partnerin" not in text and "Partnern" not in text
 
 
+def test_staff_list_names_the_landkreis_under_the_municipality_and_the_title_keeps_its_room(client, call):
+    """The call's list had nine columns at 1280 px: the title, the column staff look for, wrapped word by word. The
+    Landkreis is now a second line in the municipality's cell (one column fewer), the title column keeps its room."""
+    (app,) = _submitted(call, 1)
+    html = login(client, staff_user("case_worker")).get(
+        reverse("applications:staff-call", args=[call.pk])).content.decode()
+    row = html[html.index(app.case_number):]
+    row = row[:row.index("</tr>")]
+    kreis = app.lead.landkreis.name
+    assert f'{app.lead.name}<br><span class="kern-body kern-body--small">{kreis}</span>' in row
+    assert row.count("<td") == 7 and 'cell-title" data-label="Titel"' in row  # the case number's cell is before it
+    assert 'data-label="Landkreis"' not in html and 'class="filters filters--many"' in html
+
+
 def test_staff_list_runs_without_distinct_or_group_by_and_gives_each_case_once(call):
     """Issue 13: `.distinct()` with `Count("partners")` made the page's COUNT(*) a DISTINCT over every column with
     GROUP BY. A case with two partners and two topics still appears once, filtered by topic and joint."""
