@@ -11,7 +11,7 @@ from foundation.forms import (
     apply_kern_classes,
 )
 
-from .enums import AttachmentKind, CostCategory
+from .enums import ApplicationState, AttachmentKind, CostCategory
 
 
 class NewApplicationForm(KernFormMixin, forms.Form):
@@ -152,6 +152,15 @@ class FormalCheckForm(KernFormMixin, forms.Form):
                 if not self.cleaned_data.get(f"confirm_{key}"):
                     self.add_error(f"confirm_{key}", _("Bitte bestätigen Sie diesen Punkt."))
         return not self.errors
+
+
+class ApplicantFilterForm(KernFormMixin, forms.Form):
+    """The filters of a municipality's own list of applications (`selectors.applications_for_user`)."""
+
+    q = forms.CharField(label=_("Suche"), required=False, max_length=200,
+                        help_text=_("Titel, Aktenzeichen oder federführende Kommune"))
+    state = forms.ChoiceField(label=_("Status"), required=False,
+                              choices=[("", _("alle")), *ApplicationState.choices])
 
 
 class StaffFilterForm(KernFormMixin, forms.Form):

@@ -43,10 +43,16 @@ def without_proposal_texts(qs: QuerySet, path: str = "") -> QuerySet:
     return qs.defer(*(prefix + name for name in Application.PROPOSAL_TEXTS))
 
 
-def applications_for_user(user) -> QuerySet[Application]:
-    """The applications of the user's municipalities, as lead or as partner."""
-    return without_proposal_texts(Application.objects.filter(_of_municipalities(approved_municipality_ids(user)))
-                                  .select_related("lead", "call").order_by("-updated_at", "-pk"))
+def applications_for_user(user, *, state: str = "", q: str = "") -> QuerySet[Application]:
+    """The applications of the user's municipalities, as lead or as partner, newest change first; `state` and `q`
+    (`search_applications`) narrow them: the filters of the municipality's list, page and API alike."""
+    qs = without_proposal_texts(Application.objects.filter(_of_municipalities(approved_municipality_ids(user)))
+                                .select_related("lead", "call").order_by("-updated_at", "-pk"))
+    if state:
+        qs = qs.filter(state=state)
+    if q:
+        qs = search_applications(qs, q)
+    return qs
 
 
 def application_detail(user, pk: int) -> Application:
@@ -93,7 +99,8 @@ def staff_applications(*, call_id: int, state: str = "", topic: str = "", landkr
 
 def search_applications(qs: QuerySet[Application], text: str) -> QuerySet[Application]:
     """`qs` narrowed to the applications with `text` in their title, case number or lead municipality's name
-    (case-insensitive substring): the search of the case workers' list and of the jury panel's list.
+    (case-insensitive substring): the search of the case workers' list, of the jury panel's list and of a
+    municipality's own list.
 
     On PostgreSQL every part is served by an index, so the planner can combine them (BitmapOr): the title and
     the case number by their trigram indexes (migration 0006_search_trigram_indexes), the lead by its foreign

@@ -447,6 +447,15 @@ class CheckItemSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
+class ApplicantFilterSerializer(serializers.Serializer):
+    """Query parameters of a municipality's own list (``selectors.applications_for_user``, as its page)."""
+
+    state = serializers.ChoiceField(choices=ApplicationState.choices, required=False)
+    search = serializers.CharField(
+        required=False, max_length=200, help_text=_("Teil von Titel, Aktenzeichen oder federführender Kommune")
+    )
+
+
 class StaffFilterSerializer(serializers.Serializer):
     """Query parameters of the case workers' list of one call."""
 

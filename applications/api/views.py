@@ -66,8 +66,11 @@ class MayDownloadReceipt(BasePermission):
         summary=_("Ihre Anträge"),
         description=_(
             "Anträge der Kommunen, für die Sie bestätigt sind (als "
-            "antragstellende oder als Partnerkommune)."
+            "antragstellende oder als Partnerkommune), die zuletzt geänderten zuerst; "
+            "mit „state“ nur die eines Status, mit „search“ nur die mit dem Text in Titel, "
+            "Aktenzeichen oder Namen der federführenden Kommune."
         ),
+        parameters=[s.ApplicantFilterSerializer],
     ),
     retrieve=extend_schema(
         summary=_("Ein Antrag mit Status, Zahlen, Anlagen und Eingangsbestätigungen"),
@@ -101,7 +104,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            return s.ApplicationListSerializer.shaped(selectors.applications_for_user(user))
+            params = s.ApplicantFilterSerializer(data=self.request.query_params)
+            params.is_valid(raise_exception=True)
+            f = params.validated_data
+            return s.ApplicationListSerializer.shaped(selectors.applications_for_user(
+                user, state=f.get("state", ""), q=f.get("search", "")))
         if self.action == "retrieve":
             return self._detail_queryset()
         return selectors.visible_applications(user).select_related("call", "lead")

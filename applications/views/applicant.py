@@ -5,7 +5,6 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,6 +20,7 @@ from ..enums import ApplicationState
 from ..exceptions import ApplicationError
 from ..financing import Line, compute_figures, figures_for
 from ..forms import (
+    ApplicantFilterForm,
     ApplicationForm,
     AttachmentForm,
     CostLineFormSet,
@@ -32,20 +32,17 @@ from ..forms import (
 
 @login_required
 def application_list(request):
-    """The applications of the user's municipalities; ?state=… shows one state (the start page's
-    counts link here). Staff without a municipality are sent to the staff list."""
+    """The applications of the user's municipalities, searched (?q=) and filtered by state (?state=…; the start
+    page's counts link here). A filter that is not valid is shown at its field and not applied. Staff without a
+    municipality are sent to the staff list."""
     user = request.user
     if user.has_perm("accounts.view_staff_area") and not user.has_perm("accounts.act_for_municipality"):
         return redirect("applications:staff-calls")
-    applications = selectors.applications_for_user(user)
-    state = request.GET.get("state", "")
-    if state and state not in ApplicationState.values:
-        raise Http404("unknown state")
-    if state:
-        applications = applications.filter(state=state)
-    page = paginate(request, applications)
+    form = ApplicantFilterForm(request.GET or None)
+    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_bound and form.is_valid() else {}
+    page = paginate(request, selectors.applications_for_user(user, **filters))
     return render(request, "applications/list.html", {
-        "applications": page, "page": page, "state_label": ApplicationState(state).label if state else ""})
+        "applications": page, "page": page, "form": form, "filtered": bool(filters)})
 
 
 @login_required

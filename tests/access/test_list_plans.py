@@ -131,7 +131,9 @@ def _each(param, values):
 
 # Filter values per list: each dict is one request (a value may be a function of the world).
 VARIANTS = {
-    "applications:list": _each("state", ApplicationState.values),
+    "applications:list": [*_each("state", ApplicationState.values), {"q": "Projekt"},
+                          {"q": "Projekt", "state": ApplicationState.DRAFT}],
+    "api-application-list": [*_each("state", ApplicationState.values), {"search": "Projekt"}],
     "applications:staff-call": [*_each("state", ["submitted", "eligible", "in_evaluation"]),
                                 *_each("order", [o for o, _label in StaffFilterForm.base_fields["order"].choices]),
                                 {"topic": _topic}, {"landkreis": _landkreis}, {"q": "Projekt"},

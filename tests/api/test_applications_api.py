@@ -503,6 +503,34 @@ def test_list_shows_only_own_applications(complete, call):
     assert ids == [complete.pk] and other.pk not in ids
 
 
+def test_own_list_is_searched_and_filtered_by_state(call, lead, applicant):
+    """A municipality's list answers ?state= and ?search= (title, case number, lead's name) as its page does."""
+    complete = complete_draft(ApplicationFactory(call=call, lead=lead, created_by=applicant, title="Sensornetz Lahn"),
+                              user=applicant)
+    sent = submit_application(actor=applicant, application_id=complete.pk)
+    draft = ApplicationFactory(call=call, lead=lead, created_by=applicant, title="Bürger-App")
+    other, _user = submitted(call)
+    api = token_client(applicant)
+
+    def ids(**params):
+        response = api.get(API, params)
+        assert response.status_code == 200, response.data
+        return {a["id"] for a in response.data["results"]}
+
+    assert ids() == {sent.pk, draft.pk}
+    assert ids(state="draft") == {draft.pk} and ids(state="submitted") == {sent.pk}
+    assert ids(search="sensornetz") == {sent.pk} and ids(search=sent.case_number[-4:]) == {sent.pk}
+    assert ids(search=lead.name) == {sent.pk, draft.pk}
+    assert ids(search=other.title) == set()  # another municipality's case stays out of reach
+    assert ids(state="draft", search="sensornetz") == set()
+
+
+@pytest.mark.parametrize("params", [{"state": "sent"}, {"state": "draft; DROP"}, {"search": "x" * 201}])
+def test_own_list_refuses_bad_filters(applicant, params):
+    response = token_client(applicant).get(API, params)
+    assert response.status_code == 400 and set(response.data) >= set(params)
+
+
 @pytest.fixture
 def joint(draft, applicant):
     partner = MunicipalityFactory()

@@ -51,8 +51,9 @@ def test_every_operation_documents_its_errors_with_their_body(schema):
 
 def test_only_reads_with_input_claim_a_400(schema):
     assert "400" not in schema["paths"]["/api/v1/applications/{id}/"]["get"]["responses"]
-    assert "400" not in schema["paths"]["/api/v1/applications/"]["get"]["responses"]  # a wrong page is a 404
-    assert "404" in schema["paths"]["/api/v1/applications/"]["get"]["responses"]
+    assert "400" not in schema["paths"]["/api/v1/calls/"]["get"]["responses"]  # a wrong page is a 404
+    assert "404" in schema["paths"]["/api/v1/calls/"]["get"]["responses"]
+    assert "400" in schema["paths"]["/api/v1/applications/"]["get"]["responses"]  # ?state=, ?search=
     assert "400" in schema["paths"]["/api/v1/staff/applications/"]["get"]["responses"]  # filters
     assert "400" in schema["paths"]["/api/v1/jury/panels/{id}/ranking/"]["get"]["responses"]  # ?budget=
 

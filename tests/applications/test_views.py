@@ -331,6 +331,36 @@ def test_staff_list_query_count_constant(client, call, django_assert_max_num_que
         b"".join(getattr(c.get(url), "streaming_content", [b""]))
 
 
+def test_applicant_list_searches_filters_and_counts(client, call, lead, applicant):
+    """A municipality's own list: a search (title, case number, lead's name) and a state filter, the count of what is
+    shown, a reset link; a filter that is not valid is shown at its field and changes nothing."""
+    sent = services.submit_application(actor=applicant, application_id=complete_draft(
+        ApplicationFactory(call=call, lead=lead, created_by=applicant, title="Sensornetz Lahn"), user=applicant).pk)
+    draft = ApplicationFactory(call=call, lead=lead, created_by=applicant, title="Bürger-App")
+    c = login(client, applicant)
+    url = reverse("applications:list")
+
+    def shown(**params):
+        html = c.get(url, params).content.decode()
+        return html, {a.title for a in (sent, draft) if f">{a.title}</a>" in html}
+
+    html, titles = shown()
+    assert titles == {"Sensornetz Lahn", "Bürger-App"} and "2 Anträge" in html and "Filter zurücksetzen" not in html
+    html, titles = shown(q="sensornetz")
+    assert titles == {"Sensornetz Lahn"} and "1 Antrag<" in html and "Filter zurücksetzen" in html
+    assert shown(q=sent.case_number)[1] == {"Sensornetz Lahn"}
+    assert shown(state="draft")[1] == {"Bürger-App"}
+    html, titles = shown(state="draft", q="sensornetz")
+    assert titles == set() and "Keine Anträge für diese Auswahl." in html
+    html, titles = shown(state="sent")
+    assert titles == {"Sensornetz Lahn", "Bürger-App"} and 'id="id_state_error"' in html
+
+
+def test_applicant_list_without_applications_offers_no_search(client, applicant):
+    html = login(client, applicant).get(reverse("applications:list")).content.decode()
+    assert "Noch keine Anträge." in html and 'role="search"' not in html
+
+
 def test_applicant_list_query_count_constant(client, call, lead, applicant, django_assert_max_num_queries):
     c = login(client, applicant)
     ApplicationFactory(call=call, lead=lead, created_by=applicant)

@@ -100,10 +100,15 @@ def test_the_counted_lists_show_exactly_what_is_counted(world, client):
     assert "Anträge in der Formalprüfung" in checks.content.decode()
 
 
-@pytest.mark.parametrize("url", ["/antraege/?state=gibtsnicht", "/zuwendungen/uebersicht/handlungsbedarf/?kind=x"])
-def test_an_unknown_filter_is_a_404_not_a_500(world, client, url):
-    client.force_login(world.case_worker if "handlungsbedarf" in url else world.applicant)
-    assert client.get(url).status_code == 404
+def test_an_unknown_filter_is_a_404_not_a_500(world, client):
+    client.force_login(world.case_worker)
+    assert client.get("/zuwendungen/uebersicht/handlungsbedarf/?kind=x").status_code == 404
+
+
+def test_an_unknown_state_of_the_own_list_is_an_error_at_its_field_not_a_500(world, client):
+    client.force_login(world.applicant)
+    response = client.get("/antraege/?state=gibtsnicht")
+    assert response.status_code == 200 and 'id="id_state_error"' in response.content.decode()
 
 
 def test_staff_clicking_applications_reach_the_staff_list(world, client):
