@@ -128,7 +128,9 @@ class Grant(FSMModelMixin, models.Model):
         verbose_name = _("Zuwendung")
         verbose_name_plural = _("Zuwendungen")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["created_at", "id"], name="grant_created")]
+        indexes = [models.Index(fields=["created_at", "id"], name="grant_created"),
+                   # the list of grants filtered by state, newest first (selectors.decisions.grant_list)
+                   models.Index(fields=["state", "created_at", "id"], name="grant_state_created")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0, eligible_costs__gte=0, retained_amount__gte=0, requested_amount__gte=0,

@@ -24,7 +24,7 @@ from applications.selectors import without_proposal_texts
 from foundation.api import ModelSerializer, ShapedReadMixin
 from foundation.files import private_pdf_response
 
-from ..enums import DecisionKind, DecisionState
+from ..enums import DecisionKind, DecisionState, GrantState
 from ..idempotency import idempotent_api
 from ..models import Amendment, Commitment, Decision, Grant, Notice
 from ..rules import is_grantee, may_prepare_amendment
@@ -227,9 +227,19 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 # ---------------------------------------------------------------- grants (staff and municipality)
 
 
+class GrantFilterSerializer(serializers.Serializer):
+    """Query parameters of the list of grants (``selectors.grant_list``, as its page)."""
+
+    state = serializers.ChoiceField(choices=GrantState.choices, required=False)
+    search = serializers.CharField(required=False, max_length=200,
+                                   help_text=_("Teil von Aktenzeichen, Titel oder federführender Kommune"))
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("Zuwendungen"), description=_(
-        "Für das Ministerium alle Zuwendungen, für eine Kommune die Zuwendungen ihrer Anträge.")),
+        "Für das Ministerium alle Zuwendungen, für eine Kommune die Zuwendungen ihrer Anträge, die neuesten "
+        "zuerst; mit „state“ nur die eines Status, mit „search“ nur die mit dem Text in Aktenzeichen, Titel "
+        "oder Namen der federführenden Kommune."), parameters=[GrantFilterSerializer]),
     retrieve=extend_schema(summary=_("Eine Zuwendung mit Zahlen, Mittelbindung je Haushaltsjahr und Bescheiden"),
                            responses={200: GrantDetailSerializer}),
 )
@@ -242,10 +252,14 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
         return [permission() for permission in with_defaults(*extra)]
 
     def get_queryset(self):
-        qs = selectors.visible_grants(self.request.user).order_by("-created_at", "-pk")
         if self.action != "list":
-            return qs.prefetch_related("commitments", "application__notices")
-        return GrantListSerializer.shaped(qs)
+            return (selectors.visible_grants(self.request.user)
+                    .prefetch_related("commitments", "application__notices"))
+        params = GrantFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        f = params.validated_data
+        return GrantListSerializer.shaped(selectors.grant_list(
+            self.request.user, state=f.get("state", ""), q=f.get("search", "")))
 
     def get_serializer_class(self):
         return GrantListSerializer if self.action == "list" else GrantDetailSerializer

@@ -17,7 +17,7 @@ from applications.enums import DECIDABLE_STATES
 from applications.enums import ApplicationState as AS
 from applications.financing import split_by_year
 from applications.models import Application, CostLine
-from applications.selectors import without_proposal_texts
+from applications.selectors import search_applications, without_proposal_texts
 from foundation.amounts import format_eur, to_money
 from foundation.counts import count_per_row
 from grants.models import Call, CallBudgetYear
@@ -172,6 +172,18 @@ def visible_grants(user) -> QuerySet[Grant]:
     if is_staff_member(user):
         return qs
     return qs.filter(application__lead_id__in=approved_municipality_ids(user))
+
+
+def grant_list(user, *, state: str = "", q: str = "") -> QuerySet[Grant]:
+    """The list of grants (`visible_grants`), newest first; `state` and `q` narrow it — the text as the lists of
+    applications search it (`search_applications`: case number, title, lead municipality's name). The filters of
+    the page and of the API alike."""
+    qs = visible_grants(user).order_by("-created_at", "-pk")
+    if state:
+        qs = qs.filter(state=state)
+    if q:
+        qs = qs.filter(application_id__in=search_applications(Application.objects.order_by(), q).values("pk"))
+    return qs
 
 
 def visible_notices(user) -> QuerySet[Notice]:

@@ -74,6 +74,15 @@ class AmendForm(KernFormMixin, forms.Form):
                                                  "werden soll.")})
 
 
+class GrantFilterForm(KernFormMixin, forms.Form):
+    """The filters of the list of grants (`selectors.grant_list`)."""
+
+    q = forms.CharField(label=gettext_lazy("Suche"), required=False, max_length=200,
+                        help_text=gettext_lazy("Aktenzeichen, Vorhaben oder Kommune"))
+    state = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
+                              choices=[("", gettext_lazy("alle")), *GrantState.choices])
+
+
 class WaiveForm(KernFormMixin, forms.Form):
     confirm = forms.BooleanField(
         label=gettext_lazy("Wir verzichten auf Rechtsbehelfe gegen diesen Bescheid. Uns ist bewusst, dass der "
@@ -292,11 +301,15 @@ def amendment(request, pk: int):
 
 @login_required
 def grant_list(request):
-    grants = selectors.visible_grants(request.user).order_by("-created_at")
-    page = paginate(request, grants)
+    """The grants the user sees, searched (?q=) and filtered by state (?state=); a filter that is not valid is shown
+    at its field and not applied."""
+    form = GrantFilterForm(request.GET or None)
+    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_bound and form.is_valid() else {}
+    page = paginate(request, selectors.grant_list(request.user, **filters))
     rejections = (selectors.visible_notices(request.user).filter(kind=NoticeKind.REJECTION)
                   .order_by("-issued_on", "-pk")[:50]) if not is_staff_member(request.user) else []
-    return render(request, "payments/decisions/grants.html", {"page": page, "rejections": rejections})
+    return render(request, "payments/decisions/grants.html", {
+        "page": page, "rejections": rejections, "form": form, "filtered": bool(filters)})
 
 
 @login_required

@@ -34,7 +34,7 @@ from applications.enums import ApplicationState
 from applications.forms import StaffFilterForm
 from applications.selectors import STAFF_SORTS
 from foundation.paging import Paginator
-from payments.enums import DecisionState, DisbursementState, RecoveryState
+from payments.enums import DecisionState, DisbursementState, GrantState, RecoveryState
 from payments.views.proofs_staff import CONFIRMED_LIST
 from tests.plans import plan as explain_plan
 from tests.services import require_postgres
@@ -147,6 +147,8 @@ VARIANTS = {
     "api-jury-assignment-list": [{"panel": _world_pk("panel")}],
     "jury:panel": [{"mitglied": _member}, {"q": "Projekt"}],
     "api-payments-bank-account-list": [{"municipality": _world_pk("municipality")}],
+    "api-payments-grant-list": [*_each("state", GrantState.values), {"search": "Projekt"}],
+    "payments:grants": [*_each("state", GrantState.values), {"q": "Projekt"}, {"q": "Projekt", "state": "final"}],
     "api-payments-decision-list": [{"application": _world_pk("draft")}, {"call": _world_pk("call")},
                                    *_each("state", DecisionState.values)],
     "api-payments-disbursement-list": [{"grant": _world_pk("grant")}],

@@ -109,6 +109,29 @@ def test_grants_and_notices_are_scoped_and_waivable():
     assert Grant.objects.get(pk=grant.pk).state == GrantState.FINAL
 
 
+def test_the_list_of_grants_answers_state_and_search():
+    first = td.approved(grant="150000.00")[0]
+    second = td.approved(grant="120000.00")[0]
+    Grant.objects.filter(pk=first.pk).update(state=GrantState.FINAL)
+    staff = api(staff_user("case_worker"))
+
+    def ids(client=staff, **params):
+        response = client.get(GRANTS, params)
+        assert response.status_code == 200, response.json()
+        return {g["id"] for g in response.json()["results"]}
+
+    assert ids() == {first.pk, second.pk}
+    assert ids(state="final") == {first.pk} and ids(state="approved") == {second.pk}
+    assert ids(search=second.case_number) == {second.pk}
+    assert ids(search=first.application.title[:8].lower()) >= {first.pk}
+    assert ids(search=first.application.lead.name) == {first.pk}
+    assert ids(state="approved", search=first.case_number) == set()
+    assert ids(api(member_of(second.application.lead)), search=first.case_number) == set()  # not theirs
+    for bad in ({"state": "paid"}, {"search": "x" * 201}):
+        response = staff.get(GRANTS, bad)
+        assert response.status_code == 400 and set(response.json()) == set(bad)
+
+
 def test_amend_over_the_api_needs_two_people():
     grant, ctx = td.approved(grant="150000.00")
     Grant.objects.filter(pk=grant.pk).update(state=GrantState.FINAL)

@@ -158,6 +158,34 @@ def test_municipality_sees_its_grant_downloads_notices_and_waives(client):
     assert grant.state == GrantState.FINAL and grant.final_on == services.today()
 
 
+def test_the_list_of_grants_searches_filters_and_counts(client):
+    """Staff find a grant among thousands by case number, title or municipality and by state; the page says how many
+    it shows; a filter that is not valid is shown at its field and changes nothing."""
+    first = issued(td.approved(grant="150000.00")[0])
+    second, _ = td.approved(grant="160000.00")
+    Grant.objects.filter(pk=first.pk).update(state=GrantState.FINAL)
+    client.force_login(staff_user("case_worker"))
+    url = reverse("payments:grants")
+
+    def shown(**params):
+        html = client.get(url, params).content.decode()
+        return html, {g.case_number for g in (first, second) if f">{g.case_number}</a>" in html}
+
+    html, found = shown()
+    assert found == {first.case_number, second.case_number} and "2 Zuwendungen" in html
+    assert shown(q=first.case_number)[1] == {first.case_number}
+    assert shown(q=second.application.lead.name)[1] == {second.case_number}
+    html, found = shown(state=GrantState.FINAL)
+    assert found == {first.case_number} and "1 Zuwendung<" in html and "Filter zurücksetzen" in html
+    html, found = shown(state=GrantState.FINAL, q=second.case_number)
+    assert found == set() and "Keine Zuwendungen für diese Auswahl." in html
+    html, found = shown(state="paid")
+    assert found == {first.case_number, second.case_number} and 'id="id_state_error"' in html
+    # a municipality's member searches only its own
+    client.force_login(member_of(second.application.lead))
+    assert shown(q=first.case_number)[1] == set() and shown()[1] == {second.case_number}
+
+
 def test_other_municipality_gets_404(client):
     grant = issued(td.approved()[0])
     notice = Notice.objects.get(grant=grant)
