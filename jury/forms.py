@@ -10,6 +10,7 @@ from foundation.forms import DateInput, KernFormMixin, apply_kern_classes
 
 from .enums import DecisionOutcome
 from .exceptions import JuryError
+from .selectors import OPEN, SUBMITTED
 
 TENTH = Decimal("0.1")
 
@@ -142,6 +143,23 @@ class PanelFilterForm(KernFormMixin, forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mitglied"].choices = [("", _("alle"))] + [(m.pk, m.user.display_name) for m in members]
+
+
+class WorkspaceFilterForm(KernFormMixin, forms.Form):
+    """The filters of a member's list of assignments (`selectors.narrow_assignments`)."""
+
+    q = forms.CharField(label=_("Suche"), required=False, max_length=200,
+                        help_text=_("Aktenzeichen, Titel oder Kommune"))
+    zeigen = forms.ChoiceField(label=_("Bewertung"), required=False, choices=[
+        ("", _("alle")), ("offen", _("offen")), ("abgegeben", _("abgegeben"))])
+
+    SHOW = {"offen": OPEN, "abgegeben": SUBMITTED}  # the page's words → the selector's
+
+    def filters(self) -> dict:
+        """The selector's arguments of a valid form (nothing of an invalid one)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {"q": self.cleaned_data["q"], "show": self.SHOW.get(self.cleaned_data["zeigen"], "")}
 
 
 class ReopenForm(KernFormMixin, forms.Form):

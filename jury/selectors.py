@@ -139,13 +139,33 @@ def member_assignments(user, call_id: int) -> QuerySet[Assignment]:
         .select_related("application__lead", "sheet").order_by("application__case_number"), "application")
 
 
-def member_workspace_rows(user) -> QuerySet[Assignment]:
-    """Everything assigned to a member in all their panels, newest call first (the workspace's one list)."""
-    return without_proposal_texts(
+def member_workspace_rows(user, *, show: str = "", q: str = "") -> QuerySet[Assignment]:
+    """Everything assigned to a member in all their panels, newest call first (the workspace's one list); `show` and
+    `q` narrow it (`narrow_assignments`)."""
+    return narrow_assignments(without_proposal_texts(
         Assignment.objects.filter(member__user=user, assigned=True)
         .select_related("application__lead", "sheet", "member__panel__call")
         .order_by("-member__panel__call__opens_at", "member__panel_id", "application__case_number", "pk"),
-        "application")
+        "application"), show=show, q=q)
+
+
+# What a member's own list of assignments can be narrowed to (`narrow_assignments`).
+OPEN, SUBMITTED = "open", "submitted"
+
+
+def narrow_assignments(qs: QuerySet[Assignment], *, show: str = "", q: str = "") -> QuerySet[Assignment]:
+    """A member's assignments narrowed, for the workspace and the API alike: `show` OPEN, what the workspace counts
+    as open (`member_progress`: not submitted, while no closed session ended the evaluation of its panel), or
+    SUBMITTED, the sheet submitted; `q`, a text in the application's case number, title or lead municipality's name
+    (`search_applications`, as the lists of applications search)."""
+    if show == OPEN:
+        closed = Session.objects.filter(panel_id=OuterRef("member__panel_id"), state=SessionState.CLOSED)
+        qs = qs.exclude(sheet__state=SheetState.SUBMITTED).exclude(Exists(closed))
+    elif show == SUBMITTED:
+        qs = qs.filter(sheet__state=SheetState.SUBMITTED)
+    if q:
+        qs = qs.filter(application_id__in=search_applications(Application.objects.order_by(), q).values("pk"))
+    return qs
 
 
 def member_progress(user) -> dict[int, dict]:

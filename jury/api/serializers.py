@@ -31,6 +31,7 @@ from grants.models import Call, Criterion
 from .. import rules as _rules  # noqa: F401  (registers jury.score_application, whose reads a list declares)
 from ..enums import AffiliationKind, DecisionOutcome, ExclusionKind
 from ..models import Affiliation, Assignment, Decision, Panel, PanelMember, Score, ScoreSheet, Session, SessionDocument
+from ..selectors import OPEN, SUBMITTED
 
 
 def decimal(places: int, **kwargs):
@@ -190,6 +191,15 @@ class AutoAssignInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer
     per_application = serializers.IntegerField(
         min_value=1, max_value=50, required=False, allow_null=True, default=None,
         help_text=_("Bewertungen je Antrag; ohne Angabe die Mindestzahl der Jury"))
+
+
+class AssignmentFilterSerializer(serializers.Serializer):
+    """Query parameters of a member's own assignments (``selectors.narrow_assignments``, as the workspace)."""
+
+    state = serializers.ChoiceField(required=False, choices=[
+        (OPEN, _("offen: noch nicht abgegeben, die Bewertung der Jury läuft")), (SUBMITTED, _("abgegeben"))])
+    search = serializers.CharField(required=False, max_length=200,
+                                   help_text=_("Teil von Aktenzeichen, Titel oder antragstellender Kommune"))
 
 
 class AutoAssignResultSerializer(serializers.Serializer):

@@ -255,7 +255,9 @@ def _staff_assignments():
 @extend_schema_view(
     list=extend_schema(summary=_("Ihre Zuweisungen"), description=_(
         "Die Ihnen zugewiesenen Anträge mit dem Stand Ihrer Erklärung zur Befangenheit und Ihres "
-        "Bewertungsbogens."), parameters=[OpenApiParameter("panel", int, description=_("Nur diese Jury"))]),
+        "Bewertungsbogens; mit „state“ nur die offenen oder nur die abgegebenen, mit „search“ nur die mit dem "
+        "Text in Aktenzeichen, Titel oder Namen der antragstellenden Kommune."),
+        parameters=[OpenApiParameter("panel", int, description=_("Nur diese Jury")), s.AssignmentFilterSerializer]),
 )
 class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Assignment.objects.none()
@@ -280,6 +282,8 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             if not panel.isdigit() or len(panel) > 18:
                 return qs.none()
             qs = qs.filter(member__panel_id=int(panel))
+        f = _parse(s.AssignmentFilterSerializer, self.request.query_params)
+        qs = selectors.narrow_assignments(qs, show=f.get("state", ""), q=f.get("search", ""))
         return s.AssignmentSerializer.shaped(qs)
 
     @extend_schema(summary=_("Zuweisung aufheben"), description=_(

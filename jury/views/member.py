@@ -18,7 +18,7 @@ from foundation.paging import paginate
 from .. import selectors, services
 from ..enums import Declaration, SheetState
 from ..exceptions import JuryError
-from ..forms import DeclarationForm, ScoreForm, add_jury_error, format_points
+from ..forms import DeclarationForm, ScoreForm, WorkspaceFilterForm, add_jury_error, format_points
 
 STATUS = {
     "closed": (gettext_lazy("Bewertung abgeschlossen"), "info"),
@@ -66,7 +66,9 @@ def workspace(request):
         calls.append({"panel": panel, "call": panel.call, "done": counts["done"],
                       "open": 0 if closed else counts["total"] - counts["done"], "total": counts["total"],
                       "closed": closed, "is_chair": panel.chair_id == user.pk})
-    page = paginate(request, selectors.member_workspace_rows(user))
+    form = WorkspaceFilterForm(request.GET or None)
+    filters = form.filters()
+    page = paginate(request, selectors.member_workspace_rows(user, **filters))
     items = []
     for assignment in page:
         status = _status(assignment)
@@ -79,7 +81,8 @@ def workspace(request):
     # a few calls a year, so the list is not paginated (and `seite` stays the member's list).
     staff_panels = selectors.visible_panels(user) if staff else None
     return render(request, "jury/workspace.html", {
-        "calls": calls, "items": items, "page": page, "staff_panels": staff_panels,
+        "calls": calls, "items": items, "page": page, "staff_panels": staff_panels, "form": form,
+        "filtered": any(filters.values()),
         "may_manage": user.has_perm("jury.manage_panel")})
 
 

@@ -724,3 +724,22 @@ def _all_rows(client, url):
         if not page["next"]:
             return rows
         page = client.get(page["next"]).data
+
+
+def test_own_assignments_answer_state_and_search_as_the_workspace(world):
+    """`?state=open|submitted` and `?search=` narrow a member's own assignments (selectors.narrow_assignments)."""
+    member = world.client("member")
+
+    def ids(**params):
+        response = member.get(f"{API}assignments/", params)
+        assert response.status_code == 200, response.data
+        return {a["application"]["id"] for a in response.data["results"]}
+
+    assert ids() == {world.app.pk, world.app2.pk}
+    assert ids(state="open") == {world.app2.pk} and ids(state="submitted") == {world.app.pk}
+    assert ids(search=world.app2.case_number) == {world.app2.pk}
+    assert ids(search=world.app3.case_number) == set()  # another member's: not found
+    assert ids(state="submitted", search=world.app2.case_number) == set()
+    for bad in ({"state": "offen"}, {"search": "x" * 201}):
+        response = member.get(f"{API}assignments/", bad)
+        assert response.status_code == 400 and set(response.data) == set(bad)

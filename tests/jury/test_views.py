@@ -90,6 +90,47 @@ def test_workspace_lists_assignments_with_status_and_counts(client, jury):
     assert sheet.state == SheetState.DRAFT
 
 
+def test_workspace_searches_and_shows_the_open_or_the_submitted_as_its_counts_count_them(client, jury):
+    """A member with many assignments finds the open ones (what "N offen" counts) or one application by its case
+    number, title or municipality; a filter that is not valid is shown at its field and changes nothing."""
+    import datetime as dt
+
+    from jury.enums import SessionState
+
+    member, call = jury["member"], jury["call"]
+    apps = [jury["first"], jury["second"], *(application_in_evaluation(call, grant="100000.00") for _ in range(2))]
+    for i, app in enumerate(apps):
+        assign(member, app, declared=i != 0)
+    ScoreSheet.objects.create(assignment=Assignment.objects.get(member=member, application=apps[2]))
+    ScoreSheet.objects.create(assignment=Assignment.objects.get(member=member, application=apps[3]),
+                              state=SheetState.SUBMITTED)
+    c = login(client, member.user)
+    url = reverse("jury:workspace")
+
+    def shown(**params):
+        html = c.get(url, params).content.decode()
+        return html, {a.pk for a in apps if f">{a.case_number}</th>" in html}
+
+    html, found = shown()
+    assert "1 abgegeben, 3 offen" in html and found == {a.pk for a in apps} and "4 Anträge" in html
+    html, found = shown(zeigen="offen")
+    assert found == {apps[0].pk, apps[1].pk, apps[2].pk} and "3 Anträge" in html and "Filter zurücksetzen" in html
+    assert shown(zeigen="abgegeben")[1] == {apps[3].pk}
+    assert shown(q=apps[1].case_number)[1] == {apps[1].pk}
+    assert shown(q=apps[2].lead.name, zeigen="offen")[1] == {apps[2].pk}
+    html, found = shown(q=apps[3].case_number, zeigen="offen")
+    assert found == set() and "Keine Anträge für diese Auswahl." in html
+    html, found = shown(zeigen="alles")
+    assert found == {a.pk for a in apps} and 'id="id_zeigen_error"' in html
+    # paging alone is no filter: no reset link
+    assert "Filter zurücksetzen" not in shown(seite="1")[0]
+    # a closed session ends the evaluation: nothing is open any more, as the count says
+    Session.objects.create(panel=jury["panel"], state=SessionState.CLOSED, held_on=dt.date(2027, 3, 1))
+    html, found = shown(zeigen="offen")
+    assert "1 abgegeben, 0 offen" in html and found == set()
+    assert shown(zeigen="abgegeben")[1] == {apps[3].pk}
+
+
 def test_workspace_is_for_jury_members_and_staff(client, jury):
     assert login(client, member_of(MunicipalityFactory())).get(reverse("jury:workspace")).status_code == 403
     staff = login(client, staff_user()).get(reverse("jury:workspace"))
