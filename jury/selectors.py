@@ -153,14 +153,20 @@ def member_workspace_rows(user, *, show: str = "", q: str = "") -> QuerySet[Assi
 OPEN, SUBMITTED = "open", "submitted"
 
 
+def _still_open() -> Q:
+    """An assignment the member has still to declare or score: its sheet not submitted, while no closed session ended
+    the evaluation of its panel (what the workspace counts as open and lists as open)."""
+    closed = Session.objects.filter(panel_id=OuterRef("member__panel_id"), state=SessionState.CLOSED)
+    return ~Q(sheet__state=SheetState.SUBMITTED) & ~Exists(closed)
+
+
 def narrow_assignments(qs: QuerySet[Assignment], *, show: str = "", q: str = "") -> QuerySet[Assignment]:
-    """A member's assignments narrowed, for the workspace and the API alike: `show` OPEN, what the workspace counts
-    as open (`member_progress`: not submitted, while no closed session ended the evaluation of its panel), or
-    SUBMITTED, the sheet submitted; `q`, a text in the application's case number, title or lead municipality's name
-    (`search_applications`, as the lists of applications search)."""
+    """A member's assignments narrowed, for the workspace and the API alike: `show` OPEN, what is still open
+    (`_still_open`, which `member_progress` counts), or SUBMITTED, the sheet submitted; `q`, a text in the
+    application's case number, title or lead municipality's name (`search_applications`, as the lists of
+    applications search)."""
     if show == OPEN:
-        closed = Session.objects.filter(panel_id=OuterRef("member__panel_id"), state=SessionState.CLOSED)
-        qs = qs.exclude(sheet__state=SheetState.SUBMITTED).exclude(Exists(closed))
+        qs = qs.filter(_still_open())
     elif show == SUBMITTED:
         qs = qs.filter(sheet__state=SheetState.SUBMITTED)
     if q:
@@ -169,9 +175,11 @@ def narrow_assignments(qs: QuerySet[Assignment], *, show: str = "", q: str = "")
 
 
 def member_progress(user) -> dict[int, dict]:
-    """Per panel id: how many applications are assigned to the member and how many sheets are submitted."""
+    """Per panel id: how many applications are assigned to the member, how many sheets are submitted and how many
+    are still open (`_still_open`: none once a closed session ended the evaluation)."""
     rows = (Assignment.objects.filter(member__user=user, assigned=True).order_by().values("member__panel_id")
-            .annotate(total=Count("pk"), done=Count("pk", filter=Q(sheet__state=SheetState.SUBMITTED))))
+            .annotate(total=Count("pk"), done=Count("pk", filter=Q(sheet__state=SheetState.SUBMITTED)),
+                      open=Count("pk", filter=_still_open())))
     return {row["member__panel_id"]: row for row in rows}
 
 
@@ -404,13 +412,11 @@ class MemberWork:
 
 
 def member_open_work(user) -> MemberWork:
-    """Counts of what the member still has to do in evaluations that are not closed; two queries."""
-    open_panels = (Panel.objects.filter(members__user=user).annotate(closed_session_id=closed_session_id())
-                   .filter(closed_session_id__isnull=True).values("pk"))
-    counts = (Assignment.objects.filter(member__user=user, member__panel__in=open_panels, assigned=True)
+    """Counts of what the member still has to do (`_still_open`, as the workspace counts and lists it), split into
+    declarations to make and sheets to fill in or submit; two queries."""
+    counts = (Assignment.objects.filter(member__user=user, assigned=True).filter(_still_open())
               .aggregate(declarations=Count("pk", filter=Q(declaration=Declaration.PENDING)),
-                         sheets=Count("pk", filter=~Q(declaration=Declaration.PENDING) & (
-                             Q(sheet__isnull=True) | Q(sheet__state__in=[SheetState.DRAFT, SheetState.REOPENED])))))
+                         sheets=Count("pk", filter=~Q(declaration=Declaration.PENDING))))
     sessions = list(Session.objects.filter(panel__members__user=user, state=SessionState.OPEN)
                     .select_related("panel__call").order_by("held_on", "pk").distinct())
     return MemberWork(declarations=counts["declarations"], sheets=counts["sheets"], sessions=sessions)

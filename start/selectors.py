@@ -144,7 +144,7 @@ def jury_section(user) -> Section:
     from jury.selectors import member_open_work
 
     work = member_open_work(user)
-    workspace = _url("jury:workspace")
+    workspace = _url("jury:workspace", zeigen="offen")  # the list of what is counted here, with its status
     return Section(role="jury", title=str(_("Jury")), data={"sessions": work.sessions}, tasks=[
         Task("declarations", str(_("Erklärungen zur Befangenheit abzugeben")), work.declarations, workspace),
         Task("sheets", str(_("Bewertungsbögen auszufüllen oder abzugeben")), work.sheets, workspace,

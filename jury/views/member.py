@@ -62,9 +62,9 @@ def workspace(request):
         closed = panel.closed_session_id is not None
         if closed:
             closed_panels.add(panel.pk)
-        counts = progress.get(panel.pk, {"total": 0, "done": 0})
-        calls.append({"panel": panel, "call": panel.call, "done": counts["done"],
-                      "open": 0 if closed else counts["total"] - counts["done"], "total": counts["total"],
+        counts = progress.get(panel.pk, {"total": 0, "done": 0, "open": 0})
+        calls.append({"panel": panel, "call": panel.call, "done": counts["done"], "open": counts["open"],
+                      "total": counts["total"],
                       "closed": closed, "is_chair": panel.chair_id == user.pk})
     form = WorkspaceFilterForm(request.GET or None)
     filters = form.filters()

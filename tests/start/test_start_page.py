@@ -100,6 +100,20 @@ def test_the_counted_lists_show_exactly_what_is_counted(world, client):
     assert "Anträge in der Formalprüfung" in checks.content.decode()
 
 
+def test_the_jury_tiles_lead_to_the_open_assignments_they_count(world, client):
+    """The two tiles of a juror (declarations to make, sheets to fill in) count what the workspace lists under
+    ?zeigen=offen, where each row says which of the two it is."""
+    from start.selectors import jury_section
+
+    client.force_login(world.juror)
+    tasks = {t.key: t for t in jury_section(world.juror).tasks}
+    assert {t.url for t in tasks.values()} == {reverse("jury:workspace") + "?zeigen=offen"}
+    page = client.get(tasks["sheets"].url).content.decode()
+    rows = page.count('<th class="kern-table__header case-number" scope="row">')
+    assert rows == tasks["declarations"].count + tasks["sheets"].count > 0
+    assert page.count(">Erklärung ausstehend<") == tasks["declarations"].count
+
+
 def test_an_unknown_filter_is_a_404_not_a_500(world, client):
     client.force_login(world.case_worker)
     assert client.get("/zuwendungen/uebersicht/handlungsbedarf/?kind=x").status_code == 404
