@@ -164,7 +164,8 @@ class ApplicantFilterForm(KernFormMixin, forms.Form):
 
 
 class StaffFilterForm(KernFormMixin, forms.Form):
-    q = forms.CharField(label=_("Suche"), required=False, help_text=_("Titel, Aktenzeichen oder Kommune"))
+    q = forms.CharField(label=_("Suche"), required=False, max_length=200,
+                        help_text=_("Titel, Aktenzeichen oder Kommune"))
     state = forms.ChoiceField(label=_("Status"), required=False)
     topic = forms.ChoiceField(label=_("Themenbereich"), required=False)
     landkreis = forms.ChoiceField(label=_("Landkreis / kreisfreie Stadt"), required=False)

@@ -259,6 +259,16 @@ def test_staff_list_counts_partner_municipalities_in_real_plural_forms(client, c
     assert "Partnerin" not in text and "Partnern" not in text
 
 
+def test_staff_list_refuses_a_search_longer_than_the_api_allows(client, call):
+    """The page and the API (StaffFilterSerializer: 200 characters) accept the same searches."""
+    (app,) = _submitted(call, 1)
+    c = login(client, staff_user("case_worker"))
+    html = c.get(reverse("applications:staff-call", args=[call.pk]), {"q": "x" * 201}).content.decode()
+    assert 'id="id_q_error"' in html and app.title in html  # not applied: the list is unfiltered
+    response = c.get("/api/v1/staff/applications/", {"call": call.pk, "search": "x" * 201})
+    assert response.status_code == 400
+
+
 def test_staff_list_names_the_landkreis_under_the_municipality_and_the_title_keeps_its_room(client, call):
     """The call's list had nine columns at 1280 px: the title, the column staff look for, wrapped word by word. The
     Landkreis is now a second line in the municipality's cell (one column fewer), the title column keeps its room."""
