@@ -112,6 +112,12 @@ def search_applications(qs: QuerySet[Application], text: str) -> QuerySet[Applic
     return qs.filter(Q(title__icontains=text) | Q(case_number__icontains=text) | Q(lead_id__in=leads))
 
 
+def matching_application_ids(text: str) -> QuerySet:
+    """The ids of the applications `search_applications` finds for `text`, as a subquery: how the lists of other
+    rows about applications (grants, jury assignments) search by their application."""
+    return search_applications(Application.objects.order_by(), text).values("pk")
+
+
 STAFF_SORTS = ["submitted", "-submitted", "grant", "-grant", "case", "-case", "lead", "state"]
 
 

@@ -202,6 +202,21 @@ class AssignmentFilterSerializer(serializers.Serializer):
                                    help_text=_("Teil von Aktenzeichen, Titel oder antragstellender Kommune"))
 
 
+class PanelAssignmentFilterSerializer(serializers.Serializer):
+    """Query parameters of a panel's assignment rows, as the panel's page filters its applications (``?mitglied=``,
+    ``?q=``): one member's rows, the rows of the applications a text finds."""
+
+    member = serializers.PrimaryKeyRelatedField(queryset=PanelMember.objects.none(), required=False,
+                                                help_text=_("ID eines Mitglieds dieser Jury"))
+    search = serializers.CharField(required=False, max_length=200,
+                                   help_text=_("Teil von Aktenzeichen, Titel oder antragstellender Kommune"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "panel" in self.context:  # (the schema describes it without one)
+            self.fields["member"].queryset = PanelMember.objects.filter(panel=self.context["panel"])
+
+
 class AutoAssignResultSerializer(serializers.Serializer):
     created = serializers.IntegerField(help_text=_("Neue Zuweisungen"))
     short = serializers.ListField(child=serializers.IntegerField(),

@@ -24,7 +24,7 @@ from accounts.api import IsCaseWorker, with_defaults
 from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.models import Application
-from applications.selectors import without_proposal_texts
+from applications.selectors import matching_application_ids, without_proposal_texts
 from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
 from foundation.paging import page_number_of
@@ -156,13 +156,21 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(s.StaffAssignmentSerializer(_staff_assignments().get(pk=assignment.pk)).data)
 
     @extend_schema(summary=_("Zuweisungen und Ausschlüsse der Jury"), description=_(
-        "Für die Sachbearbeitung: jede Zeile Mitglied × Antrag mit Zuweisung, Erklärung und Ausschluss."),
-        responses={200: s.StaffAssignmentSerializer(many=True)})
+        "Für die Sachbearbeitung: jede Zeile Mitglied × Antrag mit Zuweisung, Erklärung und Ausschluss; mit "
+        "„member“ nur die eines Mitglieds, mit „search“ nur die der Anträge mit dem Text in Aktenzeichen, Titel "
+        "oder Namen der antragstellenden Kommune."),
+        parameters=[s.PanelAssignmentFilterSerializer], responses={200: s.StaffAssignmentSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def assignments(self, request, pk=None):
         panel = self.get_object()
-        qs = s.StaffAssignmentSerializer.shaped(_staff_assignments().filter(member__panel=panel).order_by(
-            "application__case_number", "application_id", "member_id"))
+        f = _parse(s.PanelAssignmentFilterSerializer, request.query_params, panel=panel)
+        qs = _staff_assignments().filter(member__panel=panel)
+        if f.get("member"):
+            qs = qs.filter(member=f["member"])
+        if f.get("search"):
+            qs = qs.filter(application_id__in=matching_application_ids(f["search"]))
+        qs = s.StaffAssignmentSerializer.shaped(qs.order_by("application__case_number", "application_id",
+                                                            "member_id"))
         return self.get_paginated_response(s.StaffAssignmentSerializer(self.paginate_queryset(qs), many=True).data)
 
     @extend_schema(summary=_("Arbeitsstand der Mitglieder"),

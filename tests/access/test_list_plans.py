@@ -148,6 +148,7 @@ VARIANTS = {
                                  {"search": "Projekt"}],
     "jury:workspace": [{"zeigen": "offen"}, {"zeigen": "abgegeben"}, {"q": "Projekt"}],
     "jury:panel": [{"mitglied": _member}, {"q": "Projekt"}],
+    "api-jury-panel-assignments": [{"member": _member}, {"search": "Projekt"}],
     "api-payments-bank-account-list": [{"municipality": _world_pk("municipality")}],
     "api-payments-grant-list": [*_each("state", GrantState.values), {"search": "Projekt"}],
     "payments:grants": [*_each("state", GrantState.values), {"q": "Projekt"}, {"q": "Projekt", "state": "final"}],

@@ -743,3 +743,24 @@ def test_own_assignments_answer_state_and_search_as_the_workspace(world):
     for bad in ({"state": "offen"}, {"search": "x" * 201}):
         response = member.get(f"{API}assignments/", bad)
         assert response.status_code == 400 and set(response.data) == set(bad)
+
+
+def test_panel_assignments_answer_member_and_search_as_the_panel_page(world):
+    """The staff's rows member × application, narrowed as the panel's page narrows its applications: one member
+    (`?member=`, a member of this panel only) and a text (`?search=`)."""
+    staff = world.client("staff")
+    url = f"{API}panels/{world.panel.pk}/assignments/"
+
+    def rows(**params):
+        response = staff.get(url, params)
+        assert response.status_code == 200, response.data
+        return {(r["member"], r["application"]) for r in response.data["results"]}
+
+    everything = rows()
+    mine = rows(member=world.members["member"].pk)
+    assert mine == {r for r in everything if r[0] == world.members["member"].pk} and len(mine) == 2
+    assert rows(search=world.app3.case_number) == {r for r in everything if r[1] == world.app3.pk} != set()
+    assert rows(member=world.members["member"].pk, search=world.app3.case_number) == set()
+    for bad in ({"member": world.members["other"].pk}, {"member": "x"}, {"search": "x" * 201}):
+        response = staff.get(url, bad)
+        assert response.status_code == 400 and set(response.data) == set(bad)
