@@ -54,6 +54,7 @@ BOUNDED = {
     "accounts_municipality": "Hessen's municipalities, about 450",
     "jury_panel": "one panel per call",
     "jury_panelmember": "a few members per panel",
+    "jury_session": "a few sessions per panel",
     "payments_bankaccount": "one current account per municipality, and its few earlier ones",
 }
 
