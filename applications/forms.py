@@ -5,6 +5,7 @@ from accounts.selectors import municipalities_for_choice
 from foundation.forms import (
     AmountField,
     DateInput,
+    FilterForm,
     KernFormMixin,
     NameChoiceField,
     ValuesChoiceMixin,
@@ -154,7 +155,7 @@ class FormalCheckForm(KernFormMixin, forms.Form):
         return not self.errors
 
 
-class ApplicantFilterForm(KernFormMixin, forms.Form):
+class ApplicantFilterForm(FilterForm):
     """The filters of a municipality's own list of applications (`selectors.applications_for_user`)."""
 
     q = forms.CharField(label=_("Suche"), required=False, max_length=200,
@@ -163,7 +164,7 @@ class ApplicantFilterForm(KernFormMixin, forms.Form):
                               choices=[("", _("alle")), *ApplicationState.choices])
 
 
-class StaffFilterForm(KernFormMixin, forms.Form):
+class StaffFilterForm(FilterForm):
     q = forms.CharField(label=_("Suche"), required=False, max_length=200,
                         help_text=_("Titel, Aktenzeichen oder Kommune"))
     state = forms.ChoiceField(label=_("Status"), required=False)

@@ -45,6 +45,17 @@ class KernFormMixin:
             apply_kern_classes(self, with_errors=True)
 
 
+class FilterForm(KernFormMixin, forms.Form):
+    """The filters of a list, from the query string: `filters()` gives what was given, for the list's selector."""
+
+    def filters(self) -> dict:
+        """The given values of a valid form (the empty ones left out); nothing of an invalid or unbound one, whose
+        errors the page shows at their fields."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
 class AmountField(forms.CharField):
     """Euro amount, typed in German format; cleaned to Decimal by foundation.amounts.parse_amount.
 

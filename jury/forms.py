@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from foundation.amounts import AmountError, format_decimal, parse_amount
-from foundation.forms import DateInput, KernFormMixin, apply_kern_classes
+from foundation.forms import DateInput, FilterForm, KernFormMixin, apply_kern_classes
 
 from .enums import DecisionOutcome
 from .exceptions import JuryError
@@ -145,7 +145,7 @@ class PanelFilterForm(KernFormMixin, forms.Form):
         self.fields["mitglied"].choices = [("", _("alle"))] + [(m.pk, m.user.display_name) for m in members]
 
 
-class WorkspaceFilterForm(KernFormMixin, forms.Form):
+class WorkspaceFilterForm(FilterForm):
     """The filters of a member's list of assignments (`selectors.narrow_assignments`)."""
 
     q = forms.CharField(label=_("Suche"), required=False, max_length=200,
@@ -156,10 +156,11 @@ class WorkspaceFilterForm(KernFormMixin, forms.Form):
     SHOW = {"offen": OPEN, "abgegeben": SUBMITTED}  # the page's words → the selector's
 
     def filters(self) -> dict:
-        """The selector's arguments of a valid form (nothing of an invalid one)."""
-        if not self.is_bound or not self.is_valid():
-            return {}
-        return {"q": self.cleaned_data["q"], "show": self.SHOW.get(self.cleaned_data["zeigen"], "")}
+        """The selector's arguments: the page's words for what to show in the selector's."""
+        given = super().filters()
+        if "zeigen" in given:
+            given["show"] = self.SHOW[given.pop("zeigen")]
+        return given
 
 
 class ReopenForm(KernFormMixin, forms.Form):

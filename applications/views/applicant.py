@@ -39,7 +39,7 @@ def application_list(request):
     if user.has_perm("accounts.view_staff_area") and not user.has_perm("accounts.act_for_municipality"):
         return redirect("applications:staff-calls")
     form = ApplicantFilterForm(request.GET or None)
-    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_bound and form.is_valid() else {}
+    filters = form.filters()
     page = paginate(request, selectors.applications_for_user(user, **filters))
     return render(request, "applications/list.html", {
         "applications": page, "page": page, "form": form, "filtered": bool(filters)})

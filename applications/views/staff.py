@@ -40,10 +40,7 @@ def _filter_form(request, call):
     form.fields["landkreis"].choices = [("", _("alle"))] + [
         (str(m.pk), m.name) for m in Municipality.objects.filter(
             kind__in=[MunicipalityKind.LANDKREIS, MunicipalityKind.KREISFREIE_STADT]).order_by("name")]
-    filters = {}
-    if form.is_valid():
-        filters = {k: v for k, v in form.cleaned_data.items() if v}
-    return form, filters
+    return form, form.filters()
 
 
 @login_required

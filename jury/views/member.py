@@ -82,7 +82,7 @@ def workspace(request):
     staff_panels = selectors.visible_panels(user) if staff else None
     return render(request, "jury/workspace.html", {
         "calls": calls, "items": items, "page": page, "staff_panels": staff_panels, "form": form,
-        "filtered": any(filters.values()),
+        "filtered": bool(filters),
         "may_manage": user.has_perm("jury.manage_panel")})
 
 

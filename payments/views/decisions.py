@@ -23,7 +23,7 @@ from applications.enums import DECIDABLE_STATES
 from applications.financing import figures_for
 from applications.models import Application
 from foundation.files import private_pdf_response
-from foundation.forms import AmountField, DateInput, KernFormMixin
+from foundation.forms import AmountField, DateInput, FilterForm, KernFormMixin
 from foundation.paging import paginate
 from foundation.permissions import require_perm
 from grants.models import Call
@@ -74,7 +74,7 @@ class AmendForm(KernFormMixin, forms.Form):
                                                  "werden soll.")})
 
 
-class GrantFilterForm(KernFormMixin, forms.Form):
+class GrantFilterForm(FilterForm):
     """The filters of the list of grants (`selectors.grant_list`)."""
 
     q = forms.CharField(label=gettext_lazy("Suche"), required=False, max_length=200,
@@ -304,7 +304,7 @@ def grant_list(request):
     """The grants the user sees, searched (?q=) and filtered by state (?state=); a filter that is not valid is shown
     at its field and not applied."""
     form = GrantFilterForm(request.GET or None)
-    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_bound and form.is_valid() else {}
+    filters = form.filters()
     page = paginate(request, selectors.grant_list(request.user, **filters))
     rejections = (selectors.visible_notices(request.user).filter(kind=NoticeKind.REJECTION)
                   .order_by("-issued_on", "-pk")[:50]) if not is_staff_member(request.user) else []
