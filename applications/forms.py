@@ -13,6 +13,7 @@ from foundation.forms import (
 )
 
 from .enums import ApplicationState, AttachmentKind, CostCategory
+from .selectors import SEARCH_MAX_LENGTH
 
 
 class NewApplicationForm(KernFormMixin, forms.Form):
@@ -158,14 +159,14 @@ class FormalCheckForm(KernFormMixin, forms.Form):
 class ApplicantFilterForm(FilterForm):
     """The filters of a municipality's own list of applications (`selectors.applications_for_user`)."""
 
-    q = forms.CharField(label=_("Suche"), required=False, max_length=200,
+    q = forms.CharField(label=_("Suche"), required=False, max_length=SEARCH_MAX_LENGTH,
                         help_text=_("Titel, Aktenzeichen oder federführende Kommune"))
     state = forms.ChoiceField(label=_("Status"), required=False,
                               choices=[("", _("alle")), *ApplicationState.choices])
 
 
 class StaffFilterForm(FilterForm):
-    q = forms.CharField(label=_("Suche"), required=False, max_length=200,
+    q = forms.CharField(label=_("Suche"), required=False, max_length=SEARCH_MAX_LENGTH,
                         help_text=_("Titel, Aktenzeichen oder Kommune"))
     state = forms.ChoiceField(label=_("Status"), required=False)
     topic = forms.ChoiceField(label=_("Themenbereich"), required=False)

@@ -97,6 +97,10 @@ def staff_applications(*, call_id: int, state: str = "", topic: str = "", landkr
     return qs.order_by(*orders.get(order, ("submitted_at", "pk")))
 
 
+# The longest search text a list accepts (pages and API alike; a longer one is an error at its field or a 400).
+SEARCH_MAX_LENGTH = 200
+
+
 def search_applications(qs: QuerySet[Application], text: str) -> QuerySet[Application]:
     """`qs` narrowed to the applications with `text` in their title, case number or lead municipality's name
     (case-insensitive substring): the search of the case workers' list, of the jury panel's list and of a

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from applications.selectors import SEARCH_MAX_LENGTH
 from foundation.amounts import AmountError, format_decimal, parse_amount
 from foundation.forms import DateInput, FilterForm, KernFormMixin, apply_kern_classes
 
@@ -136,7 +137,7 @@ class AssignForm(KernFormMixin, forms.Form):
 
 
 class PanelFilterForm(KernFormMixin, forms.Form):
-    q = forms.CharField(label=_("Suche"), required=False, max_length=200,
+    q = forms.CharField(label=_("Suche"), required=False, max_length=SEARCH_MAX_LENGTH,
                         help_text=_("Aktenzeichen, Titel oder Kommune"))
     mitglied = forms.TypedChoiceField(label=_("Jurymitglied"), required=False, coerce=int, empty_value=None)
 
@@ -148,7 +149,7 @@ class PanelFilterForm(KernFormMixin, forms.Form):
 class WorkspaceFilterForm(FilterForm):
     """The filters of a member's list of assignments (`selectors.narrow_assignments`)."""
 
-    q = forms.CharField(label=_("Suche"), required=False, max_length=200,
+    q = forms.CharField(label=_("Suche"), required=False, max_length=SEARCH_MAX_LENGTH,
                         help_text=_("Aktenzeichen, Titel oder Kommune"))
     zeigen = forms.ChoiceField(label=_("Bewertung"), required=False, choices=[
         ("", _("alle")), ("offen", _("offen")), ("abgegeben", _("abgegeben"))])

@@ -29,7 +29,7 @@ from .. import rules as app_rules
 from ..enums import ApplicationState, AttachmentKind, CostCategory
 from ..financing import figures_for
 from ..models import Application, Attachment, CostLine, Receipt, ThirdPartyFunding
-from ..selectors import STAFF_SORTS
+from ..selectors import SEARCH_MAX_LENGTH, STAFF_SORTS
 
 # ---------------------------------------------------------------- small building blocks
 
@@ -452,7 +452,8 @@ class ApplicantFilterSerializer(serializers.Serializer):
 
     state = serializers.ChoiceField(choices=ApplicationState.choices, required=False)
     search = serializers.CharField(
-        required=False, max_length=200, help_text=_("Teil von Titel, Aktenzeichen oder federführender Kommune")
+        required=False, max_length=SEARCH_MAX_LENGTH,
+        help_text=_("Teil von Titel, Aktenzeichen oder federführender Kommune"),
     )
 
 
@@ -480,6 +481,6 @@ class StaffFilterSerializer(serializers.Serializer):
         required=False,
     )
     search = serializers.CharField(
-        required=False, max_length=200, help_text=_("Teil von Titel, Aktenzeichen oder Kommune")
+        required=False, max_length=SEARCH_MAX_LENGTH, help_text=_("Teil von Titel, Aktenzeichen oder Kommune")
     )
     ordering = serializers.ChoiceField(choices=STAFF_SORTS, required=False)

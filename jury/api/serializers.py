@@ -16,6 +16,7 @@ from accounts.models import Municipality, User
 from applications.api.serializers import CostLineSerializer, FiguresSerializer, LeadSerializer, TopicBriefSerializer
 from applications.financing import figures_for
 from applications.models import Application
+from applications.selectors import SEARCH_MAX_LENGTH
 from foundation.api import (
     MAX_ID,
     LabelField,
@@ -198,7 +199,7 @@ class AssignmentFilterSerializer(serializers.Serializer):
 
     state = serializers.ChoiceField(required=False, choices=[
         (OPEN, _("offen: noch nicht abgegeben, die Bewertung der Jury läuft")), (SUBMITTED, _("abgegeben"))])
-    search = serializers.CharField(required=False, max_length=200,
+    search = serializers.CharField(required=False, max_length=SEARCH_MAX_LENGTH,
                                    help_text=_("Teil von Aktenzeichen, Titel oder antragstellender Kommune"))
 
 
@@ -208,7 +209,7 @@ class PanelAssignmentFilterSerializer(serializers.Serializer):
 
     member = serializers.PrimaryKeyRelatedField(queryset=PanelMember.objects.none(), required=False,
                                                 help_text=_("ID eines Mitglieds dieser Jury"))
-    search = serializers.CharField(required=False, max_length=200,
+    search = serializers.CharField(required=False, max_length=SEARCH_MAX_LENGTH,
                                    help_text=_("Teil von Aktenzeichen, Titel oder antragstellender Kommune"))
 
     def __init__(self, *args, **kwargs):
