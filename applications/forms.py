@@ -156,18 +156,23 @@ class FormalCheckForm(KernFormMixin, forms.Form):
         return not self.errors
 
 
-class ApplicantFilterForm(FilterForm):
-    """The filters of a municipality's own list of applications (`selectors.applications_for_user`)."""
+class CaseSearchForm(FilterForm):
+    """The search of every list of cases (applications, or rows about them: grants, requests for money, proofs,
+    settlements, recoveries, jury assignments): one text, matched by `selectors.search_applications` against the
+    case number, the title and the lead municipality's name. The lists' filter forms extend it."""
 
     q = forms.CharField(label=_("Suche"), required=False, max_length=SEARCH_MAX_LENGTH,
-                        help_text=_("Titel, Aktenzeichen oder federführende Kommune"))
+                        help_text=_("Aktenzeichen, Titel oder Kommune"))
+
+
+class ApplicantFilterForm(CaseSearchForm):
+    """The filters of a municipality's own list of applications (`selectors.applications_for_user`)."""
+
     state = forms.ChoiceField(label=_("Status"), required=False,
                               choices=[("", _("alle")), *ApplicationState.choices])
 
 
-class StaffFilterForm(FilterForm):
-    q = forms.CharField(label=_("Suche"), required=False, max_length=SEARCH_MAX_LENGTH,
-                        help_text=_("Titel, Aktenzeichen oder Kommune"))
+class StaffFilterForm(CaseSearchForm):
     state = forms.ChoiceField(label=_("Status"), required=False)
     topic = forms.ChoiceField(label=_("Themenbereich"), required=False)
     landkreis = forms.ChoiceField(label=_("Landkreis / kreisfreie Stadt"), required=False)

@@ -116,10 +116,14 @@ def search_applications(qs: QuerySet[Application], text: str) -> QuerySet[Applic
     return qs.filter(Q(title__icontains=text) | Q(case_number__icontains=text) | Q(lead_id__in=leads))
 
 
-def matching_application_ids(text: str) -> QuerySet:
-    """The ids of the applications `search_applications` finds for `text`, as a subquery: how the lists of other
-    rows about applications (grants, jury assignments) search by their application."""
-    return search_applications(Application.objects.order_by(), text).values("pk")
+def search_by_application(qs: QuerySet, text: str, *, via: str = "application") -> QuerySet:
+    """`qs`, rows about applications (grants, jury assignments, requests for money, proofs, settlements,
+    recoveries), narrowed to those whose application — reached through the relation `via` — `search_applications`
+    finds for `text`; `qs` itself for no text. The applications' ids are a subquery, so each list keeps its own
+    order and its own index."""
+    if not text:
+        return qs
+    return qs.filter(**{f"{via}_id__in": search_applications(Application.objects.order_by(), text).values("pk")})
 
 
 STAFF_SORTS = ["submitted", "-submitted", "grant", "-grant", "case", "-case", "lead", "state"]

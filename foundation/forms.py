@@ -1,6 +1,7 @@
 """Django forms rendered with the KERN design system's markup, and the form fields every app shares."""
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
@@ -54,6 +55,14 @@ class FilterForm(KernFormMixin, forms.Form):
         if not self.is_bound or not self.is_valid():
             return {}
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+def beside_filters(url: str, **keep: str) -> dict:
+    """What `templates/foundation/_list_filters.html` needs beside the form on a page that shows a tab or one of
+    its lists (``?ansicht=``, ``?liste=``): `keep`, those parameters, sent along with the filters, and `reset`,
+    the list's address `url` with them but without the filters. Empty values are left out."""
+    keep = {name: value for name, value in keep.items() if value}
+    return {"keep": keep, "reset": f"{url}?{urlencode(keep)}" if keep else url}
 
 
 class AmountField(forms.CharField):

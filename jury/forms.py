@@ -5,9 +5,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.selectors import SEARCH_MAX_LENGTH
+from applications.forms import CaseSearchForm
 from foundation.amounts import AmountError, format_decimal, parse_amount
-from foundation.forms import DateInput, FilterForm, KernFormMixin, apply_kern_classes
+from foundation.forms import DateInput, KernFormMixin, apply_kern_classes
 
 from .enums import DecisionOutcome
 from .exceptions import JuryError
@@ -136,9 +136,7 @@ class AssignForm(KernFormMixin, forms.Form):
         self.fields["application"].queryset = applications
 
 
-class PanelFilterForm(KernFormMixin, forms.Form):
-    q = forms.CharField(label=_("Suche"), required=False, max_length=SEARCH_MAX_LENGTH,
-                        help_text=_("Aktenzeichen, Titel oder Kommune"))
+class PanelFilterForm(CaseSearchForm):
     mitglied = forms.TypedChoiceField(label=_("Jurymitglied"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, members, **kwargs):
@@ -146,11 +144,9 @@ class PanelFilterForm(KernFormMixin, forms.Form):
         self.fields["mitglied"].choices = [("", _("alle"))] + [(m.pk, m.user.display_name) for m in members]
 
 
-class WorkspaceFilterForm(FilterForm):
+class WorkspaceFilterForm(CaseSearchForm):
     """The filters of a member's list of assignments (`selectors.narrow_assignments`)."""
 
-    q = forms.CharField(label=_("Suche"), required=False, max_length=SEARCH_MAX_LENGTH,
-                        help_text=_("Aktenzeichen, Titel oder Kommune"))
     zeigen = forms.ChoiceField(label=_("Bewertung"), required=False, choices=[
         ("", _("alle")), ("offen", _("offen")), ("abgegeben", _("abgegeben"))])
 

@@ -21,7 +21,7 @@ from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.financing import split_by_year
 from applications.models import Application
-from applications.selectors import matching_application_ids, search_applications, without_proposal_texts
+from applications.selectors import search_applications, search_by_application, without_proposal_texts
 from foundation.amounts import ZERO
 from grants.models import Call
 
@@ -180,9 +180,7 @@ def narrow_assignments(qs: QuerySet[Assignment], *, show: str = "", q: str = "")
         qs = qs.filter(_still_open())
     elif show == SUBMITTED:
         qs = qs.filter(sheet__state=SheetState.SUBMITTED)
-    if q:
-        qs = qs.filter(application_id__in=matching_application_ids(q))
-    return qs
+    return search_by_application(qs, q)
 
 
 def member_progress(user) -> dict[int, dict]:

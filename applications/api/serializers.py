@@ -447,17 +447,23 @@ class CheckItemSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class ApplicantFilterSerializer(serializers.Serializer):
-    """Query parameters of a municipality's own list (``selectors.applications_for_user``, as its page)."""
+class CaseSearchSerializer(serializers.Serializer):
+    """The search of every API list of cases, as ``forms.CaseSearchForm`` is the pages': ``search``, matched by
+    ``selectors.search_applications``. The lists' query-parameter serializers extend it."""
 
-    state = serializers.ChoiceField(choices=ApplicationState.choices, required=False)
     search = serializers.CharField(
         required=False, max_length=SEARCH_MAX_LENGTH,
-        help_text=_("Teil von Titel, Aktenzeichen oder federführender Kommune"),
+        help_text=_("Teil von Aktenzeichen, Titel oder Namen der federführenden Kommune"),
     )
 
 
-class StaffFilterSerializer(serializers.Serializer):
+class ApplicantFilterSerializer(CaseSearchSerializer):
+    """Query parameters of a municipality's own list (``selectors.applications_for_user``, as its page)."""
+
+    state = serializers.ChoiceField(choices=ApplicationState.choices, required=False)
+
+
+class StaffFilterSerializer(CaseSearchSerializer):
     """Query parameters of the case workers' list of one call."""
 
     call = serializers.PrimaryKeyRelatedField(
@@ -479,8 +485,5 @@ class StaffFilterSerializer(serializers.Serializer):
     joint = serializers.ChoiceField(
         choices=[("joint", _("Gemeinschaftsvorhaben")), ("single", _("Einzelvorhaben"))],
         required=False,
-    )
-    search = serializers.CharField(
-        required=False, max_length=SEARCH_MAX_LENGTH, help_text=_("Teil von Titel, Aktenzeichen oder Kommune")
     )
     ordering = serializers.ChoiceField(choices=STAFF_SORTS, required=False)

@@ -13,10 +13,15 @@ from rest_framework.reverse import reverse
 
 from accounts.api import MunicipalityBriefSerializer
 from accounts.models import Municipality, User
-from applications.api.serializers import CostLineSerializer, FiguresSerializer, LeadSerializer, TopicBriefSerializer
+from applications.api.serializers import (
+    CaseSearchSerializer,
+    CostLineSerializer,
+    FiguresSerializer,
+    LeadSerializer,
+    TopicBriefSerializer,
+)
 from applications.financing import figures_for
 from applications.models import Application
-from applications.selectors import SEARCH_MAX_LENGTH
 from foundation.api import (
     MAX_ID,
     LabelField,
@@ -194,23 +199,19 @@ class AutoAssignInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer
         help_text=_("Bewertungen je Antrag; ohne Angabe die Mindestzahl der Jury"))
 
 
-class AssignmentFilterSerializer(serializers.Serializer):
+class AssignmentFilterSerializer(CaseSearchSerializer):
     """Query parameters of a member's own assignments (``selectors.narrow_assignments``, as the workspace)."""
 
     state = serializers.ChoiceField(required=False, choices=[
         (OPEN, _("offen: noch nicht abgegeben, die Bewertung der Jury läuft")), (SUBMITTED, _("abgegeben"))])
-    search = serializers.CharField(required=False, max_length=SEARCH_MAX_LENGTH,
-                                   help_text=_("Teil von Aktenzeichen, Titel oder antragstellender Kommune"))
 
 
-class PanelAssignmentFilterSerializer(serializers.Serializer):
+class PanelAssignmentFilterSerializer(CaseSearchSerializer):
     """Query parameters of a panel's assignment rows, as the panel's page filters its applications (``?mitglied=``,
     ``?q=``): one member's rows, the rows of the applications a text finds."""
 
     member = serializers.PrimaryKeyRelatedField(queryset=PanelMember.objects.none(), required=False,
                                                 help_text=_("ID eines Mitglieds dieser Jury"))
-    search = serializers.CharField(required=False, max_length=SEARCH_MAX_LENGTH,
-                                   help_text=_("Teil von Aktenzeichen, Titel oder antragstellender Kommune"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -24,7 +24,7 @@ from accounts.api import IsCaseWorker, with_defaults
 from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.models import Application
-from applications.selectors import matching_application_ids, without_proposal_texts
+from applications.selectors import search_by_application, without_proposal_texts
 from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
 from foundation.paging import page_number_of
@@ -167,8 +167,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         qs = _staff_assignments().filter(member__panel=panel)
         if f.get("member"):
             qs = qs.filter(member=f["member"])
-        if f.get("search"):
-            qs = qs.filter(application_id__in=matching_application_ids(f["search"]))
+        qs = search_by_application(qs, f.get("search", ""))
         qs = s.StaffAssignmentSerializer.shaped(qs.order_by("application__case_number", "application_id",
                                                             "member_id"))
         return self.get_paginated_response(s.StaffAssignmentSerializer(self.paginate_queryset(qs), many=True).data)

@@ -19,8 +19,9 @@ from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, permission_of, with_defaults
 from accounts.rules import is_approver, is_case_worker
+from applications.api.serializers import CaseSearchSerializer
 from applications.models import Application
-from applications.selectors import SEARCH_MAX_LENGTH, without_proposal_texts
+from applications.selectors import without_proposal_texts
 from foundation.api import ModelSerializer, ShapedReadMixin
 from foundation.files import private_pdf_response
 
@@ -227,12 +228,10 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 # ---------------------------------------------------------------- grants (staff and municipality)
 
 
-class GrantFilterSerializer(serializers.Serializer):
+class GrantFilterSerializer(CaseSearchSerializer):
     """Query parameters of the list of grants (``selectors.grant_list``, as its page)."""
 
     state = serializers.ChoiceField(choices=GrantState.choices, required=False)
-    search = serializers.CharField(required=False, max_length=SEARCH_MAX_LENGTH,
-                                   help_text=_("Teil von Aktenzeichen, Titel oder federführender Kommune"))
 
 
 @extend_schema_view(

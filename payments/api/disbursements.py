@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from accounts.api import IsStaffMember, permission_of, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
+from applications.api.serializers import CaseSearchSerializer
 from applications.selectors import without_proposal_texts
 from foundation.api import (
     MAX_ID,
@@ -261,10 +262,20 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
 # ---------------------------------------------------------------- staff
 
 
+class StaffDisbursementFilterSerializer(CaseSearchSerializer):
+    """Query parameters of the staff's list of requests (``selectors.disbursements_for_staff``, as the queue page)."""
+
+    state = serializers.ChoiceField(choices=DisbursementState.choices, required=False,
+                                    help_text=_("Nur dieser Status"))
+    grant = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                     help_text=_("Nur diese Zuwendung (ID)"))
+
+
 @extend_schema_view(
-    list=extend_schema(summary=_("Mittelabrufe (Ministerium)"), parameters=[
-        OpenApiParameter("state", str, enum=DisbursementState.values, description=_("Nur dieser Status")),
-        OpenApiParameter("grant", int, description=_("Nur diese Zuwendung"))]),
+    list=extend_schema(summary=_("Mittelabrufe (Ministerium)"), description=_(
+        "Alle Mittelabrufe, die ältesten zuerst; mit „state“ nur die eines Status, mit „grant“ nur die einer "
+        "Zuwendung, mit „search“ nur die der Anträge mit dem Text in Aktenzeichen, Titel oder Namen der "
+        "federführenden Kommune."), parameters=[StaffDisbursementFilterSerializer]),
     retrieve=extend_schema(summary=_("Ein Mittelabruf"), responses={200: StaffDisbursementSerializer}),
 )
 class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -275,14 +286,11 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     filter_backends = []
 
     def get_queryset(self):
-        qs = selectors.disbursements_for_staff()
-        params = self.request.query_params
-        if params.get("state"):
-            qs = qs.filter(state=params["state"]) if params["state"] in DisbursementState.values else qs.none()
-        if "grant" in params:
-            grant = _id_param(params["grant"])
-            qs = qs.filter(grant_id=grant) if grant else qs.none()
-        return StaffDisbursementSerializer.shaped(qs) if self.action == "list" else qs
+        if self.action != "list":
+            return selectors.disbursements_for_staff()
+        f = _parse(StaffDisbursementFilterSerializer, self.request.query_params)
+        return StaffDisbursementSerializer.shaped(selectors.disbursements_for_staff(
+            state=f.get("state", ""), grant=f.get("grant"), q=f.get("search", "")))
 
     def _respond(self, d):
         return Response(StaffDisbursementSerializer(selectors.disbursements_for_staff().get(pk=d.pk)).data)

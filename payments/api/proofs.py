@@ -16,10 +16,12 @@ from rest_framework.response import Response
 
 from accounts.api import permission_of, with_defaults
 from accounts.selectors import approved_municipality_ids
+from applications.api.serializers import CaseSearchSerializer
 from applications.selectors import without_proposal_texts
 from foundation.amounts import AmountError, parse_amount
 from foundation.api import validated_input as _parse
 
+from ..enums import RecoveryState
 from ..idempotency import idempotent_api
 from ..models import BaseRate, ProofCostLine, ProofOfUse, Recovery, Settlement
 from ..rules import (
@@ -107,12 +109,18 @@ class ProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 # ---------------------------------------------------------------- staff: proofs
 
 
-STATE_PARAM = OpenApiParameter("view", str, enum=["submitted", "overdue", "all"],
-                               description=_("submitted (Standard): zu prüfen; overdue: überfällig; all: alle"))
+class StaffProofFilterSerializer(CaseSearchSerializer):
+    """Query parameters of the staff's proofs (``selectors.proof_queue``, as the queue page)."""
+
+    view = serializers.ChoiceField(choices=["submitted", "overdue", "all"], required=False, help_text=_(
+        "submitted (Standard): zu prüfen; overdue: überfällig; all: alle"))
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Nachweise (Prüfung)"), parameters=[STATE_PARAM]),
+    list=extend_schema(summary=_("Nachweise (Prüfung)"), description=_(
+        "Die eingereichten Nachweise (die ältesten zuerst), die überfälligen oder alle; mit „search“ nur die der "
+        "Anträge mit dem Text in Aktenzeichen, Titel oder Namen der federführenden Kommune."),
+        parameters=[StaffProofFilterSerializer]),
     retrieve=extend_schema(summary=_("Ein Nachweis"), responses={200: s.ProofDetailSerializer}),
 )
 class StaffProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -125,11 +133,11 @@ class StaffProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return [p() for p in with_defaults(extra)]
 
     def get_queryset(self):
-        view = self.request.query_params.get("view", "submitted")
         if self.action != "list":
             return ProofOfUse.objects.select_related(*selectors.PROOF_RELATED).prefetch_related(LINES)
+        f = _parse(StaffProofFilterSerializer, self.request.query_params)
         return s.ProofListSerializer.shaped(
-            selectors.proof_queue(view=view if view in ("submitted", "overdue", "all") else "submitted"))
+            selectors.proof_queue(view=f.get("view", "submitted"), q=f.get("search", "")))
 
     def get_serializer_class(self):
         return s.ProofListSerializer if self.action == "list" else s.ProofDetailSerializer
@@ -160,7 +168,9 @@ class StaffProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Schlussabrechnungen")),
+    list=extend_schema(summary=_("Schlussabrechnungen"), description=_(
+        "Alle Schlussabrechnungen, die zuletzt vorbereiteten zuerst; mit „search“ nur die der Anträge mit dem Text "
+        "in Aktenzeichen, Titel oder Namen der federführenden Kommune."), parameters=[CaseSearchSerializer]),
     retrieve=extend_schema(summary=_("Eine Schlussabrechnung"), responses={200: s.SettlementSerializer}),
 )
 class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -175,8 +185,11 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return [p() for p in with_defaults(extra)]
 
     def get_queryset(self):
-        qs = selectors.settlements().select_related("recovery").order_by("-prepared_at", "-pk")
-        return s.SettlementSerializer.shaped(qs) if self.action == "list" else qs
+        if self.action != "list":
+            return selectors.settlements().select_related("recovery")
+        f = _parse(CaseSearchSerializer, self.request.query_params)
+        return s.SettlementSerializer.shaped(selectors.settlements(q=f.get("search", "")).select_related("recovery")
+                                             .order_by("-prepared_at", "-pk"))
 
     def _detail(self, pk, code=status.HTTP_200_OK):
         return Response(s.SettlementSerializer(self.get_queryset().get(pk=pk)).data, status=code)
@@ -223,9 +236,17 @@ ON_PARAM = OpenApiParameter("on", OpenApiTypes.DATE, description=_(
     "Zinsen bis zu diesem Tag (ausschließlich) berechnen; Standard: heute"))
 
 
+class RecoveryFilterSerializer(CaseSearchSerializer):
+    """Query parameters of the staff's recoveries (``selectors.recoveries``, as the page)."""
+
+    state = serializers.ChoiceField(choices=RecoveryState.choices, required=False, help_text=_("Nur dieser Status"))
+
+
 @extend_schema_view(
-    list=extend_schema(summary=_("Rückforderungen"), parameters=[
-        OpenApiParameter("state", str, enum=["open", "paid"]), ON_PARAM]),
+    list=extend_schema(summary=_("Rückforderungen"), description=_(
+        "Alle Rückforderungen, die offenen zuerst, dann nach Zahlungsfrist; mit „state“ nur die eines Status, mit "
+        "„search“ nur die der Anträge mit dem Text in Aktenzeichen, Titel oder Namen der federführenden Kommune."),
+        parameters=[RecoveryFilterSerializer, ON_PARAM]),
     retrieve=extend_schema(summary=_("Eine Rückforderung mit Zinsberechnung"), parameters=[ON_PARAM],
                            responses={200: s.RecoveryDetailSerializer}),
 )
@@ -239,8 +260,10 @@ class RecoveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return [p() for p in with_defaults(extra)]
 
     def get_queryset(self):
-        qs = selectors.recoveries(state=self.request.query_params.get("state"))
-        return s.RecoverySerializer.shaped(qs) if self.action == "list" else qs
+        if self.action != "list":
+            return selectors.recoveries()
+        f = _parse(RecoveryFilterSerializer, self.request.query_params)
+        return s.RecoverySerializer.shaped(selectors.recoveries(state=f.get("state"), q=f.get("search", "")))
 
     def get_serializer_class(self):
         return s.RecoverySerializer if self.action == "list" else s.RecoveryDetailSerializer

@@ -17,7 +17,7 @@ from applications.enums import DECIDABLE_STATES
 from applications.enums import ApplicationState as AS
 from applications.financing import split_by_year
 from applications.models import Application, CostLine
-from applications.selectors import matching_application_ids, without_proposal_texts
+from applications.selectors import search_by_application, without_proposal_texts
 from foundation.amounts import format_eur, to_money
 from foundation.counts import count_per_row
 from grants.models import Call, CallBudgetYear
@@ -181,9 +181,7 @@ def grant_list(user, *, state: str = "", q: str = "") -> QuerySet[Grant]:
     qs = visible_grants(user).order_by("-created_at", "-pk")
     if state:
         qs = qs.filter(state=state)
-    if q:
-        qs = qs.filter(application_id__in=matching_application_ids(q))
-    return qs
+    return search_by_application(qs, q)
 
 
 def visible_notices(user) -> QuerySet[Notice]:

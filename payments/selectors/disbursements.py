@@ -4,7 +4,7 @@ municipality may request money for, and whether a user may see a municipality's 
 """
 
 from accounts.models import User
-from applications.selectors import without_proposal_texts
+from applications.selectors import search_by_application, without_proposal_texts
 
 from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
 
@@ -30,11 +30,19 @@ STAFF_RELATED = ("grant__application__lead", "requested_by", "checked_by", "rele
 QUEUE_PAGE_RELATED = ("grant__application__lead", "checked_by", "released_by")
 
 
-def disbursements_for_staff(*, related: tuple = STAFF_RELATED):
+def disbursements_for_staff(*, related: tuple = STAFF_RELATED, state: str = "", grant: int | None = None,
+                            q: str = ""):
     """Staff: every request, oldest first, with the `related` rows joined (a request's own page, the run and the
-    API show the requester and the payment run; the queue page does not)."""
-    return without_proposal_texts(DisbursementRequest.objects.select_related(*related)
-                                  .order_by("requested_at", "pk"), "grant__application")
+    API show the requester and the payment run; the queue page does not); narrowed to a `state`, one `grant` and
+    the requests of the applications the text `q` finds (`search_by_application`): the filters of the queue page
+    and of the API's list alike."""
+    qs = without_proposal_texts(DisbursementRequest.objects.select_related(*related)
+                                .order_by("requested_at", "pk"), "grant__application")
+    if state:
+        qs = qs.filter(state=state)
+    if grant is not None:
+        qs = qs.filter(grant_id=grant)
+    return search_by_application(qs, q, via="grant__application")
 
 
 def payable_grants_for(user):

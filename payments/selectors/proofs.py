@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
-from applications.selectors import without_proposal_texts
+from applications.selectors import search_by_application, without_proposal_texts
 
 from ..enums import (
     OPEN_PROOF_STATES,
@@ -72,10 +72,12 @@ def open_proofs_for(user):
     return ProofOfUse.objects.filter(ProofOfUse.expected(), grant__in=own_grants_with_proofs(user).values("pk"))
 
 
-def proof_queue(*, view: str = "submitted", related: tuple = PROOF_RELATED):
+def proof_queue(*, view: str = "submitted", related: tuple = PROOF_RELATED, q: str = ""):
     """Staff: submitted proofs to check (oldest first), all overdue ones, or all proofs; with the `related` rows
-    joined (the API's rows show more than the page's)."""
+    joined (the API's rows show more than the page's); `q` narrows them to the proofs of the applications the
+    text finds (`search_by_application`). The queue page and the API's list alike."""
     qs = without_proposal_texts(ProofOfUse.objects.select_related(*related), "grant__application")
+    qs = search_by_application(qs, q, via="grant__application")
     if view == "overdue":
         return qs.filter(state__in=OPEN_PROOF_STATES, due_on__lt=timezone.localdate(),
                          grant__state__in=PROOF_GRANT_STATES).order_by("due_on", "pk")
@@ -86,36 +88,43 @@ def proof_queue(*, view: str = "submitted", related: tuple = PROOF_RELATED):
     return qs.filter(state=ProofState.SUBMITTED).order_by("submitted_at", "pk")
 
 
-def settlement_worklist():
-    """Staff: grants whose final proof is accepted and which are not yet settled, with any live settlement.
+def settlement_worklist(*, q: str = ""):
+    """Staff: grants whose final proof is accepted and which are not yet settled, with any live settlement; `q`
+    narrows them to the grants of the applications the text finds (`search_by_application`).
     The accepted final proof is an `EXISTS`, not a join with `DISTINCT` over every column of the grant (the
     page's count ran that over every grant: 51 ms for an empty page at 10,000 applications)."""
     live = Settlement.objects.filter(state=DecisionState.PREPARED).select_related("prepared_by")
     accepted_final = ProofOfUse.objects.filter(grant=OuterRef("pk"), kind=ProofKind.FINAL, state=ProofState.ACCEPTED)
-    return (without_proposal_texts(Grant.objects.filter(Exists(accepted_final), state=GrantState.PROOF_SUBMITTED),
-                                   "application")
+    qs = without_proposal_texts(Grant.objects.filter(Exists(accepted_final), state=GrantState.PROOF_SUBMITTED),
+                                "application")
+    return (search_by_application(qs, q)
             .select_related("application__lead", "call__program")
             .prefetch_related(Prefetch("settlements", queryset=live, to_attr="live_settlements"))
             .order_by("application__case_number"))
 
 
-def settlements():
-    return without_proposal_texts(
+def settlements(*, q: str = ""):
+    """Staff: every settlement, with `q` those of the applications the text finds (`search_by_application`)."""
+    return search_by_application(without_proposal_texts(
         Settlement.objects.select_related("grant__application__lead", "prepared_by", "confirmed_by", "proof"),
-        "grant__application")
+        "grant__application"), q, via="grant__application")
 
 
-def confirmed_settlements():
-    """Every confirmed settlement, the newest first, with what its line in the list shows (the case number)."""
-    return without_proposal_texts(Settlement.objects.filter(state=DecisionState.CONFIRMED)
-                                  .select_related("grant__application").order_by("-confirmed_at", "-pk"),
-                                  "grant__application")
+def confirmed_settlements(*, q: str = ""):
+    """Every confirmed settlement, the newest first, with what its line in the list shows (the case number);
+    `q` as in `settlements`."""
+    return search_by_application(without_proposal_texts(
+        Settlement.objects.filter(state=DecisionState.CONFIRMED).select_related("grant__application")
+        .order_by("-confirmed_at", "-pk"), "grant__application"), q, via="grant__application")
 
 
-def recoveries(*, state: str | None = None, with_people: bool = False):
+def recoveries(*, state: str | None = None, with_people: bool = False, q: str = ""):
+    """Staff: recoveries, open ones first, then by due date; narrowed to a `state` and to the recoveries of the
+    applications the text `q` finds (`search_by_application`): the page's and the API's list alike."""
     payments = RecoveryPayment.objects.order_by("received_on", "pk")
-    qs = without_proposal_texts(Recovery.objects.select_related("grant__application__lead", "settlement", "waived_by"),
-                                "grant__application")
+    qs = search_by_application(without_proposal_texts(
+        Recovery.objects.select_related("grant__application__lead", "settlement", "waived_by"), "grant__application"),
+        q, via="grant__application")
     if with_people:
         payments = payments.select_related("recorded_by")
         qs = qs.select_related("settlement__prepared_by", "settlement__confirmed_by", "created_by")

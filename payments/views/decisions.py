@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 from accounts.rules import is_approver, is_case_worker, is_staff_member
 from applications.enums import DECIDABLE_STATES
 from applications.financing import figures_for
+from applications.forms import CaseSearchForm
 from applications.models import Application
-from applications.selectors import SEARCH_MAX_LENGTH
 from foundation.files import private_pdf_response
-from foundation.forms import AmountField, DateInput, FilterForm, KernFormMixin
+from foundation.forms import AmountField, DateInput, KernFormMixin
 from foundation.paging import paginate
 from foundation.permissions import require_perm
 from grants.models import Call
@@ -75,11 +75,9 @@ class AmendForm(KernFormMixin, forms.Form):
                                                  "werden soll.")})
 
 
-class GrantFilterForm(FilterForm):
+class GrantFilterForm(CaseSearchForm):
     """The filters of the list of grants (`selectors.grant_list`)."""
 
-    q = forms.CharField(label=gettext_lazy("Suche"), required=False, max_length=SEARCH_MAX_LENGTH,
-                        help_text=gettext_lazy("Aktenzeichen, Vorhaben oder Kommune"))
     state = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
                               choices=[("", gettext_lazy("alle")), *GrantState.choices])
 

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -22,10 +22,11 @@ from django.views.decorators.http import require_POST
 from accounts.models import Municipality
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
+from applications.forms import CaseSearchForm
 from audit.selectors import timeline_for
 from foundation.amounts import format_amount_input, format_decimal
 from foundation.files import private_file_response
-from foundation.forms import AmountField, DateInput, KernFormMixin
+from foundation.forms import AmountField, DateInput, KernFormMixin, beside_filters
 from foundation.paging import paginate
 from foundation.permissions import require_perm
 
@@ -247,12 +248,14 @@ def queue(request):
     shown = request.GET.get("liste", "")
     if shown and shown not in states:
         raise Http404("unknown list")
+    form = CaseSearchForm(request.GET or None)
+    q = form.filters().get("q", "")
     user = request.user
     pages = {}
     for key, state in states.items():
         if shown and key != shown:
             continue
-        rows = selectors.disbursements_for_staff(related=selectors.QUEUE_PAGE_RELATED).filter(state=state)
+        rows = selectors.disbursements_for_staff(related=selectors.QUEUE_PAGE_RELATED, state=state, q=q)
         pages[key] = page = paginate(request, rows, number=None if key == shown else 1,
                                      shown=rows.annotate(bank_changed=_recently_changed()))
         for d in page:
@@ -260,7 +263,8 @@ def queue(request):
             d.may_release = user.has_perm("payments.release_disbursement", d)
             d.own_check = d.state == DisbursementState.CHECKED and d.checked_by_id == user.pk
     return render(request, "payments/disbursements/queue.html", {
-        "pages": pages, "shown": shown, "may_run": bool(may_run_payments(user))})
+        "pages": pages, "shown": shown, "may_run": bool(may_run_payments(user)), "form": form, "searched": bool(q),
+        **beside_filters(reverse("payments:disbursement-queue"), liste=shown)})
 
 
 def _staff_disbursement(request, pk: int) -> DisbursementRequest:
@@ -346,7 +350,7 @@ def run_create(request):
     require_perm(request, "payments.run_payments")
     next_day = schedule.next_target2_business_day(schedule.today() + dt.timedelta(days=1))
     form = RunCreateForm(request.POST or None, initial={"execution_date": next_day})
-    released = list(selectors.disbursements_for_staff().filter(state=DisbursementState.RELEASED)
+    released = list(selectors.disbursements_for_staff(state=DisbursementState.RELEASED)
                     .annotate(bank_changed=_recently_changed()))
     accounts = selectors.payout_accounts(d.grant.application.lead_id for d in released)
     chosen = None

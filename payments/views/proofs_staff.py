@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications.forms import CaseSearchForm
+from foundation.forms import beside_filters
 from foundation.paging import paginate
 
 from ..enums import DecisionState, ProofState, RecoveryState, SettlementOutcome
@@ -75,10 +77,15 @@ def proof_queue(request):
     _require(is_money_staff(request.user))
     view = request.GET.get("ansicht", "eingereicht")
     view = view if view in QUEUE_VIEWS else "eingereicht"
-    proofs = paginate(request, selectors.proof_queue(view=QUEUE_VIEWS[view], related=selectors.QUEUE_PAGE_RELATED))
+    form = CaseSearchForm(request.GET or None)
+    q = form.filters().get("q", "")
+    proofs = paginate(request, selectors.proof_queue(view=QUEUE_VIEWS[view], related=selectors.QUEUE_PAGE_RELATED,
+                                                     q=q))
     return render(request, "payments/proofs/queue.html", {
         "proofs": proofs, "page": proofs, "view": view, "today": timezone.localdate(),
-        "views": [("eingereicht", _("Zu prüfen")), ("ueberfaellig", _("Überfällig")), ("alle", _("Alle"))]})
+        "form": form, "searched": bool(q),
+        "views": [("eingereicht", _("Zu prüfen")), ("ueberfaellig", _("Überfällig")), ("alle", _("Alle"))],
+        **beside_filters(reverse("payments:proof-queue"), ansicht=view)})
 
 
 @login_required
@@ -130,20 +137,24 @@ CONFIRMED_LIST, RECENT = "bestaetigt", 10
 @login_required
 def settlement_list(request):
     _require(is_money_staff(request.user))
-    confirmed = selectors.confirmed_settlements()
+    form = CaseSearchForm(request.GET or None)
+    q = form.filters().get("q", "")
+    confirmed = selectors.confirmed_settlements(q=q)
     # Two lists: the work list page by page and the newest confirmed settlements, all of them page by page
-    # under ?liste=bestaetigt (each grant's page keeps its own).
-    if request.GET.get("liste") == CONFIRMED_LIST:
-        return render(request, "payments/proofs/settlements.html", {
-            "confirmed": paginate(request, confirmed), "shown": CONFIRMED_LIST, "confirmed_key": CONFIRMED_LIST})
-    page = paginate(request, selectors.settlement_worklist())
+    # under ?liste=bestaetigt (each grant's page keeps its own); the search narrows both.
+    shown = CONFIRMED_LIST if request.GET.get("liste") == CONFIRMED_LIST else ""
+    context = {"form": form, "searched": bool(q), "shown": shown, "confirmed_key": CONFIRMED_LIST,
+               **beside_filters(reverse("payments:settlements"), liste=shown)}
+    if shown:
+        return render(request, "payments/proofs/settlements.html",
+                      {**context, "confirmed": paginate(request, confirmed)})
+    page = paginate(request, selectors.settlement_worklist(q=q))
     ready = []
     for grant in page:
         live = grant.live_settlements[0] if grant.live_settlements else None
         ready.append({"grant": grant, "settlement": live})
     return render(request, "payments/proofs/settlements.html", {
-        "ready": ready, "page": page, "confirmed": paginate(request, confirmed, per_page=RECENT, number=1),
-        "shown": "", "confirmed_key": CONFIRMED_LIST})
+        **context, "ready": ready, "page": page, "confirmed": paginate(request, confirmed, per_page=RECENT, number=1)})
 
 
 @login_required
@@ -267,15 +278,18 @@ def recovery_list(request):
     state = state if state in (*RecoveryState.values, "alle") else RecoveryState.OPEN
     rates = recovery_services.base_rate_table()
     today = timezone.localdate()
+    form = CaseSearchForm(request.GET or None)
+    q = form.filters().get("q", "")
     rows = []
-    page = paginate(request, selectors.recoveries(state=None if state == "alle" else state))
+    page = paginate(request, selectors.recoveries(state=None if state == "alle" else state, q=q))
     for recovery in page:
         current, error = _position(recovery, rates)
         rows.append({"recovery": recovery, "position": current, "error": error,
                      "paid": recovery.paid_principal + recovery.paid_interest,
                      "overdue": recovery.state == RecoveryState.OPEN and recovery.due_on < today})
     return render(request, "payments/proofs/recoveries.html", {
-        "rows": rows, "page": page, "state": state, "today": today,
+        "rows": rows, "page": page, "state": state, "today": today, "form": form, "searched": bool(q),
+        **beside_filters(reverse("payments:recoveries"), status=state),
         "states": [(RecoveryState.OPEN, _("Offen")), (RecoveryState.PAID, _("Beglichen")), ("alle", _("Alle"))]})
 
 

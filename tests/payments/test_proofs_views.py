@@ -264,7 +264,7 @@ def test_settlements_page_shows_the_newest_confirmed_and_all_of_them_page_by_pag
     everything = client.get(reverse("payments:settlements") + "?liste=bestaetigt").content.decode()
     assert "Bestätigte Schlussabrechnungen" in everything and "Abzurechnen" not in everything
     assert all(case in everything for case in cases)
-    assert 'href="/zuwendungen/sachbearbeitung/schlussabrechnungen/">Zurück zu den abzurechnenden' in everything
+    assert 'href="/zuwendungen/sachbearbeitung/schlussabrechnungen/?">Zurück zu den abzurechnenden' in everything
 
 
 def test_all_proofs_come_open_first_by_due_date_then_newest_submission_on_every_database():

@@ -1,0 +1,169 @@
+"""The staff's work lists of money — requests for money, proofs, settlements, recoveries — are searched as every list
+of cases is (``applications.selectors.search_by_application``: case number, title, lead municipality's name), on the
+page and in the API alike; a search that is not valid is shown at its field (page) or refused with a 400 (API) and
+narrows nothing."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from payments import schedule
+from payments.enums import GrantState
+from payments.models import Recovery
+from payments.services import disbursements as disbursement_svc
+from payments.services import proofs_settlement as settlement_svc
+from tests.factories import MunicipalityFactory, staff_user
+from tests.payments.factories import accepted_final, ended_grant, make_grant, pay, seed_rates, submit_final
+
+pytestmark = pytest.mark.django_db
+LEADS = ("Bad Vilbel", "Lauterbach (Hessen)")
+
+
+def _leads():
+    return [MunicipalityFactory(name=name) for name in LEADS]
+
+
+def requested():
+    grants = [make_grant(lead=lead) for lead in _leads()]
+    for grant in grants:
+        disbursement_svc.request_disbursement(
+            actor=grant.grantee, grant_id=grant.pk, amount=Decimal("1000.00"), purpose="Rechnung",
+            needed_on=schedule.today() + dt.timedelta(days=7), own_spending=0)
+    return grants
+
+
+def submitted_proofs():
+    grants = [ended_grant(lead=lead) for lead in _leads()]
+    for grant in grants:
+        submit_final(grant, ["100000.00", "90000.00"])
+    return grants
+
+
+def to_settle():
+    grants = [ended_grant(lead=lead) for lead in _leads()]
+    for grant in grants:
+        pay(grant, "100000.00")
+        accepted_final(grant, ["100000.00", "100000.00"])
+    return grants
+
+
+def settled():
+    grants = to_settle()
+    for grant in grants:
+        settlement = settlement_svc.prepare_settlement(actor=staff_user("case_worker"), grant_id=grant.pk)
+        settlement_svc.confirm_settlement(actor=staff_user("approver"), settlement_id=settlement.pk)
+    return grants
+
+
+def open_recoveries():
+    seed_rates((dt.date(2026, 1, 1), Decimal("1.27")), (dt.date(2026, 7, 1), Decimal("1.27")))
+    grants = [ended_grant(lead=lead, state=GrantState.RECOVERY_OPEN) for lead in _leads()]
+    for grant in grants:
+        Recovery.objects.create(grant=grant, principal=Decimal("5000.00"), interest_from=dt.date(2026, 1, 1),
+                                due_on=dt.date(2026, 2, 1), created_by=staff_user("approver"))
+    return grants
+
+
+# (page, its parameters beside the search, the API's list, its parameters, how the grants are made)
+LISTS = {
+    "requests for money": ("payments:disbursement-queue", {}, "/api/v1/staff/payments/disbursements/", {},
+                           requested),
+    "one of the three request lists": ("payments:disbursement-queue", {"liste": "pruefen"},
+                                       "/api/v1/staff/payments/disbursements/", {"state": "requested"}, requested),
+    "proofs to check": ("payments:proof-queue", {}, "/api/v1/staff/payments/proofs/", {}, submitted_proofs),
+    "all proofs": ("payments:proof-queue", {"ansicht": "alle"}, "/api/v1/staff/payments/proofs/", {"view": "all"},
+                   submitted_proofs),
+    "grants to settle": ("payments:settlements", {}, None, {}, to_settle),
+    "confirmed settlements": ("payments:settlements", {"liste": "bestaetigt"}, "/api/v1/staff/payments/settlements/",
+                              {}, settled),
+    "recoveries": ("payments:recoveries", {}, "/api/v1/staff/payments/recoveries/", {"state": "open"},
+                   open_recoveries),
+}
+
+
+def _shown(html, grants):
+    return {g.case_number for g in grants if g.case_number in html}
+
+
+@pytest.mark.parametrize("kind", LISTS)
+def test_the_page_finds_a_case_by_number_title_and_municipality_and_keeps_its_tab(client, kind):
+    name, beside, _url, _params, make = LISTS[kind]
+    first, second = make()
+    client.force_login(staff_user("approver"))
+    url = reverse(name)
+
+    def shown(**params):
+        response = client.get(url, {**beside, **params})
+        assert response.status_code == 200
+        html = response.content.decode()
+        return html, _shown(html, (first, second))
+
+    html, found = shown()
+    assert found == {first.case_number, second.case_number} and "Filter zurücksetzen" not in html
+    html, found = shown(q=first.case_number)
+    assert found == {first.case_number} and "Filter zurücksetzen" in html
+    for key, value in beside.items():  # the search keeps the tab or list it was made on, and the reset returns there
+        assert f'<input type="hidden" name="{key}" value="{value}">' in html
+        assert f'href="{url}?{key}={value}">Filter zurücksetzen' in html
+    assert shown(q=LEADS[1].lower())[1] == {second.case_number}
+    assert shown(q=first.application.title)[1] == {first.case_number}
+    html, found = shown(q="Gibt es nicht")
+    assert found == set() and "für diese Suche" in html
+    html, found = shown(q="x" * 201)  # too long: said at the field, nothing narrowed
+    assert found == {first.case_number, second.case_number} and 'id="id_q_error"' in html
+
+
+@pytest.mark.parametrize("kind", [k for k, v in LISTS.items() if v[2]])
+def test_the_api_finds_the_same_and_refuses_a_bad_search(kind):
+    _name, _beside, url, params, make = LISTS[kind]
+    first, second = make()
+    api = APIClient()
+    api.force_authenticate(staff_user("approver"))
+
+    def found(**search):
+        response = api.get(url, {**params, **search})
+        assert response.status_code == 200, response.json()
+        return _shown(response.content.decode(), (first, second)), response.json()["count"]
+
+    shown, count = found()  # the two cases are alike: half of the rows are each one's (all proofs: two each)
+    assert shown == {first.case_number, second.case_number} and count % 2 == 0
+    assert found(search=second.case_number) == ({second.case_number}, count // 2)
+    assert found(search=LEADS[0].upper()) == ({first.case_number}, count // 2)
+    assert found(search="Gibt es nicht") == (set(), 0)
+    response = api.get(url, {**params, "search": "x" * 201})
+    assert response.status_code == 400 and set(response.json()) == {"search"}
+
+
+@pytest.mark.parametrize("url, bad", [
+    ("/api/v1/staff/payments/disbursements/", {"state": "paid_twice"}),
+    ("/api/v1/staff/payments/disbursements/", {"grant": "abc"}),
+    ("/api/v1/staff/payments/disbursements/", {"grant": "0"}),
+    ("/api/v1/staff/payments/proofs/", {"view": "everything"}),
+    ("/api/v1/staff/payments/recoveries/", {"state": "forgotten"}),
+])
+def test_an_unknown_filter_value_is_a_400_naming_it(url, bad):
+    """Before, an unknown state or grant answered an empty list (or every row), as if it had been understood."""
+    api = APIClient()
+    api.force_authenticate(staff_user("case_worker"))
+    response = api.get(url, bad)
+    assert response.status_code == 400 and set(response.json()) == set(bad)
+
+
+def test_the_links_to_one_list_and_back_keep_the_search(client, monkeypatch):
+    from payments.views import proofs_staff
+
+    monkeypatch.setattr(proofs_staff, "RECENT", 1)
+    settled()
+    client.force_login(staff_user("approver"))
+    url = reverse("payments:settlements")
+    html = client.get(url, {"q": "Smartes Projekt"}).content.decode()
+    assert 'href="?q=Smartes+Projekt&amp;liste=bestaetigt">Alle 2 anzeigen</a>' in html
+    html = client.get(url, {"q": "Smartes Projekt", "liste": "bestaetigt"}).content.decode()
+    assert "Bestätigte Schlussabrechnungen (2)" in html
+    assert f'href="{url}?q=Smartes+Projekt">Zurück zu den abzurechnenden Zuwendungen' in html
+    queue = reverse("payments:disbursement-queue")
+    html = client.get(queue, {"q": LEADS[1], "liste": "pruefen"}).content.decode()
+    assert f'href="{queue}?q=Lauterbach+%28Hessen%29">Alle Listen anzeigen' in html
