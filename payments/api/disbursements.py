@@ -24,7 +24,6 @@ from accounts.api import IsStaffMember, permission_of, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from applications.api.serializers import CaseSearchSerializer
-from applications.selectors import without_proposal_texts
 from foundation.api import (
     MAX_ID,
     AmountField,
@@ -167,9 +166,18 @@ class RunConfirmSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 # ---------------------------------------------------------------- municipality
 
 
+class DisbursementFilterSerializer(CaseSearchSerializer):
+    """Query parameters of a municipality's requests (``selectors.own_disbursements``)."""
+
+    grant = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                     help_text=_("Nur diese Zuwendung (ID)"))
+
+
 @extend_schema_view(
-    list=extend_schema(summary=_("Mittelabrufe Ihrer Kommunen"), parameters=[
-        OpenApiParameter("grant", int, description=_("Nur diese Zuwendung"))]),
+    list=extend_schema(summary=_("Mittelabrufe Ihrer Kommunen"), description=_(
+        "Nach Zuwendung und Nummer; mit „grant“ nur die einer Zuwendung, mit „search“ nur die der Anträge mit dem "
+        "Text in Aktenzeichen, Titel oder Namen der federführenden Kommune."),
+        parameters=[DisbursementFilterSerializer]),
     retrieve=extend_schema(summary=_("Ein Mittelabruf"), responses={200: DisbursementSerializer}),
     create=extend_schema(summary=_("Mittel abrufen"), description=_(
         "Nur für bestandskräftige Zuwendungen der antragstellenden Kommune; höchstens der noch abrufbare Betrag "
@@ -184,13 +192,11 @@ class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     filter_backends = []
 
     def get_queryset(self):
-        qs = without_proposal_texts(
-            DisbursementRequest.objects.filter(grant__application__lead_id__in=approved_municipality_ids(self.request.user))
-            .select_related("grant__application__lead").order_by("grant_id", "number"), "grant__application")
-        if "grant" in self.request.query_params:
-            grant = _id_param(self.request.query_params["grant"])
-            qs = qs.filter(grant_id=grant) if grant else qs.none()
-        return DisbursementSerializer.shaped(qs) if self.action == "list" else qs
+        if self.action != "list":
+            return selectors.own_disbursements(self.request.user)
+        f = _parse(DisbursementFilterSerializer, self.request.query_params)
+        return DisbursementSerializer.shaped(selectors.own_disbursements(
+            self.request.user, grant=f.get("grant"), q=f.get("search", "")))
 
     @idempotent_api("payments.disbursement.request")
     def create(self, request, *args, **kwargs):
@@ -262,13 +268,11 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
 # ---------------------------------------------------------------- staff
 
 
-class StaffDisbursementFilterSerializer(CaseSearchSerializer):
+class StaffDisbursementFilterSerializer(DisbursementFilterSerializer):
     """Query parameters of the staff's list of requests (``selectors.disbursements_for_staff``, as the queue page)."""
 
     state = serializers.ChoiceField(choices=DisbursementState.choices, required=False,
                                     help_text=_("Nur dieser Status"))
-    grant = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
-                                     help_text=_("Nur diese Zuwendung (ID)"))
 
 
 @extend_schema_view(

@@ -15,9 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api import permission_of, with_defaults
-from accounts.selectors import approved_municipality_ids
 from applications.api.serializers import CaseSearchSerializer
-from applications.selectors import without_proposal_texts
 from foundation.amounts import AmountError, parse_amount
 from foundation.api import validated_input as _parse
 
@@ -56,7 +54,9 @@ LINES = Prefetch("cost_lines", queryset=ProofCostLine.objects.order_by("budget_y
 
 @extend_schema_view(
     list=extend_schema(summary=_("Nachweise der eigenen Zuwendungen"), description=_(
-        "Zwischennachweise je Haushaltsjahr und Verwendungsnachweis der Zuwendungen Ihrer Kommunen.")),
+        "Zwischennachweise je Haushaltsjahr und Verwendungsnachweis der Zuwendungen Ihrer Kommunen, nach "
+        "Fälligkeit; mit „search“ nur die der Anträge mit dem Text in Aktenzeichen, Titel oder Namen der "
+        "federführenden Kommune."), parameters=[CaseSearchSerializer]),
     retrieve=extend_schema(summary=_("Ein Nachweis mit Sachbericht und zahlenmäßigem Nachweis"),
                            responses={200: s.ProofDetailSerializer}),
 )
@@ -69,11 +69,10 @@ class ProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     permission_classes = with_defaults()
 
     def get_queryset(self):
-        qs = without_proposal_texts(
-            ProofOfUse.objects.select_related(*selectors.PROOF_RELATED)
-            .filter(grant__application__lead_id__in=approved_municipality_ids(self.request.user))
-            .order_by("due_on", "pk"), "grant__application")
-        return qs.prefetch_related(LINES) if self.action != "list" else s.ProofListSerializer.shaped(qs)
+        if self.action != "list":
+            return selectors.own_proofs(self.request.user).prefetch_related(LINES)
+        f = _parse(CaseSearchSerializer, self.request.query_params)
+        return s.ProofListSerializer.shaped(selectors.own_proofs(self.request.user, q=f.get("search", "")))
 
     def get_serializer_class(self):
         return s.ProofListSerializer if self.action == "list" else s.ProofDetailSerializer

@@ -45,12 +45,27 @@ def disbursements_for_staff(*, related: tuple = STAFF_RELATED, state: str = "", 
     return search_by_application(qs, q, via="grant__application")
 
 
-def payable_grants_for(user):
+def payable_grants_for(user, *, q: str = ""):
+    """The grants of the user's municipalities, by case number (the entry page of requesting money); `q` narrows
+    them to those of the applications the text finds (`search_by_application`)."""
     from accounts.selectors import approved_municipality_ids
 
-    return without_proposal_texts(Grant.objects.filter(application__lead_id__in=approved_municipality_ids(user))
-                                  .select_related("application__lead").order_by("application__case_number"),
-                                  "application")
+    qs = Grant.objects.filter(application__lead_id__in=approved_municipality_ids(user))
+    return without_proposal_texts(search_by_application(qs, q).select_related("application__lead")
+                                  .order_by("application__case_number"), "application")
+
+
+def own_disbursements(user, *, grant: int | None = None, q: str = ""):
+    """A municipality's members: the requests for money of their municipalities, by grant and number; narrowed to
+    one `grant` and to the requests of the applications the text `q` finds (the API's list)."""
+    from accounts.selectors import approved_municipality_ids
+
+    qs = DisbursementRequest.objects.filter(grant__application__lead_id__in=approved_municipality_ids(user))
+    if grant is not None:
+        qs = qs.filter(grant_id=grant)
+    return without_proposal_texts(search_by_application(qs, q, via="grant__application")
+                                  .select_related("grant__application__lead").order_by("grant_id", "number"),
+                                  "grant__application")
 
 
 def runs_for_staff():

@@ -56,15 +56,25 @@ def grant_for_user(user, pk: int) -> Grant:
     return grant
 
 
-def own_grants_with_proofs(user, *, open_only: bool = False):
+def own_grants_with_proofs(user, *, open_only: bool = False, q: str = ""):
     """The user's grants with their proofs (for the municipality's overview); with ``open_only``
-    only the proofs still to hand in, and only grants that have one (the start page's count)."""
+    only the proofs still to hand in, and only grants that have one (the start page's count); `q` narrows them
+    to the grants of the applications the text finds (`search_by_application`)."""
     proofs = ProofOfUse.objects.order_by("due_on", "pk")
-    grants = grants_for_user(user).exclude(state__in=[GrantState.APPROVED])
+    grants = search_by_application(grants_for_user(user).exclude(state__in=[GrantState.APPROVED]), q)
     if open_only:
         proofs = proofs.filter(ProofOfUse.expected())
         grants = grants.filter(pk__in=proofs.values("grant_id"))
     return grants.prefetch_related(Prefetch("proofs", queryset=proofs)).order_by("application__case_number")
+
+
+def own_proofs(user, *, q: str = ""):
+    """A municipality's members: the proofs of their municipalities' grants, by due date (the API's list); `q` as
+    in `own_grants_with_proofs`."""
+    qs = ProofOfUse.objects.select_related(*PROOF_RELATED).filter(
+        grant__application__lead_id__in=approved_municipality_ids(user))
+    return without_proposal_texts(search_by_application(qs, q, via="grant__application").order_by("due_on", "pk"),
+                                  "grant__application")
 
 
 def open_proofs_for(user):

@@ -127,8 +127,12 @@ def _recently_changed():
 @login_required
 def grants(request):
     """Entry page of a municipality: its grants with what can still be requested."""
-    page = paginate(request, selectors.payable_grants_for(request.user))
-    return render(request, "payments/disbursements/grants.html", {"grants": page, "page": page})
+    form = CaseSearchForm(request.GET or None)
+    q = form.filters().get("q", "")
+    page = paginate(request, selectors.payable_grants_for(request.user, q=q))
+    return render(request, "payments/disbursements/grants.html", {
+        "grants": page, "page": page, "form": form, "searched": bool(q),
+        **beside_filters(reverse("payments:disbursement-grants"))})
 
 
 @login_required

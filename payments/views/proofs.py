@@ -5,12 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.rules import is_staff_member
+from applications.forms import CaseSearchForm
 from foundation.files import private_pdf_response
+from foundation.forms import beside_filters
 from foundation.paging import paginate
 
 from ..enums import OPEN_PROOF_STATES, ProofKind, RecoveryState
@@ -29,12 +31,15 @@ def proof_list(request):
     """All grants of the user's municipalities with their proofs and due dates (?offen=1: only
     the proofs still to hand in)."""
     open_only = request.GET.get("offen") == "1"
-    grants = paginate(request, selectors.own_grants_with_proofs(request.user, open_only=open_only))
+    form = CaseSearchForm(request.GET or None)
+    q = form.filters().get("q", "")
+    grants = paginate(request, selectors.own_grants_with_proofs(request.user, open_only=open_only, q=q))
     for grant in grants:
         grant.may_edit_proofs = may_submit_proof(request.user, grant)
     return render(request, "payments/proofs/list.html", {
         "grants": grants, "page": grants, "today": timezone.localdate(), "open_only": open_only,
-        "for_staff": is_staff_member(request.user)})
+        "for_staff": is_staff_member(request.user), "form": form, "searched": bool(q),
+        **beside_filters(reverse("payments:proofs"), offen="1" if open_only else "")})
 
 
 @login_required

@@ -4,6 +4,7 @@ page and in the API alike; a search that is not valid is shown at its field (pag
 narrows nothing."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -85,6 +86,8 @@ LISTS = {
 
 
 def _shown(html, grants):
+    """The case numbers of `grants` on the page or in the answer (not counting the search field's own text)."""
+    html = re.sub(r'value="[^"]*"', "", html)
     return {g.case_number for g in grants if g.case_number in html}
 
 
@@ -167,3 +170,78 @@ def test_the_links_to_one_list_and_back_keep_the_search(client, monkeypatch):
     queue = reverse("payments:disbursement-queue")
     html = client.get(queue, {"q": LEADS[1], "liste": "pruefen"}).content.decode()
     assert f'href="{queue}?q=Lauterbach+%28Hessen%29">Alle Listen anzeigen' in html
+
+
+# ---------------------------------------------------------------- a municipality's own lists
+
+
+MINE = {
+    "grants to request money for": ("payments:disbursement-grants", "/api/v1/payments/disbursements/", requested),
+    "proofs of use": ("payments:proofs", "/api/v1/payments/proofs/", submitted_proofs),
+}
+
+
+@pytest.mark.parametrize("kind", MINE)
+def test_a_municipality_searches_its_own_money_lists_and_only_them(client, kind):
+    """A town with many grants finds one by its case number, title or name, on the page and in the API; another
+    municipality's case is not found, whatever is typed."""
+    from tests.factories import member_of
+
+    name, url, make = MINE[kind]
+    first, other = make()
+    mine = (make_grant if kind.startswith("grants") else ended_grant)(lead=first.application.lead,
+                                                                      with_bank_account=False)
+    if kind.startswith("grants"):
+        disbursement_svc.request_disbursement(
+            actor=mine.grantee, grant_id=mine.pk, amount=Decimal("1000.00"), purpose="Rechnung",
+            needed_on=schedule.today() + dt.timedelta(days=7), own_spending=0)
+    else:
+        submit_final(mine, ["100000.00", "90000.00"])
+    member = member_of(first.application.lead)
+    client.force_login(member)
+    page = reverse(name)
+
+    def on_page(**params):
+        response = client.get(page, params)
+        assert response.status_code == 200
+        html = response.content.decode()
+        return html, _shown(html, (first, mine, other))
+
+    html, found = on_page()
+    assert found == {first.case_number, mine.case_number} and "2 Zuwendungen" in html
+    html, found = on_page(q=mine.case_number)
+    assert found == {mine.case_number} and "1 Zuwendung<" in html and "Filter zurücksetzen" in html
+    assert on_page(q=first.application.title)[1] == {first.case_number}
+    html, found = on_page(q=other.case_number)  # not theirs
+    assert found == set() and "Keine Zuwendungen für diese Suche." in html
+    html, found = on_page(q="x" * 201)
+    assert found == {first.case_number, mine.case_number} and 'id="id_q_error"' in html
+
+    api = APIClient()
+    api.force_authenticate(member)
+
+    def in_api(**params):
+        response = api.get(url, params)
+        assert response.status_code == 200, response.json()
+        return _shown(response.content.decode(), (first, mine, other))
+
+    assert in_api() == {first.case_number, mine.case_number}
+    assert in_api(search=mine.case_number) == {mine.case_number}
+    assert in_api(search=LEADS[0]) == {first.case_number, mine.case_number}
+    assert in_api(search=other.case_number) == set() and in_api(search=LEADS[1]) == set()
+    assert api.get(url, {"search": "x" * 201}).status_code == 400
+
+
+def test_the_open_proofs_keep_their_tab_through_a_search(client):
+    from tests.factories import member_of
+
+    first, _other = submitted_proofs()
+    client.force_login(member_of(first.application.lead))
+    url = reverse("payments:proofs")
+    html = client.get(url, {"offen": "1", "q": "Smartes"}).content.decode()
+    assert '<input type="hidden" name="offen" value="1">' in html
+    assert f'href="{url}?offen=1">Filter zurücksetzen' in html
+    assert f'href="{url}?q=Smartes">Alle Nachweise anzeigen' in html
+    api = APIClient()
+    api.force_authenticate(member_of(first.application.lead))
+    assert api.get("/api/v1/payments/disbursements/", {"grant": "x"}).status_code == 400
