@@ -411,6 +411,18 @@ def result_for(*, panel: Panel, viewer, budget: Decimal | None = None) -> Rankin
     return result
 
 
+def find_in_ranking(rows: list, *, call_id: int, text: str) -> list:
+    """The rows of a ranking (in its order, each with its place in the whole list) of the applications of the call
+    that `search_applications` finds for `text`: how the ranking page, the session page and the ranking in the API
+    find an application; all rows for no text. One query of the call's matching ids; the rows are the viewer's
+    (`result_for`), so a search never finds an application the viewer may not see."""
+    if not text:
+        return rows
+    found = set(search_applications(Application.objects.filter(call_id=call_id).order_by(), text)
+                .values_list("pk", flat=True))
+    return [row for row in rows if row.application_id in found]
+
+
 @dataclass
 class MemberWork:
     """A jury member's open work, as the workspace marks it (start page)."""

@@ -478,7 +478,7 @@ class RankingPageSerializer(RankingSerializer):
         "Die Budgetgrenze: unter dieser Zeile reicht das Budget nicht mehr (leer, wenn nichts empfohlen ist)"))
 
 
-class RankingQuerySerializer(serializers.Serializer):
+class RankingQuerySerializer(CaseSearchSerializer):
     budget = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, help_text=_(
         'Was-wäre-wenn mit einem anderen Gesamtbudget (nur Ministerium), z. B. "12000000.00"; '
         "die Tranchen der Haushaltsjahre werden anteilig angepasst. Es wird nichts gespeichert."))

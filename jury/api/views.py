@@ -190,7 +190,8 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         "und der Haushaltsjahre, mit einer Erläuterung je Zeile. Anträge, von denen Sie ausgeschlossen sind, "
         "fehlen in Ihrer Liste; die Plätze der übrigen bleiben die der ganzen Liste. Die Zeilen kommen "
         "seitenweise (Parameter page, count/next/previous wie jede Liste); cutoff nennt die Budgetgrenze und "
-        "die Seite, auf der sie liegt."),
+        "die Seite der ganzen Liste, auf der sie liegt. Mit „search“ kommen nur die Zeilen der Anträge mit dem Text "
+        "in Aktenzeichen, Titel oder Namen der federführenden Kommune, jede mit ihrem Platz in der ganzen Liste."),
         parameters=[s.RankingQuerySerializer, OpenApiParameter("page", int, description=_("Seite der Zeilen"))],
         responses={200: s.RankingPageSerializer})
     @action(detail=True, methods=["get"])
@@ -204,7 +205,9 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
             _deny(_("Eine Was-wäre-wenn-Rechnung steht nur dem Ministerium zur Verfügung."))
         result = selectors.result_for(panel=panel, viewer=request.user, budget=budget)
         paginator = self.paginator
-        rows = paginator.paginate_queryset(result.rows, request, view=self)
+        rows = paginator.paginate_queryset(
+            selectors.find_in_ranking(result.rows, call_id=panel.call_id, text=query.get("search", "")), request,
+            view=self)
         index = result.cutoff_index
         cutoff = None if index is None else {
             "position": result.rows[index].position, "application": result.rows[index].application.pk,

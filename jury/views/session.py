@@ -1,17 +1,22 @@
 """The jury session: opening, the chair's decisions, closing, and the documents of closed sessions."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from applications.forms import CaseSearchForm
 from applications.models import Application
+from applications.selectors import SEARCH_MAX_LENGTH
 from foundation.files import private_file_response
+from foundation.forms import beside_filters
 from foundation.paging import paginate
 
 from .. import selectors, services
@@ -47,8 +52,13 @@ def session(request, call_id: int):
                "outcome_labels": dict(DecisionOutcome.choices)}
     if current is not None:
         result = visible_ranking(request, panel)
-        # one page of the list, with the decisions recorded for its applications (one form per row of the page)
-        page = paginate(request, result.rows)
+        form = CaseSearchForm(request.GET or None)
+        q = form.filters().get("q", "")
+        # one page of the list (or of what the search finds), with the decisions recorded for its applications (one
+        # form per row of the page, which returns here: same page, same search)
+        page = paginate(request, selectors.find_in_ranking(result.rows, call_id=call_id, text=q))
+        context.update(form=form, searched=bool(q), back=_back_query(request.GET),
+                       **beside_filters(reverse("jury:session", args=[call_id])))
         decisions = {d.application_id: d for d in current.decisions.filter(
             application_id__in=[r.application.pk for r in page])}
         context["result"] = result
@@ -115,12 +125,27 @@ def decide(request, session_id: int, app_id: int):
     if request.headers.get("HX-Request"):
         return render(request, "jury/_decision.html", {
             "session": session, "application_id": app_id, "case_number": case_number, "form": form,
-            "decision": decision, "outcome_labels": dict(DecisionOutcome.choices)})
+            "decision": decision, "outcome_labels": dict(DecisionOutcome.choices), "back": _back_query(request.POST)})
     if error:
         messages.error(request, error)
     else:
         messages.success(request, _("Die Entscheidung wurde festgehalten."))
-    return redirect(reverse("jury:session", args=[session.panel.call_id]) + f"#decision-{app_id}")
+    back = _back_query(request.POST)
+    return redirect(reverse("jury:session", args=[session.panel.call_id]) + (f"?{back}" if back else "")
+                    + f"#decision-{app_id}")
+
+
+def _back_query(params) -> str:
+    """The page and search of the session's list a decision form was sent from (``zurueck``, sent with each form;
+    on the page itself, the request's own), checked: a page number and a search text of allowed length, nothing
+    else, so that a form without JavaScript returns to the row it was sent from."""
+    back = QueryDict(params.get("zurueck", "")) if "zurueck" in params else params
+    kept = {}
+    if back.get("seite", "").isdigit() and len(back["seite"]) <= 6:
+        kept["seite"] = back["seite"]
+    if back.get("q") and len(back["q"]) <= SEARCH_MAX_LENGTH:
+        kept["q"] = back["q"]
+    return urlencode(kept)
 
 
 @login_required
