@@ -116,6 +116,13 @@ def search_applications(qs: QuerySet[Application], text: str) -> QuerySet[Applic
     return qs.filter(Q(title__icontains=text) | Q(case_number__icontains=text) | Q(lead_id__in=leads))
 
 
+def found_in_call(call_id: int, text: str) -> set[int]:
+    """The ids of the call's applications `search_applications` finds for `text`, in one query: how lists that are not
+    querysets (a ranking read from its cache, a call's candidates for a decision) find their rows."""
+    return set(search_applications(Application.objects.filter(call_id=call_id).order_by(), text)
+               .values_list("pk", flat=True))
+
+
 def search_by_application(qs: QuerySet, text: str, *, via: str = "application") -> QuerySet:
     """`qs`, rows about applications (grants, jury assignments, requests for money, proofs, settlements,
     recoveries), narrowed to those whose application — reached through the relation `via` — `search_applications`

@@ -21,7 +21,12 @@ from accounts.rules import is_staff_member
 from applications.enums import EVALUATION_STATES
 from applications.financing import split_by_year
 from applications.models import Application
-from applications.selectors import search_applications, search_by_application, without_proposal_texts
+from applications.selectors import (
+    found_in_call,
+    search_applications,
+    search_by_application,
+    without_proposal_texts,
+)
 from foundation.amounts import ZERO
 from grants.models import Call
 
@@ -418,8 +423,7 @@ def find_in_ranking(rows: list, *, call_id: int, text: str) -> list:
     (`result_for`), so a search never finds an application the viewer may not see."""
     if not text:
         return rows
-    found = set(search_applications(Application.objects.filter(call_id=call_id).order_by(), text)
-                .values_list("pk", flat=True))
+    found = found_in_call(call_id, text)
     return [row for row in rows if row.application_id in found]
 
 

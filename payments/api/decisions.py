@@ -21,8 +21,7 @@ from accounts.api import IsStaffMember, permission_of, with_defaults
 from accounts.rules import is_approver, is_case_worker
 from applications.api.serializers import CaseSearchSerializer
 from applications.models import Application
-from applications.selectors import without_proposal_texts
-from foundation.api import ModelSerializer, ShapedReadMixin
+from foundation.api import MAX_ID, ModelSerializer, ShapedReadMixin, validated_input
 from foundation.files import private_pdf_response
 
 from ..enums import DecisionKind, DecisionState, GrantState
@@ -155,9 +154,22 @@ MAY_CONFIRM_AMENDMENT = _("Eine Änderung bestätigt eine zweite Person mit der 
 MayConfirmAmendment = permission_of(is_approver, MAY_CONFIRM_AMENDMENT)  # the person: the object's rule below
 
 
+class DecisionFilterSerializer(CaseSearchSerializer):
+    """Query parameters of the list of decisions (``selectors.decision_list``)."""
+
+    call = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                    help_text=_("Nur dieser Aufruf (ID)"))
+    application = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                           help_text=_("Nur dieser Antrag (ID)"))
+    state = serializers.ChoiceField(choices=DecisionState.choices, required=False, help_text=_("Nur dieser Status"))
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("Förderentscheidungen"), description=_(
-        "Vorbereitete, bestätigte und verworfene Entscheidungen; Filter ?call=, ?state=, ?application=.")),
+        "Vorbereitete, bestätigte und verworfene Entscheidungen, die neuesten zuerst; mit „call“, „application“ "
+        "und „state“ nur die eines Aufrufs, eines Antrags oder eines Status, mit „search“ nur die der Anträge mit "
+        "dem Text in Aktenzeichen, Titel oder Namen der federführenden Kommune."),
+        parameters=[DecisionFilterSerializer]),
     retrieve=extend_schema(summary=_("Eine Förderentscheidung"), responses={200: GrantDecisionSerializer}),
     create=extend_schema(summary=_("Entscheidung vorbereiten (Sachbearbeitung)"), description=_(
         "Bewilligung mit den Zahlen des Finanzierungsplans oder Ablehnung mit Begründung; nur für empfohlene "
@@ -174,20 +186,12 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return [permission() for permission in with_defaults(IsStaffMember, *extra)]
 
     def get_queryset(self):
-        qs = without_proposal_texts(
-            Decision.objects.select_related("application", "prepared_by", "confirmed_by", "grant")
-            .order_by("-prepared_at", "-pk"), "application")
-        params = self.request.query_params
-        for name, lookup in (("call", "application__call_id"), ("application", "application_id")):
-            value = params.get(name)
-            if value:
-                if not value.isdigit():
-                    return qs.none()
-                qs = qs.filter(**{lookup: int(value)})
-        state = params.get("state")
-        if state:
-            qs = qs.filter(state=state) if state in DecisionState.values else qs.none()
-        return GrantDecisionSerializer.shaped(qs) if self.action == "list" else qs
+        if self.action != "list":
+            return selectors.decision_list()
+        f = validated_input(DecisionFilterSerializer, self.request.query_params)
+        return GrantDecisionSerializer.shaped(selectors.decision_list(
+            call=f.get("call"), application=f.get("application"), state=f.get("state", ""),
+            q=f.get("search", "")))
 
     def _detail(self, pk, status_code=status.HTTP_200_OK):
         return Response(GrantDecisionSerializer(self.get_queryset().get(pk=pk)).data, status=status_code)

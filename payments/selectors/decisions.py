@@ -17,7 +17,12 @@ from applications.enums import DECIDABLE_STATES
 from applications.enums import ApplicationState as AS
 from applications.financing import split_by_year
 from applications.models import Application, CostLine
-from applications.selectors import search_by_application, without_proposal_texts
+from applications.selectors import (
+    found_in_call,
+    search_applications,
+    search_by_application,
+    without_proposal_texts,
+)
 from foundation.amounts import format_eur, to_money
 from foundation.counts import count_per_row
 from grants.models import Call, CallBudgetYear
@@ -149,6 +154,37 @@ def reserve_candidates(call: Call) -> list[Candidate]:
 def decided_applications(call: Call) -> QuerySet[Application]:
     return (without_proposal_texts(Application.objects.filter(call=call, state__in=[AS.APPROVED, AS.REJECTED]))
             .select_related("lead", "grant").order_by("case_number", "pk"))
+
+
+def call_decision_lists(call: Call, *, q: str = "") -> dict:
+    """The four lists of a call's decisions page, each in its order: the decisions waiting for a second person
+    (``offen``), the recommended and the reserve candidates in ranking order (``empfohlen``, ``nachrueckliste``)
+    and the decided applications (``entschieden``); `q` narrows each to the applications the text finds
+    (`search_applications`). The next one up of the reserve list is marked on the whole list, before the search."""
+    recommended, reserve = decidable_applications(call)
+    lists = {"offen": pending_decisions(call), "empfohlen": recommended, "nachrueckliste": reserve,
+             "entschieden": decided_applications(call)}
+    if not q:
+        return lists
+    found = found_in_call(call.pk, q)
+    return {"offen": search_by_application(lists["offen"], q),
+            "empfohlen": [c for c in recommended if c.application.pk in found],
+            "nachrueckliste": [c for c in reserve if c.application.pk in found],
+            "entschieden": search_applications(lists["entschieden"], q)}
+
+
+def decision_list(*, call: int | None = None, application: int | None = None, state: str = "", q: str = ""):
+    """Staff: every decision, the newest first, narrowed to a call, an application, a state and the applications
+    the text `q` finds (the API's list)."""
+    qs = without_proposal_texts(Decision.objects.select_related("application", "prepared_by", "confirmed_by", "grant")
+                                .order_by("-prepared_at", "-pk"), "application")
+    if call is not None:
+        qs = qs.filter(application__call_id=call)
+    if application is not None:
+        qs = qs.filter(application_id=application)
+    if state:
+        qs = qs.filter(state=state)
+    return search_by_application(qs, q)
 
 
 def with_decision_counts(calls: QuerySet[Call]) -> QuerySet[Call]:

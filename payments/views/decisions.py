@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,7 +24,7 @@ from applications.financing import figures_for
 from applications.forms import CaseSearchForm
 from applications.models import Application
 from foundation.files import private_pdf_response
-from foundation.forms import AmountField, DateInput, KernFormMixin
+from foundation.forms import AmountField, DateInput, KernFormMixin, beside_filters
 from foundation.paging import paginate
 from foundation.permissions import require_perm
 from grants.models import Call
@@ -111,16 +111,19 @@ def call_decisions(request, call_pk: int):
     require_perm(request, "accounts.view_staff_area")
     # the budget years once for the overview, the candidates' tranche check and the ranking
     call = get_object_or_404(Call.objects.select_related("program").prefetch_related("budget_years"), pk=call_pk)
-    recommended, reserve = selectors.decidable_applications(call)
-    # Four lists; each shows its first page with its count, and ?liste=… shows one of them page by page.
-    lists = {"offen": selectors.pending_decisions(call), "empfohlen": recommended, "nachrueckliste": reserve,
-             "entschieden": selectors.decided_applications(call)}
+    form = CaseSearchForm(request.GET or None)
+    q = form.filters().get("q", "")
+    # Four lists; each shows its first page with its count, and ?liste=… shows one of them page by page; the search
+    # narrows all four.
+    lists = selectors.call_decision_lists(call, q=q)
     shown = request.GET.get("liste", "")
     if shown and shown not in lists:
         raise Http404("unknown list")
     pages = {key: paginate(request, rows, number=None if key == shown else 1)
              for key, rows in lists.items() if not shown or key == shown}
     return render(request, "payments/decisions/call.html", {
+        "form": form, "searched": bool(q), **beside_filters(reverse("payments:decisions-call", args=[call.pk]),
+                                                            liste=shown),
         "call": call, "years": selectors.budget_overview(call), "pages": pages, "shown": shown,
         "left": call.total_budget - call.committed, "user_id": request.user.pk,
         "is_approver": is_approver(request.user), "is_case_worker": is_case_worker(request.user),

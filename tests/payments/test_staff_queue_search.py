@@ -245,3 +245,48 @@ def test_the_open_proofs_keep_their_tab_through_a_search(client):
     api = APIClient()
     api.force_authenticate(member_of(first.application.lead))
     assert api.get("/api/v1/payments/disbursements/", {"grant": "x"}).status_code == 400
+
+
+# ---------------------------------------------------------------- a call's decisions
+
+
+def test_the_decisions_of_a_call_find_an_application_in_all_four_lists(client):
+    """Recommended, reserve, waiting for a second person, decided: the search narrows each list, the next one up of
+    the reserve list stays the whole list's, and the API's list of decisions searches alike."""
+    from applications.enums import ApplicationState as AS
+    from payments.services import decisions as decision_svc
+    from tests.factories import CallFactory
+    from tests.payments import factories as td
+
+    call = CallFactory()
+    lead_a, lead_b = _leads()
+    rec_a, rec_b = td.decidable(call, lead=lead_a), td.decidable(call, lead=lead_b)
+    res_a, res_b = (td.decidable(call, grant="120000.00", state=AS.RESERVE, lead=lead) for lead in (lead_a, lead_b))
+    pending_a, pending_b = (td.decidable(call, lead=lead) for lead in (lead_a, lead_b))
+    worker = staff_user("case_worker")
+    for app in (pending_a, pending_b):
+        decision_svc.prepare_decision(actor=worker, application_id=app.pk, kind="approve")
+    client.force_login(staff_user("approver"))
+    url = reverse("payments:decisions-call", args=[call.pk])
+    everything = (rec_a, rec_b, res_a, res_b, pending_a, pending_b)
+
+    html = client.get(url).content.decode()
+    assert _shown(html, everything) == {a.case_number for a in everything}
+    html = client.get(url, {"q": LEADS[1]}).content.decode()
+    assert _shown(html, everything) == {rec_b.case_number, res_b.case_number, pending_b.case_number}
+    badge = '<span class="kern-label">Nachrücker</span>'
+    assert badge not in html  # the next one up is res_a (first in the whole reserve list): not found, not shown
+    html = client.get(url, {"q": LEADS[0]}).content.decode()
+    assert html.count(badge) == 1
+    html = client.get(url, {"q": res_b.case_number, "liste": "nachrueckliste"}).content.decode()
+    assert _shown(html, everything) == {res_b.case_number} and '<input type="hidden" name="liste"' in html
+    html = client.get(url, {"q": "Gibt es nicht"}).content.decode()
+    assert _shown(html, everything) == set() and html.count("Keine für diese Suche.") == 4
+
+    api = APIClient()
+    api.force_authenticate(staff_user("approver"))
+    found = api.get("/api/v1/staff/payments/decisions/", {"call": call.pk, "search": LEADS[0]}).json()
+    assert [d["application"] for d in found["results"]] == [pending_a.pk]
+    for bad in ({"call": "x"}, {"state": "maybe"}, {"application": "0"}, {"search": "x" * 201}):
+        response = api.get("/api/v1/staff/payments/decisions/", bad)
+        assert response.status_code == 400 and set(response.json()) == set(bad)
