@@ -202,6 +202,7 @@ class AutoAssignInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer
 class AssignmentFilterSerializer(CaseSearchSerializer):
     """Query parameters of a member's own assignments (``selectors.narrow_assignments``, as the workspace)."""
 
+    panel = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text=_("Nur diese Jury (ID)"))
     state = serializers.ChoiceField(required=False, choices=[
         (OPEN, _("offen: noch nicht abgegeben, die Bewertung der Jury läuft")), (SUBMITTED, _("abgegeben"))])
 

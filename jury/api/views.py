@@ -267,7 +267,7 @@ def _staff_assignments():
         "Die Ihnen zugewiesenen Anträge mit dem Stand Ihrer Erklärung zur Befangenheit und Ihres "
         "Bewertungsbogens; mit „state“ nur die offenen oder nur die abgegebenen, mit „search“ nur die mit dem "
         "Text in Aktenzeichen, Titel oder Namen der antragstellenden Kommune."),
-        parameters=[OpenApiParameter("panel", int, description=_("Nur diese Jury")), s.AssignmentFilterSerializer]),
+        parameters=[s.AssignmentFilterSerializer]),
 )
 class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Assignment.objects.none()
@@ -287,12 +287,9 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
               .select_related("member", "application__lead", "sheet")
               .prefetch_related(s.PARTNERS)
               .order_by("application__case_number", "pk"))
-        panel = self.request.query_params.get("panel", "")
-        if panel:
-            if not panel.isdigit() or len(panel) > 18:
-                return qs.none()
-            qs = qs.filter(member__panel_id=int(panel))
         f = _parse(s.AssignmentFilterSerializer, self.request.query_params)
+        if f.get("panel"):
+            qs = qs.filter(member__panel_id=f["panel"])
         qs = selectors.narrow_assignments(qs, show=f.get("state", ""), q=f.get("search", ""))
         return s.AssignmentSerializer.shaped(qs)
 

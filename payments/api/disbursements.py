@@ -10,7 +10,6 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -47,9 +46,6 @@ MayRunPayments = permission_of(may_run_payments,
                                _("Zahlungsläufe bearbeiten nur Sachbearbeitung und Anordnungsbefugte."))
 
 
-def _id_param(value) -> int | None:
-    value = str(value or "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 # ---------------------------------------------------------------- serializers
@@ -215,10 +211,15 @@ MAY_CONFIRM_ACCOUNT = _("Bankverbindungen bestätigt eine zweite Person aus dem 
 MayConfirmBankAccount = permission_of(is_money_staff, MAY_CONFIRM_ACCOUNT)  # the person: the object's rule below
 
 
+class BankAccountFilterSerializer(serializers.Serializer):
+    municipality = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                            help_text=_("Nur diese Kommune (ID)"))
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("Bankverbindungen (aktuelle und frühere)"), description=_(
-        "Die Bankverbindungen Ihrer Kommunen samt Verlauf; für das Ministerium alle."), parameters=[
-        OpenApiParameter("municipality", int, description=_("Nur diese Kommune"))]),
+        "Die Bankverbindungen Ihrer Kommunen samt Verlauf; für das Ministerium alle."),
+        parameters=[BankAccountFilterSerializer]),
     create=extend_schema(summary=_("Bankverbindung erfassen oder ändern"), description=_(
         "Eine Änderung legt eine neue Bankverbindung an und bewahrt die bisherige als Verlauf; die Sachbearbeitung "
         "wird informiert. Dieselben Angaben noch einmal ändern nichts."),
@@ -239,10 +240,12 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
                                                                          "-prepared_at", "-pk")
         if not is_staff_member(user):
             qs = qs.filter(municipality_id__in=approved_municipality_ids(user))
-        if "municipality" in self.request.query_params:
-            municipality = _id_param(self.request.query_params["municipality"])
-            qs = qs.filter(municipality_id=municipality) if municipality else qs.none()
-        return BankAccountSerializer.shaped(qs) if self.action == "list" else qs
+        if self.action != "list":
+            return qs
+        municipality = _parse(BankAccountFilterSerializer, self.request.query_params).get("municipality")
+        if municipality is not None:
+            qs = qs.filter(municipality_id=municipality)
+        return BankAccountSerializer.shaped(qs)
 
     def create(self, request, *args, **kwargs):
         data = _parse(BankAccountInputSerializer, request.data)

@@ -7,12 +7,12 @@
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from accounts.api import IsStaffMember, with_defaults
-from foundation.api import validated_input
+from foundation.api import MAX_ID, validated_input
 
 from ..models import NoticeRun
 from ..selectors import notice_runs as selectors
@@ -52,6 +52,11 @@ class NoticeRunSerializer(NoticeRunListSerializer):
         return self._progress(run).finished
 
 
+class NoticeRunFilterSerializer(serializers.Serializer):
+    call = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                    help_text=_("Nur die Erstellungen dieses Aufrufs (ID)"))
+
+
 class StartSerializer(serializers.Serializer):
     call = serializers.IntegerField(min_value=1)
 
@@ -69,14 +74,14 @@ class NoticeRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if not self.request.user.has_perm("payments.render_notices"):
             raise PermissionDenied
         runs = NoticeRun.objects.order_by("-pk")
-        call = self.request.query_params.get("call", "")
-        if call:
-            runs = runs.filter(call_id=int(call)) if call.isdigit() else runs.none()
+        if self.action == "list":
+            call = validated_input(NoticeRunFilterSerializer, self.request.query_params).get("call")
+            if call is not None:
+                runs = runs.filter(call_id=call)
         return runs
 
     @extend_schema(summary=_("Erstellungen der Zuwendungsbescheide"),
-                   responses={200: NoticeRunListSerializer(many=True)}, parameters=[
-        OpenApiParameter("call", int, OpenApiParameter.QUERY, required=False, description=_("Nur dieses Aufrufs"))])
+                   responses={200: NoticeRunListSerializer(many=True)}, parameters=[NoticeRunFilterSerializer])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

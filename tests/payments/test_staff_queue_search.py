@@ -290,3 +290,27 @@ def test_the_decisions_of_a_call_find_an_application_in_all_four_lists(client):
     for bad in ({"call": "x"}, {"state": "maybe"}, {"application": "0"}, {"search": "x" * 201}):
         response = api.get("/api/v1/staff/payments/decisions/", bad)
         assert response.status_code == 400 and set(response.json()) == set(bad)
+
+
+@pytest.mark.parametrize("url, user, bad", [
+    ("/api/v1/payments/bank-accounts/", "case_worker", {"municipality": "x"}),
+    ("/api/v1/payments/bank-accounts/", "case_worker", {"municipality": "0"}),
+    ("/api/v1/staff/payments/notice-runs/", "approver", {"call": "abc"}),
+    ("/api/v1/jury/assignments/", "case_worker", {"panel": "1e3"}),
+    ("/api/v1/jury/assignments/", "case_worker", {"panel": "9" * 30}),
+])
+def test_an_id_filter_that_is_not_an_id_is_a_400_naming_it(url, user, bad):
+    """Every list's id filters as the others': a 400 at the parameter, not an empty list that looks like an answer."""
+    api = APIClient()
+    api.force_authenticate(staff_user(user))
+    response = api.get(url, bad)
+    assert response.status_code == 400 and set(response.json()) == set(bad)
+
+
+def test_the_id_filters_still_filter():
+    grants = requested()
+    api = APIClient()
+    api.force_authenticate(staff_user("case_worker"))
+    lead = grants[1].application.lead
+    accounts = api.get("/api/v1/payments/bank-accounts/", {"municipality": lead.pk}).json()
+    assert accounts["count"] >= 1 and {a["municipality"] for a in accounts["results"]} == {lead.pk}
