@@ -23,6 +23,7 @@ from accounts.api import IsStaffMember, permission_of, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from applications.api.serializers import CaseSearchSerializer
+from applications.selectors import SEARCH_MAX_LENGTH
 from foundation.api import (
     MAX_ID,
     AmountField,
@@ -214,6 +215,8 @@ MayConfirmBankAccount = permission_of(is_money_staff, MAY_CONFIRM_ACCOUNT)  # th
 class BankAccountFilterSerializer(serializers.Serializer):
     municipality = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
                                             help_text=_("Nur diese Kommune (ID)"))
+    search = serializers.CharField(required=False, max_length=SEARCH_MAX_LENGTH,
+                                   help_text=_("Teil des Namens der Kommune oder der IBAN"))
 
 
 @extend_schema_view(
@@ -242,10 +245,10 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
             qs = qs.filter(municipality_id__in=approved_municipality_ids(user))
         if self.action != "list":
             return qs
-        municipality = _parse(BankAccountFilterSerializer, self.request.query_params).get("municipality")
-        if municipality is not None:
-            qs = qs.filter(municipality_id=municipality)
-        return BankAccountSerializer.shaped(qs)
+        f = _parse(BankAccountFilterSerializer, self.request.query_params)
+        if f.get("municipality") is not None:
+            qs = qs.filter(municipality_id=f["municipality"])
+        return BankAccountSerializer.shaped(selectors.search_bank_accounts(qs, f.get("search", "")))
 
     def create(self, request, *args, **kwargs):
         data = _parse(BankAccountInputSerializer, request.data)

@@ -3,6 +3,8 @@ payout account of a municipality, the staff's disbursement and payment-run lists
 municipality may request money for, and whether a user may see a municipality's payments.
 """
 
+from django.db.models import Q
+
 from accounts.models import User
 from applications.selectors import search_by_application, without_proposal_texts
 
@@ -12,6 +14,15 @@ from ..models import BankAccount, DisbursementRequest, Grant, PaymentRun
 def current_bank_account(municipality_id: int) -> BankAccount | None:
     """The account the municipality entered last (confirmed or not)."""
     return BankAccount.objects.filter(municipality_id=municipality_id, replaced_at__isnull=True).first()
+
+
+def search_bank_accounts(qs, text: str):
+    """`qs` narrowed to the accounts of the municipalities whose name holds `text`, or whose IBAN does (typed with
+    or without spaces, in any case): the search of the staff's list of accounts, on the page and in the API."""
+    if not text:
+        return qs
+    iban = "".join(text.split()).upper()
+    return qs.filter(Q(municipality__name__icontains=text) | (Q(iban__contains=iban) if iban else Q()))
 
 
 def payout_accounts(municipality_ids) -> dict[int, BankAccount]:

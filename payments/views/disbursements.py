@@ -23,10 +23,11 @@ from accounts.models import Municipality
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from applications.forms import CaseSearchForm
+from applications.selectors import SEARCH_MAX_LENGTH
 from audit.selectors import timeline_for
 from foundation.amounts import format_amount_input, format_decimal
 from foundation.files import private_file_response
-from foundation.forms import AmountField, DateInput, KernFormMixin, beside_filters
+from foundation.forms import AmountField, DateInput, FilterForm, KernFormMixin, beside_filters
 from foundation.paging import paginate
 from foundation.permissions import require_perm
 
@@ -79,6 +80,11 @@ class ReasonForm(KernFormMixin, forms.Form):
     reason = forms.CharField(label=gettext_lazy("Begründung"), max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 4}),
                              error_messages={"required": gettext_lazy("Bitte geben Sie eine Begründung an.")})
+
+
+class BankAccountSearchForm(FilterForm):
+    q = forms.CharField(label=gettext_lazy("Suche"), required=False, max_length=SEARCH_MAX_LENGTH,
+                        help_text=gettext_lazy("Name der Kommune oder IBAN"))
 
 
 class RunCreateForm(KernFormMixin, forms.Form):
@@ -180,13 +186,17 @@ def bank_accounts(request):
         page = paginate(request, municipalities)
         current = {a.municipality_id: a for a in qs.filter(municipality_id__in=[m.pk for m in page])}
         rows = [{"municipality": m, "account": current.get(m.pk)} for m in page]
+        form = None
     else:
+        form = BankAccountSearchForm(request.GET or None)
         since = timezone.now() - dt.timedelta(days=RECENT_CHANGE_DAYS)
+        qs = selectors.search_bank_accounts(qs, form.filters().get("q", ""))
         page = paginate(request, qs.annotate(changed=Exists(BankAccount.objects.filter(
             municipality_id=OuterRef("municipality_id"), replaced_at__gte=since))).order_by("-prepared_at", "-pk"))
         rows = [{"municipality": a.municipality, "account": a, "changed": a.changed} for a in page]
-    return render(request, "payments/disbursements/bank_accounts.html", {"rows": rows, "page": page,
-                                                                          "is_staff": staff})
+    return render(request, "payments/disbursements/bank_accounts.html", {
+        "rows": rows, "page": page, "is_staff": staff, "form": form, "searched": bool(form and form.filters()),
+        "reset": reverse("payments:bank-accounts")})
 
 
 @login_required

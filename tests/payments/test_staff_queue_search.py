@@ -314,3 +314,29 @@ def test_the_id_filters_still_filter():
     lead = grants[1].application.lead
     accounts = api.get("/api/v1/payments/bank-accounts/", {"municipality": lead.pk}).json()
     assert accounts["count"] >= 1 and {a["municipality"] for a in accounts["results"]} == {lead.pk}
+
+
+def test_staff_find_a_bank_account_by_municipality_or_iban_on_the_page_and_in_the_api(client):
+    grants = requested()  # each municipality with its confirmed account
+    accounts = {g.application.lead.name: g.application.lead.bank_accounts.get() for g in grants}
+    wanted = accounts[LEADS[1]]
+    client.force_login(staff_user("case_worker"))
+    url = reverse("payments:bank-accounts")
+
+    def names(**params):
+        html = client.get(url, params).content.decode()
+        return html, {name for name in LEADS if f">{name}</a>" in html}
+
+    html, found = names()
+    assert found == set(LEADS) and "Filter zurücksetzen" not in html
+    assert names(q="lauterbach")[1] == {LEADS[1]}
+    spaced = " ".join(wanted.iban[i:i + 4] for i in range(0, len(wanted.iban), 4)).lower()
+    html, found = names(q=spaced)  # as printed on a statement: in groups, any case
+    assert LEADS[1] in found and "Filter zurücksetzen" in html
+    html, found = names(q="Gibt es nicht")
+    assert found == set() and "Keine Bankverbindung für diese Suche." in html
+    api = APIClient()
+    api.force_authenticate(staff_user("case_worker"))
+    body = api.get("/api/v1/payments/bank-accounts/", {"search": "Lauterbach"}).json()
+    assert {a["municipality_name"] for a in body["results"]} == {LEADS[1]}
+    assert api.get("/api/v1/payments/bank-accounts/", {"search": "x" * 201}).status_code == 400
