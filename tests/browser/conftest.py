@@ -179,7 +179,8 @@ def assert_accessible(page, *, context=None) -> None:
     violations = axe_violations(page, context=context)
     assert not violations, (
         f"{len(violations)} accessibility violation(s) on {page.url}:\n{format_violations(violations)}")
-    for kind, found in (("reflow", reflow_problems(page)), ("tables", table_problems(page))):
+    for kind, found in (("reflow", reflow_problems(page)), ("tables", table_problems(page)),
+                        ("obscured", obscured_controls(page))):
         assert not found, f"{kind} problems on {page.url}:\n  " + "\n  ".join(found)
 
 
