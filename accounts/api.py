@@ -9,7 +9,8 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from foundation.api import LabelField, ModelSerializer, ShapedReadMixin
+from foundation.api import LabelField, ModelSerializer, ShapedReadMixin, validated_input
+from foundation.params import SEARCH_MAX_LENGTH
 
 from . import services
 from .enums import TrustLevel
@@ -214,10 +215,17 @@ class MembershipViewSet(
         )
 
 
+class MembershipSearchSerializer(serializers.Serializer):
+    search = serializers.CharField(required=False, max_length=SEARCH_MAX_LENGTH, help_text=_(
+        "Jedes Wort in Vorname, Nachname oder E-Mail-Adresse der Person oder im Namen der Kommune"))
+
+
 @extend_schema_view(
     list=extend_schema(
         summary=_("Offene Mitgliedschaftsanfragen"),
-        description=_("Für die Sachbearbeitung: Anfragen, über die noch zu entscheiden ist."),
+        description=_("Für die Sachbearbeitung: Anfragen, über die noch zu entscheiden ist, die ältesten zuerst; mit "
+                      "„search“ nur die, deren Person oder Kommune jedes Wort des Texts enthält."),
+        parameters=[MembershipSearchSerializer],
     ),
     retrieve=extend_schema(summary=_("Eine Mitgliedschaftsanfrage")),
 )
@@ -230,8 +238,10 @@ class MembershipReviewViewSet(
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        pending = pending_memberships()
-        return MembershipReviewSerializer.shaped(pending) if self.action == "list" else pending
+        if self.action != "list":
+            return pending_memberships()
+        search = validated_input(MembershipSearchSerializer, self.request.query_params).get("search", "")
+        return MembershipReviewSerializer.shaped(pending_memberships(q=search))
 
     def _decided(self, membership):
         return Response(

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from foundation.forms import KernFormMixin, NameChoiceField
+from foundation.forms import FilterForm, KernFormMixin, NameChoiceField
+from foundation.params import SEARCH_MAX_LENGTH
 
 from .selectors import municipalities_for_choice
 
@@ -38,3 +39,10 @@ class ApiTokenForm(KernFormMixin, forms.Form):
         self.fields["days"].choices = [(d, _("%(days)s Tage") % {"days": d})
                                        for d in TOKEN_LIFETIMES_DAYS if d <= max_days]
         self.fields["days"].initial = min(90, max_days)
+
+
+class MembershipSearchForm(FilterForm):
+    """The search of the open membership requests (`selectors.pending_memberships`)."""
+
+    q = forms.CharField(label=_("Suche"), required=False, max_length=SEARCH_MAX_LENGTH,
+                        help_text=_("Name oder E-Mail-Adresse der Person, Name der Kommune"))

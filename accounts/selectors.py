@@ -1,4 +1,4 @@
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .enums import MembershipState
 from .models import Membership, Municipality
@@ -23,12 +23,21 @@ def memberships_of(user) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("municipality").order_by("-requested_at")
 
 
-def pending_memberships() -> QuerySet[Membership]:
-    return (
+def pending_memberships(*, q: str = "") -> QuerySet[Membership]:
+    """The requests waiting for a decision, oldest first; `q` narrows them to those whose person (first name, last
+    name, e-mail address) or municipality holds every word of it — "Jo Lauterbach" finds Jo's request for
+    Lauterbach. The review page and the API alike."""
+    qs = (
         Membership.objects.filter(state=MembershipState.REQUESTED)
         .select_related("user", "municipality", "municipality__landkreis")
         .order_by("requested_at", "pk")
     )
+    for word in q.split():
+        qs = qs.filter(
+            Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
+            | Q(user__email__icontains=word) | Q(municipality__name__icontains=word)
+        )
+    return qs
 
 
 def municipalities_for_choice() -> QuerySet[Municipality]:

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -11,7 +12,7 @@ from foundation.permissions import require_perm
 
 from . import services
 from .exceptions import AccountsError
-from .forms import ApiTokenForm, InvitationForm, MembershipRequestForm, RefuseForm
+from .forms import ApiTokenForm, InvitationForm, MembershipRequestForm, MembershipSearchForm, RefuseForm
 from .selectors import memberships_of, pending_memberships
 
 
@@ -34,9 +35,11 @@ def memberships(request):
 @login_required
 def membership_review(request):
     require_perm(request, "accounts.decide_membership")
+    form = MembershipSearchForm(request.GET or None)
+    q = form.filters().get("q", "")
     return render(request, "accounts/membership_review.html", {
-        "pending": paginate(request, pending_memberships()), "invite_form": InvitationForm(),
-        "refuse_form": RefuseForm(),
+        "pending": paginate(request, pending_memberships(q=q)), "invite_form": InvitationForm(),
+        "refuse_form": RefuseForm(), "form": form, "searched": bool(q), "reset": reverse("accounts:membership-review"),
     })
 
 
@@ -79,6 +82,7 @@ def invite(request):
         return redirect("accounts:membership-review")
     return render(request, "accounts/membership_review.html", {
         "pending": paginate(request, pending_memberships()), "invite_form": form, "refuse_form": RefuseForm(),
+        "form": MembershipSearchForm(), "reset": reverse("accounts:membership-review"),
     }, status=400)
 
 

@@ -11,9 +11,9 @@ from foundation.forms import (
     ValuesChoiceMixin,
     apply_kern_classes,
 )
+from foundation.params import SEARCH_MAX_LENGTH
 
 from .enums import ApplicationState, AttachmentKind, CostCategory
-from .selectors import SEARCH_MAX_LENGTH
 
 
 class NewApplicationForm(KernFormMixin, forms.Form):

@@ -97,8 +97,6 @@ def staff_applications(*, call_id: int, state: str = "", topic: str = "", landkr
     return qs.order_by(*orders.get(order, ("submitted_at", "pk")))
 
 
-# The longest search text a list accepts (pages and API alike; a longer one is an error at its field or a 400).
-SEARCH_MAX_LENGTH = 200
 
 
 def search_applications(qs: QuerySet[Application], text: str) -> QuerySet[Application]:

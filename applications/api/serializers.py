@@ -23,13 +23,14 @@ from foundation.api import (
     ShapedReadMixin,
     money,
 )
+from foundation.params import SEARCH_MAX_LENGTH
 from grants.models import Call, Topic
 
 from .. import rules as app_rules
 from ..enums import ApplicationState, AttachmentKind, CostCategory
 from ..financing import figures_for
 from ..models import Application, Attachment, CostLine, Receipt, ThirdPartyFunding
-from ..selectors import SEARCH_MAX_LENGTH, STAFF_SORTS
+from ..selectors import STAFF_SORTS
 
 # ---------------------------------------------------------------- small building blocks
 

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 
 from applications.forms import CaseSearchForm
 from applications.models import Application
-from applications.selectors import SEARCH_MAX_LENGTH
 from foundation.files import private_file_response
 from foundation.forms import beside_filters
 from foundation.paging import paginate
+from foundation.params import SEARCH_MAX_LENGTH
 
 from .. import selectors, services
 from ..documents import CONTENT_TYPES

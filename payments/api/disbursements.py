@@ -23,7 +23,6 @@ from accounts.api import IsStaffMember, permission_of, with_defaults
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from applications.api.serializers import CaseSearchSerializer
-from applications.selectors import SEARCH_MAX_LENGTH
 from foundation.api import (
     MAX_ID,
     AmountField,
@@ -35,6 +34,7 @@ from foundation.api import (
 )
 from foundation.api import validated_input as _parse
 from foundation.files import private_file_response
+from foundation.params import SEARCH_MAX_LENGTH
 
 from ..enums import DisbursementState
 from ..idempotency import idempotent_api

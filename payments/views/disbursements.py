@@ -23,12 +23,12 @@ from accounts.models import Municipality
 from accounts.rules import is_staff_member
 from accounts.selectors import approved_municipality_ids
 from applications.forms import CaseSearchForm
-from applications.selectors import SEARCH_MAX_LENGTH
 from audit.selectors import timeline_for
 from foundation.amounts import format_amount_input, format_decimal
 from foundation.files import private_file_response
 from foundation.forms import AmountField, DateInput, FilterForm, KernFormMixin, beside_filters
 from foundation.paging import paginate
+from foundation.params import SEARCH_MAX_LENGTH
 from foundation.permissions import require_perm
 
 from .. import schedule

@@ -145,6 +145,8 @@ VARIANTS = {
                                        {"state": "submitted"}, {"topic": _topic}, {"landkreis": _landkreis},
                                        {"search": "Projekt"}, {"joint": "joint"}, {"joint": "single"}))],
     "api-municipality-list": [{"mine": "true"}, {"search": "Gemeinde"}],
+    "api-membership-review-list": [{"search": "Gemeinde"}, {"search": "jo gemeinde"}],
+    "accounts:membership-review": [{"q": "Gemeinde"}],
     "api-jury-assignment-list": [{"panel": _world_pk("panel")}, {"state": "open"}, {"state": "submitted"},
                                  {"search": "Projekt"}],
     "jury:workspace": [{"zeigen": "offen"}, {"zeigen": "abgegeben"}, {"q": "Projekt"}],

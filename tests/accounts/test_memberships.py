@@ -564,3 +564,39 @@ def test_the_review_shows_one_page_of_requests_with_their_count(client, django_a
     assert "Seite 1 von 2" in html
     second = client.get(url, {"seite": "2"}).content.decode()
     assert second.count('class="kern-card membership-request"') == 5
+
+
+def test_case_workers_find_open_requests_by_person_or_municipality_on_the_page_and_in_the_api(client, db):
+    """Every word of the search must be found in the person's first or last name, e-mail address or the
+    municipality's name; a too long search is an error at its field (page) or a 400 (API) and narrows nothing."""
+    from rest_framework.test import APIClient
+
+    lauterbach, vilbel = MunicipalityFactory(name="Lauterbach (Hessen)"), MunicipalityFactory(name="Bad Vilbel")
+    jo = UserFactory(first_name="Jo", last_name="Brandt", email="jo.brandt@lauterbach.example")
+    eva = UserFactory(first_name="Eva", last_name="Lang", email="e.lang@bad-vilbel.example")
+    services.request_membership(user=jo, municipality=lauterbach)
+    services.request_membership(user=jo, municipality=vilbel)
+    services.request_membership(user=eva, municipality=vilbel)
+    worker = staff_user("case_worker")
+    client.force_login(worker)
+    url = reverse("accounts:membership-review")
+
+    def shown(**params):
+        html = client.get(url, params).content.decode()
+        return html, set(re.findall(r'<h3 id="request-\d+-heading" class="kern-title">([^<]+)</h3>', html))
+
+    html, found = shown()
+    assert len(found) == 3 and "Filter zurücksetzen" not in html
+    assert shown(q="brandt")[1] == {"Jo Brandt – Lauterbach (Hessen)", "Jo Brandt – Bad Vilbel"}
+    assert shown(q="Jo Vilbel")[1] == {"Jo Brandt – Bad Vilbel"}  # every word, in any field
+    assert shown(q="e.lang@")[1] == {"Eva Lang – Bad Vilbel"}
+    html, found = shown(q="Marburg")
+    assert found == set() and "Keine offene Anfrage für diese Suche." in html
+    html, found = shown(q="x" * 201)
+    assert len(found) == 3 and 'id="id_q_error"' in html
+
+    api = APIClient()
+    api.force_authenticate(worker)
+    body = api.get("/api/v1/staff/memberships/", {"search": "jo vilbel"}).json()
+    assert body["count"] == 1 and body["results"][0]["municipality"]["name"] == "Bad Vilbel"
+    assert api.get("/api/v1/staff/memberships/", {"search": "x" * 201}).status_code == 400
