@@ -443,7 +443,9 @@ class DisbursementRequest(FSMModelMixin, models.Model):
         verbose_name_plural = _("Mittelabrufe")
         ordering = ["grant", "number"]
         indexes = [models.Index(fields=["requested_at", "id"], name="disbursement_requested"),
-                   models.Index(fields=["state", "requested_at", "id"], name="disbursement_state_requested")]
+                   models.Index(fields=["state", "requested_at", "id"], name="disbursement_state_requested"),
+                   # a payment run's payments, page by page in the lists' order (its page and ?payment_run=)
+                   models.Index(fields=["payment_run", "requested_at", "id"], name="disbursement_run_requested")]
         constraints = [
             models.UniqueConstraint(fields=["grant", "number"], name="disbursement_number_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0, own_spending__gte=0), name="disbursement_amount_positive"),

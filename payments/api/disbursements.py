@@ -11,13 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from accounts.api import IsStaffMember, permission_of, with_defaults
 from accounts.rules import is_staff_member
@@ -136,17 +136,16 @@ class RunSerializer(ShapedReadMixin, ModelSerializer):
 
 
 class RunDetailSerializer(RunSerializer):
-    items = serializers.SerializerMethodField()
+    items_url = serializers.SerializerMethodField(help_text=_(
+        "Die Zahlungen des Laufs, seitenweise (GET auf diese Adresse; count nennt ihre Zahl)"))
 
     class Meta(RunSerializer.Meta):
-        fields = [*RunSerializer.Meta.fields, "items"]
+        fields = [*RunSerializer.Meta.fields, "items_url"]
         read_only_fields = fields
 
-    @extend_schema_field(StaffDisbursementSerializer(many=True))
-    def get_items(self, obj) -> list:
-        qs = obj.items.select_related("grant__application__lead", "requested_by", "checked_by", "released_by",
-                                      "payment_run").order_by("pk")
-        return StaffDisbursementSerializer(qs, many=True).data
+    def get_items_url(self, obj) -> str:
+        url = reverse("api-staff-payments-disbursement-list", request=self.context.get("request"))
+        return f"{url}?payment_run={obj.pk}"
 
 
 class RunInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -279,6 +278,8 @@ class StaffDisbursementFilterSerializer(DisbursementFilterSerializer):
 
     state = serializers.ChoiceField(choices=DisbursementState.choices, required=False,
                                     help_text=_("Nur dieser Status"))
+    payment_run = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                           help_text=_("Nur die Zahlungen dieses Zahlungslaufs (ID)"))
 
 
 @extend_schema_view(
@@ -300,7 +301,7 @@ class StaffDisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             return selectors.disbursements_for_staff()
         f = _parse(StaffDisbursementFilterSerializer, self.request.query_params)
         return StaffDisbursementSerializer.shaped(selectors.disbursements_for_staff(
-            state=f.get("state", ""), grant=f.get("grant"), q=f.get("search", "")))
+            state=f.get("state", ""), grant=f.get("grant"), payment_run=f.get("payment_run"), q=f.get("search", "")))
 
     def _respond(self, d):
         return Response(StaffDisbursementSerializer(selectors.disbursements_for_staff().get(pk=d.pk)).data)
@@ -356,7 +357,8 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         return RunSerializer if self.action == "list" else RunDetailSerializer
 
     def _detail(self, run, code=status.HTTP_200_OK):
-        return Response(RunDetailSerializer(self.get_queryset().get(pk=run.pk)).data, status=code)
+        return Response(RunDetailSerializer(self.get_queryset().get(pk=run.pk), context=self.get_serializer_context())
+                        .data, status=code)
 
     @idempotent_api("payments.payment_run.create")
     def create(self, request, *args, **kwargs):

@@ -42,18 +42,24 @@ QUEUE_PAGE_RELATED = ("grant__application__lead", "checked_by", "released_by")
 
 
 def disbursements_for_staff(*, related: tuple = STAFF_RELATED, state: str = "", grant: int | None = None,
-                            q: str = ""):
+                            payment_run: int | None = None, q: str = ""):
     """Staff: every request, oldest first, with the `related` rows joined (a request's own page, the run and the
-    API show the requester and the payment run; the queue page does not); narrowed to a `state`, one `grant` and
-    the requests of the applications the text `q` finds (`search_by_application`): the filters of the queue page
-    and of the API's list alike."""
+    API show the requester and the payment run; the queue page does not); narrowed to a `state`, one `grant`, one
+    `payment_run` and the text `q`: the payment with that End-to-End-ID if there is one (a bank's return names
+    it), else the requests of the applications the text finds (`search_by_application`). The filters of the queue
+    page, a run's page and the API's list alike."""
     qs = without_proposal_texts(DisbursementRequest.objects.select_related(*related)
                                 .order_by("requested_at", "pk"), "grant__application")
     if state:
         qs = qs.filter(state=state)
     if grant is not None:
         qs = qs.filter(grant_id=grant)
-    return search_by_application(qs, q, via="grant__application")
+    if payment_run is not None:
+        qs = qs.filter(payment_run_id=payment_run)
+    if q:
+        paid_as = qs.filter(end_to_end_id=q.strip())
+        return paid_as if paid_as.exists() else search_by_application(qs, q, via="grant__application")
+    return qs
 
 
 def payable_grants_for(user, *, q: str = ""):

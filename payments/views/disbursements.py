@@ -87,6 +87,14 @@ class BankAccountSearchForm(FilterForm):
                         help_text=gettext_lazy("Name der Kommune oder IBAN"))
 
 
+class RunSearchForm(CaseSearchForm):
+    """A run's payments: by case, title or municipality, or by the End-to-End-ID a bank's message names."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].help_text = gettext_lazy("Aktenzeichen, Titel, Kommune oder End-to-End-ID")
+
+
 class RunCreateForm(KernFormMixin, forms.Form):
     execution_date = forms.DateField(label=gettext_lazy("Ausführungstag"), widget=DateInput())
 
@@ -400,13 +408,17 @@ def _run(request, pk: int) -> PaymentRun:
 @login_required
 def run_detail(request, pk: int):
     run = _run(request, pk)
-    items = paginate(request, run.items.select_related("grant__application__lead", "bank_account").order_by("pk"))
+    form = RunSearchForm(request.GET or None)
+    q = form.filters().get("q", "")
+    items = paginate(request, selectors.disbursements_for_staff(
+        related=("grant__application__lead", "bank_account"), payment_run=run.pk, q=q))
     cancelled_items = []
     if run.state == PaymentRunState.CANCELLED:
         entry = timeline_for(run).filter(action="payment_run.cancelled").last()
         cancelled_items = (entry.data or {}).get("items", []) if entry else []
     return render(request, "payments/disbursements/run.html", {
         "run": run, "items": items, "page": items, "cancelled_items": cancelled_items, "timeline": timeline_for(run),
+        "form": form, "searched": bool(q), "reset": reverse("payments:payment-run", args=[run.pk]),
         "may_run": bool(may_run_payments(request.user)), "exported": run.state == PaymentRunState.EXPORTED})
 
 

@@ -133,8 +133,14 @@ def test_payment_run_lifecycle_through_the_api():
     c = api(staff_user("case_worker"))
     r = c.post(RUNS, {"execution_date": schedule.today().isoformat(), "disbursements": [items[0].pk]},
                format="json")
-    assert r.status_code == 201 and r.data["total"] == "10.00" and len(r.data["items"]) == 1
+    assert r.status_code == 201 and r.data["total"] == "10.00" and r.data["count"] == 1
     run_id = r.data["id"]
+    # the run names its payments' address (paginated, like every list) instead of carrying them all
+    assert r.data["items_url"].endswith(f"{STAFF}?payment_run={run_id}")
+    paid = c.get(r.data["items_url"]).json()
+    assert paid["count"] == 1 and [d["id"] for d in paid["results"]] == [items[0].pk]
+    assert paid["results"][0]["end_to_end_id"]
+    assert c.get(STAFF, {"search": paid["results"][0]["end_to_end_id"]}).json()["count"] == 1  # a bank's message
     again = c.post(RUNS, {"execution_date": schedule.today().isoformat(), "disbursements": [items[0].pk]},
                    format="json")
     assert again.status_code == 400

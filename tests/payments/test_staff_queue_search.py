@@ -340,3 +340,35 @@ def test_staff_find_a_bank_account_by_municipality_or_iban_on_the_page_and_in_th
     body = api.get("/api/v1/payments/bank-accounts/", {"search": "Lauterbach"}).json()
     assert {a["municipality_name"] for a in body["results"]} == {LEADS[1]}
     assert api.get("/api/v1/payments/bank-accounts/", {"search": "x" * 201}).status_code == 400
+
+
+def test_a_payment_run_finds_its_payment_by_case_municipality_or_end_to_end_id(client):
+    """A bank's message about a returned transfer names its End-to-End-ID; the run's page finds that payment, and
+    by case number or municipality as every list of cases."""
+    from payments.models import DisbursementRequest
+
+    grants = requested()
+    checker, releaser = staff_user("case_worker"), staff_user("approver")
+    for d in DisbursementRequest.objects.filter(grant__in=grants):
+        disbursement_svc.check_disbursement(actor=checker, disbursement_id=d.pk)
+        disbursement_svc.release_disbursement(actor=releaser, disbursement_id=d.pk)
+    run = disbursement_svc.create_payment_run(actor=checker, execution_date=schedule.next_target2_business_day(
+        schedule.today() + dt.timedelta(days=1)))
+    first = DisbursementRequest.objects.get(grant=grants[0])
+    client.force_login(releaser)
+    url = reverse("payments:payment-run", args=[run.pk])
+
+    def shown(**params):
+        response = client.get(url, params)
+        assert response.status_code == 200
+        html = response.content.decode()
+        return html, _shown(html, grants)
+
+    assert shown()[1] == {g.case_number for g in grants}
+    assert shown(q=LEADS[1])[1] == {grants[1].case_number}
+    html, found = shown(q=first.end_to_end_id)
+    assert found == {grants[0].case_number} and "1 Zahlung für diese Suche" in html
+    html, found = shown(q="Gibt es nicht")
+    assert found == set() and "Keine Zahlung des Laufs für diese Suche." in html
+    html, found = shown(q="x" * 201)
+    assert found == {g.case_number for g in grants} and 'id="id_q_error"' in html
