@@ -2,7 +2,7 @@ from allauth.socialaccount.models import SocialApp
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, BasePermission
@@ -138,18 +138,18 @@ class RefuseSerializer(serializers.Serializer):
 # ---------------------------------------------------------------- viewsets
 
 
+class MunicipalityFilterSerializer(serializers.Serializer):
+    search = serializers.CharField(required=False, max_length=SEARCH_MAX_LENGTH,
+                                   help_text=_("Teil des Namens oder Anfang des amtlichen Schlüssels"))
+    mine = serializers.BooleanField(required=False, default=False,
+                                    help_text=_("Nur Kommunen, für die Sie bestätigt sind"))
+
+
 @extend_schema_view(
     list=extend_schema(
         summary=_("Kommunen"),
         description=_("Aktive Kommunen (für Mitgliedschaftsanfragen und Partnerkommunen)."),
-        parameters=[
-            OpenApiParameter(
-                "search", str, description=_("Teil des Namens oder des amtlichen Schlüssels")
-            ),
-            OpenApiParameter(
-                "mine", bool, description=_("Nur Kommunen, für die Sie bestätigt sind")
-            ),
-        ],
+        parameters=[MunicipalityFilterSerializer],
     ),
     retrieve=extend_schema(summary=_("Eine Kommune")),
 )
@@ -162,10 +162,10 @@ class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
         qs = municipalities_for_choice()
         if self.action != "list":
             return qs
-        params = self.request.query_params
-        if params.get("mine", "").lower() in ("1", "true", "yes"):
+        f = validated_input(MunicipalityFilterSerializer, self.request.query_params)
+        if f.get("mine"):
             qs = qs.filter(pk__in=approved_municipality_ids(self.request.user))
-        search = params.get("search", "").replace("\x00", "").strip()[:200]
+        search = f.get("search", "").strip()
         if search:
             qs = qs.filter(Q(name__icontains=search) | Q(official_key__startswith=search))
         return MunicipalitySerializer.shaped(qs)

@@ -412,10 +412,11 @@ def run_detail(request, pk: int):
     q = form.filters().get("q", "")
     items = paginate(request, selectors.disbursements_for_staff(
         related=("grant__application__lead", "bank_account"), payment_run=run.pk, q=q))
-    cancelled_items = []
+    cancelled_items = None
     if run.state == PaymentRunState.CANCELLED:
+        # the payments a cancelled run held, from its audit entry: as many as the run had, so page by page too
         entry = timeline_for(run).filter(action="payment_run.cancelled").last()
-        cancelled_items = (entry.data or {}).get("items", []) if entry else []
+        cancelled_items = paginate(request, (entry.data or {}).get("items", []) if entry else [])
     return render(request, "payments/disbursements/run.html", {
         "run": run, "items": items, "page": items, "cancelled_items": cancelled_items, "timeline": timeline_for(run),
         "form": form, "searched": bool(q), "reset": reverse("payments:payment-run", args=[run.pk]),

@@ -61,6 +61,11 @@ def test_municipalities_with_search_and_own_ones(lead, applicant):
     assert [(m["id"], m["is_member"], m["landkreis_name"]) for m in mine] == [
         (lead.pk, True, lead.landkreis.name)
     ]
+    # a filter that is not understood is a 400 naming it (before: "mine=ja" listed every municipality, a search
+    # of 300 characters was cut to 200 without a word)
+    for bad in ({"mine": "ja"}, {"search": "x" * 201}):
+        response = api.get(MUNICIPALITIES, bad)
+        assert response.status_code == 400 and set(response.json()) == set(bad)
 
 
 def test_request_membership_is_idempotent(person):
