@@ -372,3 +372,18 @@ def test_a_payment_run_finds_its_payment_by_case_municipality_or_end_to_end_id(c
     assert found == set() and "Keine Zahlung des Laufs für diese Suche." in html
     html, found = shown(q="x" * 201)
     assert found == {g.case_number for g in grants} and 'id="id_q_error"' in html
+
+
+def test_a_search_that_finds_no_released_payment_still_offers_the_payment_run(client):
+    """The run takes every released payment, not the ones a search shows: the button does not vanish with them."""
+    from payments.models import DisbursementRequest
+
+    grants = requested()
+    for d in DisbursementRequest.objects.filter(grant__in=grants):
+        disbursement_svc.check_disbursement(actor=staff_user("case_worker"), disbursement_id=d.pk)
+        disbursement_svc.release_disbursement(actor=staff_user("approver"), disbursement_id=d.pk)
+    client.force_login(staff_user("approver"))
+    url = reverse("payments:disbursement-queue")
+    assert "Zahlungslauf erstellen" in client.get(url).content.decode()
+    html = client.get(url, {"q": "Gibt es nicht"}).content.decode()
+    assert "Angeordnet, noch in keinem Zahlungslauf (0)" in html and "Zahlungslauf erstellen" in html
