@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foundation.forms import filter_context
 from foundation.paging import paginate
 from foundation.params import id_or_404
 from foundation.permissions import require_perm
@@ -36,10 +37,9 @@ def memberships(request):
 def membership_review(request):
     require_perm(request, "accounts.decide_membership")
     form = MembershipSearchForm(request.GET or None)
-    q = form.filters().get("q", "")
     return render(request, "accounts/membership_review.html", {
-        "pending": paginate(request, pending_memberships(q=q)), "invite_form": InvitationForm(),
-        "refuse_form": RefuseForm(), "form": form, "searched": bool(q), "reset": reverse("accounts:membership-review"),
+        "pending": paginate(request, pending_memberships(q=form.text)), "invite_form": InvitationForm(),
+        "refuse_form": RefuseForm(), **filter_context(form, reverse("accounts:membership-review")),
     })
 
 
@@ -82,7 +82,7 @@ def invite(request):
         return redirect("accounts:membership-review")
     return render(request, "accounts/membership_review.html", {
         "pending": paginate(request, pending_memberships()), "invite_form": form, "refuse_form": RefuseForm(),
-        "form": MembershipSearchForm(), "reset": reverse("accounts:membership-review"),
+        **filter_context(MembershipSearchForm(), reverse("accounts:membership-review")),
     }, status=400)
 
 

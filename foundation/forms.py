@@ -56,13 +56,20 @@ class FilterForm(KernFormMixin, forms.Form):
             return {}
         return {name: value for name, value in self.cleaned_data.items() if value}
 
+    @property
+    def text(self) -> str:
+        """The given search text (field `q`), "" for none or an invalid form."""
+        return self.filters().get("q", "")
 
-def beside_filters(url: str, **keep: str) -> dict:
-    """What `templates/foundation/_list_filters.html` needs beside the form on a page that shows a tab or one of
-    its lists (``?ansicht=``, ``?liste=``): `keep`, those parameters, sent along with the filters, and `reset`,
-    the list's address `url` with them but without the filters. Empty values are left out."""
+
+def filter_context(form: FilterForm | None, url: str, **keep: str) -> dict:
+    """What a list's page gives its template for `templates/foundation/_list_filters.html`: the `form`, whether
+    a filter narrows the list (`filtered`, for the list's empty message), `keep`, what the page shows beside its
+    filters (a tab, one of its lists: ``?ansicht=``, ``?liste=``), sent along with them, and `reset`, the list's
+    address `url` with those but without the filters. Empty values of `keep` are left out."""
     keep = {name: value for name, value in keep.items() if value}
-    return {"keep": keep, "reset": f"{url}?{urlencode(keep)}" if keep else url}
+    return {"form": form, "filtered": bool(form and form.filters()), "keep": keep,
+            "reset": f"{url}?{urlencode(keep)}" if keep else url}
 
 
 class AmountField(forms.CharField):

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from accounts.api import IsCaseWorker, IsStaffMember, with_defaults
 from accounts.trust import session_trust_level
+from foundation.api import validated_input
 from foundation.files import private_pdf_response
 
 from .. import rules as app_rules
@@ -104,9 +105,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            params = s.ApplicantFilterSerializer(data=self.request.query_params)
-            params.is_valid(raise_exception=True)
-            f = params.validated_data
+            f = validated_input(s.ApplicantFilterSerializer, self.request.query_params)
             return s.ApplicationListSerializer.shaped(selectors.applications_for_user(
                 user, state=f.get("state", ""), q=f.get("search", "")))
         if self.action == "retrieve":
@@ -404,9 +403,7 @@ class StaffApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = []  # the filters are the selector's, parsed by StaffFilterSerializer
 
     def get_queryset(self):
-        params = s.StaffFilterSerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        f = params.validated_data
+        f = validated_input(s.StaffFilterSerializer, self.request.query_params)
         return s.StaffApplicationSerializer.shaped(selectors.staff_applications(
             call_id=f["call"].pk,
             state=f.get("state", ""),

@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import approved_municipalities
 from accounts.trust import session_trust_level
+from foundation.forms import filter_context
 from foundation.paging import paginate
 from grants.selectors import open_calls
 
@@ -39,10 +41,9 @@ def application_list(request):
     if user.has_perm("accounts.view_staff_area") and not user.has_perm("accounts.act_for_municipality"):
         return redirect("applications:staff-calls")
     form = ApplicantFilterForm(request.GET or None)
-    filters = form.filters()
-    page = paginate(request, selectors.applications_for_user(user, **filters))
+    page = paginate(request, selectors.applications_for_user(user, **form.filters()))
     return render(request, "applications/list.html", {
-        "applications": page, "page": page, "form": form, "filtered": bool(filters)})
+        "applications": page, "page": page, **filter_context(form, reverse("applications:list"))})
 
 
 @login_required

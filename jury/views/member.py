@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +14,7 @@ from applications.enums import EVALUATION_STATES
 from applications.financing import figures_for, plan_matrix
 from applications.models import Application
 from foundation.files import private_pdf_response
+from foundation.forms import filter_context
 from foundation.paging import paginate
 
 from .. import selectors, services
@@ -67,8 +69,7 @@ def workspace(request):
                       "total": counts["total"],
                       "closed": closed, "is_chair": panel.chair_id == user.pk})
     form = WorkspaceFilterForm(request.GET or None)
-    filters = form.filters()
-    page = paginate(request, selectors.member_workspace_rows(user, **filters))
+    page = paginate(request, selectors.member_workspace_rows(user, **form.filters()))
     items = []
     for assignment in page:
         status = _status(assignment)
@@ -81,8 +82,8 @@ def workspace(request):
     # a few calls a year, so the list is not paginated (and `seite` stays the member's list).
     staff_panels = selectors.visible_panels(user) if staff else None
     return render(request, "jury/workspace.html", {
-        "calls": calls, "items": items, "page": page, "staff_panels": staff_panels, "form": form,
-        "filtered": bool(filters),
+        "calls": calls, "items": items, "page": page, "staff_panels": staff_panels,
+        **filter_context(form, reverse("jury:workspace")),
         "may_manage": user.has_perm("jury.manage_panel")})
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from applications.forms import CaseSearchForm
 from downloads.views import request_and_show
 from foundation.exports import download
-from foundation.forms import beside_filters
+from foundation.forms import filter_context
 from foundation.paging import page_number_of, paginate
 
 from .. import documents, selectors
@@ -46,19 +46,17 @@ def ranking(request, call_id: int):
             budget = what_if_form.cleaned_data["budget"]
     result = visible_ranking(request, panel, budget=budget)
     form = CaseSearchForm(request.GET or None)
-    q = form.filters().get("q", "")
     # One page of rows (with a search, of the rows it finds, each keeping its place); the budget line is named
     # above the list with the page of the whole list it falls on, and marked below its row.
-    page = paginate(request, selectors.find_in_ranking(result.rows, call_id=panel.call_id, text=q))
+    page = paginate(request, selectors.find_in_ranking(result.rows, call_id=panel.call_id, text=form.text))
     cutoff = result.cutoff_index
     return render(request, "jury/ranking.html", {
         "panel": panel, "call": panel.call, "result": result, "summary": summary(result), "page": page,
         "cutoff_row": result.rows[cutoff] if cutoff is not None else None,
         "cutoff_page": page_number_of(cutoff, per_page=page.paginator.per_page) if cutoff is not None else None,
         "what_if_form": what_if_form, "staff": staff, "outcome_labels": dict(DecisionOutcome.choices),
-        "form": form, "searched": bool(q),
-        **beside_filters(reverse("jury:ranking", args=[call_id]), budget=request.GET.get("budget", "")
-                         if budget is not None else "")})
+        **filter_context(form, reverse("jury:ranking", args=[call_id]),
+                         budget=request.GET.get("budget", "") if budget is not None else "")})
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from applications.forms import CaseSearchForm
 from applications.models import Application
 from foundation.files import private_file_response
-from foundation.forms import beside_filters
+from foundation.forms import filter_context
 from foundation.paging import paginate
 from foundation.params import SEARCH_MAX_LENGTH
 
@@ -53,12 +53,10 @@ def session(request, call_id: int):
     if current is not None:
         result = visible_ranking(request, panel)
         form = CaseSearchForm(request.GET or None)
-        q = form.filters().get("q", "")
         # one page of the list (or of what the search finds), with the decisions recorded for its applications (one
         # form per row of the page, which returns here: same page, same search)
-        page = paginate(request, selectors.find_in_ranking(result.rows, call_id=call_id, text=q))
-        context.update(form=form, searched=bool(q), back=_back_query(request.GET),
-                       **beside_filters(reverse("jury:session", args=[call_id])))
+        page = paginate(request, selectors.find_in_ranking(result.rows, call_id=call_id, text=form.text))
+        context.update(back=_back_query(request.GET), **filter_context(form, reverse("jury:session", args=[call_id])))
         decisions = {d.application_id: d for d in current.decisions.filter(
             application_id__in=[r.application.pk for r in page])}
         context["result"] = result

@@ -258,9 +258,7 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action != "list":
             return (selectors.visible_grants(self.request.user)
                     .prefetch_related("commitments", "application__notices"))
-        params = GrantFilterSerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        f = params.validated_data
+        f = validated_input(GrantFilterSerializer, self.request.query_params)
         return GrantListSerializer.shaped(selectors.grant_list(
             self.request.user, state=f.get("state", ""), q=f.get("search", "")))
 

@@ -24,7 +24,7 @@ from applications.financing import figures_for
 from applications.forms import CaseSearchForm
 from applications.models import Application
 from foundation.files import private_pdf_response
-from foundation.forms import AmountField, DateInput, KernFormMixin, beside_filters
+from foundation.forms import AmountField, DateInput, KernFormMixin, filter_context
 from foundation.paging import paginate
 from foundation.permissions import require_perm
 from grants.models import Call
@@ -112,18 +112,16 @@ def call_decisions(request, call_pk: int):
     # the budget years once for the overview, the candidates' tranche check and the ranking
     call = get_object_or_404(Call.objects.select_related("program").prefetch_related("budget_years"), pk=call_pk)
     form = CaseSearchForm(request.GET or None)
-    q = form.filters().get("q", "")
     # Four lists; each shows its first page with its count, and ?liste=… shows one of them page by page; the search
     # narrows all four.
-    lists = selectors.call_decision_lists(call, q=q)
+    lists = selectors.call_decision_lists(call, q=form.text)
     shown = request.GET.get("liste", "")
     if shown and shown not in lists:
         raise Http404("unknown list")
     pages = {key: paginate(request, rows, number=None if key == shown else 1)
              for key, rows in lists.items() if not shown or key == shown}
     return render(request, "payments/decisions/call.html", {
-        "form": form, "searched": bool(q), **beside_filters(reverse("payments:decisions-call", args=[call.pk]),
-                                                            liste=shown),
+        **filter_context(form, reverse("payments:decisions-call", args=[call.pk]), liste=shown),
         "call": call, "years": selectors.budget_overview(call), "pages": pages, "shown": shown,
         "left": call.total_budget - call.committed, "user_id": request.user.pk,
         "is_approver": is_approver(request.user), "is_case_worker": is_case_worker(request.user),
@@ -306,12 +304,11 @@ def grant_list(request):
     """The grants the user sees, searched (?q=) and filtered by state (?state=); a filter that is not valid is shown
     at its field and not applied."""
     form = GrantFilterForm(request.GET or None)
-    filters = form.filters()
-    page = paginate(request, selectors.grant_list(request.user, **filters))
+    page = paginate(request, selectors.grant_list(request.user, **form.filters()))
     rejections = (selectors.visible_notices(request.user).filter(kind=NoticeKind.REJECTION)
                   .order_by("-issued_on", "-pk")[:50]) if not is_staff_member(request.user) else []
     return render(request, "payments/decisions/grants.html", {
-        "page": page, "rejections": rejections, "form": form, "filtered": bool(filters)})
+        "page": page, "rejections": rejections, **filter_context(form, reverse("payments:grants"))})
 
 
 @login_required

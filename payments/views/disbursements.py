@@ -26,7 +26,7 @@ from applications.forms import CaseSearchForm
 from audit.selectors import timeline_for
 from foundation.amounts import format_amount_input, format_decimal
 from foundation.files import private_file_response
-from foundation.forms import AmountField, DateInput, FilterForm, KernFormMixin, beside_filters
+from foundation.forms import AmountField, DateInput, FilterForm, KernFormMixin, filter_context
 from foundation.paging import paginate
 from foundation.params import SEARCH_MAX_LENGTH
 from foundation.permissions import require_perm
@@ -142,11 +142,9 @@ def _recently_changed():
 def grants(request):
     """Entry page of a municipality: its grants with what can still be requested."""
     form = CaseSearchForm(request.GET or None)
-    q = form.filters().get("q", "")
-    page = paginate(request, selectors.payable_grants_for(request.user, q=q))
+    page = paginate(request, selectors.payable_grants_for(request.user, q=form.text))
     return render(request, "payments/disbursements/grants.html", {
-        "grants": page, "page": page, "form": form, "searched": bool(q),
-        **beside_filters(reverse("payments:disbursement-grants"))})
+        "grants": page, "page": page, **filter_context(form, reverse("payments:disbursement-grants"))})
 
 
 @login_required
@@ -198,13 +196,12 @@ def bank_accounts(request):
     else:
         form = BankAccountSearchForm(request.GET or None)
         since = timezone.now() - dt.timedelta(days=RECENT_CHANGE_DAYS)
-        qs = selectors.search_bank_accounts(qs, form.filters().get("q", ""))
+        qs = selectors.search_bank_accounts(qs, form.text)
         page = paginate(request, qs.annotate(changed=Exists(BankAccount.objects.filter(
             municipality_id=OuterRef("municipality_id"), replaced_at__gte=since))).order_by("-prepared_at", "-pk"))
         rows = [{"municipality": a.municipality, "account": a, "changed": a.changed} for a in page]
     return render(request, "payments/disbursements/bank_accounts.html", {
-        "rows": rows, "page": page, "is_staff": staff, "form": form, "searched": bool(form and form.filters()),
-        "reset": reverse("payments:bank-accounts")})
+        "rows": rows, "page": page, "is_staff": staff, **filter_context(form, reverse("payments:bank-accounts"))})
 
 
 @login_required
@@ -271,13 +268,12 @@ def queue(request):
     if shown and shown not in states:
         raise Http404("unknown list")
     form = CaseSearchForm(request.GET or None)
-    q = form.filters().get("q", "")
     user = request.user
     pages = {}
     for key, state in states.items():
         if shown and key != shown:
             continue
-        rows = selectors.disbursements_for_staff(related=selectors.QUEUE_PAGE_RELATED, state=state, q=q)
+        rows = selectors.disbursements_for_staff(related=selectors.QUEUE_PAGE_RELATED, state=state, q=form.text)
         pages[key] = page = paginate(request, rows, number=None if key == shown else 1,
                                      shown=rows.annotate(bank_changed=_recently_changed()))
         for d in page:
@@ -285,8 +281,8 @@ def queue(request):
             d.may_release = user.has_perm("payments.release_disbursement", d)
             d.own_check = d.state == DisbursementState.CHECKED and d.checked_by_id == user.pk
     return render(request, "payments/disbursements/queue.html", {
-        "pages": pages, "shown": shown, "may_run": bool(may_run_payments(user)), "form": form, "searched": bool(q),
-        **beside_filters(reverse("payments:disbursement-queue"), liste=shown)})
+        "pages": pages, "shown": shown, "may_run": bool(may_run_payments(user)),
+        **filter_context(form, reverse("payments:disbursement-queue"), liste=shown)})
 
 
 def _staff_disbursement(request, pk: int) -> DisbursementRequest:
@@ -409,9 +405,8 @@ def _run(request, pk: int) -> PaymentRun:
 def run_detail(request, pk: int):
     run = _run(request, pk)
     form = RunSearchForm(request.GET or None)
-    q = form.filters().get("q", "")
     items = paginate(request, selectors.disbursements_for_staff(
-        related=("grant__application__lead", "bank_account"), payment_run=run.pk, q=q))
+        related=("grant__application__lead", "bank_account"), payment_run=run.pk, q=form.text))
     cancelled_items = None
     if run.state == PaymentRunState.CANCELLED:
         # the payments a cancelled run held, from its audit entry: as many as the run had, so page by page too
@@ -419,7 +414,7 @@ def run_detail(request, pk: int):
         cancelled_items = paginate(request, (entry.data or {}).get("items", []) if entry else [])
     return render(request, "payments/disbursements/run.html", {
         "run": run, "items": items, "page": items, "cancelled_items": cancelled_items, "timeline": timeline_for(run),
-        "form": form, "searched": bool(q), "reset": reverse("payments:payment-run", args=[run.pk]),
+        **filter_context(form, reverse("payments:payment-run", args=[run.pk])),
         "may_run": bool(may_run_payments(request.user)), "exported": run.state == PaymentRunState.EXPORTED})
 
 

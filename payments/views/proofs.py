@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.rules import is_staff_member
 from applications.forms import CaseSearchForm
 from foundation.files import private_pdf_response
-from foundation.forms import beside_filters
+from foundation.forms import filter_context
 from foundation.paging import paginate
 
 from ..enums import OPEN_PROOF_STATES, ProofKind, RecoveryState
@@ -32,14 +32,13 @@ def proof_list(request):
     the proofs still to hand in)."""
     open_only = request.GET.get("offen") == "1"
     form = CaseSearchForm(request.GET or None)
-    q = form.filters().get("q", "")
-    grants = paginate(request, selectors.own_grants_with_proofs(request.user, open_only=open_only, q=q))
+    grants = paginate(request, selectors.own_grants_with_proofs(request.user, open_only=open_only, q=form.text))
     for grant in grants:
         grant.may_edit_proofs = may_submit_proof(request.user, grant)
     return render(request, "payments/proofs/list.html", {
         "grants": grants, "page": grants, "today": timezone.localdate(), "open_only": open_only,
-        "for_staff": is_staff_member(request.user), "form": form, "searched": bool(q),
-        **beside_filters(reverse("payments:proofs"), offen="1" if open_only else "")})
+        "for_staff": is_staff_member(request.user),
+        **filter_context(form, reverse("payments:proofs"), offen="1" if open_only else "")})
 
 
 @login_required

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.forms import CaseSearchForm
-from foundation.forms import beside_filters
+from foundation.forms import filter_context
 from foundation.paging import paginate
 
 from ..enums import DecisionState, ProofState, RecoveryState, SettlementOutcome
@@ -78,14 +78,13 @@ def proof_queue(request):
     view = request.GET.get("ansicht", "eingereicht")
     view = view if view in QUEUE_VIEWS else "eingereicht"
     form = CaseSearchForm(request.GET or None)
-    q = form.filters().get("q", "")
+    q = form.text
     proofs = paginate(request, selectors.proof_queue(view=QUEUE_VIEWS[view], related=selectors.QUEUE_PAGE_RELATED,
                                                      q=q))
     return render(request, "payments/proofs/queue.html", {
         "proofs": proofs, "page": proofs, "view": view, "today": timezone.localdate(),
-        "form": form, "searched": bool(q),
         "views": [("eingereicht", _("Zu prüfen")), ("ueberfaellig", _("Überfällig")), ("alle", _("Alle"))],
-        **beside_filters(reverse("payments:proof-queue"), ansicht=view)})
+        **filter_context(form, reverse("payments:proof-queue"), ansicht=view)})
 
 
 @login_required
@@ -138,13 +137,13 @@ CONFIRMED_LIST, RECENT = "bestaetigt", 10
 def settlement_list(request):
     _require(is_money_staff(request.user))
     form = CaseSearchForm(request.GET or None)
-    q = form.filters().get("q", "")
+    q = form.text
     confirmed = selectors.confirmed_settlements(q=q)
     # Two lists: the work list page by page and the newest confirmed settlements, all of them page by page
     # under ?liste=bestaetigt (each grant's page keeps its own); the search narrows both.
     shown = CONFIRMED_LIST if request.GET.get("liste") == CONFIRMED_LIST else ""
-    context = {"form": form, "searched": bool(q), "shown": shown, "confirmed_key": CONFIRMED_LIST,
-               **beside_filters(reverse("payments:settlements"), liste=shown)}
+    context = {"shown": shown, "confirmed_key": CONFIRMED_LIST,
+               **filter_context(form, reverse("payments:settlements"), liste=shown)}
     if shown:
         return render(request, "payments/proofs/settlements.html",
                       {**context, "confirmed": paginate(request, confirmed)})
@@ -279,7 +278,7 @@ def recovery_list(request):
     rates = recovery_services.base_rate_table()
     today = timezone.localdate()
     form = CaseSearchForm(request.GET or None)
-    q = form.filters().get("q", "")
+    q = form.text
     rows = []
     page = paginate(request, selectors.recoveries(state=None if state == "alle" else state, q=q))
     for recovery in page:
@@ -288,8 +287,8 @@ def recovery_list(request):
                      "paid": recovery.paid_principal + recovery.paid_interest,
                      "overdue": recovery.state == RecoveryState.OPEN and recovery.due_on < today})
     return render(request, "payments/proofs/recoveries.html", {
-        "rows": rows, "page": page, "state": state, "today": today, "form": form, "searched": bool(q),
-        **beside_filters(reverse("payments:recoveries"), status=state),
+        "rows": rows, "page": page, "state": state, "today": today,
+        **filter_context(form, reverse("payments:recoveries"), status=state),
         "states": [(RecoveryState.OPEN, _("Offen")), (RecoveryState.PAID, _("Beglichen")), ("alle", _("Alle"))]})
 
 
